@@ -1,0 +1,50 @@
+# Toolgate — one entry point for humans and CI.
+#   make start   install, build, and run the gateway in front of the built-in simulator
+#   make test    install everything the tests need (npm, Debian services, Python .venv) and run them all
+# Areas add their own targets in mk/*.mk: they hook into `test-deps` (things to install/start
+# before the Node suite) and `test-extra` (suites that run after it).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export NODE_OPTIONS ?= --max-old-space-size=4096
+
+NPM_STAMP := node_modules/.toolgate-installed
+
+.PHONY: help install build start test test-deps typecheck test-node test-extra bench clean
+
+help:
+	@echo "make start   run the gateway (with two simulated vLLM pods) on :8080"
+	@echo "make test    install and run every test"
+	@echo "make bench   run the benchmarks (JSON in bench/results/)"
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: $(NPM_STAMP)
+
+build: install
+	npm run build
+
+# ARGS passes flags through, e.g. `make start ARGS="--config toolgate.yaml"`.
+start: build
+	node dist/gateway/src/cli/main.js serve $(ARGS)
+
+test: test-deps typecheck test-node test-extra
+
+test-deps: install
+
+typecheck: install
+	npm run typecheck
+
+test-node: test-deps
+	npx vitest run
+
+test-extra:
+
+bench: build
+	npm run bench
+
+clean:
+	rm -rf dist node_modules .venv
+
+include $(wildcard mk/*.mk)

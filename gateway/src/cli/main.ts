@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// `toolgate <command> [flags]` — one binary for every part of the project. Each command lives in
+// its own module and exports `main(argv): Promise<number>` (the exit code).
+
+type CommandModule = { main(argv: string[]): Promise<number> };
+
+const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandModule> }> = {
+  serve: { describe: 'run the gateway', load: () => import('./serve.js') },
+  sim: { describe: 'run the vLLM-compatible engine simulator', load: () => import('../../../loadtest/src/sim/cli.js') },
+  loadtest: { describe: 'run the concurrency × context-length load matrix', load: () => import('../../../loadtest/src/runner/cli.js') },
+  eval: { describe: 'offline function-calling eval (and `eval compare`)', load: () => import('../../../eval/src/cli.js') },
+  score: { describe: 'score tool-call outputs (JSONL in → JSONL out)', load: () => import('./score.js') },
+  export: { describe: 'export captured calls as training datasets', load: () => import('../capture/export-cli.js') },
+  report: { describe: 'reports over captured data (`report ab`)', load: () => import('../experiments/report-cli.js') },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.describe}`);
+  return `usage: toolgate <command> [flags]\n\ncommands:\n${lines.join('\n')}\n\nRun \`toolgate <command> --help\` for a command's flags.`;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`toolgate: unknown command '${name}'\n\n${usage()}\n`);
+    return 2;
+  }
+  const mod = await cmd.load();
+  return mod.main(rest);
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`toolgate: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
