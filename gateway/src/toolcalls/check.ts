@@ -1,0 +1,94 @@
+// The engine: extract → normalize → resolve → coerce → validate, and the outcome of the whole
+// message. Pure and synchronous; the gateway, eval and the scorer all call checkToolCalls().
+import { coerceObject } from './coerce.js';
+import { compileTools, isCompiledTools, type CompiledTools } from './compile-tools.js';
+import { extractCalls, type RawCall } from './extract.js';
+import { isPlainObject, parseLenient } from './json-text.js';
+import { normalizeCall } from './normalize.js';
+import { addRepair, type RepairKind } from './repair-kinds.js';
+import type { AssistantOutput, CallError, CheckedCall, CheckOptions, Outcome, ToolCallReport, ToolDef } from './types.js';
+import { describeErrors } from './validator-cache.js';
+
+function namedChoice(toolChoice: unknown): string | null {
+  if (!isPlainObject(toolChoice) || !isPlainObject(toolChoice.function)) return null;
+  return typeof toolChoice.function.name === 'string' ? toolChoice.function.name : null;
+}
+
+function failed(raw: RawCall, name: string | null, message: string, repairs: RepairKind[]): CheckedCall {
+  return {
+    ...(raw.id ? { id: raw.id } : {}),
+    name: name ?? '',
+    arguments: {},
+    argumentsJson: '{}',
+    repairs,
+    errors: [{ tool: name, pointer: '', message }],
+    valid: false,
+    fromThink: raw.fromThink,
+    raw: raw.raw,
+  };
+}
+
+function checkOne(raw: RawCall, tools: CompiledTools, parametersExpected: boolean): CheckedCall {
+  const repairs = [...raw.repairs];
+  const writtenName = isPlainObject(raw.value) && typeof raw.value.name === 'string' ? raw.value.name : null;
+  if (raw.error !== undefined) return failed(raw, writtenName, raw.error, repairs);
+  const norm = normalizeCall(raw.value, repairs, { argumentsEncoded: raw.argumentsEncoded === true, parametersExpected });
+  if (!norm.ok) return failed(raw, norm.name, norm.error, repairs);
+  const resolved = tools.resolver.resolve(norm.name);
+  if (!resolved.ok) return failed(raw, norm.name, resolved.error, repairs);
+  if (resolved.repair) addRepair(repairs, resolved.repair);
+  const tool = tools.byName.get(resolved.name)!;
+  const args = coerceObject(norm.arguments, tool.schema, repairs);
+  const ok = tool.validator.validate(args);
+  const errors: CallError[] = ok ? [] : describeErrors(tool.validator.validate.errors).map((e) => ({ tool: tool.name, ...e }));
+  return {
+    ...(raw.id ? { id: raw.id } : {}),
+    name: tool.name,
+    arguments: args,
+    argumentsJson: JSON.stringify(args),
+    repairs,
+    errors,
+    valid: errors.length === 0,
+    fromThink: raw.fromThink,
+    raw: raw.raw,
+  };
+}
+
+function outcomeOf(calls: CheckedCall[]): Outcome {
+  if (calls.length === 0) return 'none';
+  if (calls.some((c) => !c.valid)) return 'invalid';
+  return calls.some((c) => c.repairs.length > 0) ? 'repaired' : 'valid';
+}
+
+/**
+ * Checks every tool call in one assistant message against the request's tools.
+ * `tools` may be the raw request array (compiled and cached here; an invalid schema throws a
+ * GatewayError 400) or the result of compileTools().
+ */
+export function checkToolCalls(tools: ToolDef[] | CompiledTools | unknown, output: AssistantOutput, opts: CheckOptions = {}): ToolCallReport {
+  const compiled = isCompiledTools(tools) ? tools : compileTools(tools);
+  const content = typeof output.content === 'string' ? output.content : null;
+  if (opts.toolChoice === 'none') return { outcome: 'none', calls: [], content, repairs: [], errors: [] };
+  const required = opts.toolChoice === 'required';
+  const extraction = extractCalls(output, { isToolName: (n) => compiled.resolver.has(n) }, { expectBareArray: required });
+  let rawCalls = extraction.calls;
+  let rest = extraction.content;
+  // tool_choice {function:{name}}: vLLM guides the model to emit the arguments object alone
+  const named = namedChoice(opts.toolChoice);
+  if (rawCalls.length === 0 && named && content !== null) {
+    const parsed = parseLenient(content.trim());
+    if (parsed.ok && isPlainObject(parsed.value)) {
+      const repairs: RepairKind[] = ['named_tool_choice', ...parsed.repairs];
+      rawCalls = [{ value: { name: named, arguments: parsed.value }, repairs, raw: content, source: 'bare', fromThink: false }];
+      rest = null;
+    }
+  }
+  const calls = rawCalls.map((r) => checkOne(r, compiled, required));
+  const repairs: RepairKind[] = [];
+  const errors: CallError[] = [];
+  for (const c of calls) {
+    for (const k of c.repairs) addRepair(repairs, k);
+    errors.push(...c.errors);
+  }
+  return { outcome: outcomeOf(calls), calls, content: calls.length > 0 ? rest : content, repairs, errors };
+}
