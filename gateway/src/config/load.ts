@@ -1,0 +1,95 @@
+// Loads the gateway configuration: YAML/JSON file (optional) → env overrides → defaults and
+// validation (ajv, all errors at once). A bad config fails start-up with messages that name the
+// key, e.g. `config: /timeouts/idleMs must be >= 1`.
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { configSchema, type GatewayConfig } from './schema.js';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const ajv = new Ajv({ useDefaults: true, allErrors: true, strict: false, coerceTypes: false });
+const validate = ajv.compile<GatewayConfig>(configSchema);
+
+/** Env variables that override config keys; documented in the README. */
+export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw };
+  const server = { ...((raw.server as Record<string, unknown> | undefined) ?? {}) };
+  if (env.PORT !== undefined && env.PORT !== '') server.port = intEnv('PORT', env.PORT);
+  if (env.HOST) server.host = env.HOST;
+  out.server = server;
+  if (env.TOOLGATE_UPSTREAMS) {
+    out.upstreams = env.TOOLGATE_UPSTREAMS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+  if (env.REDIS_URL) out.redis = { ...((raw.redis as Record<string, unknown> | undefined) ?? {}), url: env.REDIS_URL };
+  return out;
+}
+
+function intEnv(name: string, value: string): number | string {
+  return /^\d+$/.test(value) ? Number(value) : `${name}=${value}`;
+}
+
+function describe(e: ErrorObject): string {
+  const where = e.instancePath || '/';
+  if (e.keyword === 'additionalProperties') {
+    return `${where === '/' ? '' : where}/${String(e.params.additionalProperty)} is not a known key`;
+  }
+  if (e.keyword === 'required') return `${where} is missing required key '${String(e.params.missingProperty)}'`;
+  return `${where} ${e.message ?? 'is invalid'}`;
+}
+
+/** Validates a raw object (already merged with env) and returns the typed config with defaults. */
+export function resolveConfig(raw: unknown): GatewayConfig {
+  const value = structuredClone(raw ?? {});
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(['the configuration must be a mapping (YAML object)']);
+  }
+  if (!validate(value)) {
+    throw new ConfigError((validate.errors ?? []).map(describe));
+  }
+  const cfg = value as GatewayConfig;
+  // `upstreams` is shorthand for the default pool's static backends.
+  if (cfg.upstreams.length > 0) {
+    const pool = cfg.pools.default ?? { backends: [], policy: { type: 'round_robin' } };
+    pool.backends = [...pool.backends, ...cfg.upstreams.map((url) => ({ url }))];
+    cfg.pools.default = pool;
+  }
+  const problems: string[] = [];
+  for (const [name, route] of Object.entries(cfg.models)) {
+    if (!cfg.pools[route.pool] && Object.keys(cfg.pools).length > 0) {
+      problems.push(`/models/${name}/pool names pool '${route.pool}', which is not defined under /pools`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return cfg;
+}
+
+/** Reads `path` (YAML or JSON) if given, applies env overrides, validates. */
+export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  let raw: Record<string, unknown> = {};
+  if (path) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new ConfigError([`cannot read config file ${path}: ${(err as Error).message}`]);
+    }
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(text);
+    } catch (err) {
+      throw new ConfigError([`${path} is not valid YAML: ${(err as Error).message}`]);
+    }
+    if (parsed === null || parsed === undefined) parsed = {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError([`${path} must hold a mapping at the top level`]);
+    raw = parsed as Record<string, unknown>;
+  }
+  return resolveConfig(applyEnv(raw, env));
+}

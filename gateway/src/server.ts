@@ -1,0 +1,65 @@
+// Builds every gateway service from a validated config and serves the app on a port. Used by
+// `toolgate serve` and, in-process, by tests and benchmarks.
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import type { GatewayConfig } from './config/schema.js';
+import { createApp } from './app.js';
+import { Router } from './routing/router.js';
+import { HealthChecker } from './routing/health.js';
+import { createPassiveHealth } from './routing/passive-health.js';
+import { createMetrics, type Metrics } from './telemetry/metrics.js';
+import { createLogger, type Logger } from './telemetry/log.js';
+import type { ExchangePlugin } from './api/exchange.js';
+
+export interface Gateway {
+  url: string;
+  port: number;
+  metrics: Metrics;
+  router: Router;
+  health: HealthChecker;
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Extra plugins (tests); the standard ones come from config. */
+  plugins?: ExchangePlugin[];
+}
+
+export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
+  const log = opts.logger ?? createLogger({ component: 'gateway' });
+  const metrics = opts.metrics ?? createMetrics();
+  const router = new Router(cfg, metrics, log);
+  if (router.allBackends().length === 0) throw new Error('no backends configured: set upstreams, pools or TOOLGATE_UPSTREAMS');
+  const health = new HealthChecker(router, cfg.health, metrics, log);
+  await health.probeAll();
+  health.start();
+  const plugins: ExchangePlugin[] = [...(opts.plugins ?? [])];
+  const app = createApp({ cfg, router, health, passiveHealth: createPassiveHealth(metrics, log), metrics, log, plugins });
+
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: cfg.server.host, port: cfg.server.port }, () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = cfg.server.host === '0.0.0.0' || cfg.server.host === '::' ? '127.0.0.1' : cfg.server.host;
+  log.info('gateway listening', { url: `http://${host}:${port}`, backends: router.allBackends().map((b) => b.url) });
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    metrics,
+    router,
+    health,
+    async close() {
+      health.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive sockets would hold close() open.
+        (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        setTimeout(() => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(), cfg.server.shutdownGraceMs).unref();
+      });
+      await router.close();
+    },
+  };
+}
