@@ -4,7 +4,9 @@
 //   worker   redacts, serialises and writes in batches. Without Redis the sink is the rotating
 //            JSONL file. With Redis it is the stream; when a write fails the batch goes to the
 //            spool file and so does everything after it, until Redis is back and the spool has
-//            been replayed in order — so the stream sees every record exactly once, in order.
+//            been replayed in order. Each record carries a per-writer sequence number and the
+//            stream write skips numbers it has seen, so the stream gets every record exactly
+//            once, in order — even when a timed-out batch had in fact reached Redis.
 // "Acknowledged" = written to a JSONL file, XADDed to the stream (Redis replied), or appended to
 // the spool file. flush() resolves once everything offered before it is acknowledged; records
 // still in the queue when the process dies are the only ones that can be lost.
@@ -68,6 +70,7 @@ class CapturePipeline implements Capture {
   private readonly spool: Spool;
   private readonly random: () => number;
   private readonly log: Logger;
+  private seq = 0;
   private offered = 0;
   private acked = 0;
   private waiters: { target: number; resolve: () => void }[] = [];
@@ -172,7 +175,7 @@ class CapturePipeline implements Capture {
     const out: StreamLine[] = [];
     for (const rec of batch) {
       try {
-        out.push({ id: rec.id, json: JSON.stringify(this.redact(rec)) });
+        out.push({ seq: ++this.seq, id: rec.id, json: JSON.stringify(this.redact(rec)) });
       } catch (err) {
         this.deps.metrics.captureRecords.inc({ sink: this.stream ? 'redis' : 'file', result: 'failed' });
         this.log.error('capture: record could not be serialised', { err, id: rec.id });
@@ -203,14 +206,14 @@ class CapturePipeline implements Capture {
     // While older records wait in the spool, newer ones queue up behind them to keep the order.
     if (!this.spool.pending && stream.ready) {
       try {
-        await stream.add(lines);
+        await stream.write(this.spool.writer, lines);
         this.deps.metrics.captureRecords.inc({ sink: 'redis', result: 'written' }, lines.length);
         return;
       } catch (err) {
         this.startOutage(err);
       }
     } else if (!stream.ready) this.startOutage(new Error(`redis connection is ${this.deps.redis?.status ?? 'absent'}`));
-    await this.spool.append(lines.map((l) => l.json));
+    await this.spool.append(lines);
     this.deps.metrics.captureRecords.inc({ sink: 'redis', result: 'buffered' }, lines.length);
   }
 
@@ -221,14 +224,12 @@ class CapturePipeline implements Capture {
     try {
       const chunk = await this.spool.next();
       if (!chunk) return this.endOutage();
-      const lines: StreamLine[] = [];
-      for (const json of chunk.lines) {
-        const id = idOf(json);
-        if (id) lines.push({ id, json });
-        else this.deps.metrics.captureRecords.inc({ sink: 'spool', result: 'failed' });
-      }
-      const added = await stream.replay(chunk.file.slice(chunk.file.lastIndexOf('/') + 1), chunk.start, chunk.end, lines);
+      const added = await stream.write(chunk.writer, chunk.lines);
       this.spool.commit(chunk);
+      if (chunk.bad > 0) {
+        this.deps.metrics.captureRecords.inc({ sink: 'spool', result: 'failed' }, chunk.bad);
+        this.log.warn('capture: unreadable spool lines skipped', { file: chunk.file, lines: chunk.bad });
+      }
       this.deps.metrics.captureRecords.inc({ sink: 'redis', result: 'replayed' }, added);
       if (!this.spool.pending) this.endOutage();
       return true;
@@ -258,14 +259,5 @@ class CapturePipeline implements Capture {
     const still: typeof this.waiters = [];
     for (const w of this.waiters) (this.acked >= w.target ? w.resolve() : still.push(w));
     this.waiters = still;
-  }
-}
-
-function idOf(json: string): string | null {
-  try {
-    const v = JSON.parse(json) as { id?: unknown };
-    return typeof v.id === 'string' && v.id.length > 0 ? v.id : null;
-  } catch {
-    return null;
   }
 }

@@ -1,28 +1,32 @@
-// Writes capture lines to a Redis Stream: `XADD <stream> MAXLEN ~ <maxLen> * id <record id> rec <json>`.
-// Live batches go through one pipeline (MULTI-free: each XADD is independent). Spool replay goes
-// through a Lua script that appends a chunk *and* records the chunk's end offset for that spool
-// file atomically, so a replay interrupted by a crash or another outage resumes without adding
-// any line twice (exactly once, in file order).
+// Writes capture records to a Redis Stream: `XADD <stream> MAXLEN ~ <maxLen> * id <record id> rec <json>`.
+// Every write goes through one Lua script that skips records whose per-writer sequence number is
+// not above the last one stored for that writer (hash `<stream>:writers`, field = writer id). A
+// batch whose reply was lost (timeout, paused server) and that is later replayed from the spool
+// therefore lands exactly once, and a crashed process's spool can be replayed by its successor.
 import type { Redis } from 'ioredis';
 
-const REPLAY_SCRIPT = `
-local done = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '-1')
-local start = tonumber(ARGV[2])
-local finish = tonumber(ARGV[3])
-if done >= finish then return 0 end
+const WRITE_SCRIPT = `
+local last = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+local top = last
 local n = 0
-for i = 5, #ARGV, 2 do
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', 'id', ARGV[i], 'rec', ARGV[i + 1])
-  n = n + 1
+for i = 3, #ARGV, 3 do
+  local seq = tonumber(ARGV[i])
+  if seq > top then
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'id', ARGV[i + 1], 'rec', ARGV[i + 2])
+    top = seq
+    n = n + 1
+  end
 end
-redis.call('HSET', KEYS[2], ARGV[1], finish)
+if top > last then redis.call('HSET', KEYS[2], ARGV[1], top) end
 redis.call('EXPIRE', KEYS[2], 604800)
 return n
 `;
 
-type ReplayCommand = (stream: string, progressKey: string, ...args: (string | number)[]) => Promise<number>;
+type WriteCommand = (stream: string, writersKey: string, ...args: (string | number)[]) => Promise<number>;
 
+/** One serialised record: writer-scoped sequence number (strictly increasing), record id, JSON. */
 export interface StreamLine {
+  seq: number;
   id: string;
   json: string;
 }
@@ -33,8 +37,8 @@ export class RedisStreamSink {
     readonly stream: string,
     private readonly maxLen: number,
   ) {
-    if (!('toolgateCaptureReplay' in redis)) {
-      redis.defineCommand('toolgateCaptureReplay', { numberOfKeys: 2, lua: REPLAY_SCRIPT });
+    if (!('toolgateCaptureWrite' in redis)) {
+      redis.defineCommand('toolgateCaptureWrite', { numberOfKeys: 2, lua: WRITE_SCRIPT });
     }
   }
 
@@ -43,24 +47,12 @@ export class RedisStreamSink {
     return this.redis.status === 'ready';
   }
 
-  /** Appends a batch; rejects if any XADD failed (the caller spools the whole batch). */
-  async add(lines: StreamLine[]): Promise<void> {
-    if (lines.length === 0) return;
-    const p = this.redis.pipeline();
-    for (const l of lines) p.xadd(this.stream, 'MAXLEN', '~', this.maxLen, '*', 'id', l.id, 'rec', l.json);
-    const results = await p.exec();
-    if (!results) throw new Error('redis pipeline aborted');
-    for (const [err] of results) if (err) throw err;
-  }
-
-  /**
-   * Replays one spool chunk idempotently: `chunkKey` names the spool file, `[start, end)` the byte
-   * range. Returns the number of entries added (0 when this range was already replayed).
-   */
-  async replay(chunkKey: string, start: number, end: number, lines: StreamLine[]): Promise<number> {
-    const args: (string | number)[] = [chunkKey, start, end, this.maxLen];
-    for (const l of lines) args.push(l.id, l.json);
-    const cmd = (this.redis as unknown as { toolgateCaptureReplay: ReplayCommand }).toolgateCaptureReplay;
-    return cmd.call(this.redis, this.stream, `${this.stream}:replayed`, ...args);
+  /** Appends lines (ascending seq) for `writer`; returns how many were new. Rejects on any failure. */
+  async write(writer: string, lines: StreamLine[]): Promise<number> {
+    if (lines.length === 0) return 0;
+    const args: (string | number)[] = [writer, this.maxLen];
+    for (const l of lines) args.push(l.seq, l.id, l.json);
+    const cmd = (this.redis as unknown as { toolgateCaptureWrite: WriteCommand }).toolgateCaptureWrite;
+    return cmd.call(this.redis, this.stream, `${this.stream}:writers`, ...args);
   }
 }

@@ -1,20 +1,30 @@
-// The local file buffer used while Redis is unreachable. Lines are appended to this process's own
-// spool file; replay reads them back in order, in bounded chunks, and removes a file once it has
-// been fully replayed. Spool files left behind by a dead process on this host (same host name, pid
-// no longer alive) are adopted at start and replayed first, so a crash loses nothing acknowledged.
+// The local file buffer used while Redis is unreachable. Lines (`<seq> <record json>`) are appended
+// to this writer's spool file; replay reads them back in order, in bounded chunks, and removes a
+// file once it has been fully replayed. Spool files left behind by a dead process on this host
+// (same host name, pid no longer alive) are adopted at start and replayed first, under their own
+// writer id, so a crash loses nothing acknowledged and the stream's sequence check drops repeats.
 import { mkdir, open, readdir, stat, unlink, appendFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
 
 const safeHost = () => hostname().replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 63) || 'host';
-// redis-spool-<host>-<pid>-<generation>.jsonl: the random generation makes every file name unique
-// for ever, so replay progress recorded in Redis under a file name can never match a newer file.
-const SPOOL_RE = /^redis-spool-(.+)-(\d+)-([a-f0-9]+)\.jsonl$/;
+// redis-spool-<writer>.jsonl with writer = <host>-<pid>-<random>: unique per pipeline instance.
+const SPOOL_RE = /^redis-spool-((.+)-(\d+)-([a-f0-9]+))\.jsonl$/;
+
+export interface SpoolLine {
+  seq: number;
+  id: string;
+  json: string;
+}
 
 export interface SpoolChunk {
   file: string;
-  lines: string[];
+  /** Writer id the lines were written under (from the file name). */
+  writer: string;
+  lines: SpoolLine[];
+  /** Lines that could not be read back (torn or corrupt), skipped. */
+  bad: number;
   /** Byte offset just past the last returned line. */
   end: number;
   start: number;
@@ -31,22 +41,16 @@ function pidAlive(pid: number): boolean {
 
 export class Spool {
   readonly dir: string;
-  private own: string;
+  readonly writer: string;
+  readonly ownFile: string;
   /** Files waiting for replay, oldest first; the own file is appended when it has data. */
   private queue: string[] = [];
   private offsets = new Map<string, number>();
 
   constructor(captureDir: string) {
     this.dir = path.join(captureDir, 'spool');
-    this.own = this.newOwnFile();
-  }
-
-  get ownFile(): string {
-    return this.own;
-  }
-
-  private newOwnFile(): string {
-    return path.join(this.dir, `redis-spool-${safeHost()}-${process.pid}-${randomBytes(6).toString('hex')}.jsonl`);
+    this.writer = `${safeHost()}-${process.pid}-${randomBytes(6).toString('hex')}`;
+    this.ownFile = path.join(this.dir, `redis-spool-${this.writer}.jsonl`);
   }
 
   /** Finds orphaned spool files of dead processes on this host; returns how many were adopted. */
@@ -56,8 +60,8 @@ export class Spool {
     const found: { file: string; mtime: number }[] = [];
     for (const name of await readdir(this.dir)) {
       const m = SPOOL_RE.exec(name);
-      if (!m || m[1] !== host) continue;
-      const pid = Number(m[2]);
+      if (!m || m[2] !== host) continue;
+      const pid = Number(m[3]);
       if (pid === process.pid || pidAlive(pid)) continue;
       const file = path.join(this.dir, name);
       const st = await stat(file).catch(() => null);
@@ -75,11 +79,11 @@ export class Spool {
   }
 
   /** Appends lines to this process's spool (one write); resolves once they are in the file. */
-  async append(lines: string[]): Promise<void> {
+  async append(lines: SpoolLine[]): Promise<void> {
     if (lines.length === 0) return;
     await mkdir(this.dir, { recursive: true });
-    await appendFile(this.own, lines.join('\n') + '\n');
-    if (!this.queue.includes(this.own)) this.queue.push(this.own);
+    await appendFile(this.ownFile, lines.map((l) => `${l.seq} ${l.json}`).join('\n') + '\n');
+    if (!this.queue.includes(this.ownFile)) this.queue.push(this.ownFile);
   }
 
   /** Next lines to replay (≤ maxBytes, whole lines), or null when nothing is pending. */
@@ -110,9 +114,9 @@ export class Spool {
             await this.finish(file); // a torn last line without newline: the write never completed
             continue;
           }
-          return { file, start, end: start + cut + 1, lines: splitLines(big.subarray(0, cut)) };
+          return chunkOf(file, start, start + cut + 1, big.subarray(0, cut));
         }
-        return { file, start, end: start + cut + 1, lines: splitLines(buf.subarray(0, cut)) };
+        return chunkOf(file, start, start + cut + 1, buf.subarray(0, cut));
       } finally {
         await fh.close();
       }
@@ -128,7 +132,6 @@ export class Spool {
   private async finish(file: string): Promise<void> {
     await unlink(file).catch(() => undefined);
     this.forget(file);
-    if (file === this.own) this.own = this.newOwnFile();
   }
 
   private forget(file: string): void {
@@ -137,9 +140,28 @@ export class Spool {
   }
 }
 
-function splitLines(buf: Buffer): string[] {
-  return buf
-    .toString('utf8')
-    .split('\n')
-    .filter((l) => l.length > 0);
+function chunkOf(file: string, start: number, end: number, buf: Buffer): SpoolChunk {
+  const writer = SPOOL_RE.exec(path.basename(file))?.[1] ?? path.basename(file);
+  const lines: SpoolLine[] = [];
+  let bad = 0;
+  for (const raw of buf.toString('utf8').split('\n')) {
+    if (raw.length === 0) continue;
+    const line = parseSpoolLine(raw);
+    if (line) lines.push(line);
+    else bad++;
+  }
+  return { file, writer, start, end, lines, bad };
+}
+
+function parseSpoolLine(raw: string): SpoolLine | null {
+  const sp = raw.indexOf(' ');
+  const seq = Number(raw.slice(0, sp));
+  if (sp <= 0 || !Number.isSafeInteger(seq)) return null;
+  const json = raw.slice(sp + 1);
+  try {
+    const v = JSON.parse(json) as { id?: unknown };
+    return typeof v.id === 'string' && v.id.length > 0 ? { seq, id: v.id, json } : null;
+  } catch {
+    return null;
+  }
 }

@@ -8,8 +8,9 @@ import type { ToolCallRecord, ShadowPairRecord, PairSide } from '../../src/captu
 export const quietLogger = () => createLogger({}, 'silent');
 export const testMetrics = () => createMetrics(new Registry(), { defaultMetrics: false });
 
+type Labels = Partial<Record<string, string | number>>;
 export async function counterValue(
-  metric: { get(): Promise<{ values: { value: number; labels: Record<string, string | number> }[] }> },
+  metric: { get(): Promise<{ values: readonly { value: number; labels: Labels }[] }> },
   labels: Record<string, string> = {},
 ): Promise<number> {
   const { values } = await metric.get();
