@@ -40,7 +40,13 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = ([1, 2, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag;
   const ticks: number[] = [];
-  for (let t = Math.floor(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
+  // Start at or below lo and end at the first tick at or above hi, so the data always fits.
+  let t = Math.floor(lo / step) * step;
+  for (;;) {
+    ticks.push(Number(t.toPrecision(12)));
+    if (t >= hi - step * 1e-9) break;
+    t += step;
+  }
   return ticks;
 }
 
@@ -62,7 +68,8 @@ export function renderLineChart(spec: ChartSpec): string {
   const pts = spec.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   const tx = (x: number) => (spec.xLog2 ? Math.log2(Math.max(x, 1e-9)) : x);
 
-  let xLo = pts.length ? Math.min(...pts.map((p) => tx(p.x))) : 0;
+  // Linear axes start at 0 so throughput reads as a proportion; log axes start at the data.
+  let xLo = pts.length ? Math.min(spec.xLog2 ? Infinity : 0, ...pts.map((p) => tx(p.x))) : 0;
   let xHi = pts.length ? Math.max(...pts.map((p) => tx(p.x))) : 1;
   if (xHi === xLo) {
     xLo -= 1;
