@@ -1,0 +1,76 @@
+// `toolgate score`: JSONL in ({id?, tools, raw, reference?} per line) → JSONL out (one score per
+// line, same order). A bad line yields {"id", "line", "error": {…OpenAI error…}} instead of stopping the run.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { GatewayError } from '../api/errors.js';
+import { parseScoreRequest, scoreOutput } from '../toolcalls/score.js';
+
+const HELP = `usage: toolgate score [--in FILE] [--out FILE]
+
+Scores tool-call outputs. Each input line is a JSON object
+  {"id"?: any, "tools": [...OpenAI tools...], "raw": "<assistant raw text>", "reference"?: [{"name", "arguments"}]}
+and each output line carries the strict parse, schema and name checks, the gateway's repair verdict
+and, when "reference" is given, the reward of docs/reward-spec.md ({format, correctness, schema, total}).
+
+  --in FILE    read JSONL from FILE (default: stdin)
+  --out FILE   write JSONL to FILE (default: stdout)
+  -h, --help   show this help
+
+Exit code: 0 when every line scored, 1 when any line was rejected (its output line has "error"), 2 on bad flags.
+A summary (lines, errors, mean total reward) goes to stderr.`;
+
+function errorOf(err: unknown): { message: string; type: string; param: string | null; code: string | null } {
+  if (err instanceof GatewayError) return err.toBody().error;
+  return { message: err instanceof Error ? err.message : String(err), type: 'invalid_request_error', param: null, code: 'invalid_json' };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let values: { in?: string; out?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { in: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+  } catch (err) {
+    process.stderr.write(`toolgate score: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  const input = values.in ? createReadStream(values.in, 'utf8') : process.stdin;
+  const output = values.out ? createWriteStream(values.out, 'utf8') : process.stdout;
+  let lines = 0;
+  let errors = 0;
+  let rewardSum = 0;
+  let rewarded = 0;
+  const write = async (obj: unknown): Promise<void> => {
+    if (!output.write(JSON.stringify(obj) + '\n')) await once(output, 'drain');
+  };
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  for await (const line of rl) {
+    if (line.trim() === '') continue;
+    lines++;
+    let id: unknown = null;
+    try {
+      const body: unknown = JSON.parse(line);
+      if (typeof body === 'object' && body !== null && 'id' in body) id = (body as { id: unknown }).id;
+      const result = scoreOutput(parseScoreRequest(body));
+      if (result.reward) {
+        rewardSum += result.reward.total;
+        rewarded++;
+      }
+      await write({ id, ...result });
+    } catch (err) {
+      errors++;
+      await write({ id, line: lines, error: errorOf(err) });
+    }
+  }
+  if (output !== process.stdout) {
+    output.end();
+    await once(output, 'finish');
+  }
+  const mean = rewarded > 0 ? rewardSum / rewarded : null;
+  process.stderr.write(`toolgate score: ${lines} lines, ${errors} errors${mean === null ? '' : `, mean total reward ${mean.toFixed(4)}`}\n`);
+  return errors > 0 ? 1 : 0;
+}

@@ -1,0 +1,24 @@
+// Public surface of the tool-call engine (pure, synchronous). See docs/readme/toolcalls.md.
+export type {
+  AssistantOutput,
+  CallError,
+  CheckedCall,
+  CheckOptions,
+  OpenAIToolCall,
+  Outcome,
+  ToolCallReport,
+  ToolChoice,
+  ToolDef,
+  ToolFunction,
+} from './types.js';
+export { REPAIR_KINDS, isRepairKind, type RepairKind } from './repair-kinds.js';
+export { checkToolCalls } from './check.js';
+export { compileTools, isCompiledTools, type CompiledTool, type CompiledTools, type CompileOptions } from './compile-tools.js';
+export { DEFAULT_SCHEMA_LIMITS, isDangerousPattern, type SchemaLimits } from './schema-limits.js';
+export { ValidatorCache, defaultValidatorCache } from './validator-cache.js';
+export { strictParse, jsonEqual, type StrictCall, type StrictParse } from './strict-parse.js';
+export { scoreReward, type RewardBreakdown, type RewardInput } from './reward.js';
+export { scoreOutput, parseScoreRequest, type ScoreInput, type ScoreResult } from './score.js';
+export { toOpenAIToolCalls } from './openai-shape.js';
+export { ToolCallStreamSplitter, type SplitEvent, type SplitterOptions } from './stream-splitter.js';
+export { repairHistory, type HistoryRepairResult } from './history-repair.js';

@@ -1,0 +1,94 @@
+// The scoring service behind `toolgate score` and POST /v1/toolcalls/score: the strict parse, the
+// gateway's (repairing) verdict, name and argument checks, and — given a reference — the reward.
+import { GatewayError } from '../api/errors.js';
+import { checkToolCalls } from './check.js';
+import { compileTools } from './compile-tools.js';
+import { isPlainObject } from './json-text.js';
+import type { RepairKind } from './repair-kinds.js';
+import { keyJaccard, matchCalls, schemaValid, scoreReward, valueMatches, type RewardBreakdown } from './reward.js';
+import { strictParse, type StrictCall } from './strict-parse.js';
+import type { CallError, Outcome, ToolDef } from './types.js';
+
+export interface ScoreInput {
+  tools: ToolDef[];
+  raw: string;
+  reference?: StrictCall[];
+}
+
+export interface ScoreResult {
+  /** The strict parse of docs/reward-spec.md. */
+  parse: { ok: boolean; error?: string; calls: StrictCall[] };
+  /** 1 iff every strictly parsed call names a tool and validates (spec's `schema` term, without a reference for P = []). */
+  schema: { ok: boolean };
+  names: { predicted: string[]; unknown: string[]; reference?: string[] };
+  /** Per reference call (in order): the matched predicted index (or null), key Jaccard and value matches. */
+  arguments?: { reference: number; predicted: number | null; keyJaccard: number; valueMatches: number }[];
+  /** What the gateway would do with this output (lenient: extraction + repair). */
+  gateway: {
+    outcome: Outcome;
+    repairs: RepairKind[];
+    errors: CallError[];
+    calls: { name: string; arguments: Record<string, unknown>; valid: boolean; repairs: RepairKind[] }[];
+  };
+  reward?: RewardBreakdown;
+}
+
+function bad(message: string, param: string): GatewayError {
+  return new GatewayError(400, message, { code: 'invalid_score_request', param });
+}
+
+function readReference(v: unknown): StrictCall[] {
+  if (!Array.isArray(v)) throw bad('`reference` must be an array of {"name", "arguments"}', 'reference');
+  return v.map((c: unknown, i) => {
+    if (!isPlainObject(c) || typeof c.name !== 'string') throw bad(`reference[${i}] needs a string "name"`, `reference[${i}].name`);
+    const args = c.arguments ?? {};
+    if (!isPlainObject(args)) throw bad(`reference[${i}].arguments must be an object`, `reference[${i}].arguments`);
+    return { name: c.name, arguments: args };
+  });
+}
+
+/** Validates a request body (HTTP or one JSONL line); throws GatewayError 400 in OpenAI's shape. */
+export function parseScoreRequest(body: unknown): ScoreInput {
+  if (!isPlainObject(body)) throw bad('request body must be a JSON object {tools, raw, reference?}', '');
+  if (typeof body.raw !== 'string') throw bad('`raw` must be a string (the assistant\'s raw output)', 'raw');
+  const tools = body.tools ?? [];
+  compileTools(tools); // admission: a bad schema is a 400 naming the tool
+  const out: ScoreInput = { tools: tools as ToolDef[], raw: body.raw };
+  if (body.reference !== undefined && body.reference !== null) out.reference = readReference(body.reference);
+  return out;
+}
+
+export function scoreOutput(input: ScoreInput): ScoreResult {
+  const parsed = strictParse(input.raw);
+  const toolNames = new Set(input.tools.map((t) => t.function.name));
+  const predicted = parsed.calls.map((c) => c.name);
+  const report = checkToolCalls(input.tools, { content: input.raw });
+  const result: ScoreResult = {
+    parse: parsed.ok ? { ok: true, calls: parsed.calls } : { ok: false, error: parsed.error, calls: [] },
+    schema: { ok: parsed.ok && schemaValid(input.tools, parsed.calls) },
+    names: { predicted, unknown: predicted.filter((n) => !toolNames.has(n)) },
+    gateway: {
+      outcome: report.outcome,
+      repairs: report.repairs,
+      errors: report.errors,
+      calls: report.calls.map((c) => ({ name: c.name, arguments: c.arguments, valid: c.valid, repairs: c.repairs })),
+    },
+  };
+  if (input.reference) {
+    const g = input.reference;
+    const pairs = new Map(matchCalls(parsed.calls, g));
+    result.names.reference = g.map((c) => c.name);
+    result.arguments = g.map((gc, gi) => {
+      const pi = pairs.get(gi);
+      const pc = pi === undefined ? undefined : parsed.calls[pi];
+      return {
+        reference: gi,
+        predicted: pi ?? null,
+        keyJaccard: pc ? keyJaccard(gc.arguments, pc.arguments) : 0,
+        valueMatches: pc ? valueMatches(gc.arguments, pc.arguments) : 0,
+      };
+    });
+    result.reward = scoreReward({ tools: input.tools, raw: input.raw, reference: g });
+  }
+  return result;
+}
