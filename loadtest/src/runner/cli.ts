@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { parseGoodput } from './goodput.js';
 import { loadMatrix, MatrixError, type MatrixFile } from './matrix-file.js';
-import { normalizeBaseUrl } from './preflight.js';
+import { firstModel, normalizeBaseUrl } from './preflight.js';
 import { createProgress } from './progress.js';
 import { runMatrix } from './run-matrix.js';
 import type { RunConfig, RunResults } from './types.js';
@@ -19,7 +19,7 @@ Runs every (server settings × context length × concurrency) cell, streaming ch
 with tools, stream_options.include_usage, ignore_eos and a fixed max_tokens (like vllm bench serve).
 
   --target URL            gateway or vLLM base URL (http://host:port, /v1 optional); replaces matrix targets
-  --model M               model name to request (must be listed by the target's /v1/models)
+  --model M               model to request (default: the first one the target's /v1/models lists)
   --matrix FILE           YAML/JSON matrix (see loadtest/matrices/); flags below override it
   --out DIR               output directory (results.json, results.csv, summary.md, report.html)
   --concurrency LIST      comma list, default ${DEFAULT_CONCURRENCY.join(',')}
@@ -89,8 +89,8 @@ function list(flag: string, v: string | undefined): number[] | undefined {
 
 /** Flags + matrix file → the run's configuration (exported for tests). */
 export function buildConfig(values: ParsedValues, goodputArgs: string[], m: MatrixFile): RunConfig {
-  const model = values.model ?? m.model;
-  if (!model) throw new UsageError('--model is required (or set `model:` in the matrix file)');
+  // No model: like `vllm bench serve`, the first model the (first) target lists is used.
+  const model = values.model ?? m.model ?? '';
   const targets = values.target
     ? [{ label: 'default', target: normalizeBaseUrl(values.target) }]
     : (m.targets ?? []).map((t) => ({
@@ -171,6 +171,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const headers = apiKey ? { authorization: `Bearer ${apiKey}` } : undefined;
+  if (!cfg.model) {
+    const first = await firstModel(cfg.targets[0]?.target ?? '', headers);
+    if (!first.ok) {
+      process.stderr.write(`toolgate loadtest: no --model given and ${first.reason}\n`);
+      await writeReport(outDir, { tool: 'toolgate-loadtest', version: 1, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), config: cfg, cells: [], problems: [first.reason] });
+      return 1;
+    }
+    cfg = { ...cfg, model: first.model };
+  }
   const progress = createProgress(quiet ? null : process.stderr);
   let latest: RunResults | null = null;
   let stop = false;

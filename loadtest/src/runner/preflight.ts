@@ -43,3 +43,17 @@ export function normalizeBaseUrl(url: string): string {
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`'${url}' must be an http(s) URL`);
   return u.toString().replace(/\/+$/, '').replace(/\/v1$/, '');
 }
+
+/** The first model id the target lists (what `vllm bench serve` uses when --model is absent). */
+export async function firstModel(baseUrl: string, headers: Record<string, string> = {}, timeoutMs = 10_000): Promise<{ ok: true; model: string } | { ok: false; reason: string }> {
+  try {
+    const res = await request(`${baseUrl}/v1/models`, { headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) return { ok: false, reason: `target ${baseUrl} answered GET /v1/models with HTTP ${res.statusCode}` };
+    const id = (JSON.parse(text) as { data?: Array<{ id?: unknown }> }).data?.[0]?.id;
+    return typeof id === 'string' ? { ok: true, model: id } : { ok: false, reason: `target ${baseUrl} lists no models` };
+  } catch (err) {
+    const e = err as { code?: string; message?: string; cause?: { code?: string } };
+    return { ok: false, reason: `target ${baseUrl} is unreachable (${e.code ?? e.cause?.code ?? e.message ?? String(err)})` };
+  }
+}
