@@ -1,0 +1,79 @@
+// Raw outputs of a run, one JSON line per answer, appended and fsynced as each arrives, so an
+// interrupted run loses at most the line being written — and resume repairs that torn tail.
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+
+export interface AssistantMessage {
+  content: string | null;
+  tool_calls: { id?: string; type?: string; function: { name: string; arguments: string | null } }[] | null;
+  reasoning_content?: string | null;
+}
+
+export interface RawRecord {
+  id: string;
+  /** ok: the endpoint answered; rejected: a 4xx that re-sending would not change; error: transport/5xx (re-sent on resume). */
+  status: 'ok' | 'rejected' | 'error';
+  at: string;
+  latency_ms: number;
+  message?: AssistantMessage;
+  finish_reason?: string | null;
+  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+  error?: { message: string; type?: string; code?: string | null; http_status?: number };
+}
+
+export interface LoadedRaw {
+  records: RawRecord[];
+  /** Lines dropped while loading (a torn last line after a crash, or garbage). */
+  dropped: number;
+}
+
+/** Reads raw.jsonl; truncates a torn final line (no trailing newline) so appends start clean. */
+export function loadRaw(path: string): LoadedRaw {
+  if (!existsSync(path)) return { records: [], dropped: 0 };
+  let text = readFileSync(path, 'utf8');
+  let dropped = 0;
+  if (text.length > 0 && !text.endsWith('\n')) {
+    const keep = text.lastIndexOf('\n') + 1;
+    truncateSync(path, Buffer.byteLength(text.slice(0, keep)));
+    text = text.slice(0, keep);
+    dropped++;
+  }
+  const records: RawRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const r = JSON.parse(line) as RawRecord;
+      if (typeof r.id === 'string' && typeof r.status === 'string') records.push(r);
+      else dropped++;
+    } catch {
+      dropped++;
+    }
+  }
+  return { records, dropped };
+}
+
+/** The answer that counts per item: the last `ok`/`rejected` record, else the last error. */
+export function latestById(records: RawRecord[]): Map<string, RawRecord> {
+  const out = new Map<string, RawRecord>();
+  for (const r of records) {
+    const prev = out.get(r.id);
+    if (!prev || r.status !== 'error' || prev.status === 'error') out.set(r.id, r);
+  }
+  return out;
+}
+
+export const isSettled = (r: RawRecord | undefined): boolean => r !== undefined && r.status !== 'error';
+
+export class RawWriter {
+  private fd: number;
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'a');
+  }
+  /** One write(2) of a whole line on an O_APPEND fd, then fsync: durable before we count it. */
+  append(record: RawRecord): void {
+    writeSync(this.fd, JSON.stringify(record) + '\n');
+    fsyncSync(this.fd);
+  }
+  close(): void {
+    closeSync(this.fd);
+  }
+}
