@@ -1,0 +1,120 @@
+// The "model": a pure function from (request, seed) to the assistant's raw output text. Other
+// areas' tests call generateAssistantOutput to know what a correct answer looks like before
+// faults are applied (see faults.ts).
+import { messageText, type ChatMessage, type ChatTool } from './chat-template.js';
+import { hashParts, seededRandom, stableStringify } from './hash.js';
+import { fromJs, pyJsonDumps } from './py-json.js';
+import { contextFromText, synthesizeArguments } from './schema-args.js';
+
+export interface GenerationRequest {
+  messages?: ChatMessage[];
+  /** Completions API prompt (used instead of messages). */
+  prompt?: string;
+  tools?: ChatTool[];
+  tool_choice?: unknown;
+}
+
+/**
+ * text: a plain answer. tool_call: a Qwen3 `<tool_call>` block (tool_choice auto).
+ * required_array: bare JSON array of {"name","parameters"} (tool_choice "required", structured output).
+ * named_arguments: the arguments object alone (named tool_choice, structured output).
+ */
+export type OutputKind = 'text' | 'tool_call' | 'required_array' | 'named_arguments';
+
+export interface GeneratedOutput {
+  kind: OutputKind;
+  text: string;
+  toolName?: string;
+  arguments?: Record<string, unknown>;
+}
+
+const WORDS = (
+  'the model can help with that request and here is a short answer based on what you asked ' +
+  'it depends on the details but in most cases this works well so let me know if you need more ' +
+  'information about the result or another way to approach the task in general terms'
+).split(' ');
+
+/** Hash of what the model "sees": messages + tools (or the completion prompt). Arrival order plays no part. */
+export function requestContentHash(req: GenerationRequest): number {
+  return hashParts(stableStringify(req.messages ?? req.prompt ?? ''), stableStringify(req.tools ?? []));
+}
+
+export function lastUserText(messages: ChatMessage[] | undefined): string {
+  const users = (messages ?? []).filter((m) => m.role === 'user');
+  return messageText(users[users.length - 1]?.content);
+}
+
+function wordsOf(text: string): string[] {
+  return text
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length >= 3);
+}
+
+/** The tool whose name/description shares most words with the user's last message; ties → first. */
+export function pickTool(tools: ChatTool[], userText: string): ChatTool | undefined {
+  const asked = new Set(wordsOf(userText));
+  let best: ChatTool | undefined;
+  let bestScore = -1;
+  for (const tool of tools) {
+    const words = new Set([...wordsOf(tool.function.name), ...wordsOf(tool.function.description ?? '')]);
+    let score = 0;
+    for (const w of words) if (asked.has(w)) score++;
+    if (score > bestScore) {
+      best = tool;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+/** A plain-text answer of deterministic length (12–48 words) from the seed and request hash. */
+export function plainAnswer(seed: number, contentHash: number): string {
+  const rnd = seededRandom(hashParts(seed, contentHash, 'text'));
+  const n = 12 + Math.floor(rnd() * 37);
+  const words: string[] = [];
+  for (let i = 0; i < n; i++) words.push(WORDS[Math.floor(rnd() * WORDS.length)]!);
+  const sentence = words.join(' ');
+  return sentence[0]!.toUpperCase() + sentence.slice(1) + '.';
+}
+
+export function namedToolChoice(toolChoice: unknown): string | undefined {
+  if (toolChoice && typeof toolChoice === 'object') {
+    const fn = (toolChoice as { function?: { name?: unknown } }).function;
+    if (fn && typeof fn.name === 'string') return fn.name;
+  }
+  return undefined;
+}
+
+export function toolCallText(name: string, args: Record<string, unknown>): string {
+  return `<tool_call>\n{"name": ${pyJsonDumps(name)}, "arguments": ${pyJsonDumps(fromJs(args))}}\n</tool_call>`;
+}
+
+export function generateAssistantOutput(req: GenerationRequest, seed = 0): GeneratedOutput {
+  const contentHash = requestContentHash(req);
+  const tools = req.tools ?? [];
+  const text = () => ({ kind: 'text' as const, text: plainAnswer(seed, contentHash) });
+  if (req.prompt !== undefined || tools.length === 0 || req.tool_choice === 'none') return text();
+
+  const userText = lastUserText(req.messages);
+  const ctx = contextFromText(userText);
+  const named = namedToolChoice(req.tool_choice);
+  if (named !== undefined) {
+    const tool = tools.find((t) => t.function.name === named);
+    const args = synthesizeArguments(tool?.function.parameters, ctx);
+    return { kind: 'named_arguments', text: pyJsonDumps(fromJs(args)), toolName: named, arguments: args };
+  }
+  if (req.tool_choice === 'required') {
+    const tool = pickTool(tools, userText)!;
+    const args = synthesizeArguments(tool.function.parameters, ctx);
+    const body = pyJsonDumps(fromJs([{ name: tool.function.name, parameters: args }]));
+    return { kind: 'required_array', text: body, toolName: tool.function.name, arguments: args };
+  }
+  // auto: after a tool result the model answers in prose; otherwise it calls the best tool.
+  const last = req.messages?.[req.messages.length - 1];
+  if (last?.role === 'tool') return text();
+  const tool = pickTool(tools, userText)!;
+  const args = synthesizeArguments(tool.function.parameters, ctx);
+  return { kind: 'tool_call', text: toolCallText(tool.function.name, args), toolName: tool.function.name, arguments: args };
+}
