@@ -51,7 +51,8 @@ function readJsonBody(body: string, truncated: boolean, base: Omit<RawCall, 'val
   if (pieces.length === 0) return [{ ...base, repairs, error: 'no JSON object in the tool call' }];
   let outside = body.slice(0, pieces[0]!.start) + body.slice(pieces[pieces.length - 1]!.end);
   for (let k = 1; k < pieces.length; k++) outside += body.slice(pieces[k - 1]!.end, pieces[k]!.start);
-  if (outside.trim() !== '') addRepair(repairs, 'prose_stripped');
+  // stray brackets/commas around the object are a syntax slip; words are prose
+  if (outside.trim() !== '') addRepair(repairs, /^[\s\]}),;]*$/.test(outside) ? 'json_syntax' : 'prose_stripped');
   if (pieces.length > 1) addRepair(repairs, 'multiple_objects');
   const out: RawCall[] = [];
   for (const p of pieces) {

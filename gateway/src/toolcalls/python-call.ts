@@ -72,7 +72,8 @@ function parseOne(text: string): PythonCall {
   if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) {
     return { name, error: 'unreadable Python call arguments', repairs: [] };
   }
-  return { name, arguments: parsed.value as Record<string, unknown>, repairs: parsed.repairs };
+  // Python quoting and literals are part of the syntax being converted, not a separate slip
+  return { name, arguments: parsed.value as Record<string, unknown>, repairs: parsed.repairs.filter((k) => k !== 'json_syntax') };
 }
 
 /** Parses one call or a `[call, call]` list. */
