@@ -69,7 +69,8 @@ def build_tokenizer(sample_dir: str, vocab_size: int = 800):
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
     tok.train_from_iterator(_corpus(sample_dir), trainer=trainer)
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>",
-                                   additional_special_tokens=SPECIAL_TOKENS[3:])
+                                   additional_special_tokens=SPECIAL_TOKENS[3:],
+                                   model_input_names=["input_ids", "attention_mask"])  # like Qwen2TokenizerFast
     fast.chat_template = CHAT_TEMPLATE
     return fast
 
