@@ -10,14 +10,15 @@ const SPECIALS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'];
 
 // Special tokens | optional space + letters | single digit | newline runs | space runs | any other char.
 const PIECE_RE = /<\|[a-z_]+\|>| ?[\p{L}\p{M}]+|\p{N}|\n+|[ \t]+|[\s\S]/gu;
-const MAX_WORD_PIECE = 5; // longer words are split roughly every 4 characters, like BPE does
+const MAX_WORD_LETTERS = 8; // common words are one token; longer ones split every 4 characters, like BPE does
 
 /** Splits text into token pieces whose concatenation is exactly `text`. */
 export function tokenPieces(text: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(PIECE_RE)) {
     const piece = m[0];
-    if (piece.length <= MAX_WORD_PIECE || !/\p{L}/u.test(piece[1] ?? piece[0]!)) {
+    const letters = piece.startsWith(' ') ? piece.length - 1 : piece.length;
+    if (letters <= MAX_WORD_LETTERS || !/\p{L}/u.test(piece.trimStart()[0] ?? '')) {
       out.push(piece);
       continue;
     }
