@@ -2,6 +2,7 @@
 // simulator's fault choice and correct answer are pure exported functions, so the test knows
 // which item gets which fault before sending anything, and what each fault does to each metric.
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import type { ChatTool } from '../../loadtest/src/sim/chat-template.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { requestBody, runEval } from '../src/run/runner.js';
 
 const SEED = 11;
 const FAULTS = { near_miss_name: 0.2, invented_argument: 0.2, missing_argument: 0.2 } as const;
-const TOOL = {
+const TOOL: ChatTool = {
   type: 'function',
   function: {
     name: 'get_weather',
