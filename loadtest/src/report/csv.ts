@@ -14,7 +14,7 @@ export function csvEscape(v: string | number | null | undefined): string {
 export function toCsv(results: RunResults): string {
   const serverNames = [...new Set(results.cells.flatMap((c) => c.server.map((s) => s.name)))].sort();
   const header = [
-    'target_label', 'target_url', 'context_tokens', 'concurrency', 'prompt_tokens_measured', 'prompt_tokens_method',
+    'target_label', 'target_url', 'context_tokens', 'concurrency', 'prompt_tokens_measured', 'prompt_tokens_method', 'tools_per_prompt',
     'completed', 'failed', 'duration_s', 'total_input_tokens', 'total_output_tokens',
     'request_throughput', 'output_throughput', 'total_token_throughput', 'request_goodput',
     ...LAT.flatMap((l) => STATS.map((s) => `${l}_${s}_ms`)),
@@ -28,7 +28,7 @@ function row(c: CellResult, serverNames: string[]): Array<string | number | null
   const m = c.metrics;
   const kv = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k}=${Math.round(v * 1e4) / 1e4}`).join(';');
   return [
-    c.targetLabel, c.targetUrl, c.contextTokens, c.concurrency, c.promptTokensMeasured, c.promptTokensMethod,
+    c.targetLabel, c.targetUrl, c.contextTokens, c.concurrency, c.promptTokensMeasured, c.promptTokensMethod, c.toolsPerPrompt,
     m.completed, m.failed, m.durationS, m.totalInputTokens, m.totalOutputTokens,
     m.requestThroughput, m.outputThroughput, m.totalTokenThroughput, m.requestGoodput,
     ...LAT.flatMap((l) => STATS.map((s) => m[`${l}Ms`][s])),

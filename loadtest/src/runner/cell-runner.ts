@@ -10,6 +10,7 @@ import { startSampler } from './prometheus.js';
 import type { PromptPool } from './prompt-pool.js';
 import { createRng } from './rng.js';
 import { streamChat } from './stream-request.js';
+import { tagPrompt } from './prompts.js';
 import type { CellMetrics, GoodputSlo, RequestOutput, ServerReading } from './types.js';
 
 export interface CellOptions {
@@ -44,13 +45,16 @@ export interface CellRun {
 export async function runCell(opts: CellOptions): Promise<CellRun> {
   const dispatcher = new Agent({ connections: opts.concurrency, keepAliveTimeout: 30_000, pipelining: 1 });
   let next = 0;
+  // Request numbers differ per cell (seed) and per request, so no two prompts repeat.
+  const tagBase = (opts.seed % 1000) * 100_000;
   const send = (originMs: number) => {
-    const sized = opts.pool.prompts[next++ % opts.pool.prompts.length];
+    const n = next++;
+    const sized = opts.pool.prompts[n % opts.pool.prompts.length];
     if (!sized) throw new Error('empty prompt pool');
     return streamChat({
       baseUrl: opts.baseUrl,
       model: opts.model,
-      prompt: sized.prompt,
+      prompt: tagPrompt(sized.prompt, tagBase + n),
       promptTokens: sized.tokens,
       maxTokens: opts.maxTokens,
       timeoutS: opts.timeoutS,

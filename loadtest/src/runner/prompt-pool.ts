@@ -15,6 +15,8 @@ export interface PromptPool {
   prompts: SizedPrompt[];
   /** Mean measured length. */
   meanTokens: number;
+  /** Fewest tools any prompt carries (small contexts drop tools to fit). */
+  minTools: number;
 }
 
 export async function buildPromptPool(
@@ -31,14 +33,16 @@ export async function buildPromptPool(
     prompts.push(await fitVariant(v, filler, contextTokens, counter, opts.tools));
   }
   const meanTokens = prompts.reduce((s, p) => s + p.tokens, 0) / Math.max(1, prompts.length);
-  return { contextTokens, prompts, meanTokens };
+  const minTools = Math.min(...prompts.map((p) => p.prompt.tools?.length ?? 0));
+  return { contextTokens, prompts, meanTokens, minTools };
 }
 
 async function fitVariant(variant: number, filler: string[], target: number, counter: TokenCounter, tools: boolean): Promise<SizedPrompt> {
   let toolCount = tools ? TOOLS.length : 0;
   let base = await counter.count(buildPrompt(variant, filler, 0, toolCount));
-  // Keep at least 10 % of the context for padding so every cell is mostly "context".
-  while (toolCount > 1 && base > target * 0.9) {
+  // Keep at least 10 % of the context for padding. Qwen3's tool preamble alone is ~300 tokens,
+  // so the smallest contexts (256) can only be plain chat: tools are dropped down to none.
+  while (toolCount > 0 && base > target * 0.9) {
     toolCount--;
     base = await counter.count(buildPrompt(variant, filler, 0, toolCount));
   }

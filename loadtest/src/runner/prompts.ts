@@ -84,11 +84,25 @@ export function fillerWords(rng: Rng, minWords: number): string[] {
   return words;
 }
 
+// Every request gets its own number right after the shared system prompt and tools, so a pod's
+// prefix cache sees what it sees from real agents (a shared head, a unique body) instead of
+// whole repeated prompts. Fixed width: Qwen's tokenizer (and the simulator's) gives each digit
+// one token, so the number never changes the measured length.
+const TAG_WIDTH = 8;
+const TAG_PLACEHOLDER = '0'.repeat(TAG_WIDTH);
+
+/** A copy of `prompt` whose request number is `n` (mod 10^8). */
+export function tagPrompt(prompt: ChatPrompt, n: number): ChatPrompt {
+  const tag = String(Math.abs(Math.trunc(n)) % 10 ** TAG_WIDTH).padStart(TAG_WIDTH, '0');
+  return { ...prompt, messages: prompt.messages.map((m) => (m.role === 'user' ? { ...m, content: m.content.replace(`Request ${TAG_PLACEHOLDER}`, `Request ${tag}`) } : m)) };
+}
+
 /** The prompt for `variant` with the first `padWords` filler words and the first `toolCount` tools. */
 export function buildPrompt(variant: number, filler: readonly string[], padWords: number, toolCount: number): ChatPrompt {
   const question = QUESTIONS[variant % QUESTIONS.length] as string;
   const notes = filler.slice(0, padWords).join(' ');
-  const user = notes ? `Here are my notes from this week:\n${notes}\n\n${question}` : question;
+  const head = `Request ${TAG_PLACEHOLDER}.`;
+  const user = notes ? `${head} Here are my notes from this week:\n${notes}\n\n${question}` : `${head} ${question}`;
   const messages: ChatMessage[] = [
     { role: 'system', content: 'You are a helpful assistant. Use the tools when a question needs live data.' },
     { role: 'user', content: user },

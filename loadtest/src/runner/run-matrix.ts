@@ -97,6 +97,7 @@ export async function runMatrix(cfg: RunConfig, hooks: RunHooks): Promise<RunRes
           contextTokens: ctx,
           promptTokensMeasured: Math.round(pool.meanTokens),
           promptTokensMethod: counter.method,
+          toolsPerPrompt: pool.minTools,
           metrics: m,
           server: run.server,
         });
@@ -129,6 +130,7 @@ function abortedCell(target: ServerSettings, baseUrl: string, concurrency: numbe
     contextTokens: ctx,
     promptTokensMeasured: 0,
     promptTokensMethod: 'estimate',
+    toolsPerPrompt: 0,
     metrics: computeCellMetrics([], 0),
     server: [],
     aborted: reason,

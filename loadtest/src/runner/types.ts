@@ -79,6 +79,8 @@ export interface CellResult extends CellSpec {
   /** Measured prompt length of the prompts sent (tokens, /tokenize or estimate). */
   promptTokensMeasured: number;
   promptTokensMethod: 'tokenize' | 'estimate';
+  /** Tools sent with each prompt (the fewest over the cell's prompts); 0 = plain chat. */
+  toolsPerPrompt: number;
   metrics: CellMetrics;
   server: ServerReading[];
   /** Set when the cell could not run at all (target down, model missing…). */

@@ -33,6 +33,7 @@ export function syntheticCell(target: ServerSettings, ctx: number, c: number, sh
     contextTokens: ctx,
     promptTokensMeasured: ctx,
     promptTokensMethod: 'tokenize',
+    toolsPerPrompt: 4,
     metrics: computeCellMetrics(outputs, durationS, { ttftMs: 500 }),
     server: [
       { name: 'kv_cache_usage_perc', query: 'avg(vllm:kv_cache_usage_perc)', absent: false, mean: 0.1 * c, max: 0.12 * c, last: 0.1, samples: 3 },
