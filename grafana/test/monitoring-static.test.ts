@@ -23,7 +23,7 @@ async function gatewaySeriesNames(): Promise<Set<string>> {
   const names = new Set<string>();
   for (const metric of await m.registry.getMetricsAsJSON()) {
     const base = metric.name;
-    if (metric.type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(base + s);
+    if (String(metric.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(base + s);
     else names.add(base);
   }
   return names;
