@@ -109,7 +109,11 @@ export class ToolCallStreamSplitter {
   /** Text/think: forward up to the next marker; returns false when it needs more input. */
   private stepPlain(out: SplitEvent[], final: boolean): boolean {
     const buf = this.pending;
-    if (this.mode === 'text' && this.atStart && this.names.size > 0 && this.startsLikePythonCall(buf, final)) return false;
+    if (this.mode === 'text' && this.atStart && this.names.size > 0) {
+      const py = this.startsLikePythonCall(buf, final);
+      if (py === 'hold') return false;
+      if (py === 'python') return true;
+    }
     let at = -1;
     let marker = '';
     for (const m of this.markers()) {
@@ -149,18 +153,18 @@ export class ToolCallStreamSplitter {
   }
 
   /** At the very start, hold an identifier that may become `tool_name(`; switch to python mode when it does. */
-  private startsLikePythonCall(buf: string, final: boolean): boolean {
+  private startsLikePythonCall(buf: string, final: boolean): 'hold' | 'python' | 'no' {
     const m = /^\s*([A-Za-z_][\w.\-]*)(\s*\()?/.exec(buf);
-    if (!m) return false;
-    if (!m[2]) return !final && m[0].length === buf.length; // still typing the name
-    if (!this.names.has(normalizeName(m[1]!))) return false;
+    if (!m) return 'no';
+    if (!m[2]) return !final && m[0].length === buf.length ? 'hold' : 'no'; // still typing the name
+    if (!this.names.has(normalizeName(m[1]!))) return 'no';
     this.mode = 'python';
     this.held = '';
     this.depth = 0;
     this.quote = '';
     this.escaped = false;
     this.heldInThink = false;
-    return false; // stepHeld takes over on the next loop turn
+    return 'python';
   }
 
   /** Call/JSON/fence/python: consume until the segment closes; returns false when it needs more input. */
@@ -206,7 +210,8 @@ export class ToolCallStreamSplitter {
     this.held = '';
     this.mode = inThink ? 'think' : 'text';
     if (raw === '') return;
-    const isCall = mode === 'call' || mode === 'python' || this.isCallText(mode === 'fence' ? stripFence(raw) : raw);
+    // anything holding a <tool_call> tag is treated as a call so the tag can never leak as text
+    const isCall = mode === 'call' || mode === 'python' || raw.includes(OPEN) || this.isCallText(mode === 'fence' ? stripFence(raw) : raw);
     if (isCall) {
       this.segments.push({ raw, inThink });
       out.push({ type: 'call', raw, inThink, complete });

@@ -1,0 +1,129 @@
+// The streaming splitter: forwards text at once, holds only possible call starts, never leaks call
+// text, and agrees with the non-streaming engine whatever the chunking.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkToolCalls } from '../../src/toolcalls/check.js';
+import { ToolCallStreamSplitter, type SplitEvent, type SplitterOptions } from '../../src/toolcalls/stream-splitter.js';
+import { loadToolcallCorpus } from './corpus.js';
+
+function runChunks(chunks: string[], opts: SplitterOptions = {}): { events: SplitEvent[]; splitter: ToolCallStreamSplitter } {
+  const splitter = new ToolCallStreamSplitter(opts);
+  const events: SplitEvent[] = [];
+  for (const c of chunks) events.push(...splitter.push(c));
+  events.push(...splitter.finish());
+  return { events, splitter };
+}
+const textOf = (ev: SplitEvent[], type: 'text' | 'reasoning') =>
+  ev.filter((e): e is Extract<SplitEvent, { type: typeof type }> => e.type === type).map((e) => e.text).join('');
+const callsOf = (ev: SplitEvent[]) => ev.filter((e): e is Extract<SplitEvent, { type: 'call' }> => e.type === 'call');
+const chunksOf = (s: string, sizes: number[]): string[] => {
+  const out: string[] = [];
+  let i = 0;
+  for (let k = 0; i < s.length; k++) {
+    const n = Math.max(1, sizes[k % sizes.length] ?? 1);
+    out.push(s.slice(i, i + n));
+    i += n;
+  }
+  return out;
+};
+
+const CALL = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>';
+
+describe('ToolCallStreamSplitter', () => {
+  it('forwards plain text immediately and holds back only a partial marker', () => {
+    const s = new ToolCallStreamSplitter();
+    expect(s.push('Hello ')).toEqual([{ type: 'text', text: 'Hello ' }]);
+    expect(s.push('world <tool_')).toEqual([{ type: 'text', text: 'world ' }]);
+    expect(s.push('call>\n{"name": "x", "arguments": {}}')).toEqual([]);
+    expect(s.push('\n</tool_call> done')).toEqual([
+      { type: 'call', raw: '<tool_call>\n{"name": "x", "arguments": {}}\n</tool_call>', inThink: false, complete: true },
+      { type: 'text', text: ' done' },
+    ]);
+    expect(s.finish()).toEqual([]);
+  });
+
+  it('emits a held "<" that turned out to be text', () => {
+    const s = new ToolCallStreamSplitter();
+    expect(s.push('a <')).toEqual([{ type: 'text', text: 'a ' }]);
+    expect(s.push('b')).toEqual([{ type: 'text', text: '<b' }]);
+  });
+
+  it('splits think as reasoning and keeps a call inside think marked', () => {
+    const { events } = runChunks(['<think>I will call ', CALL.slice(0, 20), CALL.slice(20), '</think>', 'Answer.']);
+    expect(textOf(events, 'reasoning')).toBe('I will call ');
+    expect(textOf(events, 'text')).toBe('Answer.');
+    expect(callsOf(events)).toEqual([{ type: 'call', raw: CALL, inThink: true, complete: true }]);
+  });
+
+  it('starts in think mode when the prompt opened <think>', () => {
+    const { events } = runChunks(['plan', '</think>', 'Hi'], { startInThink: true });
+    expect(textOf(events, 'reasoning')).toBe('plan');
+    expect(textOf(events, 'text')).toBe('Hi');
+  });
+
+  it('does not take a </tool_call> inside a string value as the end', () => {
+    const raw = '<tool_call>{"name":"s","arguments":{"q":"a</tool_call>b"}}</tool_call>';
+    const { events } = runChunks(chunksOf(raw + ' ok', [3]));
+    expect(callsOf(events).map((c) => c.raw)).toEqual([raw]);
+    expect(textOf(events, 'text')).toBe(' ok');
+  });
+
+  it('holds bare and fenced JSON calls but releases JSON that is not a call', () => {
+    const bare = '{"name": "get_weather", "arguments": {"city": "Rome"}}';
+    expect(callsOf(runChunks(chunksOf(bare, [5])).events).map((c) => c.raw)).toEqual([bare]);
+    const fenced = '```json\n' + bare + '\n```';
+    expect(callsOf(runChunks(chunksOf('Here:\n' + fenced, [4])).events).map((c) => c.raw)).toEqual([fenced]);
+    const prose = 'Config {"debug": true} and ```js\nlet x = 1;\n``` end';
+    const r = runChunks(chunksOf(prose, [2]));
+    expect(callsOf(r.events)).toEqual([]);
+    expect(textOf(r.events, 'text')).toBe(prose);
+  });
+
+  it('detects a Python call at the start only for known tool names', () => {
+    const py = "get_weather(city='Paris')";
+    expect(callsOf(runChunks(chunksOf(py, [3]), { toolNames: ['get_weather'] }).events).map((c) => c.raw)).toEqual([py]);
+    const prose = 'print(x) is Python';
+    expect(textOf(runChunks(chunksOf(prose, [3]), { toolNames: ['get_weather'] }).events, 'text')).toBe(prose);
+  });
+
+  it('flushes a truncated call on finish as an incomplete call, never as text', () => {
+    const { events } = runChunks(['<tool_call>\n{"name": "get_weather", "argu']);
+    expect(callsOf(events)).toEqual([{ type: 'call', raw: '<tool_call>\n{"name": "get_weather", "argu', inThink: false, complete: false }]);
+    expect(textOf(events, 'text')).toBe('');
+  });
+
+  it('agrees with checkToolCalls on every corpus case under random chunking', () => {
+    const corpus = loadToolcallCorpus().filter((c) => typeof c.output.content === 'string' && !c.output.reasoning_content && !c.tool_choice);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 17 }), { minLength: 1, maxLength: 6 }), fc.integer({ min: 0, max: corpus.length - 1 }), (sizes, idx) => {
+        const c = corpus[idx]!;
+        const content = c.output.content as string;
+        const { events, splitter } = runChunks(chunksOf(content, sizes), { toolNames: c.tools.map((t) => t.function.name) });
+        const text = textOf(events, 'text');
+        if (c.expected.outcome !== 'none') expect(text).not.toContain('<tool_call>');
+        const whole = checkToolCalls(c.tools, { content });
+        const streamed = checkToolCalls(c.tools, splitter.callOutput());
+        expect(streamed.outcome).toBe(whole.outcome);
+        expect(streamed.calls.map((k) => [k.name, k.arguments])).toEqual(whole.calls.map((k) => [k.name, k.arguments]));
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it('never loses or duplicates input, for any text and chunking', () => {
+    const alphabet = fc.constantFrom('<tool_call>', '</tool_call>', '<think>', '</think>', '{', '}', '"', '```', '[', ']', 'a', ' ', '\n', '<', 'name', ':');
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 5 }), (parts, sizes) => {
+        const input = parts.join('');
+        const { events } = runChunks(chunksOf(input, sizes), { think: 'text' });
+        const rebuilt = events.map((e) => (e.type === 'call' ? e.raw : e.text)).join('');
+        // stray </tool_call> tags are dropped on purpose; everything else comes back in order
+        expect(rebuilt.length).toBeLessThanOrEqual(input.length);
+        const strip = (s: string) => s.split('</tool_call>').join('');
+        expect(strip(rebuilt)).toBe(strip(input));
+        for (const e of events) if (e.type === 'text') expect(e.text).not.toContain('<tool_call>');
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});
