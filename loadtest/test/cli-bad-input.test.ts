@@ -4,13 +4,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, spawnToolgate } from '../../gateway/test/helpers/net.js';
-
-export async function runCli(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawnToolgate(['loadtest', '--quiet', ...args]);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  return { code, output: child.output() };
-}
+import { freePort } from '../../gateway/test/helpers/net.js';
+import { runCli } from './helpers/run-cli.js';
 
 describe('toolgate loadtest — bad input', () => {
   let dir: string;

@@ -27,7 +27,7 @@ export function sseEvents(text: string): unknown[] {
 export function metricValue(text: string, name: string): number {
   let sum = 0;
   for (const line of text.split('\n')) {
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `) || (name.endsWith('}') && line.startsWith(`${name} `))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
 }

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { startSim, type SimCluster } from '../../src/sim/index.js';
-import { postJson, sleep, sseEvents, TOOLS } from './helpers.js';
+import { metricValue, postJson, sleep, sseEvents, TOOLS } from './helpers.js';
 
 let sim: SimCluster;
 let url: string;
@@ -109,6 +109,7 @@ describe('sim_script', () => {
 describe('client disconnects', () => {
   it('increments aborted and frees the request (stream and non-stream)', async () => {
     const before = sim.pods[0]!.stats();
+    const abortsBefore = metricValue(await (await fetch(`${url}/metrics`)).text(), 'vllm:request_success_total{model_name="Qwen/Qwen3-0.6B",engine="0",finished_reason="abort"}');
     for (const stream of [true, false]) {
       const res = await fetchAbortable(`${url}/v1/chat/completions`, chat({ stream, max_tokens: 500, ignore_eos: true, sim_script: { ttft_ms: 10, itl_ms: 20 } }), 150);
       expect(res).toBe('aborted');
@@ -119,7 +120,7 @@ describe('client disconnects', () => {
     expect(after.running).toBe(0);
     expect(after.completed - before.completed).toBe(0);
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    expect(metrics).toMatch(/vllm:request_success_total\{[^}]*finished_reason="abort"\} 2/);
+    expect(metricValue(metrics, 'vllm:request_success_total{model_name="Qwen/Qwen3-0.6B",engine="0",finished_reason="abort"}') - abortsBefore).toBe(2);
   });
 });
 
