@@ -57,6 +57,7 @@ export class Engine {
   readonly counters: EngineCounters = { completed: 0, aborted: 0, promptTokens: 0, generationTokens: 0, prefixCacheQueries: 0, prefixCacheHits: 0 };
   private readonly kv: KvCache;
   private readonly batching: BatchingProfile | undefined;
+  private readonly fixedTiming: { ttftMs: number; itlMs: number } | undefined;
   private readonly blockSize: number;
   private readonly waiting: Seq[] = [];
   private readonly running: Seq[] = [];
@@ -70,6 +71,7 @@ export class Engine {
     private readonly metrics: PodMetrics | undefined,
   ) {
     this.batching = profile.kind === 'engine' ? profile : undefined;
+    this.fixedTiming = profile.kind === 'fixed' ? { ttftMs: profile.ttftMs, itlMs: profile.itlMs } : undefined;
     this.blockSize = profile.blockSize ?? 16;
     this.kv = new KvCache(this.batching?.numGpuBlocks ?? FIXED_KV_BLOCKS, this.blockSize);
   }
@@ -98,7 +100,7 @@ export class Engine {
       lastTokenAt: 0,
       done: false,
     };
-    const timing = spec.timing ?? (this.batching ? undefined : { ttftMs: 0, itlMs: 0 });
+    const timing = spec.timing ?? this.fixedTiming;
     if (timing) this.startFixed(seq, timing);
     else {
       this.waiting.push(seq);
