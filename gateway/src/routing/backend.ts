@@ -1,13 +1,25 @@
 // One upstream vLLM server as the gateway sees it: address, live in-flight count, health and the
-// models it reports. Health and load are written by their own modules; policies only read.
+// models it reports. Eligibility has three independent inputs, each written by its own module:
+// active probes (`probeOk`), discovery readiness (`ready`) and passive ejection (`breaker`).
+// Policies only read.
 import { Agent } from 'undici';
+import { CircuitBreaker, type BreakerOptions } from './circuit-breaker.js';
 
 export interface BackendOptions {
   url: string;
   name?: string;
   pool: string;
   connectTimeoutMs: number;
+  ejection?: BreakerOptions;
 }
+
+export interface EngineLoad {
+  running: number;
+  waiting: number;
+  kvCacheUsage: number;
+}
+
+const DEFAULT_EJECTION: BreakerOptions = { threshold: 3, baseMs: 1_000, maxMs: 60_000 };
 
 export class Backend {
   readonly url: string;
@@ -15,12 +27,16 @@ export class Backend {
   readonly pool: string;
   /** Requests dispatched and not yet finished; exact, maintained by the proxy. */
   inflight = 0;
-  /** Eligible for traffic (active probes + passive ejection decide). */
-  healthy = true;
+  /** Last active /health probe succeeded (true until the first probe says otherwise). */
+  probeOk = true;
+  /** Discovery says the endpoint is ready (static backends: always). */
+  ready = true;
+  /** Passive ejection after consecutive failures. */
+  readonly breaker: CircuitBreaker;
   /** Model ids the backend's /v1/models reported at the last probe (empty until the first). */
   models = new Set<string>();
   /** Engine load read from the backend's /metrics, when scraped. */
-  engine: { running: number; waiting: number; kvCacheUsage: number } | null = null;
+  engine: EngineLoad | null = null;
   /** Keep-alive connection pool to this backend only. */
   readonly dispatcher: Agent;
 
@@ -28,6 +44,7 @@ export class Backend {
     this.url = opts.url.replace(/\/+$/, '');
     this.name = opts.name ?? new URL(this.url).host;
     this.pool = opts.pool;
+    this.breaker = new CircuitBreaker(opts.ejection ?? DEFAULT_EJECTION);
     this.dispatcher = new Agent({
       connect: { timeout: opts.connectTimeoutMs },
       keepAliveTimeout: 30_000,
@@ -35,6 +52,11 @@ export class Backend {
       connections: 512,
       pipelining: 1,
     });
+  }
+
+  /** Eligible for traffic now: probe passing, discovery ready, not ejected. */
+  get healthy(): boolean {
+    return this.probeOk && this.ready && this.breaker.allows(Date.now());
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,8 @@
-// Active health probes: every interval, GET /health and /v1/models on each backend. A backend is
-// eligible while its last probe succeeded. Probes also learn which models each backend serves,
-// which is how the gateway answers /v1/models and recognises unknown models.
+// Active health probes: every interval, GET /health and /v1/models on each backend. `probeOk`
+// follows the last probe; passive ejection (circuit breaker) and discovery readiness are kept
+// separately on the backend, and the gauge shows the combined eligibility. Probes also learn
+// which models each backend serves, which is how the gateway answers /v1/models and recognises
+// unknown models. New backends (discovery) are probed as soon as they join.
 import { request } from 'undici';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Logger } from '../telemetry/log.js';
@@ -18,17 +20,35 @@ export interface ModelCard {
   [k: string]: unknown;
 }
 
+/** Sets toolgate_backend_healthy from the backend's combined eligibility. */
+export function publishHealth(metrics: Metrics, backend: Backend): void {
+  metrics.backendHealthy.set({ backend: backend.name, pool: backend.pool }, backend.healthy ? 1 : 0);
+}
+
 export class HealthChecker {
   private timer: NodeJS.Timeout | null = null;
   /** Last /v1/models cards per backend, for the gateway's own /v1/models. */
   readonly cards = new Map<Backend, ModelCard[]>();
+  private readonly lastEligible = new Map<Backend, boolean>();
 
   constructor(
     private readonly router: Router,
     private readonly opts: { intervalMs: number; timeoutMs: number },
     private readonly metrics: Metrics,
     private readonly log: Logger,
-  ) {}
+  ) {
+    for (const pool of router.pools.values()) {
+      pool.listen({
+        added: (b) => void this.probe(b),
+        changed: (b) => this.publish(b),
+        removed: (b) => {
+          this.cards.delete(b);
+          this.lastEligible.delete(b);
+          metrics.backendHealthy.remove({ backend: b.name, pool: b.pool });
+        },
+      });
+    }
+  }
 
   start(): void {
     if (this.timer) return;
@@ -72,15 +92,25 @@ export class HealthChecker {
     } catch (err) {
       this.log.debug('probe failed', { backend: backend.name, err });
     }
-    this.setHealthy(backend, ok);
+    backend.probeOk = ok;
+    this.publish(backend);
     return ok;
   }
 
-  private setHealthy(backend: Backend, healthy: boolean): void {
-    if (backend.healthy !== healthy) {
-      this.log.info(healthy ? 'backend healthy' : 'backend unhealthy', { backend: backend.name, pool: backend.pool });
+  /** Publishes the gauge and logs transitions of the combined state (probe, breaker, readiness). */
+  publish(backend: Backend): void {
+    const eligible = backend.healthy;
+    const before = this.lastEligible.get(backend);
+    if (before !== undefined && before !== eligible) {
+      this.log.info(eligible ? 'backend eligible' : 'backend not eligible', {
+        backend: backend.name,
+        pool: backend.pool,
+        probeOk: backend.probeOk,
+        ready: backend.ready,
+        breaker: backend.breaker.state(Date.now()),
+      });
     }
-    backend.healthy = healthy;
-    this.metrics.backendHealthy.set({ backend: backend.name, pool: backend.pool }, healthy ? 1 : 0);
+    this.lastEligible.set(backend, eligible);
+    publishHealth(this.metrics, backend);
   }
 }

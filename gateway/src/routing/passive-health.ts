@@ -1,23 +1,38 @@
-// Passive health: what real traffic says about a backend. A connect failure takes the backend out
-// of rotation at once; the active prober re-admits it when /health answers again.
+// Passive health: what real traffic says about a backend. A refused connection ejects it at
+// once (and marks its probe failed, so it returns only after /health answers again); other
+// failures that indict the backend (reset, 5xx, timeouts) eject it after `threshold` in a row.
+// Ejection time grows exponentially with ejections in a row (see circuit-breaker.ts).
 import type { Backend } from './backend.js';
 import type { FailureKind } from '../upstream/dispatch.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Logger } from '../telemetry/log.js';
+import { publishHealth } from './health.js';
 
 export interface PassiveHealth {
   failure(backend: Backend, kind: FailureKind): void;
   success(backend: Backend): void;
 }
 
+/** Failures that say something about the backend (an abort or total deadline does not). */
+const COUNTED: ReadonlySet<FailureKind> = new Set(['connect', 'reset', 'http_5xx', 'timeout_first_token', 'timeout_idle']);
+
 export function createPassiveHealth(metrics: Metrics, log: Logger): PassiveHealth {
   return {
     failure(backend, kind) {
-      if (kind !== 'connect' || !backend.healthy) return;
-      backend.healthy = false;
-      metrics.backendHealthy.set({ backend: backend.name, pool: backend.pool }, 0);
-      log.warn('backend ejected after connect failure', { backend: backend.name });
+      if (!COUNTED.has(kind)) return;
+      const now = Date.now();
+      let ejectedMs: number | null;
+      if (kind === 'connect') {
+        if (!backend.breaker.allows(now)) return;
+        backend.probeOk = false;
+        ejectedMs = backend.breaker.eject(now);
+      } else ejectedMs = backend.breaker.failure(now);
+      if (ejectedMs === null) return;
+      publishHealth(metrics, backend);
+      log.warn('backend ejected', { backend: backend.name, pool: backend.pool, kind, ejectedMs });
     },
-    success() {},
+    success(backend) {
+      backend.breaker.success(Date.now());
+    },
   };
 }

@@ -1,6 +1,7 @@
 // The routing policy contract. Policies are pure: they see only eligible backends and the
 // request's routing context, return a pick and a reason, and never log or record metrics —
-// the router does that once per decision.
+// the router does that once per decision. Shared steps live in ./pick (rendezvous ranking,
+// load ordering, the bounded-load walk) so that a policy composes them rather than growing.
 import type { Backend } from './backend.js';
 
 export interface RouteContext {
@@ -14,17 +15,24 @@ export interface RouteContext {
   exclude: ReadonlySet<Backend>;
 }
 
+/** Bounded set of reasons (label values of toolgate_route_decisions_total{reason}). */
+export type RouteReason = 'round_robin' | 'least_loaded' | 'prefix_hit' | 'hash' | 'overflow' | 'sticky' | 'fallback';
+
 export interface RoutePick {
   backend: Backend;
   /** Bounded label value for toolgate_route_decisions_total{reason}. */
-  reason: string;
-  /** Optional detail for the decision log/metrics (e.g. prefix blocks matched). */
+  reason: RouteReason;
+  /** Prefix policy: blocks of the longest match on the chosen backend (0 = none). */
   matchedBlocks?: number;
 }
 
 export interface RoutingPolicy {
   readonly name: string;
+  /** Same state + same input → same pick, across instances built from the same config. */
+  readonly deterministic: boolean;
   pick(ctx: RouteContext, candidates: readonly Backend[]): RoutePick | null;
-  /** Called when a request finishes on the picked backend (for policies that learn, e.g. prefix). */
+  /** Called when a request finishes on the picked backend (for policies that learn). */
   observe?(ctx: RouteContext, pick: RoutePick): void;
+  /** A backend left the pool: drop what the policy remembers about it. */
+  forget?(backend: Backend): void;
 }

@@ -1,15 +1,36 @@
-// A named set of backends and the policy that chooses among them. Membership can change at run
-// time (discovery); the policy only ever sees the eligible ones.
+// A named set of backends and the policy that chooses among them. Membership changes at run
+// time (discovery `sync`); the policy only ever sees the eligible ones.
 import { Backend } from './backend.js';
+import type { BreakerOptions } from './circuit-breaker.js';
 import type { RoutingPolicy } from './policy.js';
 
+export interface PoolOptions {
+  connectTimeoutMs: number;
+  ejection: BreakerOptions;
+}
+
+/** One endpoint as discovery reports it. */
+export interface DiscoveredEndpoint {
+  url: string;
+  name?: string;
+  ready: boolean;
+}
+
+export interface PoolListener {
+  added?(backend: Backend): void;
+  removed?(backend: Backend): void;
+  changed?(backend: Backend): void;
+}
+
 export class Pool {
-  private members = new Map<string, Backend>();
+  private readonly members = new Map<string, Backend>();
+  private readonly discovered = new Set<string>();
+  private readonly listeners: PoolListener[] = [];
 
   constructor(
     readonly name: string,
     readonly policy: RoutingPolicy,
-    private readonly connectTimeoutMs: number,
+    private readonly opts: PoolOptions,
   ) {}
 
   get backends(): Backend[] {
@@ -20,13 +41,19 @@ export class Pool {
     return this.backends.filter((b) => b.healthy);
   }
 
+  listen(listener: PoolListener): void {
+    this.listeners.push(listener);
+  }
+
   /** Adds a backend (no-op when its URL is already a member) and returns it. */
-  add(url: string, name?: string): Backend {
+  add(url: string, name?: string, ready = true): Backend {
     const key = url.replace(/\/+$/, '');
     const existing = this.members.get(key);
     if (existing) return existing;
-    const backend = new Backend({ url: key, name, pool: this.name, connectTimeoutMs: this.connectTimeoutMs });
+    const backend = new Backend({ url: key, name, pool: this.name, connectTimeoutMs: this.opts.connectTimeoutMs, ejection: this.opts.ejection });
+    backend.ready = ready;
     this.members.set(key, backend);
+    for (const l of this.listeners) l.added?.(backend);
     return backend;
   }
 
@@ -36,14 +63,51 @@ export class Pool {
     const backend = this.members.get(key);
     if (!backend) return;
     this.members.delete(key);
+    this.discovered.delete(key);
+    this.policy.forget?.(backend);
+    for (const l of this.listeners) l.removed?.(backend);
     // Let in-flight requests end before closing the connection pool.
     const started = Date.now();
     while (backend.inflight > 0 && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 100));
     await backend.close();
   }
 
+  /**
+   * Makes the discovered part of the pool equal `endpoints`: new ones join, missing ones leave,
+   * readiness follows. Static backends are never touched.
+   */
+  sync(endpoints: readonly DiscoveredEndpoint[]): { added: number; removed: number; changed: number } {
+    const want = new Map(endpoints.map((e) => [e.url.replace(/\/+$/, ''), e]));
+    let added = 0;
+    let removed = 0;
+    let changed = 0;
+    for (const url of [...this.discovered]) {
+      if (!want.has(url)) {
+        removed++;
+        void this.remove(url);
+      }
+    }
+    for (const [url, ep] of want) {
+      let backend = this.members.get(url);
+      if (!backend) {
+        this.discovered.add(url);
+        backend = this.add(url, ep.name, ep.ready);
+        added++;
+        continue;
+      }
+      if (!this.discovered.has(url)) continue; // also configured statically: static wins
+      if (backend.ready !== ep.ready) {
+        backend.ready = ep.ready;
+        changed++;
+        for (const l of this.listeners) l.changed?.(backend);
+      }
+    }
+    return { added, removed, changed };
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.backends.map((b) => b.close()));
     this.members.clear();
+    this.discovered.clear();
   }
 }

@@ -1,6 +1,7 @@
 // Resolves a public model name to a pool and asks that pool's policy for a backend, recording
-// each decision once (metric + debug log). The proxy calls `pick` again with a growing exclude
-// set to retry elsewhere.
+// each decision once (metric, routing latency, debug log). The proxy calls `pick` again with a
+// growing exclude set to retry elsewhere. The router also owns each pool's membership sources
+// (static config, Kubernetes discovery) and load scrapers: `start` fills and starts them.
 import type { GatewayConfig } from '../config/schema.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Logger } from '../telemetry/log.js';
@@ -8,6 +9,9 @@ import { Pool } from './pool.js';
 import type { Backend } from './backend.js';
 import type { RouteContext, RoutePick } from './policy.js';
 import { createPolicy } from './registry.js';
+import { LoadScraper } from './load-scraper.js';
+import { KubernetesDiscovery } from './discovery/kubernetes-discovery.js';
+import type { PoolConfig } from './config.js';
 
 export interface ModelRoute {
   pool: Pool;
@@ -15,24 +19,61 @@ export interface ModelRoute {
   upstreamModel: string;
 }
 
+export interface PoolReadiness {
+  pool: string;
+  backends: number;
+  eligible: number;
+}
+
+const EJECTION_DEFAULTS = { consecutiveFailures: 3, baseMs: 1_000, maxMs: 60_000 };
+const SCRAPE_DEFAULTS = { intervalMs: 2_000, timeoutMs: 1_000 };
+
 export class Router {
   readonly pools = new Map<string, Pool>();
+  private readonly discoveries: KubernetesDiscovery[] = [];
+  private readonly scrapers: LoadScraper[] = [];
 
   constructor(
     private readonly cfg: GatewayConfig,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    env: NodeJS.ProcessEnv = process.env,
   ) {
-    for (const [name, poolCfg] of Object.entries(cfg.pools)) {
-      const { type, ...options } = poolCfg.policy;
-      const pool = new Pool(name, createPolicy(type, options, `/pools/${name}/policy`), cfg.timeouts.connectMs);
+    if (Object.keys(cfg.pools).length === 0) throw new Error('no backends configured: set upstreams, pools or TOOLGATE_UPSTREAMS');
+    for (const [name, poolCfg] of Object.entries(cfg.pools) as Array<[string, PoolConfig]>) {
+      const where = `/pools/${name}`;
+      if (poolCfg.backends.length === 0 && !poolCfg.discovery) {
+        throw new Error(`${where}: pool '${name}' is empty: give it static backends or a discovery source`);
+      }
+      const ejection = { ...EJECTION_DEFAULTS, ...poolCfg.ejection };
+      const pool = new Pool(name, createPolicy(poolCfg.policy ?? { type: 'prefix' }, `${where}/policy`), {
+        connectTimeoutMs: cfg.timeouts.connectMs,
+        ejection: { threshold: ejection.consecutiveFailures, baseMs: ejection.baseMs, maxMs: ejection.maxMs },
+      });
       for (const b of poolCfg.backends) pool.add(b.url, b.name);
+      if (poolCfg.discovery?.kubernetes) this.discoveries.push(new KubernetesDiscovery(pool, poolCfg.discovery.kubernetes, log.child({ pool: name }), env));
+      const scrape = { ...SCRAPE_DEFAULTS, ...poolCfg.scrape };
+      this.scrapers.push(new LoadScraper(() => pool.backends, scrape, metrics, log));
       this.pools.set(name, pool);
+    }
+  }
+
+  /** First discovery list (so pools are filled before traffic), then watches and load scrapes. */
+  async start(): Promise<void> {
+    await Promise.all(this.discoveries.map((d) => d.start()));
+    for (const s of this.scrapers) {
+      s.start();
+      void s.scrapeAll();
     }
   }
 
   allBackends(): Backend[] {
     return [...this.pools.values()].flatMap((p) => p.backends);
+  }
+
+  /** Per pool: members and eligible members (for /ready). */
+  readiness(): PoolReadiness[] {
+    return [...this.pools.values()].map((p) => ({ pool: p.name, backends: p.backends.length, eligible: p.eligible().length }));
   }
 
   /** Every public model name: configured aliases plus whatever the backends report. */
@@ -59,16 +100,20 @@ export class Router {
   }
 
   pick(pool: Pool, ctx: RouteContext): RoutePick | null {
+    const started = performance.now();
     const candidates = pool.eligible().filter((b) => !ctx.exclude.has(b));
     const pick = pool.policy.pick(ctx, candidates);
     const reason = pick ? (ctx.exclude.size > 0 ? 'retry' : pick.reason) : 'no_backend';
+    this.metrics.overhead.observe({ phase: 'route' }, (performance.now() - started) / 1000);
     this.metrics.routeDecisions.inc({ policy: pool.policy.name, reason });
     if (pick?.matchedBlocks !== undefined) this.metrics.prefixMatchBlocks.observe(pick.matchedBlocks);
-    this.log.debug('route', { pool: pool.name, policy: pool.policy.name, reason, backend: pick?.backend.name });
+    this.log.debug('route', { pool: pool.name, policy: pool.policy.name, reason, backend: pick?.backend.name, matchedBlocks: pick?.matchedBlocks });
     return pick;
   }
 
   async close(): Promise<void> {
+    for (const s of this.scrapers) s.stop();
+    await Promise.all(this.discoveries.map((d) => d.stop()));
     await Promise.all([...this.pools.values()].map((p) => p.close()));
   }
 }

@@ -6,6 +6,7 @@ export function createRoundRobinPolicy(): RoutingPolicy {
   let next = 0;
   return {
     name: 'round_robin',
+    deterministic: true,
     pick(_ctx: RouteContext, candidates: readonly Backend[]): RoutePick | null {
       if (candidates.length === 0) return null;
       const backend = candidates[next % candidates.length]!;
