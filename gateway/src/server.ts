@@ -31,8 +31,8 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   const log = opts.logger ?? createLogger({ component: 'gateway' });
   const metrics = opts.metrics ?? createMetrics();
   const router = new Router(cfg, metrics, log);
-  if (router.allBackends().length === 0) throw new Error('no backends configured: set upstreams, pools or TOOLGATE_UPSTREAMS');
   const health = new HealthChecker(router, cfg.health, metrics, log);
+  await router.start(); // first discovery lists, load scrapes
   await health.probeAll();
   health.start();
   const plugins: ExchangePlugin[] = [...(opts.plugins ?? [])];
