@@ -10,6 +10,7 @@ import { createPassiveHealth } from './routing/passive-health.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
 import { createLogger, type Logger } from './telemetry/log.js';
 import type { ExchangePlugin } from './api/exchange.js';
+import { createToolCallPlugin } from './api/toolcalls/plugin.js';
 
 export interface Gateway {
   url: string;
@@ -35,7 +36,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   await router.start(); // first discovery lists, load scrapes
   await health.probeAll();
   health.start();
-  const plugins: ExchangePlugin[] = [...(opts.plugins ?? [])];
+  const plugins: ExchangePlugin[] = [createToolCallPlugin(cfg, metrics), ...(opts.plugins ?? [])];
   const app = createApp({ cfg, router, health, passiveHealth: createPassiveHealth(metrics, log), metrics, log, plugins });
 
   const server: ServerType = await new Promise((resolve) => {

@@ -29,6 +29,8 @@ export interface Exchange {
   readonly responseHeaders: Record<string, string>;
   backend: Backend | null;
   meter: ResponseMeter | null;
+  /** Sends another non-stream request for this exchange to its backend (retry policies). */
+  resend?: (body: Record<string, unknown>) => Promise<Record<string, unknown>>;
 }
 
 export interface ExchangeResult {
@@ -44,7 +46,7 @@ export interface ExchangePlugin {
   /** Before routing. May rewrite the body, choose the route, or throw a GatewayError. */
   onRequest?(ex: Exchange): void | Promise<void>;
   /** A successful non-stream JSON response; returns the body to send. */
-  onCompletion?(ex: Exchange, json: Record<string, unknown>): Record<string, unknown>;
+  onCompletion?(ex: Exchange, json: Record<string, unknown>): Record<string, unknown> | Promise<Record<string, unknown>>;
   /** A transform for a successful stream, or null to pass bytes through. */
   streamTransform?(ex: Exchange): ChunkTransform | null;
   /** After the response has ended, successfully or not. Must not throw. */

@@ -89,6 +89,30 @@ class Exchanger {
     else clientSignal.addEventListener('abort', () => this.controller.abort({ kind: 'aborted' }), { once: true });
     this.span = startRequestSpan(ex.endpoint === 'chat' ? 'chat' : 'text_completion', ex.model);
     ex.meter = new ResponseMeter(ex.receivedAt, deps.metrics, { model: ex.model, variant: ex.variant, role: 'primary' });
+    ex.resend = (body) => this.resend(body);
+  }
+
+  /** One extra non-stream call on the exchange's backend (tool-call retry policy). */
+  private async resend(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const backend = this.ex.backend;
+    if (!backend) throw new Error('no backend to resend to');
+    const release = this.acquire(backend);
+    try {
+      const res = await dispatch(backend, {
+        path: PATHS[this.ex.endpoint],
+        body: JSON.stringify({ ...body, model: this.ex.route!.upstreamModel }),
+        headers: { 'content-type': 'application/json', 'x-request-id': this.ex.id },
+        signal: this.controller.signal,
+        firstByteMs: this.deps.cfg.timeouts.firstTokenMs,
+        idleMs: this.deps.cfg.timeouts.idleMs,
+      });
+      if (!res.ok) throw new Error(res.message);
+      const text = await res.body.text();
+      if (res.status !== 200) throw new Error(`upstream answered ${res.status}`);
+      return JSON.parse(text) as Record<string, unknown>;
+    } finally {
+      release();
+    }
   }
 
   async run(): Promise<Response> {
@@ -214,7 +238,13 @@ class Exchanger {
       this.ex.meter!.onChunk(json, now);
       if (this.ex.meter!.firstTokenAt === null) this.ex.meter!.onToken(now);
       const started = performance.now();
-      for (const p of this.deps.plugins) if (p.onCompletion) json = p.onCompletion(this.ex, json);
+      try {
+        for (const p of this.deps.plugins) if (p.onCompletion) json = await p.onCompletion(this.ex, json);
+      } catch (err) {
+        if (!(err instanceof GatewayError)) throw err;
+        this.complete({ status: err.status, json: null, endedAt: performance.now(), error: { kind: err.code ?? 'rejected', message: err.message } });
+        return new Response(JSON.stringify(err.toBody()), { status: err.status, headers: { ...this.baseHeaders(), ...err.headers, 'content-type': 'application/json' } });
+      }
       this.deps.metrics.overhead.observe({ phase: 'relay' }, (performance.now() - started) / 1000);
       text = JSON.stringify(json);
     }

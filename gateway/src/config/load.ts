@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, type GatewayConfig } from './schema.js';
+import { checkModelRoutes } from '../experiments/config.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -61,12 +62,7 @@ export function resolveConfig(raw: unknown): GatewayConfig {
     pool.backends = [...pool.backends, ...cfg.upstreams.map((url) => ({ url }))];
     cfg.pools.default = pool;
   }
-  const problems: string[] = [];
-  for (const [name, route] of Object.entries(cfg.models)) {
-    if (!cfg.pools[route.pool] && Object.keys(cfg.pools).length > 0) {
-      problems.push(`/models/${name}/pool names pool '${route.pool}', which is not defined under /pools`);
-    }
-  }
+  const problems = checkModelRoutes(cfg.models, new Set(Object.keys(cfg.pools)));
   if (problems.length) throw new ConfigError(problems);
   return cfg;
 }

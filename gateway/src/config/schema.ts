@@ -3,17 +3,10 @@
 // this file composes them; unknown keys are rejected so that typos fail loudly.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { poolSchema } from '../routing/config.js';
+import { experimentsSchema, modelRouteSchema } from '../experiments/config.js';
 
 const strict = <T extends Record<string, TSchema>>(props: T, desc?: string) =>
   Type.Object(props, { additionalProperties: false, default: {}, ...(desc ? { description: desc } : {}) });
-
-export const modelRouteSchema = Type.Object(
-  {
-    pool: Type.String({ default: 'default', description: 'Pool that serves this public model name.' }),
-    upstreamModel: Type.Optional(Type.String({ description: 'Model name sent upstream (e.g. a LoRA adapter); default: the public name.' })),
-  },
-  { additionalProperties: true },
-);
 
 export const configSchema = Type.Object(
   {
@@ -55,6 +48,32 @@ export const configSchema = Type.Object(
       },
       'Built-in simulator, used only when no upstreams are configured.',
     ),
+    toolcalls: strict(
+      {
+        policy: Type.Union([Type.Literal('off'), Type.Literal('annotate'), Type.Literal('repair'), Type.Literal('retry'), Type.Literal('reject')], {
+          default: 'repair',
+          description: 'What to do with tool calls: off | annotate | repair | retry | reject.',
+        }),
+        perModel: Type.Record(Type.String(), Type.Union([Type.Literal('off'), Type.Literal('annotate'), Type.Literal('repair'), Type.Literal('retry'), Type.Literal('reject')]), {
+          default: {},
+          description: 'Policy per public model name (overrides `policy`).',
+        }),
+        allowPolicyHeader: Type.Boolean({ default: true, description: 'Honour the x-toolgate-policy request header.' }),
+        retry: strict({
+          maxAttempts: Type.Integer({ minimum: 1, maximum: 5, default: 2, description: 'Upstream re-asks for one invalid response.' }),
+          deadlineMs: Type.Integer({ minimum: 100, default: 15_000, description: 'No re-ask starts after this long since receipt.' }),
+        }),
+        limits: strict({
+          maxTools: Type.Optional(Type.Integer({ minimum: 1 })),
+          maxSchemaBytes: Type.Optional(Type.Integer({ minimum: 64 })),
+          maxDepth: Type.Optional(Type.Integer({ minimum: 1 })),
+          maxEnumValues: Type.Optional(Type.Integer({ minimum: 1 })),
+          maxPatternLength: Type.Optional(Type.Integer({ minimum: 1 })),
+        }),
+      },
+      'Tool-call extraction, repair and validation.',
+    ),
+    experiments: experimentsSchema,
     telemetry: strict({
       serviceName: Type.String({ default: 'toolgate', description: 'OpenTelemetry service.name.' }),
     }),

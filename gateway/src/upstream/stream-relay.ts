@@ -8,9 +8,10 @@ import { DONE_EVENT, formatEvent, SseSplitter, type SseEvent } from './sse.js';
 
 /** Rewrites parsed stream chunks; `end` runs once at the upstream's [DONE] (or clean end). */
 export interface ChunkTransform {
-  chunk(chunk: Record<string, unknown>): Record<string, unknown>[];
-  end(): Record<string, unknown>[];
+  chunk(chunk: Record<string, unknown>): Chunks | Promise<Chunks>;
+  end(): Chunks | Promise<Chunks>;
 }
+type Chunks = Record<string, unknown>[];
 
 export interface RelayObserver {
   /** Every parsed upstream chunk, at arrival. */
@@ -49,9 +50,17 @@ export function relayStream(input: RelayInput): ReadableStream<Uint8Array> {
   };
 
   /** Turns events into output text, applying the transform; marks [DONE]. */
-  const render = (events: SseEvent[]): string => {
-    const started = performance.now();
+  const render = async (events: SseEvent[]): Promise<string> => {
+    let started = performance.now();
     let out = '';
+    // Time spent waiting on a transform's own upstream calls (retry policy) is not relay work.
+    const awaitTimed = async (v: Chunks | Promise<Chunks>): Promise<Chunks> => {
+      if (!(v instanceof Promise)) return v;
+      relayMs += performance.now() - started;
+      const r = await v;
+      started = performance.now();
+      return r;
+    };
     for (const ev of events) {
       if (ev.data === null) {
         if (!transform) out += ev.raw;
@@ -59,7 +68,7 @@ export function relayStream(input: RelayInput): ReadableStream<Uint8Array> {
       }
       if (ev.data.trim() === '[DONE]') {
         sawDone = true;
-        if (transform) for (const c of transform.end()) out += formatEvent(JSON.stringify(c));
+        if (transform) for (const c of await awaitTimed(transform.end())) out += formatEvent(JSON.stringify(c));
         out += transform ? DONE_EVENT : ev.raw;
         continue;
       }
@@ -71,7 +80,7 @@ export function relayStream(input: RelayInput): ReadableStream<Uint8Array> {
       }
       observer.onUpstreamChunk(parsed, performance.now());
       if (transform && parsed && typeof parsed === 'object' && !('error' in parsed)) {
-        for (const c of transform.chunk(parsed as Record<string, unknown>)) out += formatEvent(JSON.stringify(c));
+        for (const c of await awaitTimed(transform.chunk(parsed as Record<string, unknown>))) out += formatEvent(JSON.stringify(c));
       } else {
         out += transform ? formatEvent(ev.data) : ev.raw;
       }
@@ -85,8 +94,8 @@ export function relayStream(input: RelayInput): ReadableStream<Uint8Array> {
     DONE_EVENT;
 
   return new ReadableStream<Uint8Array>({
-    start(controller) {
-      const first = render(input.prefetched);
+    async start(controller) {
+      const first = await render(input.prefetched);
       if (first) controller.enqueue(encoder.encode(first));
       if (sawDone) {
         controller.close();
@@ -112,7 +121,7 @@ export function relayStream(input: RelayInput): ReadableStream<Uint8Array> {
             }
             return;
           }
-          const out = render(splitter.push(next.value));
+          const out = await render(splitter.push(next.value));
           if (out) {
             controller.enqueue(encoder.encode(out));
             if (sawDone) {

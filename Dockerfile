@@ -1,0 +1,28 @@
+# Toolgate gateway image: multi-stage, production dependencies only, non-root, with a health check.
+# Build: docker build -t toolgate .      Run: docker run -p 8080:8080 toolgate
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY gateway/src gateway/src
+COPY loadtest/src loadtest/src
+COPY eval/src eval/src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production PORT=8080
+WORKDIR /app
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/dist dist
+COPY --from=build /app/package.json package.json
+# Simulator profiles are read at run time.
+COPY loadtest/src/sim/profiles dist/loadtest/src/sim/profiles
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 8080
+VOLUME ["/data"]
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+ENTRYPOINT ["node", "dist/gateway/src/cli/main.js"]
+CMD ["serve"]

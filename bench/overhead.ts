@@ -1,0 +1,75 @@
+// npm run bench:overhead — the latency and throughput the gateway adds. The same load goes to a
+// simulator pod directly and through the gateway in one run (each in its own process, as in
+// production), non-streaming and streaming; results in bench/results/overhead.json.
+// Env: RATE (req/s, default 1000), COUNT (per open-loop phase, default 5000),
+//      CONCURRENCY (closed loop, default 64), TOTAL (closed-loop requests, default 20000).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { freePort, REPO_ROOT, spawnToolgate, stopProcess, waitForHttp } from '../gateway/test/helpers/net.js';
+import { closedLoop, openLoop, summarize } from './lib/load.js';
+
+const RATE = Number(process.env.RATE ?? 1000);
+const COUNT = Number(process.env.COUNT ?? 5000);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
+const TOTAL = Number(process.env.TOTAL ?? 20000);
+const MODEL = 'Qwen/Qwen3-0.6B';
+
+async function main() {
+  const simPort = await freePort();
+  const gwPort = await freePort();
+  const sim = spawnToolgate(['sim', '--port', String(simPort), '--pods', '1', '--profile', 'fixed', '--ttft-ms', '0', '--itl-ms', '0'], { LOG_LEVEL: 'warn' });
+  await waitForHttp(`http://127.0.0.1:${simPort}/health`);
+  const gw = spawnToolgate(['serve', '--port', String(gwPort), '--host', '127.0.0.1', '--upstream', `http://127.0.0.1:${simPort}`], { LOG_LEVEL: 'warn' });
+  await waitForHttp(`http://127.0.0.1:${gwPort}/ready`);
+  const direct = `http://127.0.0.1:${simPort}`;
+  const viaGw = `http://127.0.0.1:${gwPort}`;
+
+  const bodies = {
+    nonStream: JSON.stringify({ model: MODEL, max_tokens: 8, messages: [{ role: 'user', content: 'ping' }] }),
+    stream: JSON.stringify({ model: MODEL, max_tokens: 8, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'ping' }] }),
+  };
+  const p = '/v1/chat/completions';
+  // Warm both paths (JIT, keep-alive pools).
+  await closedLoop(direct, p, bodies.nonStream, 16, 2000);
+  await closedLoop(viaGw, p, bodies.nonStream, 16, 2000);
+
+  const results: Record<string, unknown> = {};
+  for (const mode of ['nonStream', 'stream'] as const) {
+    // Interleave halves so drift on a noisy machine hits both sides equally.
+    const half = Math.floor(COUNT / 2);
+    const d1 = await openLoop(direct, p, bodies[mode], RATE, half);
+    const g1 = await openLoop(viaGw, p, bodies[mode], RATE, half);
+    const d2 = await openLoop(direct, p, bodies[mode], RATE, half);
+    const g2 = await openLoop(viaGw, p, bodies[mode], RATE, half);
+    const d = summarize([...d1.latenciesMs, ...d2.latenciesMs]);
+    const g = summarize([...g1.latenciesMs, ...g2.latenciesMs]);
+    const dt = await closedLoop(direct, p, bodies[mode], CONCURRENCY, TOTAL);
+    const gt = await closedLoop(viaGw, p, bodies[mode], CONCURRENCY, TOTAL);
+    const directRps = (dt.latenciesMs.length / dt.wallMs) * 1000;
+    const gatewayRps = (gt.latenciesMs.length / gt.wallMs) * 1000;
+    results[mode] = {
+      openLoop: { rate: RATE, requests: COUNT, direct: d, gateway: g, addedP50Ms: g.p50 - d.p50, addedP99Ms: g.p99 - d.p99, errors: { direct: d1.errors + d2.errors, gateway: g1.errors + g2.errors } },
+      closedLoop: { concurrency: CONCURRENCY, requests: TOTAL, directRps, gatewayRps, throughputRatio: gatewayRps / directRps, errors: { direct: dt.errors, gateway: gt.errors } },
+    };
+    process.stderr.write(`${mode}: added p50 ${(g.p50 - d.p50).toFixed(3)} ms, p99 ${(g.p99 - d.p99).toFixed(3)} ms; throughput ratio ${(gatewayRps / directRps).toFixed(3)}\n`);
+  }
+  await stopProcess(gw);
+  await stopProcess(sim);
+
+  const out = {
+    benchmark: 'overhead',
+    date: new Date().toISOString(),
+    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    aims: { addedP50Ms: 0.5, addedP99Ms: 2, atRate: 1000 },
+    results,
+  };
+  const dir = path.join(REPO_ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'overhead.json'), JSON.stringify(out, null, 2) + '\n');
+  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench:overhead failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});

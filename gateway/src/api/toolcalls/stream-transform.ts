@@ -1,0 +1,114 @@
+// Streaming tool-call handling: text deltas flow at once; tool-call material — vLLM's parsed
+// `delta.tool_calls` fragments and raw `<tool_call>`/JSON text in `content` — is held until the
+// choice finishes, then checked, repaired and emitted as proper OpenAI tool_call deltas just
+// before the finish chunk. No raw call text ever reaches the client's content.
+import { ToolCallStreamSplitter, toOpenAIToolCalls, type OpenAIToolCall, type ToolCallReport } from '../../toolcalls/index.js';
+import type { ChunkTransform } from '../../upstream/stream-relay.js';
+
+type Chunk = Record<string, unknown>;
+
+export interface StreamFinalizer {
+  /** Checks the held material and returns the verdict to emit (may re-ask upstream: retry policy). */
+  finalize(output: { content: string; toolCalls: OpenAIToolCall[] }): ToolCallReport | Promise<ToolCallReport>;
+  /** The annotation object for the final chunk (`toolgate` field), or an error object to end the stream with. */
+  annotate(report: ToolCallReport): { annotation: Record<string, unknown>; error?: Record<string, unknown> };
+}
+
+interface HeldCall {
+  id?: string;
+  name: string;
+  args: string;
+}
+
+export function createToolCallStreamTransform(toolNames: string[], finalizer: StreamFinalizer): ChunkTransform {
+  const splitter = new ToolCallStreamSplitter({ toolNames, think: 'text' });
+  const held = new Map<number, HeldCall>();
+  let template: Chunk | null = null;
+  let done = false;
+  let failed = false;
+
+  const base = (): Chunk => ({ id: template?.id, object: template?.object ?? 'chat.completion.chunk', created: template?.created, model: template?.model });
+  const deltaChunk = (delta: Chunk, finish: string | null = null): Chunk => ({
+    ...base(),
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+  });
+  const textOf = (events: ReturnType<ToolCallStreamSplitter['push']>) => {
+    let content = '';
+    let reasoning = '';
+    for (const e of events) {
+      if (e.type === 'text') content += e.text;
+      else if (e.type === 'reasoning') reasoning += e.text;
+    }
+    return { content, reasoning };
+  };
+
+  async function finish(finishChunk: Chunk | null, finishReason: string | null): Promise<Chunk[]> {
+    done = true;
+    const out: Chunk[] = [];
+    const tail = textOf(splitter.finish());
+    if (tail.content) out.push(deltaChunk({ content: tail.content }));
+    const toolCalls: OpenAIToolCall[] = [...held.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([, c]) => ({ ...(c.id ? { id: c.id } : {}), type: 'function', function: { name: c.name, arguments: c.args } }));
+    const report = await finalizer.finalize({ content: splitter.callOutput().content ?? '', toolCalls });
+    const { annotation, error } = finalizer.annotate(report);
+    if (error) {
+      failed = true;
+      out.push(error);
+      return out;
+    }
+    const calls = toOpenAIToolCalls(report.calls.filter((c) => c.valid));
+    calls.forEach((call, index) => out.push(deltaChunk({ tool_calls: [{ index, ...call }] })));
+    const reason = calls.length > 0 ? 'tool_calls' : finishReason === 'tool_calls' ? 'stop' : (finishReason ?? 'stop');
+    const final: Chunk = finishChunk ? { ...finishChunk } : deltaChunk({}, reason);
+    const choice = { ...((final.choices as Chunk[] | undefined)?.[0] ?? {}) };
+    choice.delta = {};
+    choice.finish_reason = reason;
+    final.choices = [choice];
+    final.toolgate = { tool_calls: annotation };
+    out.push(final);
+    return out;
+  }
+
+  return {
+    chunk(chunk) {
+      if (failed) return [];
+      template ??= chunk;
+      const choices = chunk.choices as Chunk[] | undefined;
+      if (!Array.isArray(choices) || choices.length === 0 || done) return [chunk];
+      const choice = choices.find((c) => (c.index ?? 0) === 0);
+      if (!choice) return [chunk];
+      const delta = { ...((choice.delta as Chunk | undefined) ?? {}) };
+      for (const tc of (delta.tool_calls as Array<Record<string, unknown>> | undefined) ?? []) {
+        const index = typeof tc.index === 'number' ? tc.index : held.size;
+        const cur = held.get(index) ?? { name: '', args: '' };
+        const fn = (tc.function ?? {}) as { name?: string | null; arguments?: string | null };
+        if (typeof tc.id === 'string' && tc.id) cur.id = tc.id;
+        if (typeof fn.name === 'string') cur.name += fn.name;
+        if (typeof fn.arguments === 'string') cur.args += fn.arguments;
+        held.set(index, cur);
+      }
+      delete delta.tool_calls;
+      const out: Chunk[] = [];
+      if (typeof delta.content === 'string' && delta.content !== '') {
+        const { content, reasoning } = textOf(splitter.push(delta.content));
+        if (content) delta.content = content;
+        else delete delta.content;
+        if (reasoning) delta.reasoning_content = `${typeof delta.reasoning_content === 'string' ? delta.reasoning_content : ''}${reasoning}`;
+      }
+      const finishReason = typeof choice.finish_reason === 'string' ? choice.finish_reason : null;
+      const meaningful = Object.keys(delta).some((k) => k === 'role' || (delta[k] !== '' && delta[k] !== null && delta[k] !== undefined));
+      if (!finishReason) {
+        if (meaningful) out.push({ ...chunk, choices: [{ ...choice, delta }] });
+        return out;
+      }
+      if (meaningful) out.push({ ...chunk, choices: [{ ...choice, delta, finish_reason: null }] });
+      const rest = finish({ ...chunk, choices: [{ ...choice }] }, finishReason);
+      return rest.then((tail) => [...out, ...tail]);
+    },
+    end() {
+      if (done || failed) return [];
+      return finish(null, null);
+    },
+  };
+}

@@ -1,0 +1,117 @@
+// The experiments plugin: for a public model with variants, assigns the request to one (pinned or
+// weighted-sticky), routes it to that variant's pool and upstream model, tells the client which
+// served (x-toolgate-variant), and mirrors a share of requests to the shadow variant. When both
+// sides are done, a paired record goes to capture. Nothing here can delay or alter the primary.
+import { randomUUID } from 'node:crypto';
+import type { GatewayConfig } from '../config/schema.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import type { Logger } from '../telemetry/log.js';
+import type { Router } from '../routing/router.js';
+import type { Exchange, ExchangePlugin, ExchangeResult } from '../api/exchange.js';
+import { toolCallStates } from '../api/toolcalls/plugin.js';
+import type { ToolCallReport, ToolDef } from '../toolcalls/index.js';
+import type { Capture } from '../capture/pipeline.js';
+import type { PairSide, ShadowPairRecord } from '../capture/record.js';
+import { assignVariant } from './assign.js';
+import { ShadowRunner, type ShadowOutcome } from './shadow.js';
+import { callsAgree, type SimpleCall } from './agreement.js';
+
+export function createExperimentsPlugin(cfg: GatewayConfig, router: Router, metrics: Metrics, log: Logger, capture: Capture | null): ExchangePlugin & { shadow: ShadowRunner } {
+  const shadow = new ShadowRunner(router, metrics, log, {
+    maxConcurrent: cfg.experiments.shadowMaxConcurrent,
+    timeoutMs: cfg.experiments.shadowTimeoutMs,
+    idleMs: cfg.timeouts.idleMs,
+    firstTokenMs: cfg.timeouts.firstTokenMs,
+  });
+  const pending = new WeakMap<Exchange, Promise<ShadowOutcome | null>>();
+
+  return {
+    name: 'experiments',
+    shadow,
+
+    onRequest(ex) {
+      const route = cfg.models[ex.model];
+      if (!route?.variants) return;
+      const { variant, reason } = assignVariant(ex.model, route, ex.headers, ex.body);
+      const v = route.variants[variant]!;
+      const pool = router.pools.get(v.pool);
+      if (!pool) return;
+      ex.route = { pool, upstreamModel: v.model ?? ex.model };
+      ex.variant = variant;
+      ex.responseHeaders['x-toolgate-variant'] = variant;
+      metrics.variantAssignments.inc({ model: ex.model, variant, reason });
+
+      const s = route.shadow;
+      if (!s || s.variant === variant || Math.random() * 100 >= s.percent) return;
+      const sv = route.variants[s.variant]!;
+      const shadowPool = router.pools.get(sv.pool);
+      if (!shadowPool) return;
+      // A snapshot of the body as the primary will send it (history repairs included).
+      const job = { model: ex.model, variant: s.variant, pool: shadowPool, upstreamModel: sv.model ?? ex.model, body: structuredClone(ex.body), stream: ex.stream, tools: (ex.tools as ToolDef[] | null) ?? null };
+      // Started on the next turn of the event loop so the primary is dispatched first.
+      pending.set(ex, new Promise<ShadowOutcome | null>((resolve) => setImmediate(() => resolve(shadow.start(job)))));
+    },
+
+    onFinish(ex: Exchange, result: ExchangeResult) {
+      const job = pending.get(ex);
+      if (!job) return;
+      const primary = primarySide(ex, result);
+      void job.then((outcome) => {
+        if (!outcome) return;
+        const side = shadowSide(outcome);
+        const agree = callsAgree(primary.calls, side.calls);
+        metrics.shadowAgreement.inc({ model: ex.model, primary_variant: ex.variant, shadow_variant: outcome.variant, agree: String(agree) });
+        const record: ShadowPairRecord = {
+          kind: 'shadow_pair',
+          v: 1,
+          id: randomUUID(),
+          ts: new Date().toISOString(),
+          requestId: ex.id,
+          conversationId: ex.headers['x-session-id'] ?? null,
+          model: ex.model,
+          messages: ex.body.messages as ShadowPairRecord['messages'],
+          tools: (ex.tools ?? []) as ShadowPairRecord['tools'],
+          primary,
+          shadow: side,
+          agree,
+        };
+        capture?.offer(record);
+      });
+    },
+  };
+}
+
+function sideCalls(report: ToolCallReport | null): SimpleCall[] | null {
+  if (!report || report.outcome === 'invalid' || report.outcome === 'none') return report?.outcome === 'none' ? [] : null;
+  return report.calls.filter((c) => c.valid).map((c) => ({ name: c.name, arguments: c.arguments }));
+}
+
+function primarySide(ex: Exchange, result: ExchangeResult): PairSide {
+  const report = toolCallStates.get(ex)?.report ?? null;
+  const failed = result.status !== 200 || (result.error !== undefined && result.error.kind !== 'aborted');
+  return {
+    variant: ex.variant,
+    backend: ex.backend?.name ?? null,
+    outcome: failed ? 'error' : (report?.outcome ?? 'none'),
+    parsed: report !== null && report.outcome !== 'invalid' && report.outcome !== 'none',
+    schemaValid: report !== null && (report.outcome === 'valid' || report.outcome === 'repaired'),
+    calls: failed ? null : sideCalls(report),
+    ttftMs: ex.meter?.ttftMs ?? null,
+    e2eMs: result.endedAt - ex.receivedAt,
+    error: failed ? (result.error?.message ?? `status ${result.status}`) : null,
+  };
+}
+
+function shadowSide(o: ShadowOutcome): PairSide {
+  return {
+    variant: o.variant,
+    backend: o.backend,
+    outcome: o.error ? 'error' : (o.report?.outcome ?? 'none'),
+    parsed: o.report !== null && o.report.outcome !== 'invalid' && o.report.outcome !== 'none',
+    schemaValid: o.report !== null && (o.report.outcome === 'valid' || o.report.outcome === 'repaired'),
+    calls: o.error ? null : sideCalls(o.report),
+    ttftMs: o.ttftMs,
+    e2eMs: o.e2eMs,
+    error: o.error,
+  };
+}
