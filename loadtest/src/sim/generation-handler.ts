@@ -139,7 +139,8 @@ function streamResponse(api: 'chat' | 'completions', parsed: ParsedRequest, plan
       if (i === resetAfter) {
         killed = true;
         sse.cancel();
-        res.socket?.destroy();
+        // Let the events already written reach the wire, then reset the connection.
+        res.write('', () => res.socket?.destroy());
         handle.abort({ clientDisconnect: false });
         return;
       }
