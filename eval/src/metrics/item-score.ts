@@ -15,7 +15,7 @@
 import { evaluateBfclCase, type BfclVerdict } from '../bfcl/evaluate-entry.js';
 import type { EvalItem, ExpectedCall } from '../dataset.js';
 import type { RawRecord } from '../run/raw-store.js';
-import { checkToolCalls, type CheckedCall } from './engine.js';
+import { checkToolCalls, compileTools, type CheckedCall, type CompiledTools } from './engine.js';
 import { buildStubs } from './stubs.js';
 import { matchesAny } from './value-match.js';
 
@@ -108,15 +108,12 @@ function semanticMatch(predicted: { name: string; arguments: Record<string, unkn
   });
 }
 
-const stubCache = new WeakMap<EvalItem['tools'], ReturnType<typeof buildStubs>>();
-
 const multiset = (names: string[]): string => [...names].sort().join('\u0000');
 
-function strictlyExecutable(item: EvalItem, record: RawRecord): boolean {
+function strictlyExecutable(compiled: CompiledTools, record: RawRecord): boolean {
   const calls = record.message?.tool_calls ?? [];
   if (calls.length === 0) return false;
-  let stubs = stubCache.get(item.tools);
-  if (!stubs) stubCache.set(item.tools, (stubs = buildStubs(item.tools)));
+  const stubs = buildStubs(compiled);
   return calls.every((c) => {
     const stub = stubs.get(c.function?.name ?? '');
     if (!stub || typeof c.function.arguments !== 'string') return false;
@@ -153,8 +150,10 @@ export function scoreItem(item: EvalItem, record: RawRecord | undefined): ItemSc
   if (!record || record.status !== 'ok' || !record.message) return base;
 
   let report: ReturnType<typeof checkToolCalls>;
+  let compiled: CompiledTools;
   try {
-    report = checkToolCalls(item.tools, record.message);
+    compiled = compileTools(item.tools);
+    report = checkToolCalls(compiled, record.message);
   } catch (err) {
     // The engine refuses the request's own tools (e.g. an invalid schema): nothing can be judged.
     return { ...base, outcome: `engine_error: ${(err as Error).message}` };
@@ -168,7 +167,7 @@ export function scoreItem(item: EvalItem, record: RawRecord | undefined): ItemSc
     parsed: callItem && parsed,
     schemaHit: callItem && parsed && report.calls.every((c) => c.valid),
     nameMatch: callItem && multiset(report.calls.map((c) => c.name)) === multiset(item.expected.map((e) => e.name)),
-    executable: callItem && strictlyExecutable(item, record),
+    executable: callItem && strictlyExecutable(compiled, record),
     semantic: semanticMatch(predicted, item.expected),
     noCall: !callItem && report.calls.length === 0,
     args: argumentCounts(predicted, item.expected),

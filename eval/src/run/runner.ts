@@ -128,7 +128,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency, pending.length || 1)) }, worker));
   } finally {
     progress.done();
-    writer.close();
+    await writer.close();
   }
   if (aborted === null && o.signal?.aborted) aborted = 'interrupted';
 
