@@ -1,0 +1,74 @@
+// Passive ejection (circuit breaker), EndpointSlice parsing and engine-load parsing.
+import { describe, expect, it } from 'vitest';
+import { CircuitBreaker } from '../../src/routing/circuit-breaker.js';
+import { endpointsFromSlices, type EndpointSlice } from '../../src/routing/discovery/endpoint-slices.js';
+import { parseEngineLoad } from '../../src/routing/load-scraper.js';
+
+describe('circuit breaker', () => {
+  it('ejects after N consecutive failures, backs off exponentially and re-admits', () => {
+    const br = new CircuitBreaker({ threshold: 3, baseMs: 100, maxMs: 350 });
+    expect(br.failure(0)).toBeNull();
+    br.success(1); // a success resets the count
+    expect(br.failure(2)).toBeNull();
+    expect(br.failure(3)).toBeNull();
+    expect(br.failure(4)).toBe(100);
+    expect(br.allows(50)).toBe(false);
+    expect(br.state(50)).toBe('open');
+    expect(br.failure(60)).toBeNull(); // late failures while out do not extend it
+    expect(br.allows(104)).toBe(true);
+    expect(br.state(104)).toBe('probation');
+    expect(br.failure(110)).toBe(200); // one failure on probation: out again, twice as long
+    expect(br.allows(309)).toBe(false);
+    expect(br.failure(311)).toBe(350); // capped at maxMs
+    br.success(700);
+    expect(br.state(700)).toBe('closed');
+    expect(br.failure(701)).toBeNull();
+  });
+});
+
+describe('EndpointSlice → endpoints', () => {
+  const slice = (name: string, port: number, eps: EndpointSlice['endpoints']): EndpointSlice => ({
+    metadata: { name },
+    addressType: 'IPv4',
+    ports: [{ name: 'metrics', port: 9090 }, { name: 'http', port }],
+    endpoints: eps,
+  });
+  it('maps ready, not-ready and terminating endpoints, by port name', () => {
+    const eps = endpointsFromSlices(
+      [
+        slice('a', 8000, [
+          { addresses: ['10.0.0.1'], conditions: { ready: true }, targetRef: { kind: 'Pod', name: 'vllm-0' } },
+          { addresses: ['10.0.0.2'], conditions: { ready: false } },
+          { addresses: ['10.0.0.3'], conditions: { ready: true, terminating: true } },
+          { addresses: ['10.0.0.4'] }, // unknown readiness reads as ready
+        ]),
+      ],
+      { portName: 'http', scheme: 'http' },
+    );
+    expect(eps).toEqual([
+      { url: 'http://10.0.0.1:8000', name: 'vllm-0:8000', ready: true },
+      { url: 'http://10.0.0.2:8000', name: '10.0.0.2:8000', ready: false },
+      { url: 'http://10.0.0.3:8000', name: '10.0.0.3:8000', ready: false },
+      { url: 'http://10.0.0.4:8000', name: '10.0.0.4:8000', ready: true },
+    ]);
+    expect(endpointsFromSlices([slice('b', 1, [{ addresses: ['10.0.0.9'] }])], { scheme: 'http' })[0]!.url).toBe('http://10.0.0.9:9090');
+    expect(endpointsFromSlices([slice('c', 1, [{ addresses: ['fd00::1'] }])], { port: 8000, scheme: 'https' })[0]!.url).toBe('https://[fd00::1]:8000');
+  });
+});
+
+describe('engine load from /metrics', () => {
+  it('sums running/waiting over label sets and averages KV usage', () => {
+    const text = [
+      '# HELP vllm:num_requests_running Number of requests in model execution batches.',
+      '# TYPE vllm:num_requests_running gauge',
+      'vllm:num_requests_running{engine="0",model_name="Qwen/Qwen3-0.6B"} 3.0',
+      'vllm:num_requests_running{engine="1",model_name="Qwen/Qwen3-0.6B"} 2.0',
+      'vllm:num_requests_waiting{engine="0",model_name="Qwen/Qwen3-0.6B"} 4',
+      'vllm:kv_cache_usage_perc{engine="0",model_name="Qwen/Qwen3-0.6B"} 0.5',
+      'vllm:kv_cache_usage_perc{engine="1",model_name="Qwen/Qwen3-0.6B"} 0.25',
+      'vllm:num_requests_running_other 99',
+    ].join('\n');
+    expect(parseEngineLoad(text)).toEqual({ running: 5, waiting: 4, kvCacheUsage: 0.375 });
+    expect(parseEngineLoad('# nothing\nfoo 1\n')).toBeNull();
+  });
+});

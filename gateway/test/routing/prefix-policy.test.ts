@@ -1,0 +1,89 @@
+// The prefix policy's parts: canonical text, block chains, LRU index, the load bound.
+import { afterAll, describe, expect, it } from 'vitest';
+import { Backend } from '../../src/routing/backend.js';
+import { blockChain, canonicalPrompt, stableStringify } from '../../src/routing/prefix/canonical.js';
+import { PrefixIndex } from '../../src/routing/prefix/prefix-index.js';
+import { loadCap, pickBounded } from '../../src/routing/pick/bounded-load.js';
+import { createPrefixPolicy } from '../../src/routing/policies/prefix.js';
+
+const made: Backend[] = [];
+const mk = (n: number) => {
+  const out = Array.from({ length: n }, (_, i) => new Backend({ url: `http://127.0.0.1:${9200 + i}`, pool: 'p', connectTimeoutMs: 100 }));
+  made.push(...out);
+  return out;
+};
+afterAll(async () => void (await Promise.all(made.map((b) => b.close()))));
+
+const tools = [{ type: 'function', function: { name: 'lookup', description: 'x'.repeat(600), parameters: { type: 'object' } } }];
+const sys = { role: 'system', content: 'You are the support agent of ACME. '.repeat(20) };
+
+describe('canonical prompt and block chain', () => {
+  it('ignores key order and extends across turns', () => {
+    expect(stableStringify({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"x":1,"y":2}]},"b":1}');
+    const turn1 = { tools, messages: [sys, { role: 'user', content: 'where is my order?' }] };
+    const turn2 = { tools, messages: [...turn1.messages, { role: 'assistant', content: 'Which order?' }, { role: 'user', content: '#42' }] };
+    const c1 = blockChain(canonicalPrompt('m', turn1), 64);
+    const c2 = blockChain(canonicalPrompt('m', turn2), 64);
+    const full = Math.floor(canonicalPrompt('m', turn1).text.length / 64);
+    expect(c2.hashes.slice(0, full)).toEqual(c1.hashes.slice(0, full));
+    expect(c2.anchor).toBe(c1.anchor);
+    // Reordered keys in the tool schema change nothing.
+    const reordered = { messages: turn1.messages, tools: [{ function: { parameters: { type: 'object' }, description: 'x'.repeat(600), name: 'lookup' }, type: 'function' }] };
+    expect(blockChain(canonicalPrompt('m', reordered), 64)).toEqual(c1);
+  });
+
+  it('gives different tenants (tools or system prompt) different anchors and chains', () => {
+    const a = blockChain(canonicalPrompt('m', { tools, messages: [sys, { role: 'user', content: 'q' }] }), 64);
+    const b = blockChain(canonicalPrompt('m', { tools: [], messages: [sys, { role: 'user', content: 'q' }] }), 64);
+    const c = blockChain(canonicalPrompt('m', { tools, messages: [{ role: 'system', content: 'other' }, { role: 'user', content: 'q' }] }), 64);
+    expect(new Set([a.anchor, b.anchor, c.anchor]).size).toBe(3);
+    expect(a.hashes[0]).not.toBe(b.hashes[0]);
+  });
+});
+
+describe('prefix index', () => {
+  it('finds the longest match per backend and evicts least recently used entries', () => {
+    const idx = new PrefixIndex(5);
+    idx.record([1, 2, 3], 'A');
+    idx.record([1, 2], 'B'); // B now owns the first two blocks
+    expect(idx.lookup([1, 2, 3, 4])).toEqual([
+      { url: 'A', blocks: 3 },
+      { url: 'B', blocks: 2 },
+    ]);
+    idx.record([7, 8, 9], 'C'); // 6 entries > 5: the oldest (1) goes
+    expect(idx.size).toBe(5);
+    expect(idx.lookup([1])).toEqual([]);
+    idx.forget('C');
+    expect(idx.lookup([7, 8, 9])).toEqual([]);
+  });
+});
+
+describe('bounded load', () => {
+  it('caps at ceil((1+eps)·(T+1)/n) and walks on in ranking order', () => {
+    const [a, b, c, d] = mk(4);
+    a!.inflight = 3;
+    b!.inflight = 1;
+    // T = 4 → cap = ceil(1.25·5/4) = 2: a is full, b (1+1 ≤ 2) takes it.
+    expect(loadCap([a!, b!, c!, d!], 0.25)).toBe(2);
+    expect(pickBounded([a!, b!, c!, d!], [a!, b!, c!, d!], 0.25)).toEqual({ backend: b, rank: 1 });
+    expect(pickBounded([a!, b!, c!, d!], [a!, b!, c!, d!], null)).toEqual({ backend: a, rank: 0 });
+    a!.inflight = b!.inflight = 0;
+  });
+
+  it('keeps every backend within the cap while one tenant floods the policy', () => {
+    const pool = mk(4);
+    const policy = createPrefixPolicy({ epsilon: 0.25, blockChars: 128, indexEntries: 1000 });
+    const body = { tools, messages: [sys, { role: 'user', content: 'same' }] };
+    const reasons = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const cap = loadCap(pool, 0.25);
+      const pick = policy.pick({ model: 'm', body, headers: {}, exclude: new Set() }, pool)!;
+      reasons.add(pick.reason);
+      pick.backend.inflight++;
+      expect(pick.backend.inflight).toBeLessThanOrEqual(cap);
+      if (i % 3 === 2) pool[i % 4]!.inflight = Math.max(0, pool[i % 4]!.inflight - 2); // some finish
+    }
+    expect(reasons).toEqual(new Set(['hash', 'prefix_hit', 'overflow']));
+    for (const b of pool) b.inflight = 0;
+  });
+});
