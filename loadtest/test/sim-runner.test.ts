@@ -31,7 +31,8 @@ describe('runner against the simulator (fixed timing)', () => {
     return {
       baseUrl: base,
       model: MODEL,
-      pool: await buildPromptPool(256, 4, counter, { seed: 1, tools: true }),
+      // Plain chat: the simulator streams one token per chunk (a tool call may arrive in fewer chunks).
+      pool: await buildPromptPool(256, 4, counter, { seed: 1, tools: false }),
       concurrency: 2,
       requests: 8,
       durationS: null,
@@ -80,8 +81,17 @@ describe('runner against the simulator (fixed timing)', () => {
     expect(m.durationS).toBeLessThan(4 * e2e * 1.6);
     expect(m.maxConcurrentRequests).toBe(2);
     expect(m.requestGoodput).toBeCloseTo(m.requestThroughput, 9); // all within the generous SLO
-    const shares = Object.values(m.toolCallOutcomes).reduce((s, x) => s + x, 0);
-    expect(shares).toBeCloseTo(1, 9); // every successful request classified
+    expect(m.toolCallOutcomes).toEqual({}); // no tools sent, nothing to classify
+  });
+
+  it('with tools, every successful request gets a tool-call outcome', async () => {
+    const counter = await createTokenCounter(base, MODEL, buildPrompt(0, [], 0, 4));
+    const pool = await buildPromptPool(1024, 4, counter, { seed: 1, tools: true });
+    const run = await runCell(await cellOpts({ pool, requests: 6, maxTokens: 48, warmupRequests: 0 }));
+    expect(run.metrics.failed).toBe(0);
+    for (const o of run.outputs) expect(['tool_calls', 'raw_text', 'none']).toContain(o.toolCallOutcome);
+    const shares = Object.values(run.metrics.toolCallOutcomes).reduce((s, x) => s + x, 0);
+    expect(shares).toBeCloseTo(1, 9);
   });
 
   it('open loop: requests leave on the seeded schedule, not as fast as possible', async () => {
