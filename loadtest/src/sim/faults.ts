@@ -7,7 +7,7 @@ import { unitFloat } from './hash.js';
 import { fromJs, pyJsonDumps } from './py-json.js';
 import { contextFromText, synthesizeArguments } from './schema-args.js';
 
-export const TRANSPORT_FAULTS = ['reset_before_first_byte', 'reset_mid_stream', 'http_500', 'stall'] as const;
+export const TRANSPORT_FAULTS = ['reset_before_first_byte', 'reset_mid_stream', 'http_500', 'stall', 'error_mid_stream'] as const;
 export const TOOL_CALL_FAULTS = [
   'call_only_in_think', 'duplicate_in_think', 'truncated_mid_call', 'missing_close_tag', 'extra_brace',
   'missing_brace', 'arguments_as_string', 'parameters_key', 'tool_list_wrapper', 'python_literals',
@@ -30,7 +30,7 @@ export interface FaultProfile {
   stallMs: number;
 }
 
-const TYPICAL_TOOL_RATE = 0.005; // per tool-call fault: 26 × 0.5% ≈ 13% of tool calls malformed
+const TYPICAL_TOOL_RATE = 0.005; // per tool-call fault: 26 × 0.5% plus the bumps below ≈ 15% of tool calls malformed
 export const FAULT_PRESETS: Record<string, FaultProfile> = {
   none: { rates: {}, stallMs: 2000 },
   // Illustrative mix for a 0.6B model (not a measurement): ~13% of tool calls malformed in one of

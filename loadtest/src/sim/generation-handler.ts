@@ -80,6 +80,10 @@ function jsonResponse(api: 'chat' | 'completions', plan: ResponsePlan, view: Pla
           res.socket?.destroy();
           return;
         }
+        if (plan.transport === 'error_mid_stream') {
+          sendJson(res, 500, vllmError(500, 'EngineCore encountered an issue (simulated fault error_mid_stream).'));
+          return;
+        }
         const text = plan.pieces.join('');
         const u = { ...usage(plan, plan.pieces.length), prompt_tokens_details: null };
         if (api === 'completions') {
@@ -114,7 +118,7 @@ function streamResponse(api: 'chat' | 'completions', parsed: ParsedRequest, plan
   const view = planView(plan, parsed);
   const { deltas, toolCallsStreamed } = api === 'chat' ? planChatDeltas(plan.pieces, view, makeToolId) : { deltas: [], toolCallsStreamed: false };
   const object = api === 'chat' ? 'chat.completion.chunk' : 'text_completion';
-  const resetAfter = plan.transport === 'reset_mid_stream' ? Math.floor(plan.pieces.length / 2) : -1;
+  const breakAt = plan.transport === 'reset_mid_stream' || plan.transport === 'error_mid_stream' ? Math.floor(plan.pieces.length / 2) : -1;
   let finished = false;
   let killed = false;
 
@@ -136,12 +140,19 @@ function streamResponse(api: 'chat' | 'completions', parsed: ParsedRequest, plan
       if (killed || res.destroyed) return;
       // vLLM sends the role chunk when the first output arrives (so TTFT is measurable on it).
       if (i === 0 && api === 'chat') sse.send(chunk({ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }, 0));
-      if (i === resetAfter) {
+      if (i === breakAt) {
         killed = true;
-        sse.cancel();
-        // Let the events already written reach the wire, then reset the connection.
-        res.write('', () => res.socket?.destroy());
         handle.abort({ clientDisconnect: false });
+        if (plan.transport === 'error_mid_stream') {
+          // vLLM reports errors raised after the stream started as one error event, then [DONE]
+          // (create_streaming_error_response defaults to BadRequestError / 400).
+          sse.send(vllmError(400, 'Simulated engine error in the middle of the stream (sim fault error_mid_stream).'));
+          sse.done();
+        } else {
+          sse.cancel();
+          // Let the events already written reach the wire, then reset the connection.
+          res.write('', () => res.socket?.destroy());
+        }
         return;
       }
       if (i === last) return; // sent with finish_reason in onFinish

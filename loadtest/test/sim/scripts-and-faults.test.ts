@@ -81,6 +81,17 @@ describe('sim_script', () => {
     expect(ns.status).toBeUndefined();
   });
 
+  it('error_mid_stream: some chunks, then one vLLM error event and [DONE]', async () => {
+    const res = await postJson(`${url}/v1/chat/completions`, chat({ stream: true, max_tokens: 20, ignore_eos: true, sim_script: { raw: 'x', fault: 'error_mid_stream' } }));
+    expect(res.status).toBe(200);
+    const events = sseEvents(await res.text()) as any[];
+    expect(events.at(-1)).toBe('[DONE]');
+    const err = events.at(-2);
+    expect(err.error).toMatchObject({ type: 'BadRequestError', code: 400, param: null });
+    expect(events.filter((e) => e !== '[DONE]' && e.choices).length).toBeGreaterThan(2);
+    expect(events.some((e) => e !== '[DONE]' && e.choices?.[0]?.finish_reason)).toBe(false);
+  });
+
   it('stall_ms pauses after the first chunk (stream) and before the response (non-stream)', async () => {
     const body = chat({ stream: true, max_tokens: 5, ignore_eos: true, sim_script: { raw: 'a b c d e', stall_ms: 300, ttft_ms: 0, itl_ms: 1 } });
     const t0 = Date.now();
