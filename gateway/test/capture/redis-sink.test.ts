@@ -93,9 +93,10 @@ describe('capture → Redis Stream', () => {
 
   it('a frozen Redis (replies time out, commands still arrive later) causes no duplicates', async () => {
     const { server, redis, dir, admin } = await setup();
+    const metrics = testMetrics();
     const cap = createCapture(resolveCaptureConfig({ dir, stream: { name: 'cap' }, batchSize: 25 }), {
       redis,
-      metrics: testMetrics(),
+      metrics,
       logger: quietLogger(),
       replayIntervalMs: 100,
     });
@@ -111,6 +112,9 @@ describe('capture → Redis Stream', () => {
     const third = offerMany(cap, 'z', 25);
     await cap.close();
     expect(await streamIds(admin, 'cap')).toEqual([...first, ...second, ...third]);
+    // The spooled batch had already landed when Redis thawed: the replay skipped all 25.
+    expect(await counterValue(metrics.captureRecords, { sink: 'redis', result: 'buffered' })).toBe(25);
+    expect(await counterValue(metrics.captureRecords, { sink: 'redis', result: 'replayed' })).toBe(0);
   });
 
   it('a killed process that acknowledged records loses none: its spool is adopted and replayed by the next one', async () => {
