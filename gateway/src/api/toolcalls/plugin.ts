@@ -125,6 +125,7 @@ export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): Exch
             return { annotation };
           },
         },
+        { holdAll: holdsWholeContent(ex.body.tool_choice) },
       );
     },
 
@@ -135,6 +136,12 @@ export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): Exch
       for (const kind of state.report.repairs) metrics.toolCallRepairs.inc({ kind });
     },
   };
+}
+
+/** Named or `required` tool_choice: vLLM's output is the call itself (guided JSON), not text. */
+function holdsWholeContent(toolChoice: unknown): boolean {
+  if (toolChoice === 'required') return true;
+  return typeof toolChoice === 'object' && toolChoice !== null && typeof (toolChoice as { function?: { name?: unknown } }).function?.name === 'string';
 }
 
 /** annotate in a stream: chunks pass unchanged; the verdict rides on the finish chunk. */

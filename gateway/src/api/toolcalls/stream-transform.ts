@@ -20,8 +20,13 @@ interface HeldCall {
   args: string;
 }
 
-export function createToolCallStreamTransform(toolNames: string[], finalizer: StreamFinalizer): ChunkTransform {
+/**
+ * `holdAll`: the whole content is the call (named or `required` tool_choice: vLLM's guided output
+ * is bare JSON), so nothing is forwarded as text until the verdict.
+ */
+export function createToolCallStreamTransform(toolNames: string[], finalizer: StreamFinalizer, opts: { holdAll?: boolean } = {}): ChunkTransform {
   const splitter = new ToolCallStreamSplitter({ toolNames, think: 'text' });
+  let heldText = '';
   const held = new Map<number, HeldCall>();
   let template: Chunk | null = null;
   let done = false;
@@ -45,18 +50,19 @@ export function createToolCallStreamTransform(toolNames: string[], finalizer: St
   async function finish(finishChunk: Chunk | null, finishReason: string | null): Promise<Chunk[]> {
     done = true;
     const out: Chunk[] = [];
-    const tail = textOf(splitter.finish());
+    const tail = opts.holdAll ? { content: '', reasoning: '' } : textOf(splitter.finish());
     if (tail.content) out.push(deltaChunk({ content: tail.content }));
     const toolCalls: OpenAIToolCall[] = [...held.entries()]
       .sort(([a], [b]) => a - b)
       .map(([, c]) => ({ ...(c.id ? { id: c.id } : {}), type: 'function', function: { name: c.name, arguments: c.args } }));
-    const report = await finalizer.finalize({ content: splitter.callOutput().content ?? '', toolCalls });
+    const report = await finalizer.finalize({ content: opts.holdAll ? heldText : (splitter.callOutput().content ?? ''), toolCalls });
     const { annotation, error } = finalizer.annotate(report);
     if (error) {
       failed = true;
       out.push(error);
       return out;
     }
+    if (opts.holdAll && report.content) out.push(deltaChunk({ content: report.content }));
     const calls = toOpenAIToolCalls(report.calls.filter((c) => c.valid));
     calls.forEach((call, index) => out.push(deltaChunk({ tool_calls: [{ index, ...call }] })));
     const reason = calls.length > 0 ? 'tool_calls' : finishReason === 'tool_calls' ? 'stop' : (finishReason ?? 'stop');
@@ -90,7 +96,10 @@ export function createToolCallStreamTransform(toolNames: string[], finalizer: St
       }
       delete delta.tool_calls;
       const out: Chunk[] = [];
-      if (typeof delta.content === 'string' && delta.content !== '') {
+      if (opts.holdAll && typeof delta.content === 'string') {
+        heldText += delta.content;
+        delete delta.content;
+      } else if (typeof delta.content === 'string' && delta.content !== '') {
         const { content, reasoning } = textOf(splitter.push(delta.content));
         if (content) delta.content = content;
         else delete delta.content;

@@ -1,0 +1,154 @@
+// Tool-call policies, headers, schema admission and history repair, end to end through the
+// gateway and the `openai` SDK.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import { sseData, startStack, type Stack } from '../helpers/stack.js';
+
+const MODEL = 'Qwen/Qwen3-0.6B';
+const tools = [
+  {
+    type: 'function' as const,
+    function: {
+      name: 'get_weather',
+      description: 'Weather for a city',
+      parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } }, required: ['city'] },
+    },
+  },
+];
+const malformed = "<tool_call>\n{'name': 'get_weather', 'arguments': {'city': 'Paris', 'days': '3',}}\n</tool_call>";
+const invalid = '<tool_call>\n{"name": "get_weather", "arguments": {"days": 3}}\n</tool_call>';
+
+describe('tool-call policies', () => {
+  let stack: Stack;
+  let client: OpenAI;
+  beforeAll(async () => {
+    stack = await startStack([{ pods: 1, profile: { kind: 'fixed', ttftMs: 0, itlMs: 0 } }]);
+    client = new OpenAI({ baseURL: `${stack.gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  });
+  afterAll(async () => stack?.close());
+
+  const post = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    fetch(`${stack.gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'weather?' }], tools, ...body }),
+    });
+
+  it('the SDK receives well-formed tool_calls from a malformed output (repair, default)', async () => {
+    const r = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'weather in Paris for 3 days' }],
+      tools,
+      // @ts-expect-error vLLM/simulator extra field passes through the gateway
+      sim_script: { raw: malformed, parser: 'hermes' },
+    });
+    const msg = r.choices[0]!.message;
+    expect(msg.content).toBeNull();
+    expect(r.choices[0]!.finish_reason).toBe('tool_calls');
+    const call = msg.tool_calls![0]!;
+    expect(call.type).toBe('function');
+    expect('function' in call && call.function.name).toBe('get_weather');
+    expect(JSON.parse('function' in call ? call.function.arguments : '')).toEqual({ city: 'Paris', days: 3 });
+    const raw = r as unknown as { toolgate: { tool_calls: { outcome: string; repairs: string[] } } };
+    expect(raw.toolgate.tool_calls.outcome).toBe('repaired');
+    expect(raw.toolgate.tool_calls.repairs).toContain('coerce_integer');
+  });
+
+  it('x-toolgate-toolcalls tells the outcome', async () => {
+    const ok = await post({ sim_script: { raw: '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call>', parser: 'none' } });
+    expect(ok.headers.get('x-toolgate-toolcalls')).toBe('valid');
+    const none = await post({ sim_script: { raw: 'It is sunny.', parser: 'none' } });
+    expect(none.headers.get('x-toolgate-toolcalls')).toBe('none');
+    expect(((await none.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe('It is sunny.');
+  });
+
+  it('off: the upstream answer passes untouched', async () => {
+    const res = await post({ sim_script: { raw: malformed, parser: 'none' } }, { 'x-toolgate-policy': 'off' });
+    expect(res.headers.get('x-toolgate-toolcalls')).toBeNull();
+    const body = (await res.json()) as { choices: Array<{ message: { content: string } }>; toolgate?: unknown };
+    expect(body.choices[0]!.message.content).toBe(malformed);
+    expect(body.toolgate).toBeUndefined();
+  });
+
+  it('annotate: the verdict is reported, the answer unchanged', async () => {
+    const res = await post({ sim_script: { raw: malformed, parser: 'none' } }, { 'x-toolgate-policy': 'annotate' });
+    expect(res.headers.get('x-toolgate-toolcalls')).toBe('repaired');
+    const body = (await res.json()) as { choices: Array<{ message: { content: string } }>; toolgate: { tool_calls: { outcome: string } } };
+    expect(body.choices[0]!.message.content).toBe(malformed);
+    expect(body.toolgate.tool_calls.outcome).toBe('repaired');
+  });
+
+  it('repair: an invalid call is withheld and reported, never passed off as valid', async () => {
+    const res = await post({ sim_script: { raw: invalid, parser: 'none' } });
+    expect(res.headers.get('x-toolgate-toolcalls')).toBe('invalid');
+    const body = (await res.json()) as { choices: Array<{ message: { content: string | null; tool_calls: unknown[] }; finish_reason: string }>; toolgate: { tool_calls: { errors: Array<{ tool: string; pointer: string; message: string }> } } };
+    expect(body.choices[0]!.message.tool_calls).toEqual([]);
+    expect(body.choices[0]!.message.content).toBeNull();
+    expect(body.choices[0]!.finish_reason).toBe('stop');
+    expect(body.toolgate.tool_calls.errors[0]!.tool).toBe('get_weather');
+    expect(`${body.toolgate.tool_calls.errors[0]!.pointer} ${body.toolgate.tool_calls.errors[0]!.message}`).toMatch(/city/);
+  });
+
+  it('reject: an invalid call becomes an invalid_tool_call error (non-stream and stream)', async () => {
+    const res = await post({ sim_script: { raw: invalid, parser: 'none' } }, { 'x-toolgate-policy': 'reject' });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('invalid_tool_call');
+    expect(body.error.message).toMatch(/city/);
+
+    const s = await post({ stream: true, sim_script: { raw: invalid, parser: 'none' } }, { 'x-toolgate-policy': 'reject' });
+    const text = await s.text();
+    const events = sseData(text) as Array<{ error?: { code: string } }>;
+    expect(events.at(-1)!.error?.code).toBe('invalid_tool_call');
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    // reject lets valid calls through
+    const ok = await post({ sim_script: { raw: malformed, parser: 'none' } }, { 'x-toolgate-policy': 'reject' });
+    expect(ok.status).toBe(200);
+  });
+
+  it('retry: re-asks a bounded number of times and says so', async () => {
+    const before = stack.sims[0]!.pods[0]!.stats().requests;
+    // The scripted model keeps answering without the required argument and with an unknown tool name.
+    const res = await post({ sim_script: { raw: '<tool_call>\n{"name": "nonexistent_tool", "arguments": {}}\n</tool_call>', parser: 'none' }, tools: [...tools, { type: 'function', function: { name: 'get_time' } }] }, { 'x-toolgate-policy': 'retry' });
+    expect(res.headers.get('x-toolgate-toolcalls')).toBe('invalid');
+    const body = (await res.json()) as { toolgate: { tool_calls: { retries: number } } };
+    expect(body.toolgate.tool_calls.retries).toBe(stack.cfg.toolcalls.retry.maxAttempts);
+    expect(stack.sims[0]!.pods[0]!.stats().requests - before).toBe(1 + stack.cfg.toolcalls.retry.maxAttempts);
+  });
+
+  it('an unknown x-toolgate-policy is a 400', async () => {
+    const res = await post({}, { 'x-toolgate-policy': 'fix-it-please' });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_policy');
+  });
+
+  it('an invalid JSON Schema in tools is a 400 naming the tool', async () => {
+    const res = await post({ tools: [{ type: 'function', function: { name: 'broken', parameters: { type: 'object', properties: { a: { type: 'strin' } } } } }] });
+    expect(res.status).toBe(400);
+    const e = ((await res.json()) as { error: { code: string; message: string; param: string } }).error;
+    expect(e.code).toBe('invalid_tool_schema');
+    expect(e.message).toContain('broken');
+  });
+
+  it('a catastrophic pattern in a tool schema is refused', async () => {
+    const res = await post({ tools: [{ type: 'function', function: { name: 'redos', parameters: { type: 'object', properties: { a: { type: 'string', pattern: '^(a+)+$' } } } } }] });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('redos');
+  });
+
+  it('repairs malformed tool-call arguments in the incoming history', async () => {
+    const before = await (await fetch(`${stack.gateway.url}/metrics`)).text();
+    const count = (t: string) => Number(/^toolgate_history_repairs_total (\S+)$/m.exec(t)?.[1] ?? 0);
+    const res = await post({
+      messages: [
+        { role: 'user', content: 'weather?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: "{'city': 'Paris'" } }] },
+        { role: 'tool', tool_call_id: 'c1', content: 'sunny' },
+      ],
+      sim_script: { raw: 'It is sunny in Paris.', parser: 'none' },
+    });
+    expect(res.status).toBe(200);
+    const after = await (await fetch(`${stack.gateway.url}/metrics`)).text();
+    expect(count(after)).toBe(count(before) + 1);
+  });
+});
