@@ -1,0 +1,77 @@
+// The load bound under a synthetic hot tenant: every request shares one system prompt and tool
+// set, so affinity alone would pile them all on one pod. After every routing decision of the
+// real gateway no backend may exceed ⌈(1+ε)·mean⌉ + 1 in flight; without the bound it does.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from '../helpers/stack.js';
+import type { Router } from '../../src/routing/router.js';
+
+const MODEL = 'Qwen/Qwen3-0.6B';
+const EPS = 0.25;
+const hot = { tools: [{ type: 'function', function: { name: 'hot', parameters: { type: 'object' } } }], system: { role: 'system', content: 'Hot tenant. '.repeat(50) } };
+
+/** Records, right after each decision, the in-flight counts including the request just routed. */
+function recordDecisions(router: Router): number[][] {
+  const snapshots: number[][] = [];
+  const original = router.pick.bind(router);
+  router.pick = (pool, ctx) => {
+    const pick = original(pool, ctx);
+    snapshots.push(pool.backends.map((b) => b.inflight + (b === pick?.backend ? 1 : 0)));
+    return pick;
+  };
+  return snapshots;
+}
+
+async function flood(stack: Stack, n: number, concurrency: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      const res = await fetch(`${stack.gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: MODEL, max_tokens: 4 + (i % 7) * 4, tools: hot.tools, messages: [hot.system, { role: 'user', content: `q${i}` }] }),
+      });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+describe('bounded load', () => {
+  let stack: Stack | null = null;
+  afterEach(async () => {
+    await stack?.close();
+    stack = null;
+  });
+
+  const start = (bounded: boolean) =>
+    startStack([{ pods: 4, profile: { kind: 'fixed', ttftMs: 40, itlMs: 5 } }], { pools: { default: { policy: { type: 'prefix', epsilon: EPS, bounded } } } });
+
+  it('holds ⌈(1+ε)·mean⌉ + 1 for a hot tenant', async () => {
+    stack = await start(true);
+    const snaps = recordDecisions(stack.gateway.router);
+    await flood(stack, 160, 24);
+    expect(snaps.length).toBeGreaterThanOrEqual(160);
+    let worst = 0;
+    for (const s of snaps) {
+      const total = s.reduce((a, b) => a + b, 0);
+      const limit = Math.ceil(((1 + EPS) * total) / s.length) + 1;
+      worst = Math.max(worst, Math.max(...s) - limit);
+    }
+    expect(worst).toBeLessThanOrEqual(0);
+    // The load was spread, not starved: every pod served part of the hot tenant.
+    const served = stack.sims[0]!.pods.map((p) => p.stats().completed);
+    for (const n of served) expect(n).toBeGreaterThan(10);
+  });
+
+  it('without the bound, the hot tenant piles onto one pod (the check above can fail)', async () => {
+    stack = await start(false);
+    const snaps = recordDecisions(stack.gateway.router);
+    await flood(stack, 60, 24);
+    const over = snaps.filter((s) => Math.max(...s) > Math.ceil(((1 + EPS) * s.reduce((a, b) => a + b, 0)) / s.length) + 1);
+    expect(over.length).toBeGreaterThan(0);
+    const served = stack.sims[0]!.pods.map((p) => p.stats().completed).sort((a, b) => b - a);
+    expect(served[0]).toBe(60);
+  });
+});
