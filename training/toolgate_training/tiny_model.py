@@ -97,8 +97,12 @@ def build_tiny_qwen3(out_dir: str, sample_dir: str, hidden: int = 64, layers: in
 
 
 if __name__ == "__main__":
-    import sys
+    import argparse
 
     here = os.path.dirname(os.path.abspath(__file__))
-    target = sys.argv[1] if len(sys.argv) > 1 else "training/out/tiny-qwen3"
-    print(build_tiny_qwen3(target, os.path.join(here, "..", "data", "samples")))
+    parser = argparse.ArgumentParser(prog="python -m toolgate_training.tiny_model")
+    parser.add_argument("out", nargs="?", default="training/out/tiny-qwen3")
+    parser.add_argument("--hidden", type=int, default=64, help="hidden size (multiple of 4)")
+    parser.add_argument("--layers", type=int, default=2)
+    ns = parser.parse_args()
+    print(build_tiny_qwen3(ns.out, os.path.join(here, "..", "data", "samples"), hidden=ns.hidden, layers=ns.layers))
