@@ -21,7 +21,7 @@ export function renderBarChart(chart: BarChart): string {
   const top = 40;
   const plotH = 220;
   const legendH = 18 * Math.ceil(n / 3) + 8;
-  const width = Math.max(360, left + chart.groups.length * groupW + 20);
+  const width = Math.max(360, left + chart.groups.length * groupW + 90); // room for the last rotated label
   const height = top + plotH + 90 + legendH;
   const y = (v: number): number => top + plotH - v * plotH;
   const parts: string[] = [
