@@ -7,7 +7,8 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { EXAMPLES_DIR, find, helmTemplate, parseManifests, type Manifest } from './tools.js';
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test-local view of manifests
+// Test-local, loosely typed view of rendered manifests.
+type Obj = Record<string, any>;
 const spec = (m: Manifest | undefined): Obj => {
   if (!m) throw new Error('manifest missing');
   return m.spec as Obj;
@@ -81,8 +82,8 @@ describe('key values', () => {
     const secrets = ms.filter((m) => m.kind === 'Secret') as Obj[];
     expect(secrets.map((s) => s.stringData)).toEqual([{ 'api-keys': 'sk-one,sk-two' }, { 'redis-url': 'redis://r:6379/0' }]);
     const env = spec(find(ms, 'Deployment')).template.spec.containers[0].env as Obj[];
-    expect(env.find((e) => e.name === 'TOOLGATE_API_KEYS').valueFrom.secretKeyRef).toEqual({ name: 'tg-toolgate-api-keys', key: 'api-keys' });
-    expect(env.find((e) => e.name === 'REDIS_URL').valueFrom.secretKeyRef).toEqual({ name: 'tg-toolgate-redis', key: 'redis-url' });
+    expect(env.find((e) => e.name === 'TOOLGATE_API_KEYS')?.valueFrom.secretKeyRef).toEqual({ name: 'tg-toolgate-api-keys', key: 'api-keys' });
+    expect(env.find((e) => e.name === 'REDIS_URL')?.valueFrom.secretKeyRef).toEqual({ name: 'tg-toolgate-redis', key: 'redis-url' });
     expect((find(ms, 'ConfigMap') as Obj).data['config.yaml']).not.toContain('sk-one');
   });
 
