@@ -72,7 +72,11 @@ describe('toolgate loadtest — tiny matrix', () => {
       expect(r.code, r.output).toBe(0);
       const json = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as Json;
       expect(json.cells).toHaveLength(2);
-      for (const c of json.cells) expect(c.metrics.completed).toBe(8);
+      for (const c of json.cells) {
+        expect(c.metrics.completed).toBe(8);
+        // The gateway has no /tokenize: lengths come from usage.prompt_tokens of probe requests.
+        expect(['tokenize', 'usage']).toContain(c.promptTokensMethod);
+      }
     } finally {
       await stopProcess(gw);
     }

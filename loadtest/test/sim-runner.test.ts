@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim } from '../src/sim/index.js';
 import { runCell, type CellOptions } from '../src/runner/cell-runner.js';
 import { buildPromptPool } from '../src/runner/prompt-pool.js';
-import { createTokenCounter, estimateCounter } from '../src/runner/token-counter.js';
+import { createTokenCounter, estimateCounter, usageCount } from '../src/runner/token-counter.js';
 import { buildPrompt, fillerWords } from '../src/runner/prompts.js';
 import { createRng } from '../src/runner/rng.js';
 
@@ -125,6 +125,9 @@ describe('runner against the simulator (fixed timing)', () => {
       // Variants differ (no accidental prefix-cache hits across the whole prompt).
       expect(new Set(pool.prompts.map((p) => JSON.stringify(p.prompt.messages))).size).toBe(3);
     }
+    // usage.prompt_tokens (the fallback for targets without /tokenize) agrees with /tokenize.
+    const sample = (await buildPromptPool(1024, 1, counter, { seed: 4, tools: true })).prompts[0]!;
+    expect(await usageCount(base, MODEL, sample.prompt)).toBe(sample.tokens);
     // Without /tokenize the estimate sizes the prompt; the simulator's stand-in tokenizer splits
     // long words more finely than Qwen's BPE, so only the order of magnitude can agree here.
     const est = await buildPromptPool(1024, 1, estimateCounter, { seed: 2, tools: true });

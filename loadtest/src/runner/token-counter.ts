@@ -1,10 +1,12 @@
-// Measures prompt length in tokens: the target's vLLM `/tokenize` (chat form, so the template
-// and the tool list are counted as the engine sees them) when it answers, else an estimate.
+// Measures prompt length in tokens, best source first: the target's vLLM `/tokenize` (chat form,
+// so the template and the tool list are counted as the engine sees them); else `usage.
+// prompt_tokens` of a one-token completion (a gateway that does not expose /tokenize still
+// reports what the engine counted); else an estimate.
 import { request } from 'undici';
 import type { ChatPrompt } from './prompts.js';
 
 export interface TokenCounter {
-  method: 'tokenize' | 'estimate';
+  method: 'tokenize' | 'usage' | 'estimate';
   count(prompt: ChatPrompt): Promise<number>;
 }
 
@@ -41,12 +43,32 @@ export async function tokenizeCount(baseUrl: string, model: string, prompt: Chat
   }
 }
 
-/** A counter backed by `/tokenize` when a probe succeeds, else the estimate. */
+/** `usage.prompt_tokens` of a non-streamed, one-token completion; null when unavailable. */
+export async function usageCount(baseUrl: string, model: string, prompt: ChatPrompt, headers: Record<string, string> = {}): Promise<number | null> {
+  try {
+    const res = await request(`${baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ model, messages: prompt.messages, tools: prompt.tools, max_tokens: 1, temperature: 0, chat_template_kwargs: { enable_thinking: false } }),
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+    });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) return null;
+    const n = (JSON.parse(text) as { usage?: { prompt_tokens?: unknown } }).usage?.prompt_tokens;
+    return typeof n === 'number' ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The best counter the target supports, chosen by probing once. */
 export async function createTokenCounter(baseUrl: string, model: string, probe: ChatPrompt, headers: Record<string, string> = {}): Promise<TokenCounter> {
-  const first = await tokenizeCount(baseUrl, model, probe, headers);
-  if (first === null) return estimateCounter;
-  return {
-    method: 'tokenize',
-    count: async (p) => (await tokenizeCount(baseUrl, model, p, headers)) ?? estimateTokens(p),
-  };
+  if ((await tokenizeCount(baseUrl, model, probe, headers)) !== null) {
+    return { method: 'tokenize', count: async (p) => (await tokenizeCount(baseUrl, model, p, headers)) ?? estimateTokens(p) };
+  }
+  if ((await usageCount(baseUrl, model, probe, headers)) !== null) {
+    return { method: 'usage', count: async (p) => (await usageCount(baseUrl, model, p, headers)) ?? estimateTokens(p) };
+  }
+  return estimateCounter;
 }

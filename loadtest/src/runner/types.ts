@@ -78,7 +78,7 @@ export interface CellSpec {
 export interface CellResult extends CellSpec {
   /** Measured prompt length of the prompts sent (tokens, /tokenize or estimate). */
   promptTokensMeasured: number;
-  promptTokensMethod: 'tokenize' | 'estimate';
+  promptTokensMethod: 'tokenize' | 'usage' | 'estimate';
   /** Tools sent with each prompt (the fewest over the cell's prompts); 0 = plain chat. */
   toolsPerPrompt: number;
   metrics: CellMetrics;
