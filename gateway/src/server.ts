@@ -11,6 +11,16 @@ import { createMetrics, type Metrics } from './telemetry/metrics.js';
 import { createLogger, type Logger } from './telemetry/log.js';
 import type { ExchangePlugin } from './api/exchange.js';
 import { createToolCallPlugin } from './api/toolcalls/plugin.js';
+import { createCapturePlugin } from './api/capture-plugin.js';
+import { createExperimentsPlugin } from './experiments/plugin.js';
+import { createCapture, type Capture } from './capture/pipeline.js';
+import { createRedisClient } from './state/redis-client.js';
+import { createRateLimiter } from './state/rate-limiter.js';
+import { loadApiKeys } from './state/api-keys.js';
+import { apiKeyAuth } from './api/auth-middleware.js';
+import { rateLimit } from './api/rate-limit-middleware.js';
+import { scoreRoute } from './api/score-route.js';
+import type { Redis } from 'ioredis';
 
 export interface Gateway {
   url: string;
@@ -18,6 +28,7 @@ export interface Gateway {
   metrics: Metrics;
   router: Router;
   health: HealthChecker;
+  capture: Capture;
   close(): Promise<void>;
 }
 
@@ -36,8 +47,29 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   await router.start(); // first discovery lists, load scrapes
   await health.probeAll();
   health.start();
-  const plugins: ExchangePlugin[] = [createToolCallPlugin(cfg, metrics), ...(opts.plugins ?? [])];
-  const app = createApp({ cfg, router, health, passiveHealth: createPassiveHealth(metrics, log), metrics, log, plugins });
+  // Shared state: one Redis client for capture and rate limits when configured.
+  const redis: Redis | null = cfg.redis.url ? createRedisClient(cfg.redis.url, { commandTimeoutMs: cfg.redis.commandTimeoutMs, logger: log }) : null;
+  const capture = createCapture(cfg.capture, { redis, metrics, logger: log });
+  const keys = loadApiKeys(cfg.auth, process.env);
+  const limiter = createRateLimiter(cfg.rateLimit, { redis, logger: log });
+  const plugins: ExchangePlugin[] = [
+    createExperimentsPlugin(cfg, router, metrics, log, capture),
+    createToolCallPlugin(cfg, metrics),
+    createCapturePlugin(capture),
+    ...(opts.plugins ?? []),
+  ];
+  const app = createApp({
+    cfg,
+    router,
+    health,
+    passiveHealth: createPassiveHealth(metrics, log),
+    metrics,
+    log,
+    plugins,
+    apiMiddleware: [apiKeyAuth({ keys, metrics, logger: log }), rateLimit({ limiter, metrics })],
+    extraRoutes: (a) => a.post('/v1/toolcalls/score', scoreRoute(cfg.server.bodyLimitBytes)),
+  });
+  if (keys.enabled) log.info('API keys required', { keys: keys.size });
 
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: cfg.server.host, port: cfg.server.port }, () => resolve(s));
@@ -52,6 +84,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     metrics,
     router,
     health,
+    capture,
     async close() {
       health.stop();
       await new Promise<void>((resolve) => {
@@ -61,6 +94,8 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
         setTimeout(() => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(), cfg.server.shutdownGraceMs).unref();
       });
       await router.close();
+      await capture.close();
+      redis?.disconnect();
     },
   };
 }

@@ -4,6 +4,8 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { poolSchema } from '../routing/config.js';
 import { experimentsSchema, modelRouteSchema } from '../experiments/config.js';
+import { captureConfigSchema } from '../capture/config.js';
+import { authConfigSchema, rateLimitConfigSchema, redisConfigSchema } from '../state/config.js';
 
 const strict = <T extends Record<string, TSchema>>(props: T, desc?: string) =>
   Type.Object(props, { additionalProperties: false, default: {}, ...(desc ? { description: desc } : {}) });
@@ -74,6 +76,10 @@ export const configSchema = Type.Object(
       'Tool-call extraction, repair and validation.',
     ),
     experiments: experimentsSchema,
+    capture: captureConfigSchema,
+    redis: redisConfigSchema,
+    auth: authConfigSchema,
+    rateLimit: rateLimitConfigSchema,
     telemetry: strict({
       serviceName: Type.String({ default: 'toolgate', description: 'OpenTelemetry service.name.' }),
     }),

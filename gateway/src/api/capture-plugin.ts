@@ -1,0 +1,42 @@
+// Turns the tool-call verdict of each finished exchange into a capture record (training data):
+// always for invalid and repaired responses, sampled for valid ones. Building the record is
+// cheap and `offer` never blocks, so the request path never waits on capture I/O.
+import { randomUUID } from 'node:crypto';
+import type { Capture } from '../capture/pipeline.js';
+import type { ToolCallRecord } from '../capture/record.js';
+import type { ExchangePlugin } from './exchange.js';
+import { toolCallStates } from './toolcalls/plugin.js';
+
+export function createCapturePlugin(capture: Capture): ExchangePlugin {
+  return {
+    name: 'capture',
+    onFinish(ex, result) {
+      const state = toolCallStates.get(ex);
+      const report = state?.report;
+      if (!state || !report || result.status !== 200 || !capture.wants(report.outcome)) return;
+      const raw = state.rawOutput;
+      const rawOutput = raw?.content ?? (raw?.tool_calls ? JSON.stringify(raw.tool_calls) : '');
+      const keep = report.outcome === 'valid' || report.outcome === 'repaired';
+      const record: ToolCallRecord = {
+        kind: 'tool_call',
+        v: 1,
+        id: randomUUID(),
+        ts: new Date().toISOString(),
+        requestId: ex.id,
+        conversationId: ex.headers['x-session-id'] ?? null,
+        model: ex.model,
+        variant: ex.variant,
+        backend: ex.backend?.name ?? null,
+        messages: ex.body.messages as ToolCallRecord['messages'],
+        tools: state.tools as ToolCallRecord['tools'],
+        rawOutput,
+        outcome: report.outcome,
+        repairs: report.repairs,
+        errors: report.errors.map((e) => `${e.tool ?? '?'}${e.pointer ? ' ' + e.pointer : ''}: ${e.message}`),
+        calls: keep ? report.calls.filter((c) => c.valid).map((c) => ({ name: c.name, arguments: c.arguments })) : null,
+        latency: { ttftMs: ex.meter?.ttftMs ?? null, e2eMs: result.endedAt - ex.receivedAt },
+      };
+      capture.offer(record);
+    },
+  };
+}
