@@ -127,7 +127,11 @@ describe('runner against the simulator (fixed timing)', () => {
     }
     // usage.prompt_tokens (the fallback for targets without /tokenize) agrees with /tokenize.
     const sample = (await buildPromptPool(1024, 1, counter, { seed: 4, tools: true })).prompts[0]!;
-    expect(await usageCount(base, MODEL, sample.prompt)).toBe(sample.tokens);
+    // (Up to the empty think block enable_thinking=false adds: the simulator's /tokenize does not
+    // yet honour chat_template_kwargs, vLLM's does.)
+    const viaUsage = (await usageCount(base, MODEL, sample.prompt)) as number;
+    expect(viaUsage - sample.tokens).toBeGreaterThanOrEqual(0);
+    expect(viaUsage - sample.tokens).toBeLessThanOrEqual(12);
     // Without /tokenize the estimate sizes the prompt; the simulator's stand-in tokenizer splits
     // long words more finely than Qwen's BPE, so only the order of magnitude can agree here.
     const est = await buildPromptPool(1024, 1, estimateCounter, { seed: 2, tools: true });

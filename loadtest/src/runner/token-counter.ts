@@ -28,7 +28,8 @@ export async function tokenizeCount(baseUrl: string, model: string, prompt: Chat
     const res = await request(`${baseUrl}/tokenize`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ model, messages: prompt.messages, tools: prompt.tools, add_generation_prompt: true }),
+      // Same template arguments as the load requests, so the count is what the engine prefills.
+      body: JSON.stringify({ model, messages: prompt.messages, tools: prompt.tools, add_generation_prompt: true, chat_template_kwargs: { enable_thinking: false } }),
       headersTimeout: 10_000,
       bodyTimeout: 10_000,
     });
