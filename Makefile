@@ -47,4 +47,6 @@ bench: build
 clean:
 	rm -rf dist node_modules .venv
 
-include $(wildcard mk/*.mk)
+# python.mk first: other fragments name $(VENV) paths in targets, which make expands at parse time.
+include mk/python.mk
+include $(filter-out mk/python.mk,$(sort $(wildcard mk/*.mk)))

@@ -116,6 +116,32 @@ describe('tool-call policies', () => {
     expect(stack.sims[0]!.pods[0]!.stats().requests - before).toBe(1 + stack.cfg.toolcalls.retry.maxAttempts);
   });
 
+  it('retry: a known function is re-asked under structured outputs and comes back repaired', async () => {
+    const before = stack.sims[0]!.pods[0]!.stats().requests;
+    for (const stream of [false, true]) {
+      const res = await post({ stream, messages: [{ role: 'user', content: 'Weather in Lisbon?' }], sim_script: { raw: invalid, parser: 'none' } }, { 'x-toolgate-policy': 'retry' });
+      expect(res.status).toBe(200);
+      let calls: Array<{ name: string; args: Record<string, unknown> }>;
+      let annotation: { outcome: string; retries: number };
+      if (stream) {
+        const events = sseData(await res.text()) as Array<{ choices?: Array<{ delta?: { tool_calls?: Array<{ function: { name: string; arguments: string } }> } }>; toolgate?: { tool_calls: { outcome: string; retries: number } } }>;
+        calls = events.flatMap((e) => e.choices?.[0]?.delta?.tool_calls ?? []).map((t) => ({ name: t.function.name, args: JSON.parse(t.function.arguments) as Record<string, unknown> }));
+        annotation = events.find((e) => e.toolgate)!.toolgate!.tool_calls;
+      } else {
+        expect(res.headers.get('x-toolgate-toolcalls')).toBe('repaired');
+        const body = (await res.json()) as { choices: Array<{ message: { tool_calls: Array<{ function: { name: string; arguments: string } }> } }>; toolgate: { tool_calls: { outcome: string; retries: number } } };
+        calls = body.choices[0]!.message.tool_calls.map((t) => ({ name: t.function.name, args: JSON.parse(t.function.arguments) as Record<string, unknown> }));
+        annotation = body.toolgate.tool_calls;
+      }
+      expect(annotation.outcome).toBe('repaired');
+      expect(annotation.retries).toBe(1);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.name).toBe('get_weather');
+      expect(typeof calls[0]!.args.city).toBe('string');
+    }
+    expect(stack.sims[0]!.pods[0]!.stats().requests - before).toBe(4);
+  });
+
   it('an unknown x-toolgate-policy is a 400', async () => {
     const res = await post({}, { 'x-toolgate-policy': 'fix-it-please' });
     expect(res.status).toBe(400);

@@ -36,6 +36,8 @@ export interface ParsedRequest {
   toolChoice?: unknown;
   enableThinking?: boolean;
   script?: SimScript;
+  /** `structured_outputs.json` (or legacy `guided_json`): the output is constrained to this schema. */
+  structuredJson?: Record<string, unknown>;
 }
 
 type Obj = Record<string, unknown>;
@@ -139,7 +141,25 @@ function common(body: Obj, api: 'chat' | 'completions'): ParsedRequest {
     minTokens,
     ignoreEos: optBool(body, 'ignore_eos') ?? false,
     script: parseScript(body.sim_script),
+    ...structuredJsonOf(body),
   };
+}
+
+/** vLLM's guided decoding by JSON Schema: `structured_outputs: {json}` (or the older `guided_json`). */
+function structuredJsonOf(body: Obj): { structuredJson?: Record<string, unknown> } {
+  const so = body.structured_outputs;
+  const schema = isObj(so) ? so.json : body.guided_json;
+  if (schema === undefined || schema === null) return {};
+  if (typeof schema === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(schema);
+      if (isObj(parsed)) return { structuredJson: parsed };
+    } catch {
+      /* reported below */
+    }
+  }
+  if (isObj(schema)) return { structuredJson: schema };
+  throw badRequest('structured_outputs.json must be a JSON Schema object', 'structured_outputs');
 }
 
 export function parseChatRequest(body: unknown): ParsedRequest {

@@ -4,7 +4,8 @@
 import { renderChatPrompt } from './chat-template.js';
 import { isTransportFault, planOutput, type FaultKind, type FaultProfile, type TransportFault } from './faults.js';
 import { hashParts, seededRandom } from './hash.js';
-import { plainAnswer, type GenerationRequest, type OutputKind } from './output-generator.js';
+import { lastUserText, plainAnswer, type GenerationRequest, type OutputKind } from './output-generator.js';
+import { contextFromText, synthesizeArguments } from './schema-args.js';
 import type { ParsedRequest } from './request-parse.js';
 import { tokenize, tokenPieces } from './tokenizer.js';
 import { badRequest } from './vllm-errors.js';
@@ -66,7 +67,12 @@ export function planResponse(req: ParsedRequest, pod: PodBehaviour): ResponsePla
   let kind: OutputKind;
   let fault: FaultKind | null = null;
   let finishReason: 'stop' | 'length' = 'stop';
-  if (script?.raw !== undefined) {
+  if (req.structuredJson) {
+    // Guided decoding: whatever the model would have said, the output conforms to the schema
+    // (a scripted raw text or an output fault cannot break that constraint).
+    text = JSON.stringify(synthesizeArguments(req.structuredJson, contextFromText(lastUserText(genReq.messages))));
+    kind = 'text';
+  } else if (script?.raw !== undefined) {
     text = script.raw;
     kind = 'tool_call';
   } else if (req.api === 'completions') {
@@ -107,7 +113,7 @@ export function planResponse(req: ParsedRequest, pod: PodBehaviour): ResponsePla
     promptIds,
     pieces,
     finishReason,
-    kind: script?.raw !== undefined ? 'tool_call' : kind,
+    kind: script?.raw !== undefined && !req.structuredJson ? 'tool_call' : kind,
     parseTools,
     fault,
     ...(transport ? { transport } : {}),
