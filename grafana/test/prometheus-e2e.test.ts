@@ -106,7 +106,8 @@ beforeAll(async () => {
         { role: 'system' as const, content: 'You are a weather assistant. Use the tools.' },
         { role: 'user' as const, content: `What is the weather in city number ${i}?` },
       ],
-      max_tokens: 32,
+      // Room for a whole Qwen3 tool call: a cut-off call is (rightly) invalid.
+      max_tokens: 256,
     };
     if (i % 2) {
       const stream = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } });
@@ -114,6 +115,17 @@ beforeAll(async () => {
     } else await client.chat.completions.create(body);
   });
   for (let i = 0; i < asks.length; i += 4) await Promise.allSettled(asks.slice(i, i + 4).map((f) => f()));
+  // The retry policy re-asking after an invalid call (Re-asks panel).
+  await fetch(`http://127.0.0.1:${gwPort}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-toolgate-policy': 'retry' },
+    body: JSON.stringify({
+      model: 'qwen3-tools',
+      tools: TOOLS,
+      messages: [{ role: 'user', content: 'Weather in Lisbon?' }],
+      sim_script: { raw: '<tool_call>\n{"name": "get_weather", "arguments": {}}\n</tool_call>', parser: 'none' },
+    }),
+  }).then((r) => r.text());
   // A refused request (unknown model) for the error panels.
   await client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }).catch(() => undefined);
 
