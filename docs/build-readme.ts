@@ -1,0 +1,40 @@
+// Assembles README.md from the hand-written sections in docs/readme/ and the references generated
+// from code (configuration keys from the config schema, metrics from the metrics catalogue).
+// `npm run docs` writes it; a test fails when the committed README differs from what this builds.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { configReference } from '../gateway/src/config/reference.js';
+import { metricsReference } from '../gateway/src/telemetry/reference.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Section files in README order; `{{config-reference}}` and `{{metrics-reference}}` are filled in. */
+export const SECTIONS = [
+  'intro.md',
+  'gateway.md',
+  'toolcalls.md',
+  'routing.md',
+  'capture.md',
+  'simulator.md',
+  'loadtest.md',
+  'eval.md',
+  'training.md',
+  'deployment.md',
+  'development.md',
+];
+
+export function buildReadme(): string {
+  const parts = SECTIONS.map((f) => readFileSync(path.join(ROOT, 'docs/readme', f), 'utf8').trim());
+  return (
+    parts
+      .join('\n\n')
+      .replace('{{config-reference}}', configReference())
+      .replace('{{metrics-reference}}', metricsReference()) + '\n'
+  );
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  writeFileSync(path.join(ROOT, 'README.md'), buildReadme());
+  process.stdout.write('README.md written\n');
+}
