@@ -46,10 +46,20 @@ export function createExperimentsPlugin(cfg: GatewayConfig, router: Router, metr
       const sv = route.variants[s.variant]!;
       const shadowPool = router.pools.get(sv.pool);
       if (!shadowPool) return;
-      // A snapshot of the body as the primary will send it (history repairs included).
-      const job = { model: ex.model, variant: s.variant, pool: shadowPool, upstreamModel: sv.model ?? ex.model, body: structuredClone(ex.body), stream: ex.stream, tools: (ex.tools as ToolDef[] | null) ?? null };
-      // Started on the next turn of the event loop so the primary is dispatched first.
-      pending.set(ex, new Promise<ShadowOutcome | null>((resolve) => setImmediate(() => resolve(shadow.start(job)))));
+      // Decided now, started on the next turn of the event loop: by then every later onRequest
+      // hook has run (history repairs, tool admission) and the proxy has built its exchanger
+      // (ex.meter) and dispatched the primary. So the shadow gets the body the primary sends, and
+      // a request refused before dispatch (400, 404) is never mirrored.
+      pending.set(
+        ex,
+        new Promise<ShadowOutcome | null>((resolve) =>
+          setImmediate(() => {
+            if (!ex.meter) return resolve(null);
+            const body = structuredClone(ex.body);
+            resolve(shadow.start({ model: ex.model, variant: s.variant, pool: shadowPool, upstreamModel: sv.model ?? ex.model, body, stream: ex.stream, tools: (ex.tools as ToolDef[] | null) ?? null }));
+          }),
+        ),
+      );
     },
 
     onFinish(ex: Exchange, result: ExchangeResult) {
