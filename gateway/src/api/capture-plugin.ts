@@ -13,7 +13,11 @@ export function createCapturePlugin(capture: Capture): ExchangePlugin {
     onFinish(ex, result) {
       const state = toolCallStates.get(ex);
       const report = state?.report;
-      if (!state || !report || result.status !== 200 || !capture.wants(report.outcome)) return;
+      if (!state || !report || !capture.wants(report.outcome)) return;
+      // A verdict exists only once the upstream answered. The reject policy turns an invalid one
+      // into a 422 for the client; that output is exactly the training data we want to keep.
+      const rejected = result.status === 422 && state.policy === 'reject' && report.outcome === 'invalid';
+      if (result.status !== 200 && !rejected) return;
       const raw = state.rawOutput;
       const rawOutput = raw?.content ?? (raw?.tool_calls ? JSON.stringify(raw.tool_calls) : '');
       const keep = report.outcome === 'valid' || report.outcome === 'repaired';

@@ -61,4 +61,14 @@ describe('capture to files through the gateway', () => {
     }
     expect(recs.find((r) => r.requestId === streamedId)!.conversationId).toBe('conv-stream');
   });
+
+  it('an invalid call refused under the reject policy (422) is still captured', async () => {
+    const res = await chat(s.url, { model: BASE_MODEL, headers: { 'x-toolgate-policy': 'reject', 'x-session-id': 'conv-reject' }, body: { sim_script: { raw: RAW.invalid, parser: 'none' } } });
+    expect(res.status).toBe(422);
+    await res.arrayBuffer();
+    const id = res.headers.get('x-request-id');
+    await s.gateway.capture.flush();
+    const rec = ((await readJsonl(tmp.dir)) as Rec[]).find((r) => r.requestId === id);
+    expect(rec).toMatchObject({ kind: 'tool_call', outcome: 'invalid', conversationId: 'conv-reject', rawOutput: RAW.invalid, calls: null });
+  });
 });
