@@ -42,7 +42,8 @@ export function createExperimentsPlugin(cfg: GatewayConfig, router: Router, metr
       metrics.variantAssignments.inc({ model: ex.model, variant, reason });
 
       const s = route.shadow;
-      if (!s || s.variant === variant || Math.random() * 100 >= s.percent) return;
+      // Only chat is mirrored: the shadow runner speaks /v1/chat/completions and judges tool calls.
+      if (!s || ex.endpoint !== 'chat' || s.variant === variant || Math.random() * 100 >= s.percent) return;
       const sv = route.variants[s.variant]!;
       const shadowPool = router.pools.get(sv.pool);
       if (!shadowPool) return;
@@ -68,7 +69,7 @@ export function createExperimentsPlugin(cfg: GatewayConfig, router: Router, metr
       const primary = primarySide(ex, result);
       void job.then((outcome) => {
         if (!outcome) return;
-        const side = shadowSide(outcome);
+        const side = shadowSide(outcome, (ex.tools?.length ?? 0) > 0);
         const agree = callsAgree(primary.calls, side.calls);
         metrics.shadowAgreement.inc({ model: ex.model, primary_variant: ex.variant, shadow_variant: outcome.variant, agree: String(agree) });
         const record: ShadowPairRecord = {
@@ -91,8 +92,10 @@ export function createExperimentsPlugin(cfg: GatewayConfig, router: Router, metr
   };
 }
 
-function sideCalls(report: ToolCallReport | null): SimpleCall[] | null {
-  if (!report || report.outcome === 'invalid' || report.outcome === 'none') return report?.outcome === 'none' ? [] : null;
+/** The side's valid calls; [] when it made none (or could not: no tools); null when unknown or invalid. */
+function sideCalls(report: ToolCallReport | null, hasTools: boolean): SimpleCall[] | null {
+  if (!report) return hasTools ? null : [];
+  if (report.outcome === 'invalid' || report.outcome === 'none') return report.outcome === 'none' ? [] : null;
   return report.calls.filter((c) => c.valid).map((c) => ({ name: c.name, arguments: c.arguments }));
 }
 
@@ -105,21 +108,21 @@ function primarySide(ex: Exchange, result: ExchangeResult): PairSide {
     outcome: failed ? 'error' : (report?.outcome ?? 'none'),
     parsed: report !== null && report.outcome !== 'invalid' && report.outcome !== 'none',
     schemaValid: report !== null && (report.outcome === 'valid' || report.outcome === 'repaired'),
-    calls: failed ? null : sideCalls(report),
+    calls: failed ? null : sideCalls(report, (ex.tools?.length ?? 0) > 0),
     ttftMs: ex.meter?.ttftMs ?? null,
     e2eMs: result.endedAt - ex.receivedAt,
     error: failed ? (result.error?.message ?? `status ${result.status}`) : null,
   };
 }
 
-function shadowSide(o: ShadowOutcome): PairSide {
+function shadowSide(o: ShadowOutcome, hasTools: boolean): PairSide {
   return {
     variant: o.variant,
     backend: o.backend,
     outcome: o.error ? 'error' : (o.report?.outcome ?? 'none'),
     parsed: o.report !== null && o.report.outcome !== 'invalid' && o.report.outcome !== 'none',
     schemaValid: o.report !== null && (o.report.outcome === 'valid' || o.report.outcome === 'repaired'),
-    calls: o.error ? null : sideCalls(o.report),
+    calls: o.error ? null : sideCalls(o.report, hasTools),
     ttftMs: o.ttftMs,
     e2eMs: o.e2eMs,
     error: o.error,

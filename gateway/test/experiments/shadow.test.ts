@@ -214,4 +214,29 @@ describe('shadow traffic through the gateway', () => {
     expect(ci[0]).toBeCloseTo(0.5655, 3);
     expect(ci[1]).toBe(1);
   }, 30_000);
+
+  it('text-only requests (no tools) pair up as agreeing; /v1/completions is served but not mirrored', async () => {
+    const done = await shadowCount('agent-good', 'completed');
+    const res = await chat(s.url, { model: 'agent-good', tools: false, content: 'Tell me a joke.' });
+    expect(res.status).toBe(200);
+    const rid = res.headers.get('x-request-id');
+    await res.arrayBuffer();
+    await until(async () => (await shadowCount('agent-good', 'completed')) === done + 1, 'the text shadow');
+    let pair: (Json & { primary: Json; shadow: Json }) | undefined;
+    await until(async () => {
+      await s.gateway.capture.flush();
+      pair = (await readJsonl(capture.dir)).find((r) => r.requestId === rid) as typeof pair;
+      return pair !== undefined;
+    }, 'the text pair record');
+    expect(pair).toMatchObject({ kind: 'shadow_pair', agree: true, primary: { outcome: 'none', calls: [] }, shadow: { outcome: 'none', calls: [] } });
+
+    const sent = await shadowCount('agent-good', 'sent');
+    const before = s.sims.good!.pods[0]!.stats().requests;
+    const comp = await fetch(`${s.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'agent-good', prompt: 'Once upon', max_tokens: 4 }) });
+    expect(comp.status).toBe(200);
+    expect(((await comp.json()) as { choices: Array<{ text: string }> }).choices[0]!.text.length).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await shadowCount('agent-good', 'sent')).toBe(sent);
+    expect(s.sims.good!.pods[0]!.stats().requests).toBe(before);
+  });
 });
