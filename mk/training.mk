@@ -15,7 +15,7 @@ $(TRAINING_STAMP): training/requirements.txt | $(PY)
 	flock $(VENV)/.pip.lock $(PY) -m pip install --quiet --disable-pip-version-check -r training/requirements.txt
 	@touch $@
 
-.PHONY: training-deps test-training training-data train-sft train-dpo train-grpo export-gguf training-gpu-smoke
+.PHONY: training-deps test-training training-download training-data train-sft train-dpo train-grpo export-gguf training-gpu-smoke
 training-deps: $(TRAINING_STAMP)
 
 # pytest exits 5 when it collects nothing; that must fail CI loudly, not pass silently, so no mapping here.
@@ -24,8 +24,16 @@ test-training: $(TRAINING_STAMP)
 
 test-extra: test-training
 
-# Convert whatever sources exist under $(TRAIN_RAW) into $(TRAIN_DATA) (+ dataset_info.json).
-training-data: $(TRAINING_STAMP)
+# Fetch the public sources (needs hub access; xlam-60k is gated: accept its terms and set HF_TOKEN).
+training-download: $(TRAINING_STAMP)
+	$(VENV)/bin/huggingface-cli download Salesforce/xlam-function-calling-60k xlam_function_calling_60k.json \
+		--repo-type dataset --local-dir $(TRAIN_RAW)
+	$(VENV)/bin/huggingface-cli download NousResearch/hermes-function-calling-v1 func-calling-singleturn.json \
+		--repo-type dataset --local-dir $(TRAIN_RAW)
+
+# Convert whatever sources exist under $(TRAIN_RAW) into $(TRAIN_DATA) (+ dataset_info.json). The
+# installed bfcl-eval (eval area) supplies the BFCL prompts kept out of train and holdout.
+training-data: $(TRAINING_STAMP) $(EVAL_STAMP)
 	$(TRAINING_ENV) $(PY) -m toolgate_training prepare --out $(TRAIN_DATA) \
 		$(if $(wildcard $(XLAM)),--xlam $(XLAM)) $(if $(wildcard $(HERMES)),--hermes $(HERMES)) \
 		$(if $(wildcard $(CAPTURE)),--capture $(CAPTURE))

@@ -6,6 +6,9 @@
 #   PY=.venv/bin/python bash training/scripts/gpu_smoke.sh [WORKDIR]
 #   env: STEPS (default 3), TINY_MODEL (a prebuilt model dir), TINY_HIDDEN / TINY_LAYERS (size of
 #        the model it builds; default 256 / 4), SMOKE_OUT (copy the *-summary.json files there)
+#        REALISTIC=1: random weights of Qwen3-0.6B's exact shape, synthetic ~1,400-token tool
+#        prompts, and the YAMLs' own batch / sequence / accumulation / generation sizes, so the
+#        peak-memory and step-time figures are those of the real configs (loss values are not).
 #
 # Prints one compact table: per stage, losses, mean step time, peak GPU memory.
 set -euo pipefail
@@ -27,16 +30,27 @@ print(f"gpu_smoke: transformers {transformers.__version__}, peft {peft.__version
 PYEOF
 
 MODEL=${TINY_MODEL:-$WORK/tiny-qwen3}
+shape=(--hidden "${TINY_HIDDEN:-256}" --layers "${TINY_LAYERS:-4}")
+extra_data=()
+smoke_flags=(--steps "${STEPS:-3}" --precision bf16)
+if [[ "${REALISTIC:-0}" == 1 ]]; then
+  shape=(--qwen3-0.6b-shape)
+  smoke_flags+=(--realistic)
+fi
 if [[ ! -f "$MODEL/config.json" ]]; then
-  "$PY" -m toolgate_training.tiny_model "$MODEL" --hidden "${TINY_HIDDEN:-256}" --layers "${TINY_LAYERS:-4}" >/dev/null
+  "$PY" -m toolgate_training.tiny_model "$MODEL" "${shape[@]}" >/dev/null
+fi
+if [[ "${REALISTIC:-0}" == 1 ]]; then
+  "$PY" -m toolgate_training.long_samples "$WORK/long-xlam.json" --tokenizer "$MODEL" --tokens 1400 --rows 64
+  extra_data=(--xlam "$WORK/long-xlam.json")
 fi
 "$PY" -m toolgate_training prepare --out "$WORK/data" --holdout-fraction 0.2 --no-installed-bfcl \
-  --xlam "$SAMPLES/xlam-sample.json" --hermes "$SAMPLES/hermes-sample.json" \
+  --xlam "$SAMPLES/xlam-sample.json" --hermes "$SAMPLES/hermes-sample.json" "${extra_data[@]}" \
   --capture "$SAMPLES/capture-sample.jsonl" --bfcl "$SAMPLES/bfcl-sample.json" >/dev/null
 
 start=$(date +%s)
 "$PY" -m toolgate_training.smoke all --model "$MODEL" --data "$WORK/data" --work "$WORK/run" \
-  --steps "${STEPS:-3}" --precision bf16 > "$WORK/smoke.log" 2>&1 || { tail -n 80 "$WORK/smoke.log"; exit 1; }
+  "${smoke_flags[@]}" > "$WORK/smoke.log" 2>&1 || { tail -n 80 "$WORK/smoke.log"; exit 1; }
 echo "gpu_smoke: all stages passed in $(( $(date +%s) - start )) s (log: $WORK/smoke.log)"
 
 "$PY" - "$WORK/run" <<'PYEOF'

@@ -146,3 +146,26 @@ def test_dataset_info_matches_files(prepared_data: str) -> None:
     assert info["toolgate_dpo"]["ranking"] is True and info["toolgate_dpo"]["columns"]["chosen"] == "chosen"
     for entry in info.values():
         assert os.path.exists(os.path.join(prepared_data, entry["file_name"]))
+
+
+def test_cli_prepare_and_score(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from conftest import TRAINING_DIR
+
+    env = dict(os.environ, PYTHONPATH=TRAINING_DIR)
+    run = lambda *a, **kw: subprocess.run([sys.executable, "-m", "toolgate_training", *a], capture_output=True, text=True, env=env, **kw)
+    missing = run("prepare", "--out", str(tmp_path / "none"))
+    assert missing.returncode == 2 and "no input files" in missing.stderr
+    bad = run("prepare", "--out", str(tmp_path / "bad"), "--xlam", str(tmp_path / "absent.json"), "--no-installed-bfcl")
+    assert bad.returncode == 1 and "error:" in bad.stderr
+    ok = run("prepare", "--out", str(tmp_path / "d"), "--xlam", os.path.join(SAMPLES, "xlam-sample.json"),
+             "--bfcl", os.path.join(SAMPLES, "bfcl-sample.json"))
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["skipped"]["sft: bfcl overlap"] == 1
+    line = json.dumps({"id": "a", "tools": [], "raw": "plain answer", "reference": []})
+    scored = run("score", input=line + "\n")
+    assert scored.returncode == 0 and json.loads(scored.stdout) == {"id": "a", "format": 1, "correctness": 3.0, "schema": 1, "total": 5.0}
+    broken = run("score", input="{not json\n")
+    assert broken.returncode == 1 and "line 1" in broken.stderr

@@ -12,6 +12,10 @@ from .reward import score_reward
 
 
 def _prepare(args: argparse.Namespace) -> int:
+    if not (args.xlam or args.hermes or args.capture):
+        print("error: no input files (give --xlam, --hermes and/or --capture; `make training-download` fetches the public ones)",
+              file=sys.stderr)
+        return 2
     bfcl_files = args.bfcl or ([] if args.no_installed_bfcl else installed_bfcl_files())
     if not bfcl_files:
         print("warning: no BFCL prompts given or installed; the holdout is not checked against BFCL", file=sys.stderr)

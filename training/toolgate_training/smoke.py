@@ -39,18 +39,23 @@ def precision_overrides(precision: str) -> dict[str, Any]:
     return {"bf16": precision == "bf16", "fp16": False}
 
 
-def smoke_train_args(yaml_path: str, model: str, data_dir: str, out: str, steps: int, precision: str) -> dict[str, Any]:
-    """The shipped SFT/DPO YAML with the smoke-run overrides (nothing else changes)."""
+def smoke_train_args(yaml_path: str, model: str, data_dir: str, out: str, steps: int, precision: str,
+                     realistic: bool = False) -> dict[str, Any]:
+    """The shipped SFT/DPO YAML with the smoke-run overrides (nothing else changes).
+
+    realistic=True keeps the YAML's sequence length, batch and accumulation (memory figures).
+    """
     args = load_yaml(yaml_path)
     for key in ("eval_dataset", "eval_steps", "per_device_eval_batch_size"):
         args.pop(key, None)
     args.update(precision_overrides(precision))
     args.update({
         "model_name_or_path": model, "dataset_dir": data_dir, "output_dir": out, "max_steps": steps,
-        "cutoff_len": 256, "per_device_train_batch_size": 2, "gradient_accumulation_steps": 1,
         "logging_steps": 1, "save_steps": 10_000, "eval_strategy": "no", "plot_loss": False,
         "preprocessing_num_workers": None, "dataloader_num_workers": 0, "warmup_ratio": 0.0,
     })
+    if not realistic:
+        args.update({"cutoff_len": 256, "per_device_train_batch_size": 2, "gradient_accumulation_steps": 1})
     return args
 
 
@@ -102,23 +107,27 @@ def run_merge(model: str, adapter: str, out: str) -> dict[str, Any]:
     return {"stage": "merge", "export_dir": out, "wall_seconds": round(time.perf_counter() - start, 2)}
 
 
-def grpo_overrides(model: str, data_dir: str, out: str, steps: int, precision: str) -> list[str]:
+def grpo_overrides(model: str, data_dir: str, out: str, steps: int, precision: str, realistic: bool = False) -> list[str]:
     dtype = "bfloat16" if precision == "bf16" else "float32"
-    sets = {
-        "model_name_or_path": model, "train_file": os.path.join(data_dir, "grpo_train.jsonl"), "max_train_samples": 8,
+    sets: dict[str, Any] = {
+        "model_name_or_path": model, "train_file": os.path.join(data_dir, "grpo_train.jsonl"),
         "grpo.output_dir": out, "grpo.max_steps": steps, "grpo.bf16": precision == "bf16",
-        "grpo.model_init_kwargs": json.dumps({"dtype": dtype}), "grpo.per_device_train_batch_size": 2,
-        "grpo.num_generations": 2, "grpo.gradient_accumulation_steps": 1, "grpo.max_completion_length": 16,
-        "grpo.max_prompt_length": 1000, "grpo.gradient_checkpointing": False, "grpo.logging_steps": 1,
+        "grpo.model_init_kwargs": json.dumps({"dtype": dtype}), "grpo.logging_steps": 1,
         "grpo.save_steps": 10_000, "grpo.warmup_steps": 0,
     }
+    if not realistic:
+        sets.update({
+            "max_train_samples": 8, "grpo.per_device_train_batch_size": 2, "grpo.num_generations": 2,
+            "grpo.gradient_accumulation_steps": 1, "grpo.max_completion_length": 16, "grpo.max_prompt_length": 1000,
+            "grpo.gradient_checkpointing": False,
+        })
     return [f"--set={k}={v}" for k, v in sets.items()]
 
 
-def run_grpo(model: str, data_dir: str, out: str, steps: int, precision: str) -> dict[str, Any]:
+def run_grpo(model: str, data_dir: str, out: str, steps: int, precision: str, realistic: bool = False) -> dict[str, Any]:
     """The GRPO script as a subprocess: exactly what `make train-grpo` runs, with overrides."""
     cmd = [sys.executable, os.path.join(SCRIPTS, "train_grpo.py"), "--config", GRPO_YAML,
-           *grpo_overrides(model, data_dir, out, steps, precision)]
+           *grpo_overrides(model, data_dir, out, steps, precision, realistic)]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -130,15 +139,16 @@ def run_grpo(model: str, data_dir: str, out: str, steps: int, precision: str) ->
 
 
 def run_stage(stage: str, ns: argparse.Namespace) -> dict[str, Any]:
-    w = ns.work
+    w, real = ns.work, ns.realistic
     if stage == "sft":
-        return run_lf_train(smoke_train_args(SFT_YAML, ns.model, ns.data, os.path.join(w, "sft-lora"), ns.steps, ns.precision))
+        return run_lf_train(smoke_train_args(SFT_YAML, ns.model, ns.data, os.path.join(w, "sft-lora"), ns.steps, ns.precision, real))
     if stage == "merge":
         return run_merge(ns.model, os.path.join(w, "sft-lora"), os.path.join(w, "sft-merged"))
     if stage == "dpo":
-        return run_lf_train(smoke_train_args(DPO_YAML, os.path.join(w, "sft-merged"), ns.data, os.path.join(w, "dpo-lora"), ns.steps, ns.precision))
+        merged = os.path.join(w, "sft-merged")
+        return run_lf_train(smoke_train_args(DPO_YAML, merged, ns.data, os.path.join(w, "dpo-lora"), ns.steps, ns.precision, real))
     if stage == "grpo":
-        return run_grpo(os.path.join(w, "sft-merged"), ns.data, os.path.join(w, "grpo-lora"), ns.steps, ns.precision)
+        return run_grpo(os.path.join(w, "sft-merged"), ns.data, os.path.join(w, "grpo-lora"), ns.steps, ns.precision, real)
     raise ValueError(f"unknown stage {stage!r}")
 
 
@@ -150,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", required=True, help="folder for adapters, merged model and summaries")
     parser.add_argument("--steps", type=int, default=2)
     parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
+    parser.add_argument("--realistic", action="store_true", help="keep the YAMLs' lengths, batches and accumulation")
     ns = parser.parse_args(argv)
     os.makedirs(ns.work, exist_ok=True)
     stages = ["sft", "merge", "dpo", "grpo"] if ns.stage == "all" else [ns.stage]

@@ -75,20 +75,33 @@ def build_tokenizer(sample_dir: str, vocab_size: int = 800):
     return fast
 
 
-def build_tiny_qwen3(out_dir: str, sample_dir: str, hidden: int = 64, layers: int = 2, seed: int = 0) -> str:
-    """Save a random-weight Qwen3ForCausalLM + tokenizer into `out_dir` and return it."""
+# Qwen3-0.6B's published shape (config.json of Qwen/Qwen3-0.6B): random weights of this shape give
+# real memory and step-time figures for the 0.6B without downloading it.
+QWEN3_06B_SHAPE = {"vocab_size": 151936, "hidden_size": 1024, "intermediate_size": 3072, "num_hidden_layers": 28,
+                   "num_attention_heads": 16, "num_key_value_heads": 8, "head_dim": 128, "max_position_embeddings": 40960}
+
+
+def build_tiny_qwen3(out_dir: str, sample_dir: str, hidden: int = 64, layers: int = 2, seed: int = 0,
+                     full_shape: bool = False) -> str:
+    """Save a random-weight Qwen3ForCausalLM + tokenizer into `out_dir` and return it.
+
+    full_shape=True uses Qwen3-0.6B's dimensions (the embedding is padded past the small tokenizer).
+    """
     import torch
     from transformers import GenerationConfig, Qwen3Config, Qwen3ForCausalLM
 
     torch.manual_seed(seed)
     tokenizer = build_tokenizer(sample_dir)
+    dims = dict(QWEN3_06B_SHAPE) if full_shape else {
+        "vocab_size": len(tokenizer), "hidden_size": hidden, "intermediate_size": hidden * 2, "num_hidden_layers": layers,
+        "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": hidden // 4, "max_position_embeddings": 1024}
     config = Qwen3Config(
-        vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=hidden * 2, num_hidden_layers=layers,
-        num_attention_heads=4, num_key_value_heads=2, head_dim=hidden // 4, max_position_embeddings=1024,
-        tie_word_embeddings=True, bos_token_id=None, eos_token_id=tokenizer.eos_token_id,
+        **dims, tie_word_embeddings=True, bos_token_id=None, eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
     )
     model = Qwen3ForCausalLM(config)
+    if full_shape:  # Qwen3-0.6B ships bf16 weights, and trainers load a model in its saved dtype
+        model = model.to(torch.bfloat16)
     model.generation_config = GenerationConfig(eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
     os.makedirs(out_dir, exist_ok=True)
     model.save_pretrained(out_dir)
@@ -104,5 +117,7 @@ if __name__ == "__main__":
     parser.add_argument("out", nargs="?", default="training/out/tiny-qwen3")
     parser.add_argument("--hidden", type=int, default=64, help="hidden size (multiple of 4)")
     parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--qwen3-0.6b-shape", dest="full", action="store_true", help="Qwen3-0.6B's dimensions (random weights)")
     ns = parser.parse_args()
-    print(build_tiny_qwen3(ns.out, os.path.join(here, "..", "data", "samples"), hidden=ns.hidden, layers=ns.layers))
+    print(build_tiny_qwen3(ns.out, os.path.join(here, "..", "data", "samples"), hidden=ns.hidden, layers=ns.layers,
+                           full_shape=ns.full))
