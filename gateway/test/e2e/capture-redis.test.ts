@@ -75,6 +75,13 @@ async function sendInvalid(gw: Gateway, n: number, tag: string): Promise<string[
   return ids;
 }
 
+/** Everything offered is acknowledged and nothing waits in the spool (records written before the
+ * gateway's Redis connection came up are spooled and replayed once it is ready). */
+async function settle(gw: Gateway): Promise<void> {
+  await gw.capture.flush();
+  await until(() => !gw.capture.spoolPending, 'the capture spool to drain', 20_000);
+}
+
 async function streamRecords(admin: Redis): Promise<Record<string, unknown>[]> {
   const entries = await admin.xrange(STREAM, '-', '+');
   return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('rec') + 1] as string) as Record<string, unknown>);
@@ -85,7 +92,7 @@ describe('capture to a Redis stream through the gateway', () => {
     const r = await rig();
     const first = await r.start();
     const before = await sendInvalid(first, 3, 'first');
-    await first.capture.flush();
+    await settle(first);
     const recs = await streamRecords(r.admin);
     expect(recs.map((x) => x.requestId)).toEqual(before);
     expect(recs[0]).toMatchObject({ kind: 'tool_call', outcome: 'invalid', model: BASE_MODEL, conversationId: 'first-0', rawOutput: RAW.invalid });
@@ -95,6 +102,7 @@ describe('capture to a Redis stream through the gateway', () => {
     await first.close();
     const second = await r.start();
     const after = await sendInvalid(second, 3, 'second');
+    await settle(second);
     await second.close();
     const all = await streamRecords(r.admin);
     expect(all.map((x) => x.requestId)).toEqual([...before, ...inFlight, ...after]);
@@ -105,7 +113,9 @@ describe('capture to a Redis stream through the gateway', () => {
     const r = await rig();
     const gw = await r.start();
     const before = await sendInvalid(gw, 2, 'up');
-    await gw.capture.flush();
+    await settle(gw);
+    const counted = async (result: string) => metricSum(await metricsText(gw.url), 'toolgate_capture_records_total', { sink: 'redis', result });
+    const base = { buffered: await counted('buffered'), replayed: await counted('replayed') };
     await r.redis.stop({ save: true });
     const during = await sendInvalid(gw, 3, 'down'); // clients never notice
     await gw.capture.flush();
@@ -113,12 +123,11 @@ describe('capture to a Redis stream through the gateway', () => {
     await r.redis.start();
     await until(async () => !gw.capture.spoolPending, 'the spool to be replayed', 20_000);
     const after = await sendInvalid(gw, 2, 'back');
-    await gw.capture.flush();
+    await settle(gw);
     const recs = await streamRecords(r.admin);
     expect(recs.map((x) => x.requestId)).toEqual([...before, ...during, ...after]);
-    const m = await metricsText(gw.url);
-    expect(metricSum(m, 'toolgate_capture_records_total', { sink: 'redis', result: 'buffered' })).toBe(3);
-    expect(metricSum(m, 'toolgate_capture_records_total', { sink: 'redis', result: 'replayed' })).toBe(3);
+    expect((await counted('buffered')) - base.buffered).toBe(3);
+    expect((await counted('replayed')) - base.replayed).toBe(3);
   }, 40_000);
 
   it('a full capture queue drops and counts records, and every client still gets its answer', async () => {
@@ -127,7 +136,7 @@ describe('capture to a Redis stream through the gateway', () => {
     const gw = await r.start({ capture: { dir: r.dir, sampleValid: 0, queueSize: 1, stream: { name: STREAM } }, redis: { url: r.redis.url, commandTimeoutMs: 20_000 } });
     // One record first, so the gateway's Redis connection is up (else records go to the spool file, which never hangs).
     await sendInvalid(gw, 1, 'warm');
-    await gw.capture.flush();
+    await settle(gw);
     r.redis.pause();
     try {
       const n = 20;
@@ -144,7 +153,7 @@ describe('capture to a Redis stream through the gateway', () => {
     } finally {
       r.redis.resume();
     }
-    await gw.capture.flush();
+    await settle(gw);
     expect(await streamRecords(r.admin)).toHaveLength(1 + 2);
   });
 });
