@@ -87,7 +87,7 @@ def test_hermes_python_literals_parallel_and_multiturn() -> None:
 
 
 def test_capture_records_to_sets() -> None:
-    recs = {r["id"]: CaptureRecord(r) for r in _rows("capture-sample.jsonl")}
+    recs = {r["id"]: CaptureRecord(r) for r in _rows("capture-sample.jsonl") if r.get("kind") != "shadow_pair"}
     repaired = recs["c-1"]
     sft = repaired.sft()
     assert sft["system"] == "You are a shopping assistant."
@@ -106,6 +106,34 @@ def test_capture_records_to_sets() -> None:
         CaptureRecord({"id": "x", "outcome": "weird", "messages": [{"role": "user", "content": "hi"}], "raw": ""})
 
 
+def test_gateway_capture_lines() -> None:
+    """The gateway's own capture format (gateway/src/capture/record.ts, kind tool_call v1)."""
+    rows = {r["id"]: r for r in _rows("capture-sample.jsonl")}
+    rec = CaptureRecord(rows["c-6"])
+    # vLLM had parsed the calls, so rawOutput is their JSON: rejected becomes the model's text again
+    assert rec.dpo()["rejected"]["value"] == '<tool_call>\n{"name": "book_table", "arguments": {"people": "4", "time": "19:30"}}\n</tool_call>'
+    assert json.loads(rec.dpo()["chosen"]["value"]) == {"name": "book_table", "arguments": {"people": 4, "time": "19:30"}}
+    none = CaptureRecord(rows["c-7"])
+    assert none.sft() is None and none.dpo() is None and none.grpo() is None
+    with pytest.raises(ValueError, match="shadow_pair"):
+        CaptureRecord(rows["p-1"])
+
+
+def test_grpo_rows_from_toolgate_export_are_accepted(tiny_model: str) -> None:
+    from transformers import AutoTokenizer
+
+    from toolgate_training.grpo_data import to_trl_row
+
+    tok = AutoTokenizer.from_pretrained(tiny_model)
+    row = {"id": "x", "conversation_id": "c", "prompt": [{"role": "user", "content": "Book for 2 at 8pm"}],
+           "tools": json.dumps([{"type": "function", "function": {"name": "book_table", "parameters": {"type": "object"}}}]),
+           "reference_calls": json.dumps([{"name": "book_table", "arguments": {"people": 2}}])}
+    out = to_trl_row(tok, row)
+    assert "Book for 2 at 8pm" in out["prompt"] and json.loads(out["reference"])[0]["arguments"] == {"people": 2}
+    with pytest.raises(ValueError, match="needs messages"):
+        to_trl_row(tok, {"id": "y", "tools": "[]"})
+
+
 def test_normalize_query() -> None:
     assert normalize_query("  What's the Weather in PARIS?? ") == normalize_query("what's the weather in paris")
     assert normalize_query("Ｆｕｌｌ-width") == "full-width"
@@ -115,7 +143,8 @@ def test_prepare_dedupes_splits_and_keeps_bfcl_out(prepared_data: str) -> None:
     stats = json.load(open(os.path.join(prepared_data, "stats.json")))
     assert stats["skipped"]["sft: duplicate"] == 1
     assert stats["skipped"]["sft: bfcl overlap"] == 1 and stats["skipped"]["grpo: bfcl overlap"] == 1
-    assert stats["read"] == {"xlam": 8, "hermes": 4, "capture": 5}
+    assert stats["read"] == {"xlam": 8, "hermes": 4, "capture": 8}
+    assert stats["skipped"]["capture"] == 1  # the shadow_pair line
     bfcl = load_bfcl_queries([os.path.join(SAMPLES, "bfcl-sample.json")])
     sets = {}
     for name in ("sft", "dpo", "grpo"):
@@ -135,7 +164,7 @@ def test_prepare_dedupes_splits_and_keeps_bfcl_out(prepared_data: str) -> None:
         assert not (hold_q & bfcl) and not (train_q & bfcl)
         first_train = {normalize_query(next(iter(sorted(queries([r]))))) for r in sets[f"{name}_train"]}
         assert not ({normalize_query(next(iter(sorted(queries([r]))))) for r in sets[f"{name}_holdout"]} & first_train)
-    assert len(sets["dpo_train"]) + len(sets["dpo_holdout"]) == 3
+    assert len(sets["dpo_train"]) + len(sets["dpo_holdout"]) == 4
     for r in sets["grpo_train"]:
         assert isinstance(json.loads(r["tools"]), list) and json.loads(r["reference"])
 

@@ -1,15 +1,16 @@
 """Toolgate capture records → SFT, DPO and GRPO sets.
 
-A capture record (one JSON line written by the gateway's capture sink or `toolgate export`):
+Reads the gateway's capture lines (gateway/src/capture/record.ts, `kind: "tool_call"`, v1):
 
-    {"id": str, "outcome": "valid"|"repaired"|"invalid",
-     "request": {"messages": [OpenAI messages], "tools": [OpenAI tools]},
-     "raw": str,                          # the model's raw assistant text
-     "calls": [{"name", "arguments"}],    # the checked calls after repair (may be empty)
-     "reference": [{"name", "arguments"}] # optional: a human-confirmed target, wins over calls
+    {"kind": "tool_call", "id": str, "outcome": "none"|"valid"|"repaired"|"invalid",
+     "messages": [OpenAI messages], "tools": [OpenAI tools],
+     "rawOutput": str,                    # content, or the upstream's parsed tool calls as JSON
+     "calls": [{"name", "arguments"}] | null,   # the valid (possibly repaired) calls
+     "reference": [{"name", "arguments"}] # optional, added by a human: wins over calls
     }
 
-`messages`/`tools` may also sit at the top level. What each set gets:
+`raw` may replace `rawOutput` and `request: {messages, tools}` may wrap the request (hand-made
+files). `shadow_pair` records carry no target and are skipped. What each set gets:
 - SFT: the prompt plus the target calls as a function_call turn (valid and repaired records,
   and invalid ones with a reference), so the model learns to emit the repaired form directly.
 - DPO: chosen = the target calls, rejected = the raw text (only when the raw text was not
@@ -64,22 +65,51 @@ def _functions(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [t.get("function", t) for t in tools]
 
 
+def raw_text(raw_output: str) -> str:
+    """The assistant text as the model wrote it.
+
+    When vLLM's parser already split the output into tool calls, the capture holds those calls as
+    JSON; render them back into Qwen3 `<tool_call>` blocks (arguments verbatim when they are a
+    string, as the model produced them) so a DPO `rejected` turn is model-format text.
+    """
+    try:
+        parsed = json.loads(raw_output)
+    except (json.JSONDecodeError, TypeError):
+        return raw_output
+    if not isinstance(parsed, list) or not parsed or not all(isinstance(c, dict) for c in parsed):
+        return raw_output
+    blocks = []
+    for call in parsed:
+        fn = call.get("function", call)
+        if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
+            return raw_output
+        args = fn.get("arguments")
+        args_text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
+        blocks.append('<tool_call>\n{"name": ' + json.dumps(fn["name"], ensure_ascii=False) + ', "arguments": ' + args_text + "}\n</tool_call>")
+    return "\n".join(blocks)
+
+
 class CaptureRecord:
     """One validated capture line."""
 
     def __init__(self, row: dict[str, Any]):
+        if not isinstance(row, dict):
+            raise ValueError("capture line is not a JSON object")
+        if row.get("kind", "tool_call") != "tool_call":
+            raise ValueError(f"capture kind {row.get('kind')!r} carries no training target")
         request = row.get("request") if isinstance(row.get("request"), dict) else row
         self.id = str(row.get("id", ""))
         self.outcome = row.get("outcome")
-        if self.outcome not in ("valid", "repaired", "invalid"):
-            raise ValueError(f"capture {self.id}: outcome must be valid|repaired|invalid, got {self.outcome!r}")
+        if self.outcome not in ("none", "valid", "repaired", "invalid"):
+            raise ValueError(f"capture {self.id}: outcome must be none|valid|repaired|invalid, got {self.outcome!r}")
         self.messages = request.get("messages")
         if not isinstance(self.messages, list) or not self.messages:
             raise ValueError(f"capture {self.id}: no request messages")
         self.tools = request.get("tools") or []
-        self.raw = row.get("raw")
-        if not isinstance(self.raw, str):
-            raise ValueError(f"capture {self.id}: raw must be a string")
+        raw = row.get("raw", row.get("rawOutput"))
+        if not isinstance(raw, str):
+            raise ValueError(f"capture {self.id}: rawOutput (or raw) must be a string")
+        self.raw = raw_text(raw)
         ref = row.get("reference")
         source = ref if isinstance(ref, list) else row.get("calls") or []
         self.target = [make_call(c.get("name"), c.get("arguments")) for c in source]

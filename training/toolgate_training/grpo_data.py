@@ -42,7 +42,15 @@ def render_prompt(tokenizer: Any, messages: list[dict[str, Any]], tools: list[di
 
 
 def to_trl_row(tokenizer: Any, row: Record) -> dict[str, str]:
-    """A GRPO jsonl row → the columns GRPOTrainer gets: prompt text plus JSON-string reward inputs."""
+    """A GRPO jsonl row → the columns GRPOTrainer gets: prompt text plus JSON-string reward inputs.
+
+    Reads both our rows ({messages, tools, reference}) and `toolgate export --format trl-grpo`
+    rows ({prompt, tools, reference_calls}).
+    """
+    messages = row.get("messages") or row.get("prompt")
+    reference = row.get("reference", row.get("reference_calls"))
+    if not isinstance(messages, list) or reference is None or "tools" not in row:
+        raise ValueError(f"GRPO row {row.get('id', '?')}: needs messages|prompt, tools and reference|reference_calls")
     tools = json.loads(row["tools"]) if isinstance(row["tools"], str) else row["tools"]
-    reference = row["reference"] if isinstance(row["reference"], str) else json.dumps(row["reference"])
-    return {"prompt": render_prompt(tokenizer, row["messages"], tools), "tools": json.dumps(tools), "reference": reference}
+    reference = reference if isinstance(reference, str) else json.dumps(reference)
+    return {"prompt": render_prompt(tokenizer, messages, tools), "tools": json.dumps(tools), "reference": reference}

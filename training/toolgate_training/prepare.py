@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,9 +90,9 @@ def _split(records: list[Record], fraction: float, bfcl: set[str], stats: Stats,
 
 def prepare(
     out_dir: str,
-    xlam: list[str] = (),  # type: ignore[assignment]
-    hermes: list[str] = (),  # type: ignore[assignment]
-    capture: list[str] = (),  # type: ignore[assignment]
+    xlam: Sequence[str] = (),
+    hermes: Sequence[str] = (),
+    capture: Sequence[str] = (),
     bfcl_queries: set[str] | None = None,
     holdout_fraction: float = 0.02,
 ) -> dict[str, Any]:
