@@ -8,7 +8,8 @@ TRAIN_RAW ?= training/out/raw
 TRAIN_DATA ?= training/out/data
 XLAM ?= $(TRAIN_RAW)/xlam_function_calling_60k.json
 HERMES ?= $(TRAIN_RAW)/func-calling-singleturn.json
-CAPTURE ?= $(TRAIN_RAW)/capture.jsonl
+# The gateway's default capture folder (a single .jsonl file works too).
+CAPTURE ?= data/capture
 TRAIN_CFG := training/configs
 
 $(TRAINING_STAMP): training/requirements.txt | $(PY)

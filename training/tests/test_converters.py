@@ -198,3 +198,16 @@ def test_cli_prepare_and_score(tmp_path) -> None:
     assert scored.returncode == 0 and json.loads(scored.stdout) == {"id": "a", "format": 1, "correctness": 3.0, "schema": 1, "total": 5.0}
     broken = run("score", input="{not json\n")
     assert broken.returncode == 1 and "line 1" in broken.stderr
+
+
+def test_prepare_reads_a_capture_folder(tmp_path) -> None:
+    from toolgate_training.prepare import prepare
+
+    folder = tmp_path / "capture"
+    folder.mkdir()
+    lines = open(os.path.join(SAMPLES, "capture-sample.jsonl"), encoding="utf-8").read().splitlines()
+    (folder / "capture-0001.jsonl").write_text("\n".join(lines[:3]) + "\n")
+    (folder / "capture-0002.jsonl").write_text("\n".join(lines[3:]) + "\n")
+    (folder / "notes.txt").write_text("ignored")
+    stats = prepare(str(tmp_path / "out"), capture=[str(folder)], holdout_fraction=0.0)
+    assert stats["read"] == {"capture": len(lines)} and stats["written"]["dpo_train"] == 4

@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True, help="output folder (also gets dataset_info.json)")
     p.add_argument("--xlam", action="append", default=[], help="xlam-function-calling-60k JSON or JSONL (repeatable)")
     p.add_argument("--hermes", action="append", default=[], help="hermes-function-calling-v1 JSON or JSONL (repeatable)")
-    p.add_argument("--capture", action="append", default=[], help="Toolgate capture JSONL (repeatable)")
+    p.add_argument("--capture", action="append", default=[], help="Toolgate capture JSONL file or folder of them (repeatable)")
     p.add_argument("--bfcl", action="append", default=[], help="BFCL data file(s) to keep out of the sets (default: the installed bfcl-eval's)")
     p.add_argument("--no-installed-bfcl", action="store_true", help="do not read the installed bfcl-eval package")
     p.add_argument("--holdout-fraction", type=float, default=0.02, help="share of normalized queries held out (default 0.02)")

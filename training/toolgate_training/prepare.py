@@ -8,6 +8,7 @@ LLaMA-Factory's dataset_info.json and a stats.json of what was kept and skipped 
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -66,6 +67,14 @@ def _convert_all(rows: Iterable[Any], source: str, convert: Callable[[Any], Any]
     return out
 
 
+def _expand(paths: Sequence[str]) -> list[str]:
+    """Files as given; a folder (the gateway's rotating capture dir) → its *.jsonl files in name order."""
+    out: list[str] = []
+    for p in paths:
+        out += sorted(glob.glob(os.path.join(p, "*.jsonl"))) if os.path.isdir(p) else [p]
+    return out
+
+
 def in_holdout(query: str, fraction: float, salt: str = "toolgate-holdout-v1") -> bool:
     digest = hashlib.sha256(f"{salt}:{normalize_query(query)}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64 < fraction
@@ -105,7 +114,7 @@ def prepare(
     for path in hermes:
         sft += _convert_all(read_json_rows(path), "hermes", convert_hermes_row, stats)
     captures: list[CaptureRecord] = []
-    for path in capture:
+    for path in _expand(capture):
         captures += _convert_all(read_json_rows(path), "capture", CaptureRecord, stats)
     sft += [r for r in (c.sft() for c in captures) if r]
     dpo = [r for r in (c.dpo() for c in captures) if r]
