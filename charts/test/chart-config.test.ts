@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { resolveConfig } from '../../gateway/src/config/load.js';
+import { createPolicy } from '../../gateway/src/routing/registry.js';
 import { EXAMPLES_DIR, find, helmTemplate, parseManifests, toolgateExamples } from './tools.js';
 
 function renderedConfig(values: string[]): unknown {
@@ -18,6 +19,9 @@ describe('rendered config passes the gateway config loader', () => {
     const cfg = resolveConfig(renderedConfig(values));
     expect(cfg.server.port).toBe(8080);
     expect(cfg.server.host).toBe('0.0.0.0');
+    // Each pool's routing policy is built exactly as `serve` builds it: an unknown policy type
+    // or a bad option fails here.
+    for (const [name, pool] of Object.entries(cfg.pools)) expect(() => createPolicy(pool.policy as never, `/pools/${name}/policy`)).not.toThrow();
   });
 
   it('the production-stack example routes its public model to the discovered pool', () => {
