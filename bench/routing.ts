@@ -69,12 +69,7 @@ function metric(text: string, name: string): number {
 }
 
 async function runOne(label: string, policy: object, skewed: boolean, tenants: Tenant[], rate: number, dir: string) {
-  const simPort = await freePort();
-  const profileFile = path.join(dir, 'profile.json');
-  writeFileSync(profileFile, JSON.stringify(PROFILE));
-  const sim = spawnToolgate(['sim', '--port', String(simPort), '--pods', String(PODS), '--profile', profileFile, '--max-model-len', '16384', '--seed', String(SEED)], { LOG_LEVEL: 'warn' });
-  const pods = Array.from({ length: PODS }, (_, i) => `http://127.0.0.1:${simPort + i}`);
-  await Promise.all(pods.map((u) => waitForHttp(`${u}/health`, 30_000)));
+  const { sim, pods } = await startPods(dir);
   const gwPort = await freePort();
   const cfgFile = path.join(dir, `gw-${label}.json`);
   writeFileSync(cfgFile, JSON.stringify({ server: { host: '127.0.0.1', port: gwPort }, pools: { default: { backends: pods.map((url) => ({ url })), policy } } }));
@@ -159,6 +154,25 @@ async function runOne(label: string, policy: object, skewed: boolean, tenants: T
     requestsPerPod: perPod,
     requestsMaxOverMean: meanPod > 0 ? Math.max(...perPod) / meanPod : 0,
   };
+}
+
+/** The sim CLI takes consecutive ports from a free one; one of them may be taken: try another. */
+async function startPods(dir: string) {
+  const profileFile = path.join(dir, 'profile.json');
+  writeFileSync(profileFile, JSON.stringify(PROFILE));
+  for (let attempt = 1; ; attempt++) {
+    const simPort = await freePort();
+    const sim = spawnToolgate(['sim', '--port', String(simPort), '--pods', String(PODS), '--profile', profileFile, '--max-model-len', '16384', '--seed', String(SEED)], { LOG_LEVEL: 'warn' });
+    const pods = Array.from({ length: PODS }, (_, i) => `http://127.0.0.1:${simPort + i}`);
+    try {
+      await Promise.all(pods.map((u) => waitForHttp(`${u}/health`, 20_000)));
+      return { sim, pods };
+    } catch (err) {
+      await stopProcess(sim, 'SIGKILL');
+      if (attempt >= 3) throw new Error(`simulator did not start: ${String(err)}\n${sim.output()}`);
+      process.stderr.write(`simulator start failed (attempt ${attempt}), retrying on other ports: ${sim.output().slice(-300)}\n`);
+    }
+  }
 }
 
 type Row = Awaited<ReturnType<typeof runOne>>;
