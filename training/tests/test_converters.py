@@ -184,7 +184,8 @@ def test_cli_prepare_and_score(tmp_path) -> None:
     from conftest import TRAINING_DIR
 
     env = dict(os.environ, PYTHONPATH=TRAINING_DIR)
-    run = lambda *a, **kw: subprocess.run([sys.executable, "-m", "toolgate_training", *a], capture_output=True, text=True, env=env, **kw)
+    def run(*a: str, **kw) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "toolgate_training", *a], capture_output=True, text=True, env=env, **kw)
     missing = run("prepare", "--out", str(tmp_path / "none"))
     assert missing.returncode == 2 and "no input files" in missing.stderr
     bad = run("prepare", "--out", str(tmp_path / "bad"), "--xlam", str(tmp_path / "absent.json"), "--no-installed-bfcl")

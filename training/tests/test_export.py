@@ -10,7 +10,7 @@ import os
 import subprocess
 
 import numpy as np
-import pytest
+
 from conftest import REPO_ROOT, TRAINING_DIR
 
 from toolgate_training.gguf_check import FILE_TYPES, main as gguf_check_main

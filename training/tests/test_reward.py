@@ -104,7 +104,7 @@ def test_trl_reward_functions_sum_to_total() -> None:
     tools = [json.dumps(WEATHER)] * 3
     refs = [json.dumps(PARIS)] * 3
     parts = [f(completions=raws, tools=tools, reference=refs, prompts=["p"] * 3) for f in REWARD_FUNCS]
-    totals = [sum(x) for x in zip(*parts)]
+    totals = [sum(x) for x in zip(*parts, strict=True)]
     assert totals == pytest.approx([5.0, -2.0, -3.0])
     conversational = [[{"role": "assistant", "content": raws[0]}]]
     assert format_reward(conversational, tools[:1], refs[:1]) == [1.0]

@@ -33,7 +33,7 @@ def score_batch(completions: list[Any], tools: list[Any], reference: list[Any]) 
         raise ValueError("completions, tools and reference must have the same length")
     return [
         score_reward(_loads(t) or [], completion_text(c), _loads(r) or [])
-        for c, t, r in zip(completions, tools, reference)
+        for c, t, r in zip(completions, tools, reference, strict=True)
     ]
 
 
