@@ -14,7 +14,7 @@ import { createToolCallPlugin } from './api/toolcalls/plugin.js';
 import { createCapturePlugin } from './api/capture-plugin.js';
 import { createExperimentsPlugin } from './experiments/plugin.js';
 import { createCapture, type Capture } from './capture/pipeline.js';
-import { createRedisClient } from './state/redis-client.js';
+import { createRedisClient, waitForRedis } from './state/redis-client.js';
 import { createRateLimiter } from './state/rate-limiter.js';
 import { loadApiKeys } from './state/api-keys.js';
 import { apiKeyAuth } from './api/auth-middleware.js';
@@ -49,6 +49,9 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   health.start();
   // Shared state: one Redis client for capture and rate limits when configured.
   const redis: Redis | null = cfg.redis.url ? createRedisClient(cfg.redis.url, { commandTimeoutMs: cfg.redis.commandTimeoutMs, logger: log }) : null;
+  // A bounded wait, so that shared rate limits apply from the first request; after it the gateway
+  // starts anyway (limits fall back to this process, capture spools to disk until Redis is back).
+  if (redis) await waitForRedis(redis, 3000).catch(() => log.warn('redis not ready at start-up; continuing without it until it connects'));
   const capture = createCapture(cfg.capture, { redis, metrics, logger: log });
   const keys = loadApiKeys(cfg.auth, process.env);
   const limiter = createRateLimiter(cfg.rateLimit, { redis, logger: log });

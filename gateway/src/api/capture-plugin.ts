@@ -19,7 +19,7 @@ export function createCapturePlugin(capture: Capture): ExchangePlugin {
       const rejected = result.status === 422 && state.policy === 'reject' && report.outcome === 'invalid';
       if (result.status !== 200 && !rejected) return;
       const raw = state.rawOutput;
-      const rawOutput = raw?.content ?? (raw?.tool_calls ? JSON.stringify(raw.tool_calls) : '');
+      const rawOutput = rawModelText(raw?.content ?? null, raw?.tool_calls);
       const keep = report.outcome === 'valid' || report.outcome === 'repaired';
       const record: ToolCallRecord = {
         kind: 'tool_call',
@@ -43,4 +43,26 @@ export function createCapturePlugin(capture: Capture): ExchangePlugin {
       capture.offer(record);
     },
   };
+}
+
+/**
+ * The model's output as Qwen3 text: when vLLM's parser had already split it into content and
+ * tool_calls, the calls are written back as `<tool_call>` blocks after the content, which is what
+ * the model emitted (and what a DPO `rejected` answer must look like).
+ */
+export function rawModelText(content: string | null, toolCalls: unknown): string {
+  const calls = Array.isArray(toolCalls) ? toolCalls : [];
+  const blocks = calls.map((tc) => {
+    const fn = ((tc ?? {}) as { function?: { name?: unknown; arguments?: unknown } }).function ?? {};
+    let args: unknown = fn.arguments ?? {};
+    if (typeof args === 'string') {
+      try {
+        args = JSON.parse(args);
+      } catch {
+        // Unparseable arguments stay as the model wrote them (a string).
+      }
+    }
+    return `<tool_call>\n${JSON.stringify({ name: fn.name ?? '', arguments: args })}\n</tool_call>`;
+  });
+  return [content ?? '', ...blocks].filter((p) => p !== '').join('\n');
 }
