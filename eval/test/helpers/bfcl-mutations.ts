@@ -4,22 +4,14 @@
 import type { BfclEntry } from '../../src/bfcl/bfcl-data.js';
 import type { BfclCase, BfclRawResult } from '../../src/bfcl/evaluate-entry.js';
 import { pyToJson, type PyValue } from '../../src/bfcl/py-value.js';
+import { seededRandom } from '../../../loadtest/src/sim/hash.js';
 
 export type AgreementCase = BfclCase & { id: string; underscoreToDot: boolean; mutation: string };
 
 type Call = { name: string; params: Map<string, PyValue> };
 
-/** mulberry32: tiny seeded PRNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's seeded PRNG (mulberry32), so eval cases are reproducible from a seed. */
+export const rng = seededRandom;
 
 const isOptionalMarker = (x: PyValue): boolean => x.t === 'str' && x.v === '';
 

@@ -4,8 +4,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Capture } from '../capture/pipeline.js';
 import type { ToolCallRecord } from '../capture/record.js';
-import type { ExchangePlugin } from './exchange.js';
+import type { Exchange, ExchangePlugin } from './exchange.js';
 import { toolCallStates } from './toolcalls/plugin.js';
+
+/** The fields every capture record starts with (record.ts `commonFields`). */
+export function recordHeader(ex: Exchange) {
+  return {
+    v: 1 as const,
+    id: randomUUID(),
+    ts: new Date().toISOString(),
+    requestId: ex.id,
+    conversationId: ex.headers['x-session-id'] ?? null,
+    model: ex.model,
+  };
+}
 
 export function createCapturePlugin(capture: Capture): ExchangePlugin {
   return {
@@ -23,12 +35,7 @@ export function createCapturePlugin(capture: Capture): ExchangePlugin {
       const keep = report.outcome === 'valid' || report.outcome === 'repaired';
       const record: ToolCallRecord = {
         kind: 'tool_call',
-        v: 1,
-        id: randomUUID(),
-        ts: new Date().toISOString(),
-        requestId: ex.id,
-        conversationId: ex.headers['x-session-id'] ?? null,
-        model: ex.model,
+        ...recordHeader(ex),
         variant: ex.variant,
         backend: ex.backend?.name ?? null,
         messages: ex.body.messages as ToolCallRecord['messages'],

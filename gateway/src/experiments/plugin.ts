@@ -2,13 +2,13 @@
 // weighted-sticky), routes it to that variant's pool and upstream model, tells the client which
 // served (x-toolgate-variant), and mirrors a share of requests to the shadow variant. When both
 // sides are done, a paired record goes to capture. Nothing here can delay or alter the primary.
-import { randomUUID } from 'node:crypto';
 import type { GatewayConfig } from '../config/schema.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Router } from '../routing/router.js';
 import type { Exchange, ExchangePlugin, ExchangeResult } from '../api/exchange.js';
 import { toolCallStates } from '../api/toolcalls/plugin.js';
+import { recordHeader } from '../api/capture-plugin.js';
 import type { ToolCallReport, ToolDef } from '../toolcalls/index.js';
 import type { Capture } from '../capture/pipeline.js';
 import type { PairSide, ShadowPairRecord } from '../capture/record.js';
@@ -74,12 +74,7 @@ export function createExperimentsPlugin(cfg: GatewayConfig, router: Router, metr
         metrics.shadowAgreement.inc({ model: ex.model, primary_variant: ex.variant, shadow_variant: outcome.variant, agree: String(agree) });
         const record: ShadowPairRecord = {
           kind: 'shadow_pair',
-          v: 1,
-          id: randomUUID(),
-          ts: new Date().toISOString(),
-          requestId: ex.id,
-          conversationId: ex.headers['x-session-id'] ?? null,
-          model: ex.model,
+          ...recordHeader(ex),
           messages: ex.body.messages as ShadowPairRecord['messages'],
           tools: (ex.tools ?? []) as ShadowPairRecord['tools'],
           primary,
