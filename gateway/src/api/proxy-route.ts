@@ -218,6 +218,8 @@ class Exchanger {
     let text: string;
     try {
       text = await res.body.text();
+      // Any complete answer below 500 (a 4xx is the request's fault) says the backend works.
+      if (res.status < 500) this.deps.passiveHealth.success(this.ex.backend!);
     } catch (err) {
       release();
       const f = classifyError(err, this.controller.signal);

@@ -1,7 +1,7 @@
 // `toolgate serve`: load and validate the config, start the built-in simulator when no upstream
 // is configured, start the gateway, and shut down cleanly on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
-import { loadConfig, ConfigError } from '../config/load.js';
+import { loadConfig, resolveConfig, ConfigError } from '../config/load.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { startGateway } from '../server.js';
 import { createLogger } from '../telemetry/log.js';
@@ -50,7 +50,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const stopTracing = await startTracing(cfg.telemetry.serviceName);
-  const sim = await maybeStartSimulator(cfg, log);
+  const started = await maybeStartSimulator(cfg, log);
+  const sim = started.sim;
+  cfg = started.cfg;
   const gateway = await startGateway(cfg, { logger: createLogger({ component: 'gateway' }) });
   if (sim) printQuickstart(gateway.url, [...gateway.router.modelNames()][0] ?? 'Qwen/Qwen3-0.6B');
 
@@ -68,17 +70,14 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** No backend anywhere → start `cfg.sim.pods` simulated pods and point the default pool at them. */
+/** No backend and no discovery anywhere → start `cfg.sim.pods` simulated pods as the default pool. */
 async function maybeStartSimulator(cfg: GatewayConfig, log: ReturnType<typeof createLogger>) {
-  const hasBackends = Object.values(cfg.pools).some((p) => p.backends.length > 0);
-  if (hasBackends) return null;
+  const hasBackends = Object.values(cfg.pools).some((p) => p.backends.length > 0 || p.discovery !== undefined);
+  if (hasBackends) return { cfg, sim: null };
   const { startSim } = await import('../../../loadtest/src/sim/index.js');
   const sim = await startSim({ pods: cfg.sim.pods, port: cfg.sim.port, profile: cfg.sim.profile, faults: cfg.sim.faults, seed: cfg.sim.seed });
-  const pool = cfg.pools.default ?? { backends: [], policy: { type: 'round_robin' } };
-  pool.backends = sim.urls.map((url) => ({ url }));
-  cfg.pools.default = pool;
   log.info('no upstreams configured: started the built-in vLLM simulator', { pods: sim.urls });
-  return sim;
+  return { cfg: resolveConfig({ ...cfg, upstreams: sim.urls }), sim };
 }
 
 function printQuickstart(url: string, model: string): void {

@@ -46,22 +46,33 @@ function describe(e: ErrorObject): string {
   return `${where} ${e.message ?? 'is invalid'}`;
 }
 
+/**
+ * `upstreams` is shorthand for the default pool's static backends. Merged before validation so the
+ * pool gets every default (policy, ejection, scrape) like a pool written out in full.
+ */
+function mergeUpstreamsShorthand(value: Record<string, unknown>): void {
+  const upstreams = value.upstreams;
+  if (!Array.isArray(upstreams) || upstreams.length === 0 || !upstreams.every((u) => typeof u === 'string')) return;
+  const pools = (value.pools ?? {}) as Record<string, unknown>;
+  if (typeof pools !== 'object' || Array.isArray(pools)) return;
+  const pool = (pools.default ?? {}) as Record<string, unknown>;
+  const backends = Array.isArray(pool.backends) ? pool.backends : [];
+  const known = new Set(backends.map((b) => (b as { url?: unknown })?.url));
+  pools.default = { ...pool, backends: [...backends, ...upstreams.filter((u) => !known.has(u)).map((url) => ({ url }))] };
+  value.pools = pools;
+}
+
 /** Validates a raw object (already merged with env) and returns the typed config with defaults. */
 export function resolveConfig(raw: unknown): GatewayConfig {
   const value = structuredClone(raw ?? {});
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConfigError(['the configuration must be a mapping (YAML object)']);
   }
+  mergeUpstreamsShorthand(value as Record<string, unknown>);
   if (!validate(value)) {
     throw new ConfigError((validate.errors ?? []).map(describe));
   }
   const cfg = value as GatewayConfig;
-  // `upstreams` is shorthand for the default pool's static backends.
-  if (cfg.upstreams.length > 0) {
-    const pool = cfg.pools.default ?? { backends: [], policy: { type: 'round_robin' } };
-    pool.backends = [...pool.backends, ...cfg.upstreams.map((url) => ({ url }))];
-    cfg.pools.default = pool;
-  }
   const problems = checkModelRoutes(cfg.models, new Set(Object.keys(cfg.pools)));
   if (problems.length) throw new ConfigError(problems);
   return cfg;

@@ -59,9 +59,11 @@ describe('bounded load', () => {
     expect(snaps.length).toBeGreaterThanOrEqual(160);
     const worst = Math.max(...snaps.map((s) => s.picked - limit(s.loads)));
     expect(worst).toBeLessThanOrEqual(0);
-    // The load was spread, not starved: every pod served part of the hot tenant.
+    // The load was spread: with 24 in flight and a cap of ⌈1.25·6⌉ = 8 per pod, at least three pods
+    // share the hot tenant (which pods beyond the third get traffic depends on timing).
     const served = stack.sims[0]!.pods.map((p) => p.stats().completed);
-    for (const n of served) expect(n).toBeGreaterThan(10);
+    expect(Math.max(...served)).toBeLessThan(160 * 0.5);
+    expect(served.filter((n) => n > 10).length).toBeGreaterThanOrEqual(3);
   });
 
   it('without the bound, the hot tenant piles onto one pod (the check above can fail)', async () => {
