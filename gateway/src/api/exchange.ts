@@ -45,8 +45,11 @@ export interface ExchangePlugin {
   readonly name: string;
   /** Before routing. May rewrite the body, choose the route, or throw a GatewayError. */
   onRequest?(ex: Exchange): void | Promise<void>;
-  /** A successful non-stream JSON response; returns the body to send. */
-  onCompletion?(ex: Exchange, json: Record<string, unknown>): Record<string, unknown> | Promise<Record<string, unknown>>;
+  /**
+   * A successful non-stream JSON response; returns the body to send, or nothing when it left the
+   * response as it was (then the upstream's bytes are sent unchanged).
+   */
+  onCompletion?(ex: Exchange, json: Record<string, unknown>): Record<string, unknown> | void | Promise<Record<string, unknown> | void>;
   /** A transform for a successful stream, or null to pass bytes through. */
   streamTransform?(ex: Exchange): ChunkTransform | null;
   /** After the response has ended, successfully or not. Must not throw. */

@@ -17,6 +17,7 @@ import { relayStream, type ChunkTransform } from '../upstream/stream-relay.js';
 import { GatewayError } from './errors.js';
 import type { Exchange, ExchangePlugin, ExchangeResult } from './exchange.js';
 import { readJsonBody } from './read-body.js';
+import { nodeIncoming, onClientGone, requestHeaders } from './node-bindings.js';
 import { validateRequest, type Endpoint } from './validate-request.js';
 import type { PassiveHealth } from '../routing/passive-health.js';
 
@@ -34,10 +35,9 @@ const PATHS: Record<Endpoint, string> = { chat: '/v1/chat/completions', completi
 export function proxyRoute(endpoint: Endpoint, deps: ProxyDeps) {
   return async function proxy(c: Context): Promise<Response> {
     const receivedAt = performance.now();
-    const { raw, body } = await readJsonBody(c.req.raw, deps.cfg.server.bodyLimitBytes);
+    const { raw, body } = await readJsonBody(nodeIncoming(c) ?? c.req.raw, deps.cfg.server.bodyLimitBytes);
     const v = validateRequest(endpoint, body);
-    const headers: Record<string, string> = {};
-    c.req.raw.headers.forEach((value, key) => (headers[key] = value));
+    const headers = requestHeaders(c);
     const ex: Exchange = {
       id: c.get('requestId'),
       endpoint,
@@ -65,7 +65,9 @@ export function proxyRoute(endpoint: Endpoint, deps: ProxyDeps) {
       ex.bodyChanged = true;
     }
     const payload = ex.bodyChanged ? JSON.stringify(ex.body) : raw;
-    return new Exchanger(ex, payload, c.req.raw.signal, deps).run();
+    const exchanger = new Exchanger(ex, payload, deps);
+    onClientGone(c, () => exchanger.clientGone());
+    return exchanger.run();
   };
 }
 
@@ -80,16 +82,18 @@ class Exchanger {
   constructor(
     private readonly ex: Exchange,
     private readonly payload: string | Buffer,
-    clientSignal: AbortSignal,
     private readonly deps: ProxyDeps,
   ) {
     this.totalTimer = setTimeout(() => this.controller.abort({ kind: 'timeout_total' }), deps.cfg.timeouts.totalMs);
     this.totalTimer.unref();
-    if (clientSignal.aborted) this.controller.abort({ kind: 'aborted' });
-    else clientSignal.addEventListener('abort', () => this.controller.abort({ kind: 'aborted' }), { once: true });
     this.span = startRequestSpan(ex.endpoint === 'chat' ? 'chat' : 'text_completion', ex.model);
     ex.meter = new ResponseMeter(ex.receivedAt, deps.metrics, { model: ex.model, variant: ex.variant, role: 'primary' });
     ex.resend = (body) => this.resend(body);
+  }
+
+  /** The client disconnected: abort whatever is in flight upstream. */
+  clientGone(): void {
+    if (!this.controller.signal.aborted) this.controller.abort({ kind: 'aborted' });
   }
 
   /** One extra non-stream call on the exchange's backend (tool-call retry policy). */
@@ -240,15 +244,24 @@ class Exchanger {
       this.ex.meter!.onChunk(json, now);
       if (this.ex.meter!.firstTokenAt === null) this.ex.meter!.onToken(now);
       const started = performance.now();
+      let changed = false;
+      let body: Record<string, unknown> = json;
       try {
-        for (const p of this.deps.plugins) if (p.onCompletion) json = await p.onCompletion(this.ex, json);
+        for (const p of this.deps.plugins) {
+          const out: Record<string, unknown> | void = p.onCompletion ? await p.onCompletion(this.ex, body) : undefined;
+          if (out) {
+            body = out;
+            changed = true;
+          }
+        }
       } catch (err) {
         if (!(err instanceof GatewayError)) throw err;
         this.complete({ status: err.status, json: null, endedAt: performance.now(), error: { kind: err.code ?? 'rejected', message: err.message } });
         return new Response(JSON.stringify(err.toBody()), { status: err.status, headers: { ...this.baseHeaders(), ...err.headers, 'content-type': 'application/json' } });
       }
       this.deps.metrics.overhead.observe({ phase: 'relay' }, (performance.now() - started) / 1000);
-      text = JSON.stringify(json);
+      json = body;
+      if (changed) text = JSON.stringify(body);
     }
     this.complete({ status, json, endedAt: performance.now() });
     const contentType = json ? 'application/json' : String(res.headers['content-type'] ?? 'application/json');

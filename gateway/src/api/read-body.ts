@@ -1,27 +1,18 @@
 // Reads and parses a JSON request body within a byte limit: 413 above it (checked on the
 // declared length first, then while streaming, so a chunked upload cannot exhaust memory),
 // 400 for anything that is not a JSON object.
+import type { IncomingMessage } from 'node:http';
 import { GatewayError } from './errors.js';
 
-export async function readJsonBody(req: Request, limitBytes: number): Promise<{ raw: Buffer; body: Record<string, unknown> }> {
-  const declared = Number(req.headers.get('content-length') ?? NaN);
+type Source = Request | IncomingMessage;
+
+const isFetchRequest = (req: Source): req is Request => typeof Request !== 'undefined' && req instanceof Request;
+
+/** Reads from Node's IncomingMessage when given one (fast path), else from the Fetch Request. */
+export async function readJsonBody(req: Source, limitBytes: number): Promise<{ raw: Buffer; body: Record<string, unknown> }> {
+  const declared = Number(isFetchRequest(req) ? (req.headers.get('content-length') ?? NaN) : (req.headers['content-length'] ?? NaN));
   if (Number.isFinite(declared) && declared > limitBytes) throw tooLarge(limitBytes);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (req.body) {
-    const reader = req.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limitBytes) {
-        await reader.cancel().catch(() => undefined);
-        throw tooLarge(limitBytes);
-      }
-      chunks.push(value);
-    }
-  }
-  const raw = Buffer.concat(chunks);
+  const raw = isFetchRequest(req) ? await readFetch(req, limitBytes) : await readNode(req, limitBytes);
   if (raw.length === 0) throw new GatewayError(400, 'Request body is empty; expected a JSON object.', { code: 'invalid_json' });
   let body: unknown;
   try {
@@ -33,6 +24,35 @@ export async function readJsonBody(req: Request, limitBytes: number): Promise<{ 
     throw new GatewayError(400, 'Request body must be a JSON object.', { code: 'invalid_json' });
   }
   return { raw, body: body as Record<string, unknown> };
+}
+
+async function readNode(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limitBytes) throw tooLarge(limitBytes);
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+async function readFetch(req: Request, limitBytes: number): Promise<Buffer> {
+  if (!req.body) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = req.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limitBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(limitBytes);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
 }
 
 function tooLarge(limit: number): GatewayError {

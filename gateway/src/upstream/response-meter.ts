@@ -22,12 +22,19 @@ export class ResponseMeter {
   usage: Usage | null = null;
   finishReasons = new Set<string>();
 
+  // Labelled children resolved once per request rather than on every token.
+  private readonly ttftChild;
+  private readonly itlChild;
+
   constructor(
     /** performance.now() when the request was received. */
     readonly receivedAt: number,
     private readonly metrics: Metrics | null,
     private readonly labels: MeterLabels,
-  ) {}
+  ) {
+    this.ttftChild = metrics?.ttft.labels(labels) ?? null;
+    this.itlChild = metrics?.itl.labels(labels) ?? null;
+  }
 
   /** Inspects one parsed chunk (chat or completions) at time `now`. */
   onChunk(chunk: unknown, now: number): void {
@@ -54,9 +61,9 @@ export class ResponseMeter {
     this.tokenEvents++;
     if (this.firstTokenAt === null) {
       this.firstTokenAt = now;
-      this.metrics?.ttft.observe(this.labels, (now - this.receivedAt) / 1000);
+      this.ttftChild?.observe((now - this.receivedAt) / 1000);
     } else if (this.lastTokenAt !== null) {
-      this.metrics?.itl.observe(this.labels, (now - this.lastTokenAt) / 1000);
+      this.itlChild?.observe((now - this.lastTokenAt) / 1000);
     }
     this.lastTokenAt = now;
   }

@@ -82,7 +82,7 @@ export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): Exch
     async onCompletion(ex, json) {
       const state = toolCallStates.get(ex);
       const choices = json.choices as Array<Record<string, unknown>> | undefined;
-      if (!state || !Array.isArray(choices)) return json;
+      if (!state || !Array.isArray(choices)) return;
       const outcomes: ToolCallReport['outcome'][] = [];
       for (const [i, choice] of choices.entries()) {
         const message = (choice.message ?? {}) as { content?: string | null; tool_calls?: unknown; reasoning_content?: unknown };
