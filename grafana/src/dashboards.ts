@@ -61,7 +61,7 @@ const toolCalls = dashboard(
     stat('Validation p99', [q(`histogram_quantile(0.99, sum by (le) (rate(toolgate_tool_call_validation_seconds_bucket[${RI}])))`)], { unit: 's' }),
     timeseries('Outcomes by model and variant', [q(`sum by (model, variant, outcome) (rate(toolgate_tool_calls_total{model=~"$model", variant=~"$variant", role="primary"}[${RI}]))`, '{{model}}/{{variant}} {{outcome}}')], { unit: 'reqps', stack: true }),
     timeseries('Invalid ratio by variant (5m)', [q('model_variant:toolgate_tool_calls_invalid:ratio_rate5m{model=~"$model", variant=~"$variant"}', '{{model}}/{{variant}}')], { unit: 'percentunit', min: 0 }),
-    timeseries('Repairs by kind', [q(`sum by (kind) (rate(toolgate_tool_call_repairs_total[${RI}]))`, '{{kind}}')], { unit: 'ops', stack: true, description: 'All models: the repair counter carries only the kind label.' }),
+    timeseries('Repairs by kind', [q(`sum by (kind) (rate(toolgate_tool_call_repairs_total{model=~"$model", variant=~"$variant"}[${RI}]))`, '{{kind}}')], { unit: 'ops', stack: true }),
     timeseries('Re-asks by result', [q(`sum by (result) (rate(toolgate_tool_call_retries_total[${RI}]))`, '{{result}}')], { unit: 'ops' }),
   ],
 );

@@ -101,8 +101,8 @@ export function createMetrics(registry: Registry = new Registry(), opts: { defau
   });
   const toolCallRepairs = new Counter({
     name: 'toolgate_tool_call_repairs_total',
-    help: 'Repairs applied to tool calls, by kind.',
-    labelNames: ['kind'] as const,
+    help: 'Repairs applied to tool calls, by public model, variant and repair kind.',
+    labelNames: ['model', 'variant', 'kind'] as const,
     registers: r,
   });
   const toolCallValidation = new Histogram({

@@ -133,7 +133,7 @@ export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): Exch
       const state = toolCallStates.get(ex);
       if (!state?.report) return;
       metrics.toolCalls.inc({ model: ex.model, variant: ex.variant, role: 'primary', outcome: state.report.outcome });
-      for (const kind of state.report.repairs) metrics.toolCallRepairs.inc({ kind });
+      for (const kind of state.report.repairs) metrics.toolCallRepairs.inc({ model: ex.model, variant: ex.variant, kind });
     },
   };
 }
