@@ -53,6 +53,8 @@ async function main() {
     };
     process.stderr.write(`${mode}: added p50 ${(g.p50 - d.p50).toFixed(3)} ms, p99 ${(g.p99 - d.p99).toFixed(3)} ms; throughput ratio ${(gatewayRps / directRps).toFixed(3)}\n`);
   }
+  // What the gateway measures of itself (receipt → dispatch, and relay work), from its histogram.
+  const selfReported = overheadQuantiles(await (await fetch(`${viaGw}/metrics`)).text());
   await stopProcess(gw);
   await stopProcess(sim);
 
@@ -62,11 +64,42 @@ async function main() {
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
     aims: { addedP50Ms: 0.5, addedP99Ms: 2, atRate: 1000 },
     results,
+    gatewaySelfReportedOverheadMs: selfReported,
   };
   const dir = path.join(REPO_ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'overhead.json'), JSON.stringify(out, null, 2) + '\n');
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+}
+
+/** p50/p99 (ms) per phase of toolgate_gateway_overhead_seconds, interpolated within buckets. */
+function overheadQuantiles(text: string): Record<string, { count: number; p50Ms: number; p99Ms: number }> {
+  const byPhase = new Map<string, Array<[number, number]>>();
+  for (const line of text.split('\n')) {
+    const m = /^toolgate_gateway_overhead_seconds_bucket\{le="([^"]+)",phase="([^"]+)"\} (\S+)$/.exec(line);
+    if (!m) continue;
+    const list = byPhase.get(m[2]!) ?? [];
+    list.push([m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[3])]);
+    byPhase.set(m[2]!, list);
+  }
+  const out: Record<string, { count: number; p50Ms: number; p99Ms: number }> = {};
+  for (const [phase, buckets] of byPhase) {
+    buckets.sort((a, b) => a[0] - b[0]);
+    const count = buckets.at(-1)![1];
+    const q = (p: number) => {
+      const rank = p * count;
+      let prevLe = 0;
+      let prevCount = 0;
+      for (const [le, c] of buckets) {
+        if (c >= rank) return le === Infinity ? prevLe * 1000 : (prevLe + ((le - prevLe) * (rank - prevCount)) / Math.max(1, c - prevCount)) * 1000;
+        prevLe = le;
+        prevCount = c;
+      }
+      return NaN;
+    };
+    out[phase] = { count, p50Ms: q(0.5), p99Ms: q(0.99) };
+  }
+  return out;
 }
 
 main().catch((err) => {
