@@ -42,12 +42,17 @@ export function createApp(deps: AppDeps): Hono {
     return c.text(text, 200, { 'content-type': deps.metrics.registry.contentType });
   });
 
-  for (const mw of deps.apiMiddleware ?? []) app.use('/v1/*', mw);
+  for (const mw of deps.apiMiddleware ?? []) {
+    app.use('/v1/*', mw);
+    app.use('/tokenize', mw);
+  }
   deps.extraRoutes?.(app);
   app.get('/v1/models', modelsRoute(deps.cfg, deps.health));
   const proxyDeps = { cfg: deps.cfg, router: deps.router, metrics: deps.metrics, log: deps.log, plugins: deps.plugins, passiveHealth: deps.passiveHealth };
   app.post('/v1/chat/completions', proxyRoute('chat', proxyDeps));
   app.post('/v1/completions', proxyRoute('completions', proxyDeps));
+  // vLLM's /tokenize, routed like a request for the same model (same pool, same tokenizer).
+  app.post('/tokenize', proxyRoute('tokenize', proxyDeps));
 
   app.notFound((c) => c.json(errorBody(`Unknown path: ${c.req.method} ${c.req.path}`, 'invalid_request_error', 'not_found'), 404));
   app.onError((err, c) => {

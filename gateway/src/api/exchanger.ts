@@ -13,7 +13,8 @@ import type { Exchange, ExchangeResult } from './exchange.js';
 import type { ProxyDeps } from './proxy-route.js';
 import type { Endpoint } from './validate-request.js';
 
-const PATHS: Record<Endpoint, string> = { chat: '/v1/chat/completions', completions: '/v1/completions' };
+const PATHS: Record<Endpoint, string> = { chat: '/v1/chat/completions', completions: '/v1/completions', tokenize: '/tokenize' };
+const SPAN_OPERATION: Record<Endpoint, string> = { chat: 'chat', completions: 'text_completion', tokenize: 'tokenize' };
 
 /** Drives one exchange: attempts, retries, and the response. */
 export class Exchanger {
@@ -30,7 +31,7 @@ export class Exchanger {
   ) {
     this.totalTimer = setTimeout(() => this.controller.abort({ kind: 'timeout_total' }), deps.cfg.timeouts.totalMs);
     this.totalTimer.unref();
-    this.span = startRequestSpan(ex.endpoint === 'chat' ? 'chat' : 'text_completion', ex.model);
+    this.span = startRequestSpan(SPAN_OPERATION[ex.endpoint], ex.model);
     ex.meter = new ResponseMeter(ex.receivedAt, deps.metrics, { model: ex.model, variant: ex.variant, role: 'primary' });
     ex.resend = (body) => this.resend(body);
   }
@@ -184,7 +185,7 @@ export class Exchanger {
       /* non-JSON upstream body: relayed as is */
     }
     const status = res.status;
-    if (json && status === 200) {
+    if (json && status === 200 && this.ex.endpoint !== 'tokenize') {
       this.ex.meter!.onChunk(json, now);
       if (this.ex.meter!.firstTokenAt === null) this.ex.meter!.onToken(now);
       const started = performance.now();

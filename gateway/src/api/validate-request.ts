@@ -3,7 +3,8 @@
 // vLLM extras (chat_template_kwargs, structured_outputs, top_k, priority, ...) keep working.
 import { GatewayError } from './errors.js';
 
-export type Endpoint = 'chat' | 'completions';
+/** chat and completions are OpenAI's; tokenize is vLLM's `/tokenize` (prompt or messages). */
+export type Endpoint = 'chat' | 'completions' | 'tokenize';
 
 export interface ValidatedRequest {
   model: string;
@@ -38,6 +39,11 @@ export function validateRequest(endpoint: Endpoint, body: Record<string, unknown
       const role = (m as Record<string, unknown>).role;
       if (typeof role !== 'string') throw invalid(`'messages[${i}].role' must be a string.`, `messages[${i}].role`);
     });
+  } else if (endpoint === 'tokenize') {
+    if (body.messages === undefined && body.prompt === undefined) {
+      throw invalid(`'/tokenize' needs 'prompt' or 'messages'.`, 'prompt', 'missing_required_parameter');
+    }
+    if (body.messages !== undefined && !Array.isArray(body.messages)) throw invalid(`'messages' must be an array of message objects.`, 'messages');
   } else {
     const { prompt } = body;
     if (prompt === undefined) throw invalid(`'prompt' is a required property.`, 'prompt', 'missing_required_parameter');
@@ -46,7 +52,7 @@ export function validateRequest(endpoint: Endpoint, body: Record<string, unknown
 
   let tools: unknown[] | null = null;
   if (body.tools !== undefined && body.tools !== null) {
-    if (endpoint !== 'chat') throw invalid(`'tools' is only supported on /v1/chat/completions.`, 'tools', 'invalid_value');
+    if (endpoint === 'completions') throw invalid(`'tools' is only supported on /v1/chat/completions.`, 'tools', 'invalid_value');
     if (!Array.isArray(body.tools)) throw invalid(`'tools' must be an array.`, 'tools');
     tools = body.tools.length > 0 ? body.tools : null;
   }

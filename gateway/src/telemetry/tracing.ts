@@ -17,7 +17,7 @@ export async function startTracing(serviceName: string, env: NodeJS.ProcessEnv =
 }
 
 /** Span `chat {model}` (or `text_completion {model}`) for one gateway request. */
-export function startRequestSpan(operation: 'chat' | 'text_completion', model: string): Span {
+export function startRequestSpan(operation: string, model: string): Span {
   return tracer.startSpan(`${operation} ${model}`, {
     kind: SpanKind.CLIENT,
     attributes: {
