@@ -107,10 +107,11 @@ describe('engine model', () => {
       // 10 gaps of 25 ms after the first token.
       expect(r.total - r.ttft).toBeGreaterThanOrEqual(240);
       expect(r.total - r.ttft).toBeLessThan(340);
-      // No batching effects: 6 concurrent requests take the same time.
+      // No batching effects: 6 concurrent requests take about the time of one (served one after
+      // another they would take ~6×; the margin absorbs a loaded CI machine).
       const t = performance.now();
       await Promise.all(Array.from({ length: 6 }, () => timedStream(sim.urls[0]!, { messages: [{ role: 'user', content: 'hi' }], max_tokens: 11, ignore_eos: true })));
-      expect(performance.now() - t).toBeLessThan(500);
+      expect(performance.now() - t).toBeLessThan(r.total * 2.5);
     } finally {
       await sim.close();
     }
