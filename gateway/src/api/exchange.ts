@@ -45,6 +45,8 @@ export interface ExchangePlugin {
   readonly name: string;
   /** Before routing. May rewrite the body, choose the route, or throw a GatewayError. */
   onRequest?(ex: Exchange): void | Promise<void>;
+  /** Once, just before the first upstream dispatch: the request passed every check and is final. */
+  onDispatch?(ex: Exchange): void;
   /**
    * A successful non-stream JSON response; returns the body to send, or nothing when it left the
    * response as it was (then the upstream's bytes are sent unchanged).

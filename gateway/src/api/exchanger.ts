@@ -74,7 +74,10 @@ export class Exchanger {
       const backend = pick.backend;
       this.tried.add(backend);
       this.ex.backend = backend;
-      if (retries === 0) metrics.overhead.observe({ phase: 'dispatch' }, (performance.now() - this.ex.receivedAt) / 1000);
+      if (retries === 0) {
+        metrics.overhead.observe({ phase: 'dispatch' }, (performance.now() - this.ex.receivedAt) / 1000);
+        for (const p of this.deps.plugins) p.onDispatch?.(this.ex);
+      }
       const release = this.acquire(backend);
       const res = await dispatch(backend, {
         path: PATHS[this.ex.endpoint],

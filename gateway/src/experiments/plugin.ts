@@ -6,6 +6,7 @@ import type { GatewayConfig } from '../config/schema.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Router } from '../routing/router.js';
+import type { Pool } from '../routing/pool.js';
 import type { Exchange, ExchangePlugin, ExchangeResult } from '../api/exchange.js';
 import { toolCallStates } from '../api/toolcalls/plugin.js';
 import { recordHeader } from '../api/capture-plugin.js';
@@ -24,6 +25,7 @@ export function createExperimentsPlugin(cfg: GatewayConfig, router: Router, metr
     firstTokenMs: cfg.timeouts.firstTokenMs,
   });
   const pending = new WeakMap<Exchange, Promise<ShadowOutcome | null>>();
+  const decided = new WeakMap<Exchange, { variant: string; pool: Pool; upstreamModel: string }>();
 
   return {
     name: 'experiments',
@@ -47,20 +49,17 @@ export function createExperimentsPlugin(cfg: GatewayConfig, router: Router, metr
       const sv = route.variants[s.variant]!;
       const shadowPool = router.pools.get(sv.pool);
       if (!shadowPool) return;
-      // Decided now, started on the next turn of the event loop: by then every later onRequest
-      // hook has run (history repairs, tool admission) and the proxy has built its exchanger
-      // (ex.meter) and dispatched the primary. So the shadow gets the body the primary sends, and
-      // a request refused before dispatch (400, 404) is never mirrored.
-      pending.set(
-        ex,
-        new Promise<ShadowOutcome | null>((resolve) =>
-          setImmediate(() => {
-            if (!ex.meter) return resolve(null);
-            const body = structuredClone(ex.body);
-            resolve(shadow.start({ model: ex.model, variant: s.variant, pool: shadowPool, upstreamModel: sv.model ?? ex.model, body, stream: ex.stream, tools: (ex.tools as ToolDef[] | null) ?? null }));
-          }),
-        ),
-      );
+      decided.set(ex, { variant: s.variant, pool: shadowPool, upstreamModel: sv.model ?? ex.model });
+    },
+
+    onDispatch(ex) {
+      const d = decided.get(ex);
+      if (!d) return;
+      // The request passed every check and its body is final (history repairs included), so the
+      // shadow gets exactly what the primary sends; a refused request never reaches this point.
+      // Started on the next turn of the event loop so the primary goes out first.
+      const job = { model: ex.model, variant: d.variant, pool: d.pool, upstreamModel: d.upstreamModel, body: structuredClone(ex.body), stream: ex.stream, tools: (ex.tools as ToolDef[] | null) ?? null };
+      pending.set(ex, new Promise<ShadowOutcome | null>((resolve) => setImmediate(() => resolve(shadow.start(job)))));
     },
 
     onFinish(ex: Exchange, result: ExchangeResult) {
