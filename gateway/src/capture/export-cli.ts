@@ -1,7 +1,7 @@
 // `toolgate export --format llamafactory-sft|llamafactory-dpo|trl-grpo --out DIR` — turns captured
 // tool calls into training sets. Input: capture JSONL files (--in, default ./data/capture) or a
 // Redis Stream (--redis URL --stream NAME). Malformed input lines are skipped and counted.
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../cli/flags.js';
 import { Redis } from 'ioredis';
 import { EXPORT_FORMATS, type ExportFormat } from './export/formats.js';
 import { runExport } from './export/run-export.js';
@@ -45,31 +45,23 @@ export function reportMalformed(res: ReadResult, write: (s: string) => void): vo
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        format: { type: 'string' },
-        out: { type: 'string' },
-        in: { type: 'string' },
-        redis: { type: 'string' },
-        stream: { type: 'string' },
-        holdout: { type: 'string', default: '0.1' },
-        seed: { type: 'string', default: '0' },
-        name: { type: 'string', default: 'toolgate' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    process.stderr.write(`toolgate export: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseFlags('export', HELP, {
+    args: argv,
+    options: {
+      format: { type: 'string' },
+      out: { type: 'string' },
+      in: { type: 'string' },
+      redis: { type: 'string' },
+      stream: { type: 'string' },
+      holdout: { type: 'string', default: '0.1' },
+      seed: { type: 'string', default: '0' },
+      name: { type: 'string', default: 'toolgate' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const usage = (msg: string) => {
     process.stderr.write(`toolgate export: ${msg}\n\n${HELP}`);
     return 2;

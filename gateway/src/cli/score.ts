@@ -3,7 +3,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
+import { parseFlags } from './flags.js';
 import { GatewayError } from '../api/errors.js';
 import { parseScoreRequest, scoreOutput } from '../toolcalls/score.js';
 
@@ -27,17 +27,9 @@ function errorOf(err: unknown): { message: string; type: string; param: string |
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let values: { in?: string; out?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({ args: argv, options: { in: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
-  } catch (err) {
-    process.stderr.write(`toolgate score: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
+  const parsed = parseFlags('score', HELP, { args: argv, options: { in: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const input = values.in ? createReadStream(values.in, 'utf8') : process.stdin;
   const output = values.out ? createWriteStream(values.out, 'utf8') : process.stdout;
   let lines = 0;

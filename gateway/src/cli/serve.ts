@@ -1,6 +1,6 @@
 // `toolgate serve`: load and validate the config, start the built-in simulator when no upstream
 // is configured, start the gateway, and shut down cleanly on SIGINT/SIGTERM.
-import { parseArgs } from 'node:util';
+import { parseFlags } from './flags.js';
 import { loadConfig, resolveConfig, ConfigError } from '../config/load.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { startGateway } from '../server.js';
@@ -17,7 +17,7 @@ const HELP = `usage: toolgate serve [--config FILE] [--port N] [--host ADDR] [--
 With no upstream configured, two simulated vLLM pods are started in-process (see \`toolgate sim\`).`;
 
 export async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const parsed = parseFlags('serve', HELP, {
     args: argv,
     options: {
       config: { type: 'string' },
@@ -28,10 +28,8 @@ export async function main(argv: string[]): Promise<number> {
     },
     strict: true,
   });
-  if (values.help) {
-    process.stdout.write(HELP + '\n');
-    return 0;
-  }
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const env = { ...process.env };
   if (values.port) env.PORT = values.port;
   if (values.host) env.HOST = values.host;

@@ -1,7 +1,7 @@
 // `toolgate report ab` — summarises captured shadow pairs: parse rate, schema hit rate, call
 // agreement and paired latency deltas with 95 % confidence intervals, per model and variant pair.
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../cli/flags.js';
 import { readInput, reportMalformed } from '../capture/export-cli.js';
 import type { ShadowPairRecord } from '../capture/record.js';
 import { renderReport, type ReportFormat } from './report/render.js';
@@ -32,29 +32,21 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`toolgate report: unknown report '${sub}'\n\n${HELP}`);
     return 2;
   }
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      options: {
-        in: { type: 'string' },
-        redis: { type: 'string' },
-        stream: { type: 'string' },
-        model: { type: 'string' },
-        format: { type: 'string', default: 'table' },
-        out: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    process.stderr.write(`toolgate report ab: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseFlags('report ab', HELP, {
+    args: rest,
+    options: {
+      in: { type: 'string' },
+      redis: { type: 'string' },
+      stream: { type: 'string' },
+      model: { type: 'string' },
+      format: { type: 'string', default: 'table' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   if (!FORMATS.includes(values.format as ReportFormat)) {
     process.stderr.write(`toolgate report ab: --format must be one of ${FORMATS.join(', ')}\n`);
     return 2;

@@ -1,5 +1,5 @@
 // `toolgate sim`: run N simulated vLLM pods until SIGINT/SIGTERM. Logs one JSON line per pod.
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../../../gateway/src/cli/flags.js';
 import { createLogger } from '../../../gateway/src/telemetry/log.js';
 import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MODEL, startSim } from './index.js';
 import { DEFAULT_PROFILE, type ProfileOverrides } from './profiles.js';
@@ -32,27 +32,19 @@ function num(v: string | undefined, flag: string): number | undefined {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' }, pods: { type: 'string' }, host: { type: 'string' }, model: { type: 'string' },
-        lora: { type: 'string', multiple: true }, 'max-model-len': { type: 'string' }, profile: { type: 'string' },
-        'ttft-ms': { type: 'string' }, 'itl-ms': { type: 'string' }, 'max-num-seqs': { type: 'string' },
-        'max-num-batched-tokens': { type: 'string' }, parser: { type: 'string' }, faults: { type: 'string' },
-        seed: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    process.stderr.write(`toolgate sim: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseFlags('sim', HELP, {
+    args: argv,
+    options: {
+      port: { type: 'string' }, pods: { type: 'string' }, host: { type: 'string' }, model: { type: 'string' },
+      lora: { type: 'string', multiple: true }, 'max-model-len': { type: 'string' }, profile: { type: 'string' },
+      'ttft-ms': { type: 'string' }, 'itl-ms': { type: 'string' }, 'max-num-seqs': { type: 'string' },
+      'max-num-batched-tokens': { type: 'string' }, parser: { type: 'string' }, faults: { type: 'string' },
+      seed: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const log = createLogger({ component: 'sim' });
   try {
     if (values.parser !== undefined && values.parser !== 'hermes' && values.parser !== 'none') throw new Error(`--parser must be hermes or none`);
