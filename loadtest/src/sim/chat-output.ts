@@ -17,7 +17,7 @@ export interface ToolCallOut {
 export interface ChatMessageOut {
   role: 'assistant';
   content: string | null;
-  reasoning_content: null;
+  reasoning_content: string | null;
   tool_calls: ToolCallOut[];
 }
 
@@ -29,11 +29,24 @@ export interface DeltaToolCall {
 }
 
 export interface ChatDelta {
+  reasoning_content?: string;
   content?: string;
   tool_calls?: DeltaToolCall[];
 }
 
-export type PlanView = Pick<ResponsePlan, 'kind' | 'parseTools' | 'finishReason'> & { toolName?: string };
+export type PlanView = Pick<ResponsePlan, 'kind' | 'parseTools' | 'finishReason'> & { toolName?: string; parseReasoning?: boolean };
+
+/**
+ * vLLM's Qwen3ReasoningParser: with a `</think>` in the output, the text before it (after an
+ * optional `<think>`) is reasoning_content and the rest is content (the tool parser sees only
+ * the content); without one, everything is content. Offsets let the stream split tokens.
+ */
+export function splitReasoning(text: string): { reasoningFrom: number; reasoningTo: number; contentFrom: number } | null {
+  const end = text.indexOf('</think>');
+  if (end < 0) return null;
+  const start = text.lastIndexOf('<think>', end);
+  return { reasoningFrom: start >= 0 ? start + '<think>'.length : 0, reasoningTo: end, contentFrom: end + '</think>'.length };
+}
 
 /** tool_choice "required": vLLM validates the array as list[FunctionDefinition]; null when it does not parse. */
 function parseRequiredArray(text: string): Array<{ name: string; arguments: string }> | null {
@@ -51,11 +64,14 @@ function parseRequiredArray(text: string): Array<{ name: string; arguments: stri
   }
 }
 
-export function buildChatMessage(text: string, plan: PlanView, makeId: (i: number) => string): { message: ChatMessageOut; finishReason: string } {
+export function buildChatMessage(full: string, plan: PlanView, makeId: (i: number) => string): { message: ChatMessageOut; finishReason: string } {
+  const split = plan.parseReasoning ? splitReasoning(full) : null;
+  const reasoning = split ? full.slice(split.reasoningFrom, split.reasoningTo) : null;
+  const text = split ? full.slice(split.contentFrom) : full;
   const msg = (content: string | null, calls: Array<{ name: string; arguments: string }> = []): ChatMessageOut => ({
     role: 'assistant',
-    content,
-    reasoning_content: null,
+    content: split && content === '' && calls.length === 0 ? null : content,
+    reasoning_content: reasoning,
     tool_calls: calls.map((c, i) => ({ id: makeId(i), type: 'function', function: { name: c.name, arguments: c.arguments } })),
   });
   if (plan.kind === 'named_arguments' && plan.toolName) {
@@ -122,7 +138,12 @@ function layout(text: string, plan: PlanView): { calls: CallSpan[]; content: Arr
 /** One delta per output token (null: vLLM sends no chunk for that token). */
 export function planChatDeltas(pieces: string[], plan: PlanView, makeId: (i: number) => string): { deltas: Array<ChatDelta | null>; toolCallsStreamed: boolean } {
   const text = pieces.join('');
-  const { calls, content } = layout(text, plan);
+  const split = plan.parseReasoning ? splitReasoning(text) : null;
+  // The tool parser sees only what follows </think>; its spans are shifted back onto the full text.
+  const off = split?.contentFrom ?? 0;
+  const laid = layout(text.slice(off), plan);
+  const calls = laid.calls.map((c) => ({ ...c, nameAt: c.nameAt + off, argsFrom: c.argsFrom + off, end: c.end + off }));
+  const content = laid.content.map(([s, e]): [number, number] => [s + off, e + off]);
   const nameSent = calls.map(() => false);
   const argsSent = calls.map(() => 0);
   const deltas: Array<ChatDelta | null> = [];
@@ -130,6 +151,9 @@ export function planChatDeltas(pieces: string[], plan: PlanView, makeId: (i: num
   for (const piece of pieces) {
     const b = a + piece.length;
     const delta: ChatDelta = {};
+    if (split && b > split.reasoningFrom && a < split.reasoningTo) {
+      delta.reasoning_content = text.slice(Math.max(a, split.reasoningFrom), Math.min(b, split.reasoningTo));
+    }
     let contentText = '';
     for (const [s, e] of content) if (b > s && a < e) contentText += text.slice(Math.max(a, s), Math.min(b, e));
     if (contentText) delta.content = contentText;
@@ -151,7 +175,7 @@ export function planChatDeltas(pieces: string[], plan: PlanView, makeId: (i: num
       if (entry.function.name !== undefined || entry.function.arguments !== undefined) tc.push(entry);
     });
     if (tc.length) delta.tool_calls = tc;
-    deltas.push(delta.content !== undefined || delta.tool_calls ? delta : null);
+    deltas.push(delta.content !== undefined || delta.tool_calls || delta.reasoning_content ? delta : null);
     a = b;
   }
   return { deltas, toolCallsStreamed: plan.parseTools && calls.length > 0 };

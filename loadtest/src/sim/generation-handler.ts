@@ -61,7 +61,7 @@ function usage(plan: ResponsePlan, completion: number) {
 /** Named tool_choice needs the tool's name to build tool_calls from the arguments-only output. */
 function planView(plan: ResponsePlan, parsed: ParsedRequest): PlanView {
   const tc = parsed.toolChoice as { function?: { name?: string } } | undefined;
-  return { kind: plan.kind, parseTools: plan.parseTools, finishReason: plan.finishReason, ...(tc?.function?.name ? { toolName: tc.function.name } : {}) };
+  return { kind: plan.kind, parseTools: plan.parseTools, parseReasoning: plan.parseReasoning, finishReason: plan.finishReason, ...(tc?.function?.name ? { toolName: tc.function.name } : {}) };
 }
 
 function jsonResponse(api: 'chat' | 'completions', plan: ResponsePlan, view: PlanView, meta: Meta, makeToolId: (i: number) => string, res: ServerResponse, ctx: GenerationContext): void {

@@ -14,6 +14,8 @@ export interface PodBehaviour {
   seed: number;
   maxModelLen: number;
   parser: 'hermes' | 'none';
+  /** vLLM --reasoning-parser qwen3: text up to </think> becomes reasoning_content. */
+  reasoningParser?: 'qwen3' | null;
   faults: FaultProfile;
 }
 
@@ -25,6 +27,8 @@ export interface ResponsePlan {
   kind: OutputKind;
   /** Whether the hermes tool parser post-processes this output (vLLM's auto tool choice path). */
   parseTools: boolean;
+  /** Whether the qwen3 reasoning parser splits <think>…</think> into reasoning_content (chat only). */
+  parseReasoning: boolean;
   fault: FaultKind | null;
   transport?: TransportFault;
   stallMs: number;
@@ -110,6 +114,7 @@ export function planResponse(req: ParsedRequest, pod: PodBehaviour): ResponsePla
   const stallMs = script?.stall_ms ?? (transport === 'stall' ? pod.faults.stallMs : 0);
   const timing = script?.ttft_ms !== undefined || script?.itl_ms !== undefined ? { ttftMs: script.ttft_ms ?? 0, itlMs: script.itl_ms ?? 0 } : undefined;
   return {
+    parseReasoning: req.api === 'chat' && pod.reasoningParser === 'qwen3',
     promptIds,
     pieces,
     finishReason,

@@ -19,6 +19,8 @@ export interface SimOptions {
   profile?: string | ProfileOverrides;
   /** Tool-call parser; default 'hermes'. */
   parser?: 'hermes' | 'none';
+  /** vLLM --reasoning-parser: 'qwen3' splits <think>…</think> into reasoning_content; default none. */
+  reasoningParser?: 'qwen3' | null;
   /** Named fault preset ('none' default, 'qwen3-0.6b-typical'), a .json path, or rates. */
   faults?: string | Partial<FaultProfile>;
   /** Default 0; every random choice derives from it. */

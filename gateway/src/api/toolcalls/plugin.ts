@@ -112,7 +112,7 @@ export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): Exch
           finalize: async (output) => {
             const raw = { content: output.content, tool_calls: output.toolCalls as OpenAIToolCall[] };
             state.rawOutput = raw;
-            const report = check(state, ex, raw);
+            const report = check(state, ex, { ...raw, reasoning_content: output.reasoning });
             state.report = await retryIfInvalid(state, ex, report, output.content);
             return state.report;
           },

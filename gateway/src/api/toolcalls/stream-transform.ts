@@ -9,7 +9,7 @@ type Chunk = Record<string, unknown>;
 
 export interface StreamFinalizer {
   /** Checks the held material and returns the verdict to emit (may re-ask upstream: retry policy). */
-  finalize(output: { content: string; toolCalls: OpenAIToolCall[] }): ToolCallReport | Promise<ToolCallReport>;
+  finalize(output: { content: string; toolCalls: OpenAIToolCall[]; reasoning: string | null }): ToolCallReport | Promise<ToolCallReport>;
   /** The annotation object for the final chunk (`toolgate` field), or an error object to end the stream with. */
   annotate(report: ToolCallReport): { annotation: Record<string, unknown>; error?: Record<string, unknown> };
 }
@@ -27,6 +27,9 @@ interface HeldCall {
 export function createToolCallStreamTransform(toolNames: string[], finalizer: StreamFinalizer, opts: { holdAll?: boolean } = {}): ChunkTransform {
   const splitter = new ToolCallStreamSplitter({ toolNames, think: 'text' });
   let heldText = '';
+  // reasoning_content as vLLM's reasoning parser streamed it: calls that stood only in <think>
+  // are recovered from it, exactly as in the non-stream path.
+  let reasoning: string | null = null;
   const held = new Map<number, HeldCall>();
   let template: Chunk | null = null;
   let done = false;
@@ -55,7 +58,7 @@ export function createToolCallStreamTransform(toolNames: string[], finalizer: St
     const toolCalls: OpenAIToolCall[] = [...held.entries()]
       .sort(([a], [b]) => a - b)
       .map(([, c]) => ({ ...(c.id ? { id: c.id } : {}), type: 'function', function: { name: c.name, arguments: c.args } }));
-    const report = await finalizer.finalize({ content: opts.holdAll ? heldText : (splitter.callOutput().content ?? ''), toolCalls });
+    const report = await finalizer.finalize({ content: opts.holdAll ? heldText : (splitter.callOutput().content ?? ''), toolCalls, reasoning });
     const { annotation, error } = finalizer.annotate(report);
     if (error) {
       failed = true;
@@ -95,6 +98,7 @@ export function createToolCallStreamTransform(toolNames: string[], finalizer: St
         held.set(index, cur);
       }
       delete delta.tool_calls;
+      if (typeof delta.reasoning_content === 'string') reasoning = (reasoning ?? '') + delta.reasoning_content;
       const out: Chunk[] = [];
       if (opts.holdAll && typeof delta.content === 'string') {
         heldText += delta.content;
