@@ -142,6 +142,30 @@ describe('tool-call policies', () => {
     expect(stack.sims[0]!.pods[0]!.stats().requests - before).toBe(4);
   });
 
+  it('repair streams each complete valid call at once; reject waits for the whole message', async () => {
+    const call = (city: string) => `<tool_call>\n{"name": "get_weather", "arguments": {"city": "${city}"}}\n</tool_call>`;
+    const raw = `${call('Oslo')}\nLet me also check another city for you right away.\n${call('Rome')}`;
+    type Ev = { choices?: Array<{ delta?: { content?: string; tool_calls?: Array<{ index: number; function: { name?: string; arguments?: string } }> } }> };
+    const order = async (policy: string) => {
+      const events = sseData(await (await post({ stream: true, sim_script: { raw, parser: 'none' } }, { 'x-toolgate-policy': policy })).text()) as Ev[];
+      const firstCall = events.findIndex((e) => (e.choices?.[0]?.delta?.tool_calls ?? []).length > 0);
+      const text = events.findIndex((e) => (e.choices?.[0]?.delta?.content ?? '').includes('another'));
+      const calls = events.flatMap((e) => e.choices?.[0]?.delta?.tool_calls ?? []).map((t) => [t.index, JSON.parse(t.function.arguments ?? '{}')]);
+      return { firstCall, text, calls };
+    };
+    const repair = await order('repair');
+    expect(repair.calls).toEqual([[0, { city: 'Oslo' }], [1, { city: 'Rome' }]]);
+    expect(repair.firstCall).toBeLessThan(repair.text);
+    // vLLM-parsed calls (hermes) take the same path: each index exactly once, in order.
+    const parsed = sseData(await (await post({ stream: true, sim_script: { raw, parser: 'hermes' } })).text()) as Ev[];
+    const byIndex = new Map<number, string>();
+    for (const t of parsed.flatMap((e) => e.choices?.[0]?.delta?.tool_calls ?? [])) byIndex.set(t.index, (byIndex.get(t.index) ?? '') + (t.function.arguments ?? ''));
+    expect([...byIndex.entries()].map(([i, a]) => [i, JSON.parse(a)])).toEqual([[0, { city: 'Oslo' }], [1, { city: 'Rome' }]]);
+    const reject = await order('reject');
+    expect(reject.calls).toEqual([[0, { city: 'Oslo' }], [1, { city: 'Rome' }]]);
+    expect(reject.firstCall).toBeGreaterThan(reject.text);
+  });
+
   it('an unknown x-toolgate-policy is a 400', async () => {
     const res = await post({}, { 'x-toolgate-policy': 'fix-it-please' });
     expect(res.status).toBe(400);

@@ -124,6 +124,11 @@ export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): Exch
             }
             return { annotation };
           },
+          // Only `repair` may send a call before the message ends: retry and reject can still
+          // replace or refuse the whole answer.
+          ...(state.policy === 'repair'
+            ? { checkEarly: (output) => checkToolCalls(state.compiled as never, { content: output.content ?? null, tool_calls: output.toolCalls ?? null } as never, { toolChoice: ex.body.tool_choice }) }
+            : {}),
         },
         { holdAll: holdsWholeContent(ex.body.tool_choice) },
       );

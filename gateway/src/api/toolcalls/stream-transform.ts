@@ -1,7 +1,8 @@
 // Streaming tool-call handling: text deltas flow at once; tool-call material — vLLM's parsed
 // `delta.tool_calls` fragments and raw `<tool_call>`/JSON text in `content` — is held until the
-// choice finishes, then checked, repaired and emitted as proper OpenAI tool_call deltas just
-// before the finish chunk. No raw call text ever reaches the client's content.
+// call is complete. Under the repair policy a complete call outside <think> that checks valid on
+// its own is emitted at once as proper OpenAI tool_call deltas; everything else waits for the
+// verdict on the whole message at the finish chunk. No raw call text ever reaches `content`.
 import { ToolCallStreamSplitter, toOpenAIToolCalls, type OpenAIToolCall, type ToolCallReport } from '../../toolcalls/index.js';
 import type { ChunkTransform } from '../../upstream/stream-relay.js';
 
@@ -12,7 +13,14 @@ export interface StreamFinalizer {
   finalize(output: { content: string; toolCalls: OpenAIToolCall[]; reasoning: string | null }): ToolCallReport | Promise<ToolCallReport>;
   /** The annotation object for the final chunk (`toolgate` field), or an error object to end the stream with. */
   annotate(report: ToolCallReport): { annotation: Record<string, unknown>; error?: Record<string, unknown> };
+  /**
+   * Checks one complete call on its own, for emitting it before the message ends; absent when the
+   * policy needs the whole message first (retry and reject can still change or refuse it).
+   */
+  checkEarly?(output: { content?: string; toolCalls?: OpenAIToolCall[] }): ToolCallReport;
 }
+
+const callKey = (c: { name: string; argumentsJson: string }) => `${c.name}\u0000${c.argumentsJson}`;
 
 interface HeldCall {
   id?: string;
@@ -31,6 +39,10 @@ export function createToolCallStreamTransform(toolNames: string[], finalizer: St
   // are recovered from it, exactly as in the non-stream path.
   let reasoning: string | null = null;
   const held = new Map<number, HeldCall>();
+  /** Parsed (delta.tool_calls) indices already checked early. */
+  const checkedEarly = new Set<number>();
+  /** Calls already sent to the client, by key, and how many (the next tool_call index). */
+  const emittedKeys: string[] = [];
   let template: Chunk | null = null;
   let done = false;
   let failed = false;
@@ -50,14 +62,27 @@ export function createToolCallStreamTransform(toolNames: string[], finalizer: St
     return { content, reasoning };
   };
 
+  const isEarlyCandidate = (e: ReturnType<ToolCallStreamSplitter['push']>[number]) => e.type === 'call' && e.complete && !e.inThink && !!finalizer.checkEarly;
+  const textDelta = (t: { content: string; reasoning: string }): Chunk => ({ ...(t.content ? { content: t.content } : {}), ...(t.reasoning ? { reasoning_content: t.reasoning } : {}) });
+  const asToolCall = (c: HeldCall): OpenAIToolCall => ({ ...(c.id ? { id: c.id } : {}), type: 'function', function: { name: c.name, arguments: c.args } });
+
+  /** Emits a complete call now when it checks valid by itself (repair policy only). */
+  const tryEarly = (output: { content?: string; toolCalls?: OpenAIToolCall[] }, out: Chunk[]): void => {
+    if (!finalizer.checkEarly) return;
+    const report = finalizer.checkEarly(output);
+    if (report.calls.length === 0 || !report.calls.every((c) => c.valid)) return;
+    toOpenAIToolCalls(report.calls).forEach((call, i) => {
+      out.push(deltaChunk({ tool_calls: [{ index: emittedKeys.length, ...call }] }));
+      emittedKeys.push(callKey(report.calls[i]!));
+    });
+  };
+
   async function finish(finishChunk: Chunk | null, finishReason: string | null): Promise<Chunk[]> {
     done = true;
     const out: Chunk[] = [];
     const tail = opts.holdAll ? { content: '', reasoning: '' } : textOf(splitter.finish());
     if (tail.content) out.push(deltaChunk({ content: tail.content }));
-    const toolCalls: OpenAIToolCall[] = [...held.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([, c]) => ({ ...(c.id ? { id: c.id } : {}), type: 'function', function: { name: c.name, arguments: c.args } }));
+    const toolCalls: OpenAIToolCall[] = [...held.entries()].sort(([a], [b]) => a - b).map(([, c]) => asToolCall(c));
     const report = await finalizer.finalize({ content: opts.holdAll ? heldText : (splitter.callOutput().content ?? ''), toolCalls, reasoning });
     const { annotation, error } = finalizer.annotate(report);
     if (error) {
@@ -66,9 +91,19 @@ export function createToolCallStreamTransform(toolNames: string[], finalizer: St
       return out;
     }
     if (opts.holdAll && report.content) out.push(deltaChunk({ content: report.content }));
-    const calls = toOpenAIToolCalls(report.calls.filter((c) => c.valid));
-    calls.forEach((call, index) => out.push(deltaChunk({ tool_calls: [{ index, ...call }] })));
-    const reason = calls.length > 0 ? 'tool_calls' : finishReason === 'tool_calls' ? 'stop' : (finishReason ?? 'stop');
+    // The verdict on the whole message decides; calls it already sent early are not sent again.
+    const unsent = [...emittedKeys];
+    const rest = report.calls.filter((c) => {
+      if (!c.valid) return false;
+      const at = unsent.indexOf(callKey(c));
+      if (at < 0) return true;
+      unsent.splice(at, 1);
+      return false;
+    });
+    const first = emittedKeys.length;
+    toOpenAIToolCalls(rest).forEach((call, i) => out.push(deltaChunk({ tool_calls: [{ index: first + i, ...call }] })));
+    const total = first + rest.length;
+    const reason = total > 0 ? 'tool_calls' : finishReason === 'tool_calls' ? 'stop' : (finishReason ?? 'stop');
     const final: Chunk = finishChunk ? { ...finishChunk } : deltaChunk({}, reason);
     const choice = { ...((final.choices as Chunk[] | undefined)?.[0] ?? {}) };
     choice.delta = {};
@@ -88,6 +123,7 @@ export function createToolCallStreamTransform(toolNames: string[], finalizer: St
       const choice = choices.find((c) => (c.index ?? 0) === 0);
       if (!choice) return [chunk];
       const delta = { ...((choice.delta as Chunk | undefined) ?? {}) };
+      const out: Chunk[] = [];
       for (const tc of (delta.tool_calls as Array<Record<string, unknown>> | undefined) ?? []) {
         const index = typeof tc.index === 'number' ? tc.index : held.size;
         const cur = held.get(index) ?? { name: '', args: '' };
@@ -96,15 +132,29 @@ export function createToolCallStreamTransform(toolNames: string[], finalizer: St
         if (typeof fn.name === 'string') cur.name += fn.name;
         if (typeof fn.arguments === 'string') cur.args += fn.arguments;
         held.set(index, cur);
+        // vLLM streams parsed calls in index order: a later index means the earlier ones are complete.
+        for (const [i, c] of held) {
+          if (i < index && !checkedEarly.has(i)) {
+            checkedEarly.add(i);
+            tryEarly({ toolCalls: [asToolCall(c)] }, out);
+          }
+        }
       }
       delete delta.tool_calls;
       if (typeof delta.reasoning_content === 'string') reasoning = (reasoning ?? '') + delta.reasoning_content;
-      const out: Chunk[] = [];
       if (opts.holdAll && typeof delta.content === 'string') {
         heldText += delta.content;
         delete delta.content;
       } else if (typeof delta.content === 'string' && delta.content !== '') {
-        const { content, reasoning } = textOf(splitter.push(delta.content));
+        // Text before a complete call goes out before that call's deltas, in order.
+        let events = splitter.push(delta.content);
+        for (let i = events.findIndex(isEarlyCandidate); i >= 0; i = events.findIndex(isEarlyCandidate)) {
+          const before = textOf(events.slice(0, i));
+          if (before.content || before.reasoning) out.push({ ...chunk, choices: [{ ...choice, delta: textDelta(before), finish_reason: null }] });
+          tryEarly({ content: (events[i] as { raw: string }).raw }, out);
+          events = events.slice(i + 1);
+        }
+        const { content, reasoning } = textOf(events);
         if (content) delta.content = content;
         else delete delta.content;
         if (reasoning) delta.reasoning_content = `${typeof delta.reasoning_content === 'string' ? delta.reasoning_content : ''}${reasoning}`;
