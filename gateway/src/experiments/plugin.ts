@@ -93,32 +93,35 @@ function sideCalls(report: ToolCallReport | null, hasTools: boolean): SimpleCall
   return report.calls.filter((c) => c.valid).map((c) => ({ name: c.name, arguments: c.arguments }));
 }
 
-function primarySide(ex: Exchange, result: ExchangeResult): PairSide {
-  const report = toolCallStates.get(ex)?.report ?? null;
-  const failed = result.status !== 200 || (result.error !== undefined && result.error.kind !== 'aborted');
+/** One side of a pair: the verdict on its answer, or the error that kept it from answering. */
+function pairSide(p: { variant: string; backend: string | null; report: ToolCallReport | null; error: string | null; hasTools: boolean; ttftMs: number | null; e2eMs: number | null }): PairSide {
+  const { report, error } = p;
   return {
-    variant: ex.variant,
-    backend: ex.backend?.name ?? null,
-    outcome: failed ? 'error' : (report?.outcome ?? 'none'),
+    variant: p.variant,
+    backend: p.backend,
+    outcome: error !== null ? 'error' : (report?.outcome ?? 'none'),
     parsed: report !== null && report.outcome !== 'invalid' && report.outcome !== 'none',
     schemaValid: report !== null && (report.outcome === 'valid' || report.outcome === 'repaired'),
-    calls: failed ? null : sideCalls(report, (ex.tools?.length ?? 0) > 0),
-    ttftMs: ex.meter?.ttftMs ?? null,
-    e2eMs: result.endedAt - ex.receivedAt,
-    error: failed ? (result.error?.message ?? `status ${result.status}`) : null,
+    calls: error !== null ? null : sideCalls(report, p.hasTools),
+    ttftMs: p.ttftMs,
+    e2eMs: p.e2eMs,
+    error,
   };
 }
 
+function primarySide(ex: Exchange, result: ExchangeResult): PairSide {
+  const failed = result.status !== 200 || (result.error !== undefined && result.error.kind !== 'aborted');
+  return pairSide({
+    variant: ex.variant,
+    backend: ex.backend?.name ?? null,
+    report: toolCallStates.get(ex)?.report ?? null,
+    error: failed ? (result.error?.message ?? `status ${result.status}`) : null,
+    hasTools: (ex.tools?.length ?? 0) > 0,
+    ttftMs: ex.meter?.ttftMs ?? null,
+    e2eMs: result.endedAt - ex.receivedAt,
+  });
+}
+
 function shadowSide(o: ShadowOutcome, hasTools: boolean): PairSide {
-  return {
-    variant: o.variant,
-    backend: o.backend,
-    outcome: o.error ? 'error' : (o.report?.outcome ?? 'none'),
-    parsed: o.report !== null && o.report.outcome !== 'invalid' && o.report.outcome !== 'none',
-    schemaValid: o.report !== null && (o.report.outcome === 'valid' || o.report.outcome === 'repaired'),
-    calls: o.error ? null : sideCalls(o.report, hasTools),
-    ttftMs: o.ttftMs,
-    e2eMs: o.e2eMs,
-    error: o.error,
-  };
+  return pairSide({ variant: o.variant, backend: o.backend, report: o.report, error: o.error, hasTools, ttftMs: o.ttftMs, e2eMs: o.e2eMs });
 }

@@ -8,6 +8,7 @@ import type { Pool } from '../routing/pool.js';
 import { dispatch } from '../upstream/dispatch.js';
 import { ResponseMeter } from '../upstream/response-meter.js';
 import { SseSplitter } from '../upstream/sse.js';
+import { ToolCallDeltas } from '../upstream/tool-call-deltas.js';
 import { checkToolCalls, type ToolCallReport, type ToolDef } from '../toolcalls/index.js';
 
 export interface ShadowOutcome {
@@ -83,35 +84,29 @@ export class ShadowRunner {
       return fail(`shadow upstream answered ${res.status}`);
     }
     let content = '';
-    const calls = new Map<number, { id?: string; name: string; args: string }>();
+    const calls = new ToolCallDeltas();
     if (job.stream) {
       const splitter = new SseSplitter();
       for await (const chunk of res.body) {
         for (const ev of splitter.push(chunk)) {
           if (!ev.data || ev.data.trim() === '[DONE]') continue;
-          const parsed = JSON.parse(ev.data) as { choices?: Array<{ delta?: { content?: string; tool_calls?: Array<{ index?: number; id?: string; function?: { name?: string; arguments?: string } }> } }> };
+          const parsed = JSON.parse(ev.data) as { choices?: Array<{ delta?: { content?: string; tool_calls?: unknown } }> };
           meter.onChunk(parsed, performance.now());
           const d = parsed.choices?.[0]?.delta;
           if (typeof d?.content === 'string') content += d.content;
-          for (const t of d?.tool_calls ?? []) {
-            const cur = calls.get(t.index ?? 0) ?? { name: '', args: '' };
-            if (t.id) cur.id = t.id;
-            cur.name += t.function?.name ?? '';
-            cur.args += t.function?.arguments ?? '';
-            calls.set(t.index ?? 0, cur);
-          }
+          calls.add(d?.tool_calls);
         }
       }
     } else {
-      const json = JSON.parse(await res.body.text()) as { choices?: Array<{ message?: { content?: string | null; tool_calls?: Array<{ id?: string; function?: { name?: string; arguments?: string } }> } }> };
+      const json = JSON.parse(await res.body.text()) as { choices?: Array<{ message?: { content?: string | null; tool_calls?: Array<Record<string, unknown>> } }> };
       meter.onChunk(json, performance.now());
       meter.onToken(performance.now());
       const m = json.choices?.[0]?.message;
       content = m?.content ?? '';
-      (m?.tool_calls ?? []).forEach((t, i) => calls.set(i, { id: t.id, name: t.function?.name ?? '', args: t.function?.arguments ?? '' }));
+      calls.add((m?.tool_calls ?? []).map((t, index) => ({ ...t, index })));
     }
     meter.finish(performance.now());
-    const toolCalls = [...calls.values()].map((c) => ({ ...(c.id ? { id: c.id } : {}), type: 'function', function: { name: c.name, arguments: c.args } }));
+    const toolCalls = calls.toolCalls();
     const report = job.tools ? checkToolCalls(job.tools, { content, tool_calls: toolCalls }, { toolChoice: job.body.tool_choice }) : null;
     if (report) this.metrics.toolCalls.inc({ model: job.model, variant: job.variant, role: 'shadow', outcome: report.outcome });
     return { variant: job.variant, backend: backend.name, report, error: null, ttftMs: meter.ttftMs, e2eMs: performance.now() - started };

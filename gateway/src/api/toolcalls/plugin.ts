@@ -13,6 +13,7 @@ import { annotationOf, applyToChoice, errorSummary, worstOutcome } from './apply
 import { resolvePolicy, type ToolCallPolicy } from './policy.js';
 import { reask } from './reask.js';
 import { createToolCallStreamTransform } from './stream-transform.js';
+import { ToolCallDeltas } from '../../upstream/tool-call-deltas.js';
 
 export interface ToolCallState {
   policy: ToolCallPolicy;
@@ -152,22 +153,16 @@ function holdsWholeContent(toolChoice: unknown): boolean {
 /** annotate in a stream: chunks pass unchanged; the verdict rides on the finish chunk. */
 function annotateOnly(state: ToolCallState, ex: Exchange, check: (s: ToolCallState, ex: Exchange, o: { content?: string | null; tool_calls?: unknown }) => ToolCallReport) {
   let content = '';
-  const calls = new Map<number, { id?: string; name: string; args: string }>();
+  const calls = new ToolCallDeltas();
   return {
     chunk(chunk: Record<string, unknown>) {
       const choice = (chunk.choices as Array<Record<string, unknown>> | undefined)?.[0];
       if (!choice) return [chunk];
-      const delta = (choice.delta ?? {}) as { content?: string; tool_calls?: Array<{ index?: number; id?: string; function?: { name?: string; arguments?: string } }> };
+      const delta = (choice.delta ?? {}) as { content?: string; tool_calls?: unknown };
       if (typeof delta.content === 'string') content += delta.content;
-      for (const t of delta.tool_calls ?? []) {
-        const cur = calls.get(t.index ?? 0) ?? { name: '', args: '' };
-        if (t.id) cur.id = t.id;
-        cur.name += t.function?.name ?? '';
-        cur.args += t.function?.arguments ?? '';
-        calls.set(t.index ?? 0, cur);
-      }
+      calls.add(delta.tool_calls);
       if (typeof choice.finish_reason === 'string') {
-        const toolCalls = [...calls.values()].map((c) => ({ ...(c.id ? { id: c.id } : {}), type: 'function', function: { name: c.name, arguments: c.args } }));
+        const toolCalls = calls.toolCalls();
         state.rawOutput = { content, tool_calls: toolCalls };
         state.report = check(state, ex, { content, tool_calls: toolCalls });
         return [{ ...chunk, toolgate: { tool_calls: annotationOf(state.report, state.policy) } }];

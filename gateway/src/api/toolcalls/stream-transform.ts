@@ -5,6 +5,7 @@
 // verdict on the whole message at the finish chunk. No raw call text ever reaches `content`.
 import { ToolCallStreamSplitter, toOpenAIToolCalls, type OpenAIToolCall, type ToolCallReport } from '../../toolcalls/index.js';
 import type { ChunkTransform } from '../../upstream/stream-relay.js';
+import { ToolCallDeltas } from '../../upstream/tool-call-deltas.js';
 
 type Chunk = Record<string, unknown>;
 
@@ -22,12 +23,6 @@ export interface StreamFinalizer {
 
 const callKey = (c: { name: string; argumentsJson: string }) => `${c.name}\u0000${c.argumentsJson}`;
 
-interface HeldCall {
-  id?: string;
-  name: string;
-  args: string;
-}
-
 /**
  * `holdAll`: the whole content is the call (named or `required` tool_choice: vLLM's guided output
  * is bare JSON), so nothing is forwarded as text until the verdict.
@@ -38,7 +33,7 @@ export function createToolCallStreamTransform(toolNames: string[], finalizer: St
   // reasoning_content as vLLM's reasoning parser streamed it: calls that stood only in <think>
   // are recovered from it, exactly as in the non-stream path.
   let reasoning: string | null = null;
-  const held = new Map<number, HeldCall>();
+  const held = new ToolCallDeltas();
   /** Parsed (delta.tool_calls) indices already checked early. */
   const checkedEarly = new Set<number>();
   /** Calls already sent to the client, by key, and how many (the next tool_call index). */
@@ -64,7 +59,6 @@ export function createToolCallStreamTransform(toolNames: string[], finalizer: St
 
   const isEarlyCandidate = (e: ReturnType<ToolCallStreamSplitter['push']>[number]) => e.type === 'call' && e.complete && !e.inThink && !!finalizer.checkEarly;
   const textDelta = (t: { content: string; reasoning: string }): Chunk => ({ ...(t.content ? { content: t.content } : {}), ...(t.reasoning ? { reasoning_content: t.reasoning } : {}) });
-  const asToolCall = (c: HeldCall): OpenAIToolCall => ({ ...(c.id ? { id: c.id } : {}), type: 'function', function: { name: c.name, arguments: c.args } });
 
   /** Emits a complete call now when it checks valid by itself (repair policy only). */
   const tryEarly = (output: { content?: string; toolCalls?: OpenAIToolCall[] }, out: Chunk[]): void => {
@@ -82,7 +76,7 @@ export function createToolCallStreamTransform(toolNames: string[], finalizer: St
     const out: Chunk[] = [];
     const tail = opts.holdAll ? { content: '', reasoning: '' } : textOf(splitter.finish());
     if (tail.content) out.push(deltaChunk({ content: tail.content }));
-    const toolCalls: OpenAIToolCall[] = [...held.entries()].sort(([a], [b]) => a - b).map(([, c]) => asToolCall(c));
+    const toolCalls: OpenAIToolCall[] = held.toolCalls();
     const report = await finalizer.finalize({ content: opts.holdAll ? heldText : (splitter.callOutput().content ?? ''), toolCalls, reasoning });
     const { annotation, error } = finalizer.annotate(report);
     if (error) {
@@ -124,19 +118,12 @@ export function createToolCallStreamTransform(toolNames: string[], finalizer: St
       if (!choice) return [chunk];
       const delta = { ...((choice.delta as Chunk | undefined) ?? {}) };
       const out: Chunk[] = [];
-      for (const tc of (delta.tool_calls as Array<Record<string, unknown>> | undefined) ?? []) {
-        const index = typeof tc.index === 'number' ? tc.index : held.size;
-        const cur = held.get(index) ?? { name: '', args: '' };
-        const fn = (tc.function ?? {}) as { name?: string | null; arguments?: string | null };
-        if (typeof tc.id === 'string' && tc.id) cur.id = tc.id;
-        if (typeof fn.name === 'string') cur.name += fn.name;
-        if (typeof fn.arguments === 'string') cur.args += fn.arguments;
-        held.set(index, cur);
+      for (const index of held.add(delta.tool_calls)) {
         // vLLM streams parsed calls in index order: a later index means the earlier ones are complete.
-        for (const [i, c] of held) {
+        for (const i of held.indices()) {
           if (i < index && !checkedEarly.has(i)) {
             checkedEarly.add(i);
-            tryEarly({ toolCalls: [asToolCall(c)] }, out);
+            tryEarly({ toolCalls: [held.get(i)!] }, out);
           }
         }
       }
