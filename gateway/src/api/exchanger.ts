@@ -47,14 +47,7 @@ export class Exchanger {
     if (!backend) throw new Error('no backend to resend to');
     const release = this.acquire(backend);
     try {
-      const res = await dispatch(backend, {
-        path: PATHS[this.ex.endpoint],
-        body: JSON.stringify({ ...body, model: this.ex.route!.upstreamModel }),
-        headers: { 'content-type': 'application/json', 'x-request-id': this.ex.id },
-        signal: this.controller.signal,
-        firstByteMs: this.deps.cfg.timeouts.firstTokenMs,
-        idleMs: this.deps.cfg.timeouts.idleMs,
-      });
+      const res = await this.send(backend, JSON.stringify({ ...body, model: this.ex.route!.upstreamModel }), false);
       if (!res.ok) throw new Error(res.message);
       const text = await res.body.text();
       if (res.status !== 200) throw new Error(`upstream answered ${res.status}`);
@@ -65,7 +58,7 @@ export class Exchanger {
   }
 
   async run(): Promise<Response> {
-    const { cfg, router, metrics } = this.deps;
+    const { router, metrics } = this.deps;
     const pool = this.ex.route!.pool;
     let lastFailure: { kind: FailureKind; message: string } | null = null;
     for (let retries = 0; ; retries++) {
@@ -79,14 +72,7 @@ export class Exchanger {
         for (const p of this.deps.plugins) p.onDispatch?.(this.ex);
       }
       const release = this.acquire(backend);
-      const res = await dispatch(backend, {
-        path: PATHS[this.ex.endpoint],
-        body: this.payload,
-        headers: { 'content-type': 'application/json', accept: this.ex.stream ? 'text/event-stream' : 'application/json', 'x-request-id': this.ex.id },
-        signal: this.controller.signal,
-        firstByteMs: cfg.timeouts.firstTokenMs,
-        idleMs: cfg.timeouts.idleMs,
-      });
+      const res = await this.send(backend, this.payload, this.ex.stream);
       let failure: { kind: FailureKind; message: string } | null = null;
       let prefetched: { events: SseEvent[]; splitter: SseSplitter; iterator: AsyncIterator<Buffer> } | null = null;
       if (!res.ok) failure = res;
@@ -119,6 +105,18 @@ export class Exchanger {
       this.deps.passiveHealth.success(backend);
       return this.answerStream(res as UpstreamResponse, prefetched!, release);
     }
+  }
+
+  /** One upstream call for this exchange, under its deadline and timeouts. */
+  private send(backend: Backend, body: string | Buffer, stream: boolean) {
+    return dispatch(backend, {
+      path: PATHS[this.ex.endpoint],
+      body,
+      headers: { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json', 'x-request-id': this.ex.id },
+      signal: this.controller.signal,
+      firstByteMs: this.deps.cfg.timeouts.firstTokenMs,
+      idleMs: this.deps.cfg.timeouts.idleMs,
+    });
   }
 
   private canRetry(kind: FailureKind, retries: number): boolean {
