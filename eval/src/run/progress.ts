@@ -16,36 +16,25 @@ export function createProgress(total: number, opts: { stream?: NodeJS.WriteStrea
     const eta = rate > 0 ? Math.round((total - done) / rate) : 0;
     return `${label}: ${done}/${total} (${total ? Math.floor((100 * done) / total) : 100}%) failed=${failed} ${rate.toFixed(1)}/s eta=${eta}s`;
   };
-  if (stream.isTTY) {
-    const draw = (): void => {
-      const width = 30;
-      const filled = total ? Math.round((width * done) / total) : width;
-      stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${line()}\x1b[K`);
-    };
-    const timer = setInterval(draw, 200);
-    timer.unref();
-    return {
-      tick: (ok) => {
-        done++;
-        if (!ok) failed++;
-      },
-      done: () => {
-        clearInterval(timer);
-        draw();
-        stream.write('\n');
-      },
-    };
-  }
-  const timer = setInterval(() => stream.write(line() + '\n'), opts.intervalMs ?? 10_000);
+  const tick = (ok: boolean): void => {
+    done++;
+    if (!ok) failed++;
+  };
+  // TTY: a bar redrawn in place; otherwise one plain line per interval (CI logs).
+  const tty = stream.isTTY === true;
+  const draw = (): void => {
+    const width = 30;
+    const filled = total ? Math.round((width * done) / total) : width;
+    stream.write(tty ? `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${line()}\x1b[K` : `${line()}\n`);
+  };
+  const timer = setInterval(draw, tty ? 200 : (opts.intervalMs ?? 10_000));
   timer.unref();
   return {
-    tick: (ok) => {
-      done++;
-      if (!ok) failed++;
-    },
+    tick,
     done: () => {
       clearInterval(timer);
-      stream.write(line() + '\n');
+      draw();
+      if (tty) stream.write('\n');
     },
   };
 }
