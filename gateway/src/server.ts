@@ -55,17 +55,17 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   const capture = createCapture(cfg.capture, { redis, metrics, logger: log });
   const keys = loadApiKeys(cfg.auth, process.env);
   const limiter = createRateLimiter(cfg.rateLimit, { redis, logger: log });
-  const plugins: ExchangePlugin[] = [
-    createExperimentsPlugin(cfg, router, metrics, log, capture),
-    createToolCallPlugin(cfg, metrics),
-    createCapturePlugin(capture),
-    ...(opts.plugins ?? []),
-  ];
+  const passiveHealth = createPassiveHealth(metrics, log);
+  const toolCalls = createToolCallPlugin(cfg, metrics);
+  const experiments = createExperimentsPlugin(cfg, router, metrics, log, capture);
+  const plugins: ExchangePlugin[] = [experiments, toolCalls, createCapturePlugin(capture), ...(opts.plugins ?? [])];
+  // A shadow copy is read by the tool-call plugin alone: no experiments of its own, no capture record.
+  experiments.shadow.attach({ cfg, router, metrics, log, passiveHealth }, [toolCalls]);
   const app = createApp({
     cfg,
     router,
     health,
-    passiveHealth: createPassiveHealth(metrics, log),
+    passiveHealth,
     metrics,
     log,
     plugins,

@@ -66,6 +66,11 @@ export const poolSchema = Type.Object(
     policy: policySchema,
     ejection: ejectionSchema,
     scrape: scrapeSchema,
+    toolParsing: Type.Union([Type.Literal('gateway'), Type.Literal('pod')], {
+      default: 'gateway',
+      description:
+        'Who reads tool calls out of the model output: gateway (the pod is asked for tool_choice "none" and sends raw text; needs pods without --exclude-tools-when-tool-choice-none) or pod (its --tool-call-parser).',
+    }),
   },
   { additionalProperties: false },
 );

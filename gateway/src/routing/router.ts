@@ -49,6 +49,7 @@ export class Router {
       const pool = new Pool(name, createPolicy(poolCfg.policy ?? { type: 'prefix' }, `${where}/policy`), {
         connectTimeoutMs: cfg.timeouts.connectMs,
         ejection: { threshold: ejection.consecutiveFailures, baseMs: ejection.baseMs, maxMs: ejection.maxMs },
+        toolParsing: poolCfg.toolParsing ?? 'gateway',
       });
       for (const b of poolCfg.backends) pool.add(b.url, b.name);
       if (poolCfg.discovery?.kubernetes) this.discoveries.push(new KubernetesDiscovery(pool, poolCfg.discovery.kubernetes, log.child({ pool: name }), env));

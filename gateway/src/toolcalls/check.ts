@@ -24,6 +24,7 @@ function failed(raw: RawCall, name: string | null, message: string, repairs: Rep
     errors: [{ tool: name, pointer: '', message }],
     valid: false,
     fromThink: raw.fromThink,
+    source: raw.source,
     raw: raw.raw,
   };
 }
@@ -50,6 +51,7 @@ function checkOne(raw: RawCall, tools: CompiledTools, parametersExpected: boolea
     errors,
     valid: errors.length === 0,
     fromThink: raw.fromThink,
+    source: raw.source,
     raw: raw.raw,
   };
 }

@@ -48,6 +48,8 @@ export interface CheckedCall {
   valid: boolean;
   /** True when the call was recovered from inside <think>. */
   fromThink: boolean;
+  /** Where it was found: the upstream's parsed `tool_calls`, or text (a tag, fence, bare JSON, Python call). */
+  source: 'tool_calls' | 'tag' | 'fence' | 'bare' | 'python';
   /** The source text (or parsed-call JSON) the call came from, for capture. */
   raw: string;
 }

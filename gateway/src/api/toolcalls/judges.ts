@@ -1,0 +1,134 @@
+// What each tool-call policy sends, given the message the transform assembled
+// (tool-call-transform.ts). Two judges:
+//   checked (repair, retry, reject): a complete call that checks valid on its own is sent at once;
+//     at the end the engine's verdict on the whole message decides the rest (retry first re-asks).
+//   hermes (annotate): calls are passed on as vLLM's hermes parser would read them — a <tool_call>
+//     block whose JSON parses, unrepaired and unvalidated — and the verdict is only reported.
+// Both return as text whatever the model wrote that is not sent as a call, so no policy empties
+// an answer: the client sees the model's text, as vLLM alone would have returned it.
+import { callText, type CheckedCall, type ToolCallReport } from '../../toolcalls/index.js';
+import type { AssembledCall } from '../../upstream/tool-call-deltas.js';
+import { randomBytes } from 'node:crypto';
+import type { FinishDecision, FinishedMessage, OutCall, Segment, ToolCallJudge } from './tool-call-transform.js';
+
+export interface JudgeContext {
+  /** Checks an assistant output against the request's tools. */
+  check(output: { content?: string | null; tool_calls?: AssembledCall[]; reasoning_content?: string | null }): ToolCallReport;
+  /** The verdict on the whole message and the upstream's raw output (state for capture and metrics). */
+  onVerdict(index: number, report: ToolCallReport, raw: { content: string | null; tool_calls: AssembledCall[] }): void;
+  annotation(report: ToolCallReport): Record<string, unknown>;
+  /** parallel_tool_calls: false — at most one call is sent (vLLM keeps the first). */
+  singleCall: boolean;
+}
+
+export interface CheckedJudgeContext extends JudgeContext {
+  /** retry: re-ask for the invalid calls; resolves to the report with fixed calls in their place. */
+  reask?(report: ToolCallReport, rawText: string): Promise<ToolCallReport>;
+  /** reject: the error to refuse an invalid answer with. */
+  refuse?(report: ToolCallReport): Error | null;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const newId = (): string => `chatcmpl-tool-${randomBytes(16).toString('hex')}`;
+const key = (name: string, args: string) => `${name}\u0000${args}`;
+const outOf = (c: CheckedCall): OutCall => ({ id: c.id ?? newId(), type: 'function', function: { name: c.name, arguments: c.argumentsJson } });
+
+/** The message's call material as the engine reads it: segments (think ones re-wrapped), parsed calls, reasoning. */
+function engineInput(m: FinishedMessage) {
+  const content = m.heldContent ?? m.segments.map((s) => (s.inThink ? `<think>${s.raw}</think>` : s.raw)).join('\n');
+  return { content, tool_calls: m.parsed.map((p) => p.call), reasoning_content: m.reasoning };
+}
+
+/** Text the client still gets: segments not sent as calls (outside <think>), and unusable parsed calls as Qwen3 text. */
+function leftoverText(m: FinishedMessage, usedRaw: string[], unusedParsed: string[]): string {
+  const used = usedRaw.map((r) => r.trim()).filter((r) => r !== '');
+  const claimed = (s: Segment) => s.sent || used.some((r) => s.raw.includes(r) || r.includes(s.raw.trim()));
+  if (m.heldContent !== null) return used.length > 0 ? '' : m.heldContent;
+  const parts = m.segments.filter((s) => !s.inThink && !claimed(s)).map((s) => s.raw);
+  return [...parts, ...unusedParsed].join('\n');
+}
+
+/** At most one call when the client asked for no parallel calls. */
+function limit(calls: OutCall[], alreadySent: number, single: boolean): OutCall[] {
+  if (!single) return calls;
+  return alreadySent > 0 ? [] : calls.slice(0, 1);
+}
+
+export function checkedJudge(ctx: CheckedJudgeContext): ToolCallJudge {
+  return {
+    early(item) {
+      const report = 'segment' in item ? ctx.check({ content: item.segment }) : ctx.check({ tool_calls: [item.parsed] });
+      if (report.calls.length === 0 || !report.calls.every((c) => c.valid)) return null;
+      return report.calls.map(outOf);
+    },
+    async finish(m): Promise<FinishDecision> {
+      const input = engineInput(m);
+      let report = ctx.check(input);
+      ctx.onVerdict(m.index, report, { content: m.content || null, tool_calls: input.tool_calls });
+      if (ctx.reask && report.outcome === 'invalid') {
+        report = await ctx.reask(report, input.content || JSON.stringify(input.tool_calls));
+        ctx.onVerdict(m.index, report, { content: m.content || null, tool_calls: input.tool_calls });
+      }
+      const refusal = report.outcome === 'invalid' ? ctx.refuse?.(report) : null;
+      if (refusal) throw refusal;
+      const unsent = m.sent.map((c) => key(c.function.name, c.function.arguments));
+      const fresh: OutCall[] = [];
+      for (const c of report.calls) {
+        if (!c.valid) continue;
+        const at = unsent.indexOf(key(c.name, c.argumentsJson));
+        if (at >= 0) unsent.splice(at, 1);
+        else fresh.push(outOf(c));
+      }
+      const valid = report.calls.filter((c) => c.valid);
+      const unusedParsed = report.calls.filter((c) => !c.valid && !c.fromThink && c.source === 'tool_calls').map(callText);
+      return {
+        calls: limit(fresh, m.sent.length, ctx.singleCall),
+        text: leftoverText(m, valid.map((c) => c.raw), unusedParsed),
+        annotation: ctx.annotation(report),
+      };
+    },
+  };
+}
+
+/** vLLM's hermes reading of one text segment: a <tool_call> block whose body is a JSON object with a string name and arguments. */
+function hermesCall(segment: string): OutCall | null {
+  const m = /^\s*<tool_call>([\s\S]*?)(?:<\/tool_call>)?\s*$/.exec(segment);
+  if (!m) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(m[1]!);
+  } catch {
+    return null;
+  }
+  if (!isPlainObject(value) || typeof value.name !== 'string' || !('arguments' in value)) return null;
+  return { id: newId(), type: 'function', function: { name: value.name, arguments: JSON.stringify(value.arguments) } };
+}
+
+const parsedOut = (c: AssembledCall): OutCall => ({ id: c.id ?? newId(), type: 'function', function: { name: c.function.name, arguments: c.function.arguments } });
+
+export function hermesJudge(ctx: JudgeContext): ToolCallJudge {
+  return {
+    early(item) {
+      if ('parsed' in item) return [parsedOut(item.parsed)];
+      const call = hermesCall(item.segment);
+      return call ? [call] : null;
+    },
+    finish(m): FinishDecision {
+      const input = engineInput(m);
+      const report = ctx.check(input);
+      ctx.onVerdict(m.index, report, { content: m.content || null, tool_calls: input.tool_calls });
+      const calls: OutCall[] = m.parsed.filter((p) => !p.sent).map((p) => parsedOut(p.call));
+      const used: string[] = [];
+      for (const s of m.segments) {
+        if (s.sent || s.inThink || !s.complete) continue;
+        const call = hermesCall(s.raw);
+        if (call) {
+          calls.push(call);
+          used.push(s.raw);
+        }
+      }
+      return { calls: limit(calls, m.sent.length, ctx.singleCall), text: leftoverText(m, used, []), annotation: ctx.annotation(report) };
+    },
+  };
+}
+
