@@ -37,7 +37,9 @@ const FENCE = '```';
 export class ToolCallStreamSplitter {
   private mode: Mode;
   private pending = ''; // unprocessed input (text/think modes)
-  private held = ''; // the segment being held (call/json/fence/python modes)
+  private heldParts: string[] = []; // the segment being held (call/json/fence/python modes), in pieces
+  private heldLength = 0;
+  private tail = ''; // the held segment's last characters, for close-marker matching
   private heldInThink = false;
   private atStart = true; // nothing but whitespace forwarded yet
   private depth = 0;
@@ -143,7 +145,7 @@ export class ToolCallStreamSplitter {
     } else {
       this.heldInThink = this.mode === 'think';
       this.mode = marker === OPEN ? 'call' : marker === FENCE ? 'fence' : 'json';
-      this.held = marker;
+      this.startHeld(marker);
       this.depth = marker === '{' || marker === '[' ? 1 : 0;
       this.quote = '';
       this.escaped = false;
@@ -159,7 +161,7 @@ export class ToolCallStreamSplitter {
     if (!m[2]) return !final && m[0].length === buf.length ? 'hold' : 'no'; // still typing the name
     if (!this.names.has(normalizeName(m[1]!))) return 'no';
     this.mode = 'python';
-    this.held = '';
+    this.startHeld('');
     this.depth = 0;
     this.quote = '';
     this.escaped = false;
@@ -167,14 +169,18 @@ export class ToolCallStreamSplitter {
     return 'python';
   }
 
-  /** Call/JSON/fence/python: consume until the segment closes; returns false when it needs more input. */
+  /**
+   * Call/JSON/fence/python: consume until the segment closes; returns false when it needs more input.
+   * Linear in the input: the held text grows by whole slices, and the close markers are matched on
+   * a short rolling tail (endsWith on the growing string would flatten it at every character).
+   */
   private stepHeld(out: SplitEvent[]): boolean {
     const buf = this.pending;
     for (let i = 0; i < buf.length; i++) {
       const ch = buf[i]!;
-      this.held += ch;
+      this.tail = (this.tail + ch).slice(-CLOSE.length);
       if (this.mode === 'fence') {
-        if (this.held.length > FENCE.length && this.held.endsWith(FENCE)) return this.closeAt(out, buf, i);
+        if (this.heldLength + i + 1 > FENCE.length && this.tail.endsWith(FENCE)) return this.closeAt(out, buf, i);
         continue;
       }
       if (this.quote) {
@@ -185,18 +191,33 @@ export class ToolCallStreamSplitter {
       }
       if (ch === '"' || (this.mode === 'python' && ch === "'")) this.quote = ch;
       else if (this.mode === 'call') {
-        if (this.held.endsWith(CLOSE)) return this.closeAt(out, buf, i);
+        if (this.tail === CLOSE) return this.closeAt(out, buf, i);
       } else if ('{[('.includes(ch)) this.depth++;
       else if ('}])'.includes(ch)) {
         this.depth--;
         if (this.depth <= 0) return this.closeAt(out, buf, i);
       }
     }
+    this.hold(buf);
     this.pending = '';
     return false;
   }
 
+  /** Starts a new held segment with `text` (the marker that opened it). */
+  private startHeld(text: string): void {
+    this.heldParts = text ? [text] : [];
+    this.heldLength = text.length;
+    this.tail = text.slice(-CLOSE.length);
+  }
+
+  /** Appends consumed input to the held segment. */
+  private hold(text: string): void {
+    this.heldParts.push(text);
+    this.heldLength += text.length;
+  }
+
   private closeAt(out: SplitEvent[], buf: string, i: number): boolean {
+    this.hold(buf.slice(0, i + 1));
     this.pending = buf.slice(i + 1);
     this.closeHeld(out, true);
     return true;
@@ -204,10 +225,10 @@ export class ToolCallStreamSplitter {
 
   /** Decides what a finished (or cut-off) held segment was and emits it. */
   private closeHeld(out: SplitEvent[], complete: boolean): void {
-    const raw = this.held;
+    const raw = this.heldParts.join('');
     const inThink = this.heldInThink;
     const mode = this.mode;
-    this.held = '';
+    this.startHeld('');
     this.mode = inThink ? 'think' : 'text';
     if (raw === '') return;
     // anything holding a <tool_call> tag is treated as a call so the tag can never leak as text
