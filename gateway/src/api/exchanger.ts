@@ -22,7 +22,7 @@ import type { Endpoint } from './validate-request.js';
 const PATHS: Record<Endpoint, string> = { chat: '/v1/chat/completions', completions: '/v1/completions', tokenize: '/tokenize' };
 const SPAN_OPERATION: Record<Endpoint, string> = { chat: 'chat', completions: 'text_completion', tokenize: 'tokenize' };
 /** The largest single SSE event an upstream may send (a longer one has no terminator). */
-const MAX_EVENT_BYTES = 16 * 1024 * 1024;
+const MAX_EVENT_BYTES = 8 * 1024 * 1024;
 
 /** What the exchange produced, for the caller to render. */
 export type Answer =

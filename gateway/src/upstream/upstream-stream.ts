@@ -23,6 +23,9 @@ export class UpstreamFailure extends Error {
   }
 }
 
+/** Longest stretch of buffered events handled before other work gets a turn. */
+const YIELD_EVERY_MS = 5;
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export interface UpstreamStreamOptions {
@@ -36,8 +39,11 @@ export interface UpstreamStreamOptions {
 export class UpstreamStream {
   private readonly splitter: SseSplitter;
   private queue: SseEvent[] = [];
+  private head = 0;
   private sawFirst = false;
   private ended = false;
+  /** When this answer last let the event loop run (a read, or a deliberate yield). */
+  private lastYield = performance.now();
 
   constructor(
     private readonly iterator: AsyncIterator<Buffer>,
@@ -61,7 +67,13 @@ export class UpstreamStream {
   }
 
   private async nextEvent(): Promise<SseEvent | null> {
-    while (this.queue.length === 0) {
+    // Events already buffered are handed out without I/O; a large read holds thousands of them, so
+    // yield now and then: one answer's backlog must not keep /health or other requests waiting.
+    if (this.head < this.queue.length && performance.now() - this.lastYield > YIELD_EVERY_MS) {
+      await new Promise((r) => setImmediate(r));
+      this.lastYield = performance.now();
+    }
+    while (this.head >= this.queue.length) {
       if (this.ended) return null;
       const chunk = await this.read();
       if (chunk === null) {
@@ -76,10 +88,16 @@ export class UpstreamStream {
       }
     }
     this.sawFirst = true;
-    return this.queue.shift()!;
+    const ev = this.queue[this.head++]!;
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    }
+    return ev;
   }
 
   private async read(): Promise<Buffer | null> {
+    this.lastYield = performance.now();
     let timer: NodeJS.Timeout | null = null;
     if (!this.sawFirst) {
       timer = setTimeout(() => this.destroy(Object.assign(new Error('first token timeout'), { firstToken: true })), this.opts.firstEventMs);
