@@ -3,7 +3,7 @@
 import { coerceObject } from './coerce.js';
 import { compileTools, isCompiledTools, type CompiledTools } from './compile-tools.js';
 import { extractCalls, type RawCall } from './extract.js';
-import { isPlainObject, parseLenient } from './json-text.js';
+import { canonicalJson, isPlainObject, parseLenient } from './json-text.js';
 import { normalizeCall } from './normalize.js';
 import { addRepair, type RepairKind } from './repair-kinds.js';
 import type { AssistantOutput, CallError, CheckedCall, CheckOptions, Outcome, ToolCallReport, ToolDef } from './types.js';
@@ -30,7 +30,7 @@ function failed(raw: RawCall, name: string | null, message: string, repairs: Rep
 
 function checkOne(raw: RawCall, tools: CompiledTools, parametersExpected: boolean): CheckedCall {
   const repairs = [...raw.repairs];
-  const writtenName = isPlainObject(raw.value) && typeof raw.value.name === 'string' ? raw.value.name : null;
+  const writtenName = isPlainObject(raw.value) && typeof raw.value.name === 'string' ? raw.value.name : (raw.nameHint ?? null);
   if (raw.error !== undefined) return failed(raw, writtenName, raw.error, repairs);
   const norm = normalizeCall(raw.value, repairs, { argumentsEncoded: raw.argumentsEncoded === true, parametersExpected });
   if (!norm.ok) return failed(raw, norm.name, norm.error, repairs);
@@ -52,6 +52,32 @@ function checkOne(raw: RawCall, tools: CompiledTools, parametersExpected: boolea
     fromThink: raw.fromThink,
     raw: raw.raw,
   };
+}
+
+const sameCall = (c: CheckedCall): string => `${c.name}\u0000${c.valid}\u0000${canonicalJson(c.arguments)}`;
+
+/**
+ * A call recovered from <think> that repeats another call (same function, same arguments after
+ * repair) is one call written twice — drafted while thinking, then made — not two: an agent would
+ * run it twice. The copy outside <think> is kept; among think-only copies, the first. Calls that
+ * differ in anything stay separate, and unreadable calls (no name) are never merged.
+ */
+function dropThinkCopies(calls: CheckedCall[]): CheckedCall[] {
+  const outside = new Set(calls.filter((c) => !c.fromThink).map(sameCall));
+  const seen = new Set<string>();
+  const dropped = new Set<string>();
+  const kept: CheckedCall[] = [];
+  for (const c of calls) {
+    const key = sameCall(c);
+    if (c.fromThink && c.name !== '' && (outside.has(key) || seen.has(key))) {
+      dropped.add(key);
+      continue;
+    }
+    if (c.fromThink) seen.add(key);
+    kept.push(c);
+  }
+  for (const c of kept) if (dropped.has(sameCall(c))) addRepair(c.repairs, 'think_duplicate');
+  return kept;
 }
 
 function outcomeOf(calls: CheckedCall[]): Outcome {
@@ -83,7 +109,7 @@ export function checkToolCalls(tools: ToolDef[] | CompiledTools | unknown, outpu
       rest = null;
     }
   }
-  const calls = rawCalls.map((r) => checkOne(r, compiled, required));
+  const calls = dropThinkCopies(rawCalls.map((r) => checkOne(r, compiled, required)));
   const repairs: RepairKind[] = [];
   const errors: CallError[] = [];
   for (const c of calls) {
