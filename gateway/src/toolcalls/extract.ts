@@ -66,8 +66,8 @@ export function partialMarkerAtEnd(text: string, marker: string, min: number): n
   for (let k = Math.min(marker.length - 1, text.length); k >= min; k--) if (text.endsWith(marker.slice(0, k))) return k;
   return 0;
 }
-/** A `<tool_call>` cut off inside its own tag: `<tool_` … `<tool_call`. */
-export const PARTIAL_OPEN_MIN = '<tool_'.length;
+/** The output ended inside an opening tag when it ends with `<tool` … `<tool_call` (shorter could be prose). */
+export const PARTIAL_OPEN_MIN = '<tool'.length;
 
 function readJsonBody(body: string, truncated: boolean, base: Base, repairs: RepairKind[]): RawCall[] {
   const pieces = findJsonPieces(body);
