@@ -63,6 +63,7 @@ const sameCall = (c: CheckedCall): string => `${c.name}\u0000${c.valid}\u0000${c
  * differ in anything stay separate, and unreadable calls (no name) are never merged.
  */
 function dropThinkCopies(calls: CheckedCall[]): CheckedCall[] {
+  if (!calls.some((c) => c.fromThink)) return calls;
   const outside = new Set(calls.filter((c) => !c.fromThink).map(sameCall));
   const seen = new Set<string>();
   const dropped = new Set<string>();

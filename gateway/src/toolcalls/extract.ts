@@ -300,6 +300,8 @@ function scanSegment(text: string, ctx: ExtractContext, fromThink: boolean, expe
   const tags = scanTags(text, fromThink);
   const found = [...tags.found];
   let rest = blankSpans(text, [...tags.found.map((f) => f.span), ...tags.stray]);
+  // what the tags leave can hold another call only if it has a bracket, a fence or a parenthesis
+  if (!/[{[`(]/.test(rest)) return { found, stray: tags.stray, calls: found.flatMap((f) => f.calls) };
   for (const scan of [
     (t: string) => scanFences(t, ctx, fromThink),
     (t: string) => scanBare(t, ctx, fromThink, expectBareArray),
