@@ -1,6 +1,7 @@
 // Finds candidate calls in an assistant message: parsed `tool_calls`, `<tool_call>` blocks, fenced
 // or bare JSON, Python call syntax, and — only when nothing stands outside — calls inside <think>.
-// Extraction only locates and parses; shapes, names and arguments are judged later.
+// Every segment found yields at least one call (an unreadable one if need be), so no call can vanish
+// before the verdict. Extraction only locates and parses; shapes, names and arguments are judged later.
 import { findJsonPieces, isPlainObject, parseLenient, scanState } from './json-text.js';
 import { looksLikePythonCall, parsePythonCalls, pythonCallNames } from './python-call.js';
 import { addRepair, type RepairKind } from './repair-kinds.js';

@@ -67,7 +67,7 @@ describe('tool-call corpus through the gateway', () => {
       if (problems.length) failures.push(`${c.id}: ${problems.join('; ')}`);
     }
     expect(failures).toEqual([]);
-  });
+  }, 240_000); // ~560 cases one after another through a real gateway and simulator
 
   it('streaming: every case gives its expected result', async () => {
     const failures: string[] = [];
@@ -107,5 +107,5 @@ describe('tool-call corpus through the gateway', () => {
       if (problems.length) failures.push(`${c.id}: ${problems.join('; ')}`);
     }
     expect(failures).toEqual([]);
-  });
+  }, 240_000); // ~560 cases one after another through a real gateway and simulator
 });
