@@ -359,7 +359,9 @@ export function extractCalls(output: AssistantOutput, ctx: ExtractContext, opts:
   // call text inside <think> never reaches the client either way
   if (inside) cut.push(...inside.found.map((f) => f.span), ...inside.stray);
   if (calls.length === 0) {
-    const reasoning = typeof output.reasoning_content === 'string' ? scanSegment(output.reasoning_content, ctx, true, false).calls : [];
+    // the think text a reasoning parser moved out of content (one field or the other, or both alike)
+    const texts = new Set([output.reasoning, output.reasoning_content].filter((t): t is string => typeof t === 'string'));
+    const reasoning = [...texts].flatMap((t) => scanSegment(t, ctx, true, false).calls);
     for (const c of [...(inside?.calls ?? []), ...reasoning]) {
       addRepair(c.repairs, 'think_recovered');
       calls.push(c);
