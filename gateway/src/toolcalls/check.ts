@@ -2,7 +2,7 @@
 // message. Pure and synchronous; the gateway, eval and the scorer all call checkToolCalls().
 import { coerceObject } from './coerce.js';
 import { compileTools, isCompiledTools, type CompiledTools } from './compile-tools.js';
-import { extractCalls, type RawCall } from './extract.js';
+import { CALL_CLOSE, extractCalls, type RawCall } from './extract.js';
 import { canonicalJson, isPlainObject, parseLenient } from './json-text.js';
 import { normalizeCall } from './normalize.js';
 import { addRepair, type RepairKind } from './repair-kinds.js';
@@ -117,5 +117,7 @@ export function checkToolCalls(tools: ToolDef[] | CompiledTools | unknown, outpu
     for (const k of c.repairs) addRepair(repairs, k);
     errors.push(...c.errors);
   }
-  return { outcome: outcomeOf(calls), calls, content: calls.length > 0 ? rest : content, repairs, errors };
+  // with no call at all every </tool_call> is a stray tag: markup never reaches the client (as when streamed)
+  const plain = content === null ? null : content.split(CALL_CLOSE).join('');
+  return { outcome: outcomeOf(calls), calls, content: calls.length > 0 ? rest : plain, repairs, errors };
 }

@@ -183,7 +183,8 @@ export class ToolCallStreamSplitter {
     if (!m) return null;
     const start = p + m[0].length - m[1]!.length;
     if (m[3]) return this.ctx.isToolName(m[2]!) ? { at: start, marker: PYTHON } : null;
-    return !final && p + m[0].length === buf.length ? { holdFrom: start } : null; // still typing the name
+    // still typing the name, or blanks before a `(` that may come
+    return !final && /^[ \t]*$/.test(buf.slice(p + m[0].length)) ? { holdFrom: start } : null;
   }
 
   /** Text/think: forward up to the next marker; returns false when it needs more input. */
