@@ -24,6 +24,8 @@ export interface AssistantOutput {
   content?: string | null;
   tool_calls?: OpenAIToolCall[] | null;
   reasoning_content?: string | null;
+  /** vLLM 0.33's name for the reasoning parser's output (`reasoning_content` is older servers'). */
+  reasoning?: string | null;
 }
 
 export type Outcome = 'none' | 'valid' | 'repaired' | 'invalid';

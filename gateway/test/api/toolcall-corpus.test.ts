@@ -15,7 +15,7 @@ interface Case {
   id: string;
   tools: unknown[];
   tool_choice?: unknown;
-  output: { content?: string | null; tool_calls?: unknown; reasoning_content?: string | null };
+  output: { content?: string | null; tool_calls?: unknown; reasoning_content?: string | null; reasoning?: string | null };
   expected: { outcome: string; calls: { name: string; arguments: Record<string, unknown> }[]; content?: string | null };
 }
 
@@ -24,7 +24,7 @@ const corpus: Case[] = readFileSync(path.join(REPO_ROOT, 'gateway/test/fixtures/
   .filter((l) => l.trim())
   .map((l) => JSON.parse(l) as Case);
 // Parsed tool_calls and separate reasoning cannot be scripted as raw model text; the library test covers them.
-const textCases = corpus.filter((c) => !c.output.tool_calls && !c.output.reasoning_content && typeof c.output.content === 'string');
+const textCases = corpus.filter((c) => !c.output.tool_calls && !c.output.reasoning_content && !c.output.reasoning && typeof c.output.content === 'string');
 
 const MODEL = 'Qwen/Qwen3-0.6B';
 const norm = (s: string | null | undefined) => (s ?? '').trim() || null;

@@ -33,10 +33,9 @@ const newId = (): string => `chatcmpl-tool-${randomBytes(16).toString('hex')}`;
 const key = (name: string, args: string) => `${name}\u0000${args}`;
 const outOf = (c: CheckedCall): OutCall => ({ id: c.id ?? newId(), type: 'function', function: { name: c.name, arguments: c.argumentsJson } });
 
-/** The message's call material as the engine reads it: segments (think ones re-wrapped), parsed calls, reasoning. */
+/** The message as the engine reads a whole answer: all its content, the parsed calls, the reasoning. */
 function engineInput(m: FinishedMessage) {
-  const content = m.heldContent ?? m.segments.map((s) => (s.inThink ? `<think>${s.raw}</think>` : s.raw)).join('\n');
-  return { content, tool_calls: m.parsed.map((p) => p.call), reasoning_content: m.reasoning };
+  return { content: m.heldContent ?? m.content, tool_calls: m.parsed.map((p) => p.call), reasoning_content: m.reasoning };
 }
 
 /** Text the client still gets: segments not sent as calls (outside <think>), and unusable parsed calls as Qwen3 text. */
