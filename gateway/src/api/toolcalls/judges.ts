@@ -36,12 +36,26 @@ function engineInput(m: FinishedMessage) {
   return { content: m.heldContent ?? m.content, tool_calls: m.parsed.map((p) => p.call), reasoning_content: m.reasoning };
 }
 
-/** Text the client still gets: segments not sent as calls (outside <think>), and unusable parsed calls as Qwen3 text. */
-function leftoverText(m: FinishedMessage, usedRaw: string[], unusedParsed: string[]): string {
-  const used = usedRaw.map((r) => r.trim()).filter((r) => r !== '');
-  const claimed = (s: Segment) => s.sent || used.some((r) => s.raw.includes(r) || r.includes(s.raw.trim()));
-  if (m.heldContent !== null) return used.length > 0 ? '' : m.heldContent;
-  const parts = m.segments.filter((s) => !s.inThink && !claimed(s)).map((s) => s.raw);
+/** A call found in the message text, and whether it is sent. */
+interface Found {
+  raw: string;
+  sent: boolean;
+}
+
+/**
+ * Text the client still gets: for each segment outside <think> not sent early, the text of the
+ * calls in it that are not sent (the whole segment when no call was read from it), and unusable
+ * parsed calls as Qwen3 text.
+ */
+function leftoverText(m: FinishedMessage, found: Found[], unusedParsed: string[]): string {
+  if (m.heldContent !== null) return found.some((f) => f.sent) ? '' : m.heldContent;
+  const parts: string[] = [];
+  for (const s of m.segments) {
+    if (s.inThink || s.sent) continue;
+    const inside = found.filter((f) => f.raw.trim() !== '' && s.raw.includes(f.raw.trim()));
+    if (inside.length === 0) parts.push(s.raw);
+    else for (const f of inside) if (!f.sent) parts.push(f.raw);
+  }
   return [...parts, ...unusedParsed].join('\n');
 }
 
@@ -97,11 +111,14 @@ export function checkedJudge(ctx: CheckedJudgeContext): ToolCallJudge {
         if (at >= 0) unsent.splice(at, 1);
         else fresh.push(outOf(c));
       }
-      const valid = report.calls.filter((c) => c.valid);
       const unusedParsed = report.calls.filter((c) => !c.valid && !c.fromThink && c.source === 'tool_calls').map(callText);
       return {
         calls: limit(fresh, m.sent.length, ctx.singleCall),
-        text: leftoverText(m, valid.map((c) => c.raw), unusedParsed),
+        text: leftoverText(
+          m,
+          report.calls.filter((c) => c.source !== 'tool_calls').map((c) => ({ raw: c.raw, sent: c.valid })),
+          unusedParsed,
+        ),
         annotation: ctx.annotation(report),
       };
     },
@@ -145,7 +162,7 @@ export function hermesJudge(ctx: JudgeContext): ToolCallJudge {
           used.push(s.raw);
         }
       }
-      return { calls: limit(calls, m.sent.length, ctx.singleCall), text: leftoverText(m, used, []), annotation: ctx.annotation(report) };
+      return { calls: limit(calls, m.sent.length, ctx.singleCall), text: leftoverText(m, used.map((raw) => ({ raw, sent: true })), []), annotation: ctx.annotation(report) };
     },
   };
 }

@@ -81,11 +81,44 @@ class ChoiceState {
   heldContent = '';
   /** Content pieces as received (joined once, at the end). */
   readonly content: string[] = [];
+  /** The content opened a <think> region (so a later </think> is not an orphan). */
+  sawThinkOpen = false;
+  /**
+   * Keys of calls already sent that an orphan </think> showed were drafts inside a region the
+   * prompt had opened: their copy after </think> is the same call, not a second one.
+   */
+  readonly draftKeys: string[] = [];
   done = false;
 
   constructor(toolNames: string[]) {
     this.splitter = new ToolCallStreamSplitter({ toolNames, think: 'text' });
   }
+}
+
+const callKey = (c: OutCall) => `${c.function.name}\u0000${c.function.arguments}`;
+
+/** A `</think>` with no `<think>` before it closes a region the prompt opened: what was sent so far were drafts. */
+function noteThink(s: ChoiceState, text: string): void {
+  if (s.sawThinkOpen) return;
+  const open = text.indexOf('<think>');
+  const close = text.indexOf('</think>');
+  if (close >= 0 && (open < 0 || close < open)) {
+    for (const seg of s.segments) seg.inThink = true;
+    s.draftKeys.push(...s.sent.map(callKey));
+  }
+  if (open >= 0 || close >= 0) s.sawThinkOpen = true;
+}
+
+/** Whether every call is a copy of a draft already sent (then it is not sent again). */
+function isDraftCopy(s: ChoiceState, calls: OutCall[]): boolean {
+  const keys = [...s.draftKeys];
+  for (const c of calls) {
+    const at = keys.indexOf(callKey(c));
+    if (at < 0) return false;
+    keys.splice(at, 1);
+  }
+  s.draftKeys.splice(0, s.draftKeys.length, ...keys);
+  return true;
 }
 
 export function createToolCallTransform(judge: ToolCallJudge, opts: TransformOptions): AnswerTransform {
@@ -185,6 +218,7 @@ export function createToolCallTransform(judge: ToolCallJudge, opts: TransformOpt
         for (const e of s.splitter.push(delta.content)) {
           if (e.type !== 'call') {
             text += e.text; // think text is plain text here (think: 'text')
+            noteThink(s, e.text);
             continue;
           }
           const segment: Segment = { raw: e.raw, inThink: e.inThink, complete: e.complete, sent: false };
@@ -192,6 +226,10 @@ export function createToolCallTransform(judge: ToolCallJudge, opts: TransformOpt
           if (e.inThink || !e.complete || !judge.early) continue;
           const calls = judge.early({ segment: e.raw });
           if (!calls) continue;
+          if (isDraftCopy(s, calls)) {
+            segment.sent = true; // the same call was already sent from its draft
+            continue;
+          }
           // Text before a complete call goes out before that call's deltas, in order.
           if (text) out.push(piece(chunk, index, { content: text }));
           text = '';
