@@ -1,8 +1,7 @@
 // Runs the official Python checker (eval/python/official_checker.py, over the installed
 // `bfcl-eval`) on a batch of cases: the reference our TypeScript checker is held to.
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { REPO_ROOT } from './bfcl-data.js';
+import { evalScript, pythonPath } from '../python-env.js';
 import type { BfclCase } from './evaluate-entry.js';
 import { pyToJson } from './py-value.js';
 
@@ -25,8 +24,7 @@ export function runOfficialChecker(cases: (BfclCase & { id: string; underscoreTo
     // ground_truth is spliced in as Python-faithful JSON (5.0 stays a float).
     return `${head.slice(0, -1)}, "ground_truth": ${gt}}`;
   });
-  const py = join(REPO_ROOT, '.venv/bin/python');
-  const run = spawnSync(py, [join(REPO_ROOT, 'eval/python/official_checker.py')], {
+  const run = spawnSync(pythonPath(), [evalScript('official_checker.py')], {
     input: lines.join('\n') + '\n',
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
