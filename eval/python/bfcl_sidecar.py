@@ -136,6 +136,25 @@ def _refusal(call: str, methods: set[str]) -> str | None:
     return None
 
 
+def _brief(check: dict) -> dict:
+    """A checker's verdict without the full instance states (megabytes for long-context entries)."""
+    if check.get("valid"):
+        return check
+    details = make_json_serializable(check.get("details", {}))
+    kept = {k: details[k] for k in ("differences", "missing_items") if k in details}
+    return {**{k: v for k, v in check.items() if k != "details"}, "details": _truncate(kept)}
+
+
+def _truncate(value, limit: int = 2000):
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit] + f"… ({len(value) - limit} more characters)"
+    if isinstance(value, dict):
+        return {k: _truncate(v, limit) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_truncate(v, limit) for v in value[:50]]
+    return value
+
+
 class Session:
     def __init__(self, entry: dict, category: str, model_name: str, is_eval: bool):
         self.entry = entry
@@ -144,6 +163,7 @@ class Session:
         self.is_eval = is_eval
         self.instances: dict = {}
         self.globals_added: set[str] = set()
+        self._methods: set[str] | None = None
 
     def execute(self, calls: list[str]) -> list[str]:
         before = set(vars(multi_turn_utils))
@@ -161,7 +181,9 @@ class Session:
 
     def methods(self) -> set[str]:
         # The names execute_multi_turn_func_call maps to instances (inspect.ismethod, no "_" prefix).
-        return {m for inst in self.instances.values() for m, _ in inspect.getmembers(inst, predicate=inspect.ismethod) if not m.startswith("_")}
+        if self._methods is None:
+            self._methods = {m for inst in self.instances.values() for m, _ in inspect.getmembers(inst, predicate=inspect.ismethod) if not m.startswith("_")}
+        return self._methods
 
     def close(self) -> None:
         # execute_multi_turn_func_call caches instances in the module's globals for the process's life.
@@ -217,10 +239,10 @@ class Server:
         return {"results": results, "blocked": blocked}
 
     def op_state(self, model: str, ground_truth: str) -> dict:
-        return state_checker(self.session(model).instances, self.session(ground_truth).instances)
+        return _brief(state_checker(self.session(model).instances, self.session(ground_truth).instances))
 
     def op_response(self, model_results: list, ground_truth_results: list, turn: int) -> dict:
-        return response_checker(model_results, ground_truth_results, turn)
+        return _brief(response_checker(model_results, ground_truth_results, turn))
 
     def op_close(self, session: str, flush: bool = False) -> dict:
         s = self.sessions.pop(session, None)
