@@ -277,9 +277,28 @@ class Server:
             PROTOCOL_OUT.flush()
 
 
+def self_test() -> None:
+    """Every backend toolgate runs imports and executes (run by `make eval-deps`)."""
+    import importlib
+    import tempfile
+
+    from bfcl_eval.constants.executable_backend_config import CLASS_FILE_PATH_MAPPING
+
+    for name in ("GorillaFileSystem", "MathAPI", "MessageAPI", "TwitterAPI", "TicketAPI", "TradingBot", "TravelAPI", "VehicleControlAPI", "MemoryAPI_kv", "MemoryAPI_rec_sum"):
+        importlib.import_module(CLASS_FILE_PATH_MAPPING[name])
+    server = Server(Path(tempfile.mkdtemp(prefix="toolgate-bfcl-selftest-")))
+    server.op_open("a", "multi_turn_base", "multi_turn_base_0", False)
+    (result,) = server.op_exec("a", ["pwd()"])["results"]
+    assert json.loads(result) == {"current_working_directory": "/workspace"}, result
+    print("BFCL sidecar: ok", file=sys.stderr)
+
+
 def main(argv: list[str]) -> int:
     if argv and argv[0] == "--dump":
         dump(argv[1:])
+        return 0
+    if argv and argv[0] == "--self-test":
+        self_test()
         return 0
     memory_dir = Path(argv[argv.index("--memory-dir") + 1]) if "--memory-dir" in argv else Path(os.environ["BFCL_PROJECT_ROOT"])
     memory_dir.mkdir(parents=True, exist_ok=True)

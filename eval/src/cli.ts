@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DatasetLoadError } from './dataset.js';
+import { DatasetLoadError, loadDataset } from './dataset.js';
 import { fmtPct } from './run/summary.js';
 import { normalizeBaseUrl } from './run/client.js';
 import { EvalUsageError, RUN_FILES, runEval, type EvalOptions, type EvalResult } from './run/runner.js';
@@ -165,6 +165,7 @@ export async function main(argv: string[]): Promise<number> {
       return { endpoint, model: models[i] ?? models[0]!, label, out: multi ? join(values.out!, label) : values.out! };
     });
 
+    const loaded = loadDataset(common.dataset, common.python !== undefined ? { python: common.python } : {});
     const controller = new AbortController();
     const onSigint = (): void => controller.abort();
     process.once('SIGINT', onSigint);
@@ -178,6 +179,7 @@ export async function main(argv: string[]): Promise<number> {
           model: run.model,
           out: run.out,
           signal: controller.signal,
+          loaded,
           ...(run.label ? { progressLabel: `eval ${run.label}` } : {}),
         });
         report(run.out, result);

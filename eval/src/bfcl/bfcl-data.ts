@@ -18,16 +18,21 @@ export interface BfclEntry {
   groundTruth?: PyValue[];
 }
 
-/** Where the package's data folder is: $TOOLGATE_BFCL_DATA, else asked of the eval's Python. */
+const dataDirs = new Map<string, string>();
+
+/** Where the package's data folder is: $TOOLGATE_BFCL_DATA, else asked of the eval's Python (once per interpreter). */
 export function bfclDataDir(python?: string): string {
   const fromEnv = process.env['TOOLGATE_BFCL_DATA'];
   if (fromEnv) return fromEnv;
   const py = pythonPath(python);
+  const known = dataDirs.get(py);
+  if (known) return known;
   try {
     const pkg = execFileSync(py, ['-c', 'import bfcl_eval, os; print(os.path.dirname(bfcl_eval.__file__))'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     }).trim();
+    dataDirs.set(py, join(pkg, 'data'));
     return join(pkg, 'data');
   } catch {
     throw new Error(`bfcl-eval is not installed for ${py} (run \`make eval-deps\`, or pip install -r eval/requirements.txt)`);

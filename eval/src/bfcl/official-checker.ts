@@ -70,3 +70,25 @@ export function groundTruthCalls(entries: { category: string; id: string }[]): M
   }
   return out;
 }
+
+export interface OfficialLeaderboard {
+  id: string;
+  /** Percentages as BFCL prints them ("12.34"); null where it prints N/A. */
+  overall: string | null;
+  non_live: string | null;
+  live: string | null;
+  irrelevance: string | null;
+  multi_turn: string | null;
+  agentic: string | null;
+}
+
+/** BFCL's generate_leaderboard_csv on per-category results (eval/python/official_leaderboard.py). */
+export function runOfficialLeaderboard(cases: { id: string; scores: Record<string, { accuracy: number; total_count: number }> }[]): OfficialLeaderboard[] {
+  const input = cases.map((c) => JSON.stringify(c)).join('\n') + '\n';
+  const run = spawnSync(pythonPath(), [evalScript('official_leaderboard.py')], { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (run.status !== 0) throw new Error(`official leaderboard failed (${run.status}): ${run.stderr.slice(-2000)}`);
+  return run.stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as OfficialLeaderboard);
+}

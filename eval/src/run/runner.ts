@@ -39,6 +39,8 @@ export interface EvalOptions {
   progressStream?: NodeJS.WriteStream;
   progressLabel?: string;
   signal?: AbortSignal;
+  /** `dataset`, already loaded (several endpoints in one command share one load). */
+  loaded?: Dataset;
 }
 
 export interface RunMeta {
@@ -126,7 +128,7 @@ export function selectItems(items: EvalItem[], o: Pick<EvalOptions, 'limit' | 'l
 const needsSidecar = (items: EvalItem[]): boolean => items.some((it) => it.conversation !== undefined);
 
 export async function runEval(o: EvalOptions): Promise<EvalResult> {
-  const dataset = loadDataset(o.dataset, o.python !== undefined ? { python: o.python } : {});
+  const dataset = o.loaded ?? loadDataset(o.dataset, o.python !== undefined ? { python: o.python } : {});
   const items = selectItems(dataset.items, o);
   const baseUrl = normalizeBaseUrl(o.endpoint);
   mkdirSync(o.out, { recursive: true });
