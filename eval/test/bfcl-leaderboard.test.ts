@@ -3,6 +3,7 @@
 // same per-category results: full runs, partial runs, and runs missing whole categories.
 import { describe, expect, it } from 'vitest';
 import { bfclCategorySizes } from '../src/bfcl/bfcl-data.js';
+import { RUNNABLE_CATEGORIES } from '../src/bfcl/categories.js';
 import { leaderboardView, SECTION_CATEGORIES } from '../src/bfcl/leaderboard.js';
 import { runOfficialLeaderboard } from '../src/bfcl/official-checker.js';
 import { rng } from './helpers/bfcl-mutations.js';
@@ -56,5 +57,9 @@ describe('BFCL leaderboard weighting', () => {
     expect(view.overall).toBeCloseTo((10 * 0.25 * 0.25 + 30 * 0.0625) / 100, 12);
     expect(view.maxReachable).toBeCloseTo((10 * (1 / 12) + 30 * 0.25) / 100, 12);
     expect(view.complete).toBe(false);
+    // Everything toolgate can run offline, in full: all but web search, memory_vector and Java/JavaScript.
+    const everything = leaderboardView(Object.fromEntries(RUNNABLE_CATEGORIES.map((c) => [c, { correct: sizes[c]!, total: sizes[c]! }])), sizes);
+    expect(everything.maxReachable).toBeCloseTo(1 - 0.2 - 0.4 / 6 - 0.1 / 6, 12);
+    expect(everything.overall).toBeCloseTo(everything.maxReachable, 12);
   });
 });

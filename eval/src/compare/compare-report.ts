@@ -138,7 +138,7 @@ export function charts(c: Comparison): { file: string; chart: BarChart }[] {
   if (bfcl.some((m) => m.values.some((v) => v !== null))) {
     out.push({
       file: 'bfcl-by-category.svg',
-      chart: { title: 'BFCL AST accuracy by category', groups: cats, series: c.runs.map((r, i) => ({ name: r.name, values: bfcl.map((m) => m.values[i] ?? null) })) },
+      chart: { title: 'BFCL accuracy by category', groups: cats, series: c.runs.map((r, i) => ({ name: r.name, values: bfcl.map((m) => m.values[i] ?? null) })) },
     });
   }
   const board = c.bfcl.filter((r) => r.key === 'overall' || r.key.startsWith('section:'));

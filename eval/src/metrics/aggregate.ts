@@ -68,7 +68,7 @@ export const METRIC_LABELS: [keyof MetricSet, string][] = [
   ['executableRate', 'executable'],
   ['semanticMatch', 'semantic match'],
   ['noCallAccuracy', 'no-call accuracy'],
-  ['bfclAccuracy', 'BFCL AST accuracy'],
+  ['bfclAccuracy', 'BFCL accuracy'],
 ];
 
 export function metricValue(m: MetricSet, key: keyof MetricSet): number | null {
