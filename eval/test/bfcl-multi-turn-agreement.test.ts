@@ -21,7 +21,7 @@ import { runConversation } from '../src/run/conversation.js';
 import { chatBody } from '../src/run/runner.js';
 import { memoryCases, multiTurnCases, type MultiTurnCase } from './helpers/multi-turn-cases.js';
 
-const PER_CATEGORY = 2; // hand-written cases: entries per multi-turn category (~20 outputs each)
+const PER_CATEGORY = 1; // hand-written cases: entries per multi-turn category (~25 outputs each)
 const MEMORY_PER_CATEGORY = 1; // hand-written cases: entries per memory category (14 outputs each)
 const RECORDED_PER_CATEGORY = 1; // simulator conversations per category
 const FAULTS = {
