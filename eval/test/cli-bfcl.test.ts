@@ -76,7 +76,7 @@ describe('toolgate eval on BFCL through the built bin', () => {
     const out = join(dir, 'lift');
     const args = [
       'eval', '--endpoint', `http://127.0.0.1:${simPort}/v1`, '--endpoint', `http://127.0.0.1:${gwPort}/v1`, '--name', 'pod', '--name', 'gateway',
-      '--model', MODEL, '--dataset', 'bfcl:multi_turn_base,multi_turn_miss_func,simple_python',
+      '--model', MODEL, '--dataset', 'bfcl:multi_turn_base,simple_python',
       '--limit-per-category', '2', '--out', out, '--concurrency', '4', '--progress-interval-ms', '200',
       '--extra-body', '{"chat_template_kwargs":{"enable_thinking":false}}',
     ];
@@ -84,11 +84,11 @@ describe('toolgate eval on BFCL through the built bin', () => {
     const child = spawnBin(args);
     const raw = join(out, 'pod/raw.jsonl');
     const t0 = Date.now();
-    while (!(existsSync(raw) && readFileSync(raw, 'utf8').split('\n').length > 3) && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 100));
+    while (!(existsSync(raw) && readFileSync(raw, 'utf8').split('\n').length > 2) && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGKILL');
     await new Promise((r) => child.once('close', r));
     const before = readFileSync(raw, 'utf8').trim().split('\n').length;
-    expect(before).toBeGreaterThan(2);
+    expect(before).toBeGreaterThanOrEqual(2);
 
     const r = await runBin(args);
     expect(r.code, r.stderr).toBe(0);
@@ -103,7 +103,7 @@ describe('toolgate eval on BFCL through the built bin', () => {
       const ok = records.filter((x) => x.status === 'ok').map((x) => x.id);
       expect(new Set(ok).size).toBe(ok.length);
       const conversations = records.filter((x) => x.turns);
-      expect(conversations).toHaveLength(4);
+      expect(conversations).toHaveLength(2);
 
       const metrics = readJson<{ bfclLeaderboard: LeaderboardView; conversations: { steps: number; toolCalls: number } }>(join(out, run, 'metrics.json'));
       const board = metrics.bfclLeaderboard;
@@ -112,8 +112,8 @@ describe('toolgate eval on BFCL through the built bin', () => {
       expect(board.categories['web_search_base']!.reason).toMatch(/internet/);
       expect(board.sections.map((s) => [s.key, s.weight])).toEqual([['non_live', 10], ['live', 10], ['irrelevance', 10], ['multi_turn', 30], ['agentic', 40]]);
       expect(board.complete).toBe(false);
-      // simple_python is a third of "simple", a quarter of non-live; two of four multi-turn categories.
-      expect(board.maxReachable).toBeCloseTo((10 * (1 / 3) * 0.25 + 30 * 0.5) / 100, 10);
+      // simple_python is a third of "simple", a quarter of non-live; one of four multi-turn categories.
+      expect(board.maxReachable).toBeCloseTo((10 * (1 / 3) * 0.25 + 30 * 0.25) / 100, 10);
       expect(metrics.conversations.toolCalls).toBeGreaterThan(0);
       const html = readFileSync(join(out, run, 'report.html'), 'utf8');
       expect(html).toContain('<h2>BFCL v4 leaderboard view</h2>');
