@@ -102,36 +102,52 @@ def dump(categories: list[str]) -> None:
 
 
 SAFE_NODES = (ast.keyword, ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.UnaryOp, ast.USub, ast.UAdd, ast.Load)
+# Names an expression eval'd inside execute_multi_turn_func_call can reach: builtins, the module's
+# globals (imports, cached backend instances) and that function's own locals.
+_EVAL_LOCALS = set(multi_turn_utils.execute_multi_turn_func_call.__code__.co_varnames)
+
+
+def _defined(name: str) -> bool:
+    return name in vars(multi_turn_utils) or hasattr(builtins, name) or name in _EVAL_LOCALS
 
 
 def _refusal(call: str, methods: set[str]) -> str | None:
     """Why an untrusted call string must not reach BFCL's `eval`, or None when it may.
 
-    BFCL executes model output with `eval` in multi_turn_utils' namespace. Every call decoded from
-    a JSON tool call (`name(k=repr(v), ...)`) is a plain call of one name with literal arguments,
-    so for those this returns None and BFCL runs exactly as upstream (an unknown name or a syntax
-    error gives BFCL's own error text). What it refuses can only come from hostile names or
-    argument keys: attribute access, nested calls, references to other names, and calls of
-    Python builtins or module globals (`open`, `eval`, `getattr`, …) that are not methods of the
-    entry's backends.
+    BFCL executes model output with `eval` in multi_turn_utils' namespace. A call decoded from a
+    JSON tool call is `name(k=repr(v), ...)`: one name with literal arguments. Passed to BFCL as is
+    (so it answers with its own results and error texts): such calls of the entry's API methods;
+    syntax errors (eval rejects them before running anything); and calls whose function name is
+    undefined, like `get.symbol_by_name(...)` (Python raises NameError on the name before it
+    evaluates anything else). Refused: everything else — calls of Python builtins or module globals
+    (`open`, `eval`, `json.dumps`, …) and API calls whose arguments are not literals. Only hostile
+    tool names or argument keys produce those; BFCL would run them as code.
     """
     try:
         tree = ast.parse(call, mode="eval")
     except SyntaxError:
         return None  # eval raises the same SyntaxError before evaluating anything
     top = tree.body
-    if not isinstance(top, ast.Call) or not isinstance(top.func, ast.Name):
-        return "not a plain function call"
-    name = top.func.id
-    if name not in methods and (name in vars(multi_turn_utils) or hasattr(builtins, name)):
-        return f"'{name}' is not a function of this task's APIs"
+    if not isinstance(top, ast.Call):
+        return "not a function call"
+    root = top.func
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if not isinstance(root, ast.Name):
+        return "the function is not a name"
+    # BFCL prefixes a method name with its instance only where the name is directly called.
+    is_method = isinstance(top.func, ast.Name) and top.func.id in methods
+    if not is_method:
+        if not _defined(root.id):
+            return None  # NameError on the function's name, before its arguments are evaluated
+        return f"'{ast.unparse(top.func)}' is not a function of this task's APIs"
     for node in ast.walk(top):
         if node is top or node is top.func:
             continue
         if isinstance(node, ast.Name):
-            if node.id in ("inf", "nan"):  # repr() of float('inf'/'nan'): a NameError, as upstream
+            if not _defined(node.id):  # e.g. repr(float('inf')) is `inf`: a NameError, as upstream
                 continue
-            return f"argument refers to the name '{node.id}'"
+            return f"argument refers to '{node.id}'"
         if not isinstance(node, SAFE_NODES):
             return f"argument is a {type(node).__name__} expression, not a literal"
     return None

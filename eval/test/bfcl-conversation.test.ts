@@ -106,27 +106,35 @@ describe('the BFCL sidecar', () => {
   });
   afterAll(() => sidecar.close());
 
-  it("runs plain API calls as BFCL does and refuses anything else before BFCL's eval sees it", async () => {
+  it("runs model calls as BFCL does, refusing only what would run as code outside the entry's APIs", async () => {
     await sidecar.open('s', 'multi_turn_base', 'multi_turn_base_0', false);
     const target = join(dir, 'pwned');
     const calls = [
-      "ls(a=True)",
+      'ls(a=True)',
       'no_such_function(x=1)', // BFCL's own NameError text
       'ls(a=True', // BFCL's own SyntaxError text
+      "get.symbol_by_name(name='AAPL')", // a near-miss name with a dot: NameError on `get`, as upstream
+      `foo(x=open('${target}-2', 'w'))`, // NameError on `foo` before the argument is evaluated
+      'cd(folder=x)', // NameError on `x`
       `open(file='${target}', mode='w')`, // a Python builtin, not an API of this entry
       "__import__('os').system('true')",
       "cd(folder=__import__('os').getcwd())",
-      'cd(folder=x)',
-      "mean(numbers=[1, 2])", // MathAPI is not part of this entry: NameError, as upstream
+      'cd(folder=initial_config)', // a local of BFCL's executor
+      'json.dumps(obj=1)', // a module BFCL's executor imported
+      'mean(numbers=[1, 2])', // MathAPI is not part of this entry: NameError, as upstream
     ];
     const { results, blocked } = await sidecar.exec('s', calls);
     expect(JSON.parse(results[0]!)).toEqual({ current_directory_content: ['document', 'archive'] });
     expect(results[1]).toBe("Error during execution: name 'no_such_function' is not defined");
     expect(results[2]).toMatch(/^Error during execution: .*(was never closed|unexpected EOF)/);
-    expect(blocked).toEqual([3, 4, 5, 6]);
+    expect(results[3]).toBe("Error during execution: name 'get' is not defined");
+    expect(results[4]).toBe("Error during execution: name 'foo' is not defined");
+    expect(results[5]).toBe("Error during execution: name 'x' is not defined");
+    expect(blocked).toEqual([6, 7, 8, 9, 10]);
     for (const i of blocked) expect(results[i]).toMatch(/^Error during execution: refused by toolgate: /);
-    expect(results[7]).toBe("Error during execution: name 'mean' is not defined");
+    expect(results[11]).toBe("Error during execution: name 'mean' is not defined");
     expect(existsSync(target)).toBe(false);
+    expect(existsSync(`${target}-2`)).toBe(false);
     await sidecar.closeSession('s');
   });
 

@@ -2,7 +2,8 @@
 // handler is OpenAICompletionsHandler: the raw result is the list of tool calls as
 // {name: arguments-JSON-string} (or the message content when there were no tool calls), decoded
 // with json.loads, format-checked, then handed to the AST checker — or, for (ir)relevance
-// categories, only asked "did it decode into at least one call?".
+// categories, only asked "did it decode into at least one call?". Also the handler's other
+// decoder, decode_execute, which turns the same result into call strings for BFCL's backends.
 import { astChecker, type BfclFunctionDoc, type CheckerOptions } from './ast-checker.js';
 import type { AssistantMessage } from '../run/raw-store.js';
 import { parsePyJson, PyCrash, pyRepr, pyTypeName, type PyValue } from './py-value.js';

@@ -149,8 +149,11 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
     ...(o.progressLabel !== undefined ? { label: o.progressLabel } : {}),
   });
   let sidecar: BfclSidecar | null = null;
-  const getSidecar = (): BfclSidecar =>
-    (sidecar ??= new BfclSidecar({ memoryDir: join(o.out, RUN_FILES.memory), ...(o.python !== undefined ? { python: o.python } : {}) }));
+  // Started on first use; a sidecar that died (its conversations are then unsettled) is replaced for scoring.
+  const getSidecar = (): BfclSidecar => {
+    if (!sidecar || sidecar.failure) sidecar = new BfclSidecar({ memoryDir: join(o.out, RUN_FILES.memory), ...(o.python !== undefined ? { python: o.python } : {}) });
+    return sidecar;
+  };
   const client: ClientOptions = { baseUrl, timeoutMs: o.timeoutMs, retries: o.retries, ...(o.apiKey ? { apiKey: o.apiKey } : {}) };
 
   // Stop early when nothing is listening instead of failing every item one by one.
@@ -160,8 +163,9 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
   let aborted: string | null = null;
   let sent = 0;
   // Dependencies (memory prerequisites) gate when an item may start, as BFCL's scheduler does:
-  // a dependency is done once it has a record, whatever its outcome; ones outside this run are ignored.
-  const done = new Set(items.filter((it) => settled.has(it.id)).map((it) => it.id));
+  // a dependency is done once it has a settled record or finished in this run, whatever its outcome;
+  // ones outside this run are ignored.
+  const done = new Set(items.filter((it) => isSettled(settled.get(it.id))).map((it) => it.id));
   const ready = (it: EvalItem): boolean => (it.conversation?.depends_on ?? []).every((d) => done.has(d) || !inRun.has(d));
   let waiters: (() => void)[] = [];
   const wake = (): void => {

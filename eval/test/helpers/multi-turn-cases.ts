@@ -3,7 +3,7 @@
 // runner reports (inference error, force-terminated, empty turn, state mismatch, response
 // mismatch; for memory: inference error, no last message, answer not found) plus the decoding
 // paths (content-only steps, empty call lists, bad JSON, non-object arguments, Python repr of odd
-// values, unknown functions, calls in turns that expect none).
+// values, unknown and dotted function names, calls in turns that expect none).
 import type { BfclRawResult } from '../../src/bfcl/evaluate-entry.js';
 import type { MultiTurnResult } from '../../src/bfcl/multi-turn-checker.js';
 
@@ -70,6 +70,8 @@ export function multiTurnCases(category: string, entryId: string, truth: Call[][
     if (t > 0) add(`repeat-previous-${t}`, withTurn(t, correctTurn([...truth[t - 1]!, ...truth[t]!])));
   }
   add('unknown-function', withTurn(first, [asStep([{ name: 'no_such_function', arguments: {} }, ...truth[first]!]), DONE]));
+  // A near-miss name with a dot (as small models write them): BFCL's executor raises NameError.
+  add('dotted-name', withTurn(first, [asStep([{ name: `api.${truth[first]![0]!.name}`, arguments: truth[first]![0]!.arguments }, ...truth[first]!]), DONE]));
   add('odd-values', withTurn(first, [withOddValues(truth[first]![0]!), asStep(truth[first]!), DONE]));
   const noCallTurn = truth.findIndex((calls) => calls.length === 0);
   if (noCallTurn >= 0 && truth[noCallTurn + 1]?.length) {
