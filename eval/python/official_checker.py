@@ -19,25 +19,11 @@ checker functions themselves are imported from the installed package, not copied
 from __future__ import annotations
 
 import json
+import os
 import sys
-import types
-from dataclasses import dataclass
 
-# ast_checker imports MODEL_CONFIG_MAPPING only to read `underscore_to_dot` for the model name.
-# The real module imports every vendor SDK (installed --no-deps here), so we register a stand-in
-# before importing the checker. Two model names select the two settings.
-MODEL_DOT = "toolgate-fc-dot"
-MODEL_NODOT = "toolgate-fc"
-
-
-@dataclass
-class _Cfg:
-    underscore_to_dot: bool
-
-
-_stub = types.ModuleType("bfcl_eval.constants.model_config")
-_stub.MODEL_CONFIG_MAPPING = {MODEL_DOT: _Cfg(True), MODEL_NODOT: _Cfg(False)}  # type: ignore[attr-defined]
-sys.modules["bfcl_eval.constants.model_config"] = _stub
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bfcl_bootstrap import MODEL_DOT, MODEL_NODOT  # noqa: E402  (must precede bfcl_eval imports)
 
 from bfcl_eval.constants.enums import Language  # noqa: E402
 from bfcl_eval.eval_checker.ast_eval.ast_checker import ast_checker  # noqa: E402

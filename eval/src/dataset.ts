@@ -1,10 +1,13 @@
 // Eval datasets: BFCL categories from the installed package (`bfcl:<category>`) or the project's
 // own JSONL (`{id?, category?, messages, tools, expected_calls}` per line). Both become EvalItems:
-// an OpenAI request body fragment plus what a correct answer looks like.
+// an OpenAI request body fragment plus what a correct answer looks like — or, for BFCL's
+// multi-turn and memory categories, a scripted conversation (see run/conversation.ts).
 import { readFileSync } from 'node:fs';
-import { bfclToOpenAiTools, loadBfclCategory, type OpenAiTool } from './bfcl/bfcl-data.js';
+import { bfclDataDir, bfclToOpenAiTools, loadBfclCategory, type OpenAiTool } from './bfcl/bfcl-data.js';
 import type { BfclFunctionDoc } from './bfcl/ast-checker.js';
+import { categoryKind, CategoryError, expandCategories } from './bfcl/categories.js';
 import { fromJs, type PyValue } from './bfcl/py-value.js';
+import { loadStatefulCategories, type StatefulEntry } from './bfcl/stateful-data.js';
 
 export interface ExpectedCall {
   name: string;
@@ -20,7 +23,12 @@ export interface EvalItem {
   /** Empty: no tool applies (the model should answer in text). */
   expected: ExpectedCall[];
   bfcl?: { category: string; functions: BfclFunctionDoc[]; groundTruth?: PyValue[]; nameMap: Record<string, string> };
+  /** BFCL multi-turn / memory: the conversation to drive instead of one request. */
+  conversation?: StatefulEntry;
 }
+
+/** Not scored itself: a memory prerequisite conversation other items depend on. */
+export const isPrerequisite = (item: EvalItem): boolean => item.conversation?.prereq === true;
 
 export interface DatasetError {
   line: number;
@@ -37,19 +45,23 @@ export class DatasetLoadError extends Error {
   override name = 'DatasetLoadError';
 }
 
-export function loadDataset(spec: string): Dataset {
+export function loadDataset(spec: string, opts: { python?: string } = {}): Dataset {
   if (spec.startsWith('bfcl:')) {
-    const categories = spec.slice(5).split(',').filter(Boolean);
-    if (categories.length === 0) throw new DatasetLoadError(`dataset '${spec}': name a BFCL category, e.g. bfcl:simple_python`);
-    const items: EvalItem[] = [];
-    for (const c of categories) {
-      try {
-        items.push(...loadBfclCategory(c).map(bfclItem));
-      } catch (err) {
-        throw new DatasetLoadError(`dataset '${spec}': ${(err as Error).message}`);
+    const names = spec.slice(5).split(',').filter(Boolean);
+    if (names.length === 0) throw new DatasetLoadError(`dataset '${spec}': name a BFCL category, e.g. bfcl:simple_python`);
+    try {
+      const categories = expandCategories(names);
+      const stateful = new Map<string, EvalItem[]>();
+      for (const e of loadStatefulCategories(categories.filter((c) => categoryKind(c) !== 'single_turn'), opts.python)) {
+        stateful.set(e.category, [...(stateful.get(e.category) ?? []), conversationItem(e)]);
       }
+      const single = categories.some((c) => categoryKind(c) === 'single_turn') ? bfclDataDir(opts.python) : '';
+      const items = categories.flatMap((c) => (categoryKind(c) === 'single_turn' ? loadBfclCategory(c, single).map(bfclItem) : (stateful.get(c) ?? [])));
+      return { name: spec, items, errors: [] };
+    } catch (err) {
+      const prefix = err instanceof CategoryError ? '' : `dataset '${spec}': `;
+      throw new DatasetLoadError(`${prefix}${(err as Error).message}`);
     }
-    return { name: spec, items, errors: [] };
   }
   let text: string;
   try {
@@ -85,6 +97,10 @@ function bfclItem(e: ReturnType<typeof loadBfclCategory>[number]): EvalItem {
     expected,
     bfcl: { category: e.category, functions: e.functions, ...(e.groundTruth ? { groundTruth: e.groundTruth } : {}), nameMap },
   };
+}
+
+function conversationItem(e: StatefulEntry): EvalItem {
+  return { id: e.id, category: e.category, messages: e.question[0] ?? [], tools: [], expected: [], conversation: e };
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -3,30 +3,21 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runEval } from '../src/run/runner.js';
+import { ensureBuilt, runBin } from './helpers/built-bin.js';
 import { ADD_TOOL, answerAdd, idOf, writeAddDataset } from './helpers/datasets.js';
 import { startScriptedEndpoint, type ScriptedEndpoint } from './helpers/scripted-endpoint.js';
 
+beforeAll(ensureBuilt, 600_000);
 const open: ScriptedEndpoint[] = [];
 afterEach(async () => {
-  vi.restoreAllMocks();
   await Promise.all(open.splice(0).map((e) => e.close()));
 });
 
-/** Runs the CLI in-process, capturing what it writes. */
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    const code = await main(argv);
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
+/** `toolgate eval ARGV` through the built bin, as users run it. */
+async function cli(argv: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runBin(['eval', ...argv]);
 }
 
 async function closedPort(): Promise<number> {

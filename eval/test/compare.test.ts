@@ -3,16 +3,17 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Comparison } from '../src/compare/compare-report.js';
 import { runEval } from '../src/run/runner.js';
+import { ensureBuilt, runBin } from './helpers/built-bin.js';
 import { answerAdd, writeAddDataset } from './helpers/datasets.js';
 import { startScriptedEndpoint, type ScriptedEndpoint } from './helpers/scripted-endpoint.js';
 
 let good: ScriptedEndpoint;
 let flaky: ScriptedEndpoint;
 let dir: string;
+beforeAll(ensureBuilt, 600_000);
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'eval-compare-'));
   writeAddDataset(join(dir, 'd.jsonl'), 10);
@@ -28,15 +29,10 @@ afterAll(async () => {
   await flaky.close();
 });
 
-async function cli(argv: string[]): Promise<{ code: number; err: string }> {
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    return { code: await main(argv), err };
-  } finally {
-    vi.restoreAllMocks();
-  }
+/** `toolgate eval ARGV` through the built bin. */
+async function cli(argv: string[]): Promise<{ code: number | null; err: string }> {
+  const r = await runBin(['eval', ...argv]);
+  return { code: r.code, err: r.stderr };
 }
 
 describe('eval compare', () => {

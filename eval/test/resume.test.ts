@@ -1,15 +1,15 @@
-// Killing `toolgate eval` mid-run (SIGKILL, even mid-write) and running it again sends only what
-// was not yet recorded: counted at the server.
-import { spawn } from 'node:child_process';
+// Killing `toolgate eval` (the built bin) mid-run (SIGKILL, even mid-write) and running it again
+// sends only what was not yet recorded: counted at the server.
 import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runEval } from '../src/run/runner.js';
+import { ensureBuilt, spawnBin } from './helpers/built-bin.js';
 import { answerAdd, idOf, writeAddDataset } from './helpers/datasets.js';
 import { startScriptedEndpoint, type ScriptedEndpoint } from './helpers/scripted-endpoint.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
+beforeAll(ensureBuilt, 600_000);
 const open: ScriptedEndpoint[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((e) => e.close()));
@@ -38,11 +38,7 @@ describe('resume', () => {
 
     const first = await startScriptedEndpoint((req) => answerAdd(String(req.messages[0]!.content)), { delayMs: 40 });
     open.push(first);
-    const child = spawn(
-      join(ROOT, 'node_modules/.bin/tsx'),
-      ['gateway/src/cli/main.ts', 'eval', '--endpoint', first.url, '--model', 'm', '--dataset', dataset, '--out', out, '--concurrency', '2'],
-      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const child = spawnBin(['eval', '--endpoint', first.url, '--model', 'm', '--dataset', dataset, '--out', out, '--concurrency', '2']);
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     const t0 = Date.now();
     while (first.requests.length < 10 && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20));

@@ -4,28 +4,11 @@
 // GORILLA_TO_OPENAPI, and utils.add_language_specific_hint_to_function_doc).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { pythonPath } from '../python-env.js';
 import type { BfclFunctionDoc, BfclParamDoc } from './ast-checker.js';
+import { SINGLE_TURN_CATEGORIES } from './categories.js';
 import { parsePyJson, type PyValue } from './py-value.js';
-
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-
-/** Categories with single-turn AST or relevance scoring (Python); the ones `toolgate eval` runs. */
-export const BFCL_CATEGORIES = [
-  'simple_python',
-  'multiple',
-  'parallel',
-  'parallel_multiple',
-  'irrelevance',
-  'live_simple',
-  'live_multiple',
-  'live_parallel',
-  'live_parallel_multiple',
-  'live_irrelevance',
-  'live_relevance',
-] as const;
-const ALIASES: Record<string, string> = { simple: 'simple_python' };
 
 export interface BfclEntry {
   id: string;
@@ -35,20 +18,24 @@ export interface BfclEntry {
   groundTruth?: PyValue[];
 }
 
-/** Where the package's data folder is: $TOOLGATE_BFCL_DATA, else asked of .venv's Python. */
-export function bfclDataDir(): string {
+const dataDirs = new Map<string, string>();
+
+/** Where the package's data folder is: $TOOLGATE_BFCL_DATA, else asked of the eval's Python (once per interpreter). */
+export function bfclDataDir(python?: string): string {
   const fromEnv = process.env['TOOLGATE_BFCL_DATA'];
   if (fromEnv) return fromEnv;
-  const py = join(REPO_ROOT, '.venv/bin/python');
-  if (!existsSync(py)) throw new Error(`bfcl-eval is not installed: ${py} is missing (run \`make eval-deps\`)`);
+  const py = pythonPath(python);
+  const known = dataDirs.get(py);
+  if (known) return known;
   try {
     const pkg = execFileSync(py, ['-c', 'import bfcl_eval, os; print(os.path.dirname(bfcl_eval.__file__))'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     }).trim();
+    dataDirs.set(py, join(pkg, 'data'));
     return join(pkg, 'data');
   } catch {
-    throw new Error('bfcl-eval is not installed in .venv (run `make eval-deps`)');
+    throw new Error(`bfcl-eval is not installed for ${py} (run \`make eval-deps\`, or pip install -r eval/requirements.txt)`);
   }
 }
 
@@ -57,11 +44,9 @@ function categoryFile(dir: string, category: string): string | null {
   return names.sort().at(-1) ?? null; // newest version if several
 }
 
-export function loadBfclCategory(categoryName: string, dir = bfclDataDir()): BfclEntry[] {
-  const category = ALIASES[categoryName] ?? categoryName;
-  if (!(BFCL_CATEGORIES as readonly string[]).includes(category)) {
-    throw new Error(`unknown BFCL category '${categoryName}' (known: ${BFCL_CATEGORIES.join(', ')})`);
-  }
+/** A single-turn category's entries, read straight from the package's data files. */
+export function loadBfclCategory(category: string, dir = bfclDataDir()): BfclEntry[] {
+  if (!(SINGLE_TURN_CATEGORIES as readonly string[]).includes(category)) throw new Error(`'${category}' is not a single-turn BFCL category`);
   const file = categoryFile(dir, category);
   if (!file) throw new Error(`BFCL category '${category}' not found in ${dir}`);
   const answers = new Map<string, PyValue[]>();
@@ -134,12 +119,18 @@ export interface OpenAiTool {
   function: { name: string; description?: string; parameters?: Record<string, unknown> };
 }
 
-/** BFCL function docs → OpenAI tools, plus the map from the sent name back to BFCL's name. */
-export function bfclToOpenAiTools(docs: BfclFunctionDoc[]): { tools: OpenAiTool[]; nameMap: Record<string, string> } {
+export const PYTHON_HINT = ' Note that the provided function is in Python 3 syntax.';
+
+/**
+ * BFCL function docs → OpenAI tools, plus the map from the sent name back to BFCL's name.
+ * `hint`: append BFCL's Python language hint (utils.add_language_specific_hint_to_function_doc);
+ * off for docs that BFCL's loader already gave the hint (multi-turn and memory entries).
+ */
+export function bfclToOpenAiTools(docs: BfclFunctionDoc[], opts: { hint?: boolean } = {}): { tools: OpenAiTool[]; nameMap: Record<string, string> } {
   const nameMap: Record<string, string> = {};
   const tools = docs.map((doc) => {
     const item = structuredClone(doc) as unknown as Json & { parameters: Json };
-    item['description'] = `${String(item['description'] ?? '')} Note that the provided function is in Python 3 syntax.`;
+    if (opts.hint ?? true) item['description'] = `${String(item['description'] ?? '')}${PYTHON_HINT}`;
     // OpenAI names must match ^[a-zA-Z0-9_-]{1,64}$, so BFCL rewrites "." to "_".
     const name = doc.name.replaceAll('.', '_');
     nameMap[name] = doc.name;
@@ -152,3 +143,14 @@ export function bfclToOpenAiTools(docs: BfclFunctionDoc[]): { tools: OpenAiTool[
 }
 
 export type { BfclParamDoc };
+
+/** Entries per BFCL v4 scoring category in the installed data (memory/web search share one file per family). */
+export function bfclCategorySizes(categories: string[], dir = bfclDataDir()): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of categories) {
+    const family = c.startsWith('memory_') ? 'memory' : c.startsWith('web_search') ? 'web_search' : c;
+    const file = categoryFile(dir, family);
+    out[c] = file ? readFileSync(join(dir, file), 'utf8').split('\n').filter((l) => l.trim()).length : 0;
+  }
+  return out;
+}

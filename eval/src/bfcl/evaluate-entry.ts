@@ -2,18 +2,55 @@
 // handler is OpenAICompletionsHandler: the raw result is the list of tool calls as
 // {name: arguments-JSON-string} (or the message content when there were no tool calls), decoded
 // with json.loads, format-checked, then handed to the AST checker — or, for (ir)relevance
-// categories, only asked "did it decode into at least one call?".
+// categories, only asked "did it decode into at least one call?". Also the handler's other
+// decoder, decode_execute, which turns the same result into call strings for BFCL's backends.
 import { astChecker, type BfclFunctionDoc, type CheckerOptions } from './ast-checker.js';
-import { parsePyJson, PyCrash, type PyValue } from './py-value.js';
+import type { AssistantMessage } from '../run/raw-store.js';
+import { parsePyJson, PyCrash, pyRepr, pyTypeName, type PyValue } from './py-value.js';
 
 /** What an OpenAI-compatible endpoint returned, in BFCL's FC result shape. */
 export type BfclRawResult = { name: string; arguments: string | null }[] | string | null;
+
+/**
+ * OpenAICompletionsHandler._parse_query_response_FC: `model_responses` is the tool_calls list as
+ * returned (even empty) as [{name: arguments}], else the message content.
+ */
+export function fcResult(message: AssistantMessage): BfclRawResult {
+  const tc = message.tool_calls;
+  return Array.isArray(tc) ? tc.map((c) => ({ name: c.function?.name ?? '', arguments: c.function?.arguments ?? null })) : message.content;
+}
+
+/**
+ * OpenAICompletionsHandler.decode_execute (FC) = model_handler/utils.py convert_to_function_call:
+ * each call becomes `name(k=repr(v),...)` for BFCL's executor. Throws where Python raises (the
+ * runner then treats the step as "no call").
+ */
+export function decodeExecute(result: BfclRawResult): string[] {
+  if (result === null) throw new PyCrash('TypeError', "'NoneType' object is not iterable");
+  if (typeof result === 'string') {
+    if (result.length > 0) throw new PyCrash('AttributeError', "'str' object has no attribute 'items'");
+    return [];
+  }
+  return result.map((call) => {
+    if (call.arguments === null) throw new PyCrash('AttributeError', "'NoneType' object has no attribute 'items'");
+    const value = parsePyJson(call.arguments);
+    if (value.t !== 'dict') throw new PyCrash('AttributeError', `'${pyTypeName(value)}' object has no attribute 'items'`);
+    return `${call.name}(${[...value.v].map(([k, v]) => `${k}=${pyRepr(v)}`).join(',')})`;
+  });
+}
+
+/** multi_turn_utils.is_empty_execute_response: [] or a single empty element. */
+export function isEmptyExecuteResponse(xs: readonly (string | readonly unknown[])[]): boolean {
+  return xs.length === 0 || (xs.length === 1 && xs[0]!.length === 0);
+}
 
 export interface BfclVerdict {
   valid: boolean;
   /** BFCL's own error type names, e.g. `simple_function_checker:wrong_func_name`; null when valid. */
   errorType: string | null;
   error: string[];
+  /** What the checker reported beyond the message (multi-turn: the state differences). */
+  details?: unknown;
 }
 
 export interface BfclCase {

@@ -225,15 +225,18 @@ export class PyCrash extends Error {
   }
 }
 
-/** Short Python-like repr for error messages (messages are informative; only error types are contractual). */
+/**
+ * Python's `repr(x)`, exactly: BFCL builds executable call strings with it (`f(k=repr(v))`, in
+ * model_handler/utils.py convert_to_function_call), and its error messages quote values with it.
+ */
 export function pyRepr(x: PyValue): string {
   switch (x.t) {
     case 'int':
       return x.v.toString();
     case 'float':
-      return Number.isInteger(x.v) ? `${x.v}.0` : String(x.v);
+      return pyFloatRepr(x.v);
     case 'str':
-      return `'${x.v}'`;
+      return pyStrRepr(x.v);
     case 'bool':
       return x.v ? 'True' : 'False';
     case 'none':
@@ -241,8 +244,52 @@ export function pyRepr(x: PyValue): string {
     case 'list':
       return `[${x.v.map(pyRepr).join(', ')}]`;
     case 'dict':
-      return `{${[...x.v].map(([k, v]) => `'${k}': ${pyRepr(v)}`).join(', ')}}`;
+      return `{${[...x.v].map(([k, v]) => `${pyStrRepr(k)}: ${pyRepr(v)}`).join(', ')}}`;
   }
+}
+
+/** `repr(float)`: the shortest round-trip digits (as JS), fixed notation for 1e-4 ≤ |x| < 1e16. */
+export function pyFloatRepr(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  if (v === 0) return Object.is(v, -0) ? '-0.0' : '0.0';
+  const [mant, expText] = v.toExponential().split('e') as [string, string];
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 16) return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  const neg = mant.startsWith('-');
+  const digits = mant.replace('-', '').replace('.', '');
+  const point = exp + 1; // digits before the decimal point
+  const body =
+    point <= 0
+      ? `0.${'0'.repeat(-point)}${digits}`
+      : digits.length <= point
+        ? `${digits}${'0'.repeat(point - digits.length)}.0`
+        : `${digits.slice(0, point)}.${digits.slice(point)}`;
+  return (neg ? '-' : '') + body;
+}
+
+// str.isprintable() is false for these categories (space excepted).
+const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
+
+/** `repr(str)`: single quotes unless the text has ' and no ", Python's escapes for the rest. */
+export function pyStrRepr(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = quote;
+  for (let i = 0; i < s.length; ) {
+    const cp = s.codePointAt(i)!;
+    const ch = String.fromCodePoint(cp);
+    i += ch.length;
+    if (ch === quote || ch === '\\') out += `\\${ch}`;
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else if (cp < 0x7f || ch === ' ' || !NON_PRINTABLE.test(ch)) out += ch;
+    else if (cp <= 0xff) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else if (cp <= 0xffff) out += `\\u${cp.toString(16).padStart(4, '0')}`;
+    else out += `\\U${cp.toString(16).padStart(8, '0')}`;
+  }
+  return out + quote;
 }
 
 /** `json.dumps(x)`-compatible text (floats keep their ".0", so int/float survive a round trip). */

@@ -36,6 +36,23 @@ export interface RunMetrics {
   outcomes: Record<string, number>;
   status: Record<string, number>;
   latencyMs: { p50: number | null; p95: number | null; mean: number | null };
+  /** BFCL multi-turn / memory conversations that were answered: totals over their steps. */
+  conversations: ConversationTotals | null;
+}
+
+export interface ConversationTotals {
+  items: number;
+  turns: number;
+  /** Model requests. */
+  steps: number;
+  /** Calls decoded from the answers and executed on BFCL's backends. */
+  toolCalls: number;
+  /** Of those, results that are Python errors ("Error during execution: …"), refusals included. */
+  executionErrors: number;
+  /** Calls the sidecar refused to evaluate (not plain API calls with literal arguments). */
+  refusedCalls: number;
+  /** Conversations stopped by BFCL's step limit. */
+  forceQuits: number;
 }
 
 export const rate = (k: number, n: number): Rate => ({ k, n, value: n === 0 ? null : k / n });
@@ -51,7 +68,7 @@ export const METRIC_LABELS: [keyof MetricSet, string][] = [
   ['executableRate', 'executable'],
   ['semanticMatch', 'semantic match'],
   ['noCallAccuracy', 'no-call accuracy'],
-  ['bfclAccuracy', 'BFCL AST accuracy'],
+  ['bfclAccuracy', 'BFCL accuracy'],
 ];
 
 export function metricValue(m: MetricSet, key: keyof MetricSet): number | null {
@@ -62,10 +79,13 @@ export function metricValue(m: MetricSet, key: keyof MetricSet): number | null {
 
 export function metricSet(scores: ItemScore[]): MetricSet {
   const answered = scores.filter((s) => s.status === 'ok');
-  const calls = answered.filter((s) => s.callItem);
-  const noCalls = answered.filter((s) => !s.callItem);
-  const bfcl = answered.filter((s) => s.bfcl !== null);
-  const sum = (f: (s: ItemScore) => number): number => answered.reduce((n, s) => n + f(s), 0);
+  // The per-answer metrics are defined on single requests; conversations count in coverage and BFCL accuracy.
+  const single = answered.filter((s) => s.scope === 'answer');
+  const calls = single.filter((s) => s.callItem);
+  const noCalls = single.filter((s) => !s.callItem);
+  // BFCL scores every settled item: a request the endpoint rejected is an inference error there.
+  const bfcl = scores.filter((s) => s.bfcl !== null);
+  const sum = (f: (s: ItemScore) => number): number => single.reduce((n, s) => n + f(s), 0);
   const count = (xs: ItemScore[], f: (s: ItemScore) => boolean): number => xs.filter(f).length;
   const precision = rate(sum((s) => s.args.correct), sum((s) => s.args.predicted));
   const recall = rate(sum((s) => s.args.found), sum((s) => s.args.expected));
@@ -86,7 +106,7 @@ export function metricSet(scores: ItemScore[]): MetricSet {
     argRecall: recall,
     argF1: f1,
     executableRate: rate(count(calls, (s) => s.executable), calls.length),
-    semanticMatch: rate(count(answered, (s) => s.semantic), answered.length),
+    semanticMatch: rate(count(single, (s) => s.semantic), single.length),
     noCallAccuracy: rate(count(noCalls, (s) => s.noCall), noCalls.length),
     bfclAccuracy: rate(count(bfcl, (s) => s.bfcl!.valid), bfcl.length),
   };
@@ -107,6 +127,8 @@ export function aggregate(scores: ItemScore[]): RunMetrics {
   const byCategory: Record<string, MetricSet> = {};
   for (const c of [...new Set(scores.map((s) => s.category))].sort()) byCategory[c] = metricSet(scores.filter((s) => s.category === c));
   const answered = scores.filter((s) => s.status === 'ok');
+  const convs = answered.flatMap((s) => (s.conversation ? [s.conversation] : []));
+  const total = (f: (c: NonNullable<ItemScore['conversation']>) => number): number => convs.reduce((n, c) => n + f(c), 0);
   const lat = answered.map((s) => s.latencyMs).filter((x): x is number => x !== null).sort((a, b) => a - b);
   return {
     overall: metricSet(scores),
@@ -120,5 +142,16 @@ export function aggregate(scores: ItemScore[]): RunMetrics {
       p95: percentile(lat, 95),
       mean: lat.length ? Math.round((lat.reduce((a, b) => a + b, 0) / lat.length) * 10) / 10 : null,
     },
+    conversations: convs.length
+      ? {
+          items: convs.length,
+          turns: total((c) => c.turns),
+          steps: total((c) => c.steps),
+          toolCalls: total((c) => c.toolCalls),
+          executionErrors: total((c) => c.executionErrors),
+          refusedCalls: total((c) => c.refusedCalls),
+          forceQuits: total((c) => (c.forceQuit ? 1 : 0)),
+        }
+      : null,
   };
 }

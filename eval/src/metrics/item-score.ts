@@ -12,7 +12,7 @@
 //                   under BFCL normalisation; optional arguments may be omitted
 //   noCall          (no-call items) the engine found no call in the answer
 //   bfcl            BFCL's own verdict (BFCL items only), via the AST checker
-import { evaluateBfclCase, type BfclVerdict } from '../bfcl/evaluate-entry.js';
+import { evaluateBfclCase, fcResult, type BfclCase, type BfclVerdict } from '../bfcl/evaluate-entry.js';
 import type { EvalItem, ExpectedCall } from '../dataset.js';
 import type { RawRecord } from '../run/raw-store.js';
 import { checkToolCalls, compileTools, type CheckedCall, type CompiledTools } from './engine.js';
@@ -33,6 +33,8 @@ export interface ArgCounts {
 export interface ItemScore {
   id: string;
   category: string;
+  /** answer: one request, all metrics apply; conversation: a BFCL multi-turn/memory item (coverage + BFCL verdict). */
+  scope: 'answer' | 'conversation';
   status: RawRecord['status'] | 'missing';
   callItem: boolean;
   outcome: string | null;
@@ -47,6 +49,18 @@ export interface ItemScore {
   bfcl: BfclVerdict | null;
   latencyMs: number | null;
   predicted: { name: string; arguments: Record<string, unknown> }[];
+  conversation?: ConversationStats;
+}
+
+export interface ConversationStats {
+  turns: number;
+  steps: number;
+  toolCalls: number;
+  executionErrors: number;
+  refusedCalls: number;
+  forceQuit: boolean;
+  /** Sum of the requests' latencies. */
+  latencyMs: number;
 }
 
 const ZERO: ArgCounts = { predicted: 0, correct: 0, expected: 0, found: 0 };
@@ -127,11 +141,13 @@ function strictlyExecutable(compiled: CompiledTools, record: RawRecord): boolean
   });
 }
 
-export function scoreItem(item: EvalItem, record: RawRecord | undefined): ItemScore {
+/** An item's score before anything is judged: what a missing or failed answer gets. */
+export function emptyScore(item: EvalItem, record: RawRecord | undefined, scope: ItemScore['scope']): ItemScore {
   const callItem = item.expected.length > 0;
-  const base: ItemScore = {
+  return {
     id: item.id,
     category: item.category,
+    scope,
     status: record?.status ?? 'missing',
     callItem,
     outcome: null,
@@ -144,9 +160,18 @@ export function scoreItem(item: EvalItem, record: RawRecord | undefined): ItemSc
     args: { ...ZERO, expected: expectedArgCount(item.expected) },
     repairs: [],
     bfcl: null,
-    latencyMs: record?.latency_ms ?? null,
+    latencyMs: scope === 'answer' ? (record?.latency_ms ?? null) : null,
     predicted: [],
   };
+}
+
+export function scoreItem(item: EvalItem, record: RawRecord | undefined): ItemScore {
+  const callItem = item.expected.length > 0;
+  const base = emptyScore(item, record, 'answer');
+  if (record?.status === 'rejected' && item.bfcl) {
+    // BFCL records a failed request as the text "Error during inference: …" and scores that text.
+    base.bfcl = evaluateBfclCase({ ...bfclCase(item), result: `Error during inference: ${record.error?.message ?? ''}` });
+  }
   if (!record || record.status !== 'ok' || !record.message) return base;
 
   let report: ReturnType<typeof checkToolCalls>;
@@ -175,15 +200,12 @@ export function scoreItem(item: EvalItem, record: RawRecord | undefined): ItemSc
     predicted,
   };
   if (item.bfcl) {
-    const tc = record.message.tool_calls;
-    // BFCL's OpenAI FC handler: the tool_calls list as returned (even empty), else the content.
-    const result = Array.isArray(tc) ? tc.map((c) => ({ name: c.function?.name ?? '', arguments: c.function?.arguments ?? null })) : record.message.content;
-    score.bfcl = evaluateBfclCase({
-      category: item.bfcl.category,
-      functions: item.bfcl.functions,
-      result,
-      ...(item.bfcl.groundTruth ? { groundTruth: item.bfcl.groundTruth } : {}),
-    });
+    score.bfcl = evaluateBfclCase({ ...bfclCase(item), result: fcResult(record.message) });
   }
   return score;
+}
+
+function bfclCase(item: EvalItem): Omit<BfclCase, 'result'> {
+  const b = item.bfcl!;
+  return { category: b.category, functions: b.functions, ...(b.groundTruth ? { groundTruth: b.groundTruth } : {}) };
 }

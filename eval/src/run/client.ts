@@ -88,11 +88,14 @@ async function once(id: string, body: Record<string, unknown>, opts: ClientOptio
   if (!choice?.message) {
     return { id, status: 'error', at, latency_ms: ms(), error: { message: 'response has no choices[0].message', type: 'bad_response', code: null, http_status: res.status } };
   }
-  const m = choice.message;
+  const m = choice.message as Partial<AssistantMessage> & { reasoning?: unknown };
+  // vLLM ≥ 0.11 names the field `reasoning` (vllm/entrypoints/openai/protocol.py); older servers and
+  // other engines `reasoning_content`. Stored under the input name vLLM accepts back.
+  const reasoning = typeof m.reasoning_content === 'string' ? m.reasoning_content : typeof m.reasoning === 'string' ? m.reasoning : undefined;
   const message: AssistantMessage = {
     content: typeof m.content === 'string' ? m.content : null,
     tool_calls: Array.isArray(m.tool_calls) ? m.tool_calls : null,
-    ...(typeof m.reasoning_content === 'string' ? { reasoning_content: m.reasoning_content } : {}),
+    ...(reasoning !== undefined ? { reasoning_content: reasoning } : {}),
   };
   const usage = (json as { usage?: RawRecord['usage'] }).usage ?? null;
   return { id, status: 'ok', at, latency_ms: ms(), message, finish_reason: choice.finish_reason ?? null, usage };

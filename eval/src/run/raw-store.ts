@@ -18,6 +18,25 @@ export interface RawRecord {
   finish_reason?: string | null;
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
   error?: { message: string; type?: string; code?: string | null; http_status?: number };
+  /** BFCL multi-turn / memory items: every request of the conversation, per turn (see run/conversation.ts). */
+  turns?: StepRecord[][];
+  /** The conversation hit BFCL's step limit in a turn and stopped there. */
+  force_quit?: boolean;
+}
+
+/** One model request inside a conversation, and what was executed from its answer. */
+export interface StepRecord {
+  status: RawRecord['status'];
+  latency_ms: number;
+  message?: AssistantMessage;
+  finish_reason?: string | null;
+  usage?: RawRecord['usage'];
+  error?: RawRecord['error'];
+  /** The calls decoded from this answer (BFCL's decode_execute) and their execution results, in order. */
+  calls?: string[];
+  results?: string[];
+  /** Indexes into `calls` the sidecar refused to evaluate (see eval/python/bfcl_sidecar.py). */
+  refused?: number[];
 }
 
 export interface LoadedRaw {

@@ -49,7 +49,11 @@ export async function startScriptedEndpoint(answer: (req: ChatRequest, n: number
         id: `chatcmpl-${requests.length}`,
         object: 'chat.completion',
         model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: a.content ?? null, tool_calls }, finish_reason: tool_calls.length ? 'tool_calls' : 'stop' }],
+        // Like vLLM (entrypoints/openai/chat_completion/protocol.py ChatMessage._serialize): no
+        // `tool_calls` key when there are none.
+        choices: [
+          { index: 0, message: { role: 'assistant', content: a.content ?? null, ...(tool_calls.length ? { tool_calls } : {}) }, finish_reason: tool_calls.length ? 'tool_calls' : 'stop' },
+        ],
         usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
       }),
     );
