@@ -70,7 +70,7 @@ export const configSchema = Type.Object(
           maxSchemaBytes: Type.Optional(Type.Integer({ minimum: 64, description: 'Largest `parameters` schema in bytes of JSON (default 65536).' })),
           maxDepth: Type.Optional(Type.Integer({ minimum: 1, description: 'Deepest nesting inside one schema (default 24).' })),
           maxEnumValues: Type.Optional(Type.Integer({ minimum: 1, description: 'Most values in one enum (default 1024).' })),
-          maxPatternLength: Type.Optional(Type.Integer({ minimum: 1, description: 'Longest regex `pattern` (default 512); catastrophic patterns are always refused.' })),
+          maxPatternLength: Type.Optional(Type.Integer({ minimum: 1, description: 'Longest regex `pattern` (default 512); patterns run on RE2 (linear time), so lookaround and backreferences are refused.' })),
         }),
       },
       'Tool-call extraction, repair and validation.',

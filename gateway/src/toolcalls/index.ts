@@ -14,7 +14,7 @@ export type {
 export { REPAIR_KINDS, isRepairKind, type RepairKind } from './repair-kinds.js';
 export { checkToolCalls } from './check.js';
 export { compileTools, isCompiledTools, type CompiledTool, type CompiledTools, type CompileOptions } from './compile-tools.js';
-export { DEFAULT_SCHEMA_LIMITS, isDangerousPattern, type SchemaLimits } from './schema-limits.js';
+export { DEFAULT_SCHEMA_LIMITS, type SchemaLimits } from './schema-limits.js';
 export { ValidatorCache, defaultValidatorCache } from './validator-cache.js';
 export { strictParse, jsonEqual, type StrictCall, type StrictParse } from './strict-parse.js';
 export { scoreReward, type RewardBreakdown, type RewardInput } from './reward.js';

@@ -4,13 +4,17 @@ import { createHash } from 'node:crypto';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { canonicalJson } from './json-text.js';
+import { linearRegExp } from './linear-regex.js';
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives as the module object
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
 
 function makeAjv(): Ajv {
-  // strict: false — real tool schemas carry keywords Ajv does not know (examples, title, x-…)
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, loadSchema: undefined });
+  // strict: false — real tool schemas carry keywords Ajv does not know (examples, title, x-…).
+  // ownProperties — `required` and friends look at own keys only, so an inherited
+  // `constructor` or `toString` never satisfies a required argument.
+  // code.regExp — `pattern`/`patternProperties` run on RE2 (linear time, linear-regex.ts).
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, ownProperties: true, loadSchema: undefined, code: { regExp: linearRegExp } });
   addFormats(ajv);
   return ajv;
 }

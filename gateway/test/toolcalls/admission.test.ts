@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/api/errors.js';
 import { compileTools } from '../../src/toolcalls/compile-tools.js';
-import { isDangerousPattern } from '../../src/toolcalls/schema-limits.js';
 import { ValidatorCache } from '../../src/toolcalls/validator-cache.js';
 
 const tool = (name: string, parameters: unknown) => ({ type: 'function', function: { name, parameters } });
@@ -45,7 +44,7 @@ describe('compileTools admission', () => {
     ['duplicate names', [ok, ok], /duplicate function name/],
     ['non-object parameters', [tool('x', 'string')], /JSON Schema object/],
     ['unsupported type', [{ type: 'retrieval', function: { name: 'x' } }], /only "function"/],
-    ['unresolvable local $ref', [tool('x', { type: 'object', properties: { a: { $ref: '#/definitions/nope' } } })], /invalid JSON Schema/],
+    ['unresolvable local $ref', [tool('x', { type: 'object', properties: { a: { $ref: '#/definitions/nope' } } })], /cannot resolve \$ref "#\/definitions\/nope"/],
   ])('rejects %s', (_name, tools, pattern) => {
     const err = refusal(tools);
     expect(err.status).toBe(400);
@@ -67,18 +66,89 @@ describe('compileTools admission', () => {
     expect(refusal(Array.from({ length: 3 }, (_, i) => tool(`t${i}`, {})), { limits: { maxTools: 2 } }).message).toMatch(/too many tools/);
   });
 
-  it('refuses catastrophic patterns and remote $ref, admits ordinary ones', () => {
-    for (const p of ['^(a+)+$', '(\\w*)*x', '^(a|aa)*$', '(x+x+)+y', '(a|a?)+', '^(\\d+)*$', '(.*a){1,}', '(a)\\1']) {
-      expect(isDangerousPattern(p), p).toBe(true);
+  it('runs patterns on RE2: backtracking shapes are admitted and match in linear time; what RE2 cannot express is refused', () => {
+    // The probe's patterns (issue 18 finding 3), each of which blocked the loop 2.5-16 s on a
+    // 29-character value, now on 100k characters: a backtracking engine would not finish.
+    const inputs = ['a'.repeat(100_000) + '!', '1'.repeat(100_000) + '!', 'x'.repeat(100_000)];
+    const expected: [string, boolean[]][] = [
+      ['^(a|[a])*$', [false, false, false]],
+      ['^(.*a){12}$', [false, false, false]],
+      ['\\d*'.repeat(10), [true, true, true]],
+      ['[a-z]+'.repeat(9), [true, false, true]],
+      ['^(a+)+$', [false, false, false]],
+      ['(\\w*)*x', [false, false, true]],
+      ['(x+x+)+y', [false, false, false]],
+    ];
+    for (const [p, want] of expected) {
+      const compiled = compileTools([tool('p', { type: 'object', properties: { s: { type: 'string', pattern: p } } })], { cache: new ValidatorCache() });
+      const validate = compiled.byName.get('p')!.validator.validate;
+      expect(inputs.map((s) => validate({ s })), p).toEqual(want);
+    }
+    for (const p of ['(a)\\1', '(?=a)b', '(?<!a)b', 'a{1,5000}']) {
       const err = refusal([tool('p', { type: 'object', properties: { s: { type: 'string', pattern: p } } })]);
-      expect(err.message).toMatch(/backtrack/);
+      expect(err.status).toBe(400);
+      expect(err.message).toMatch(/is not supported: .*linear-time RE2/);
+      expect(err.message).toContain('/properties/s');
     }
-    for (const p of ['^[A-Z]{1,5}$', '^\\d{4}-\\d{2}-\\d{2}$', '^(ab|cd)*$', '^[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}$', '^(\\+\\d{1,3})?\\d{10}$', 'a{3}']) {
-      expect(isDangerousPattern(p), p).toBe(false);
-    }
+    const pp = refusal([tool('pp', { type: 'object', patternProperties: { '^(?=x)': { type: 'string' } } })]);
+    expect(pp.message).toMatch(/not supported/);
     expect(refusal([tool('r', { type: 'object', properties: { a: { $ref: 'https://example.com/s.json' } } })]).message).toMatch(/not local/);
-    const pp = refusal([tool('pp', { type: 'object', patternProperties: { '^(a+)+$': { type: 'string' } } })]);
-    expect(pp.message).toMatch(/backtrack/);
+  });
+
+  it('keeps ECMAScript pattern meaning: \\u escapes, classes, anchors, case', () => {
+    const compiled = compileTools(
+      [tool('u', { type: 'object', properties: { a: { type: 'string', pattern: '^\\u00e9[\\u0041-\\u005A]+$' }, b: { type: 'string', pattern: '^\\d{4}-\\d{2}$' } }, patternProperties: { '^x_\\w+$': { type: 'integer' } } })],
+      { cache: new ValidatorCache() },
+    );
+    const v = compiled.byName.get('u')!.validator.validate;
+    expect(v({ a: 'éABC', b: '2024-05' })).toBe(true);
+    expect(v({ a: 'éabc' })).toBe(false);
+    expect(v({ b: '2024-5' })).toBe(false);
+    expect(v({ x_count: 3 })).toBe(true);
+    expect(v({ x_count: 'three' })).toBe(false);
+  });
+});
+
+describe('recursive and exponential schemas (issue 18 finding 4)', () => {
+  const chain = (levels: number) => {
+    // The probe's shape: each level is anyOf of two references to the next one.
+    const definitions: Record<string, unknown> = {};
+    for (let i = 0; i < levels; i++) definitions[`d${i}`] = i === levels - 1 ? { type: 'string' } : { anyOf: [{ $ref: `#/definitions/d${i + 1}` }, { $ref: `#/definitions/d${i + 1}` }] };
+    return { type: 'object', definitions, properties: { x: { $ref: '#/definitions/d0' } } };
+  };
+
+  it('refuses {"$ref": "#"} and longer same-value cycles with a 400 that names the cycle', () => {
+    const self = refusal([tool('f', { $ref: '#' })]);
+    expect(self.status).toBe(400);
+    expect(self.code).toBe('invalid_tool_schema');
+    expect(self.message).toMatch(/recursive schema: # → #/);
+    const loop = refusal([tool('g', { definitions: { a: { allOf: [{ $ref: '#/definitions/b' }] }, b: { anyOf: [{ $ref: '#/definitions/a' }] } }, $ref: '#/definitions/a' })]);
+    expect(loop.message).toMatch(/recursive schema: .*#\/definitions\/a.*#\/definitions\/b/);
+    expect(refusal([tool('h', { type: 'object', properties: { a: { not: { $ref: '#/properties/a' } } } })]).message).toMatch(/recursive schema/);
+  });
+
+  it('refuses the 21-level chain of double references (2^20 expansion, 1.9 KB) before compiling it', () => {
+    const schema = chain(21);
+    expect(JSON.stringify(schema).length).toBeLessThan(2_000);
+    const cache = new ValidatorCache();
+    const err = refusal([tool('f', schema)], { cache });
+    expect(err.message).toMatch(/expands to more than 100000 subschemas/);
+    expect(cache.misses).toBe(0); // refused before Ajv saw it
+    // a short chain of the same shape is fine
+    expect(() => compileTools([tool('f', chain(6))], { cache })).not.toThrow();
+  });
+
+  it('admits recursion through properties and items (trees) and validates deep values', () => {
+    const tree = { type: 'object', properties: { name: { type: 'string' }, left: { $ref: '#' }, right: { $ref: '#' }, children: { type: 'array', items: { $ref: '#' } } }, required: ['name'] };
+    const compiled = compileTools([tool('t', tree)], { cache: new ValidatorCache() });
+    const v = compiled.byName.get('t')!.validator.validate;
+    let value: Record<string, unknown> = { name: 'leaf' };
+    for (let i = 0; i < 40; i++) value = { name: `n${i}`, left: value, right: { name: 'r' }, children: [{ name: 'c' }] };
+    expect(v(value)).toBe(true);
+    expect(v({ name: 'x', left: { name: 'y', right: {} } })).toBe(false);
+    // $defs, anchors and nested $id resources resolve like Ajv resolves them
+    const defs = { $defs: { node: { $id: '#node', type: 'object', properties: { next: { $ref: '#node' } } } }, type: 'object', properties: { head: { $ref: '#/$defs/node' } } };
+    expect(() => compileTools([tool('d', defs)], { cache: new ValidatorCache() })).not.toThrow();
   });
 });
 
