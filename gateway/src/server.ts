@@ -20,6 +20,7 @@ import { loadApiKeys } from './state/api-keys.js';
 import { apiKeyAuth } from './api/auth-middleware.js';
 import { rateLimit } from './api/rate-limit-middleware.js';
 import { scoreRoute } from './api/score-route.js';
+import { defaultCompilePool } from './toolcalls/compile-pool.js';
 import type { Redis } from 'ioredis';
 
 export interface Gateway {
@@ -52,6 +53,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   // A bounded wait, so that shared rate limits apply from the first request; after it the gateway
   // starts anyway (limits fall back to this process, capture spools to disk until Redis is back).
   if (redis) await waitForRedis(redis, 3000).catch(() => log.warn('redis not ready at start-up; continuing without it until it connects'));
+  defaultCompilePool.warm(); // tool schemas compile there, off the event loop
   const capture = createCapture(cfg.capture, { redis, metrics, logger: log });
   const keys = loadApiKeys(cfg.auth, process.env);
   const limiter = createRateLimiter(cfg.rateLimit, { redis, logger: log });

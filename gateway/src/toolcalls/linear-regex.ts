@@ -61,26 +61,27 @@ export function toRe2Syntax(pattern: string): string {
 
 const FLAG_BITS: Record<string, number> = { i: RE2JS.CASE_INSENSITIVE, m: RE2JS.MULTILINE, s: RE2JS.DOTALL };
 
-/** Compiles an ECMAScript-syntax pattern on RE2; flags i, m, s apply, u and g are implied. */
+// Compiled patterns are immutable and shared: schemas repeat the same few patterns many times.
+const compiled = new Map<string, RE2JS>();
+const COMPILED_CAP = 4096;
+
+/** Compiles an ECMAScript-syntax pattern on RE2 (memoized); flags i, m, s apply, u and g are implied. */
 export function compileLinear(pattern: string, flags = ''): RE2JS {
+  const key = `${flags}/${pattern}`;
+  const hit = compiled.get(key);
+  if (hit) return hit;
   let bits = 0;
   for (const f of flags) bits |= FLAG_BITS[f] ?? 0;
+  let re: RE2JS;
   try {
-    return RE2JS.compile(toRe2Syntax(pattern), bits);
+    re = RE2JS.compile(toRe2Syntax(pattern), bits);
   } catch (err) {
     const reason = (err instanceof Error ? err.message : String(err)).replace(/^error parsing regexp: /, '');
     throw new LinearRegexError(pattern, reason);
   }
-}
-
-/** Why `pattern` cannot run on RE2, or null when it can. */
-export function linearPatternProblem(pattern: string): string | null {
-  try {
-    compileLinear(pattern);
-    return null;
-  } catch (err) {
-    return err instanceof LinearRegexError ? err.message : String(err);
-  }
+  if (compiled.size >= COMPILED_CAP) compiled.delete(compiled.keys().next().value as string);
+  compiled.set(key, re);
+  return re;
 }
 
 /** Every non-overlapping match, left to right, replaced by `replacement(match)`. Linear time. */
@@ -98,16 +99,26 @@ export function replaceAllLinear(re: RE2JS, text: string, replacement: (match: s
 /** Ajv's `code.regExp` engine: schema patterns compile and test on RE2. */
 export interface LinearRegExpEngine {
   (pattern: string, flags: string): { test(s: string): boolean; toString(): string };
-  /** How ajv's standalone code obtains this engine (see validator-code.ts's require shim). */
+  /** How ajv's standalone code obtains the engine (see validator-code.ts's require shim). */
   code: string;
 }
 
 export const LINEAR_REGEXP_MODULE = 'toolgate:linear-regex';
 
+/**
+ * Used while Ajv generates a validator: compiles every pattern at once, so one RE2 cannot
+ * express fails the schema's compilation. The generated code itself uses lazyLinearRegExp.
+ */
 export const linearRegExp: LinearRegExpEngine = Object.assign(
   (pattern: string, flags: string) => {
     const re = compileLinear(pattern, flags);
     return { test: (s: string) => re.test(s), toString: () => `/${pattern}/${flags}` };
   },
-  { code: `require(${JSON.stringify(LINEAR_REGEXP_MODULE)}).linearRegExp` },
+  { code: `require(${JSON.stringify(LINEAR_REGEXP_MODULE)}).lazyLinearRegExp` },
 );
+
+/** For loading already-checked code: each pattern compiles on its first test, not at load time. */
+export function lazyLinearRegExp(pattern: string, flags: string): { test(s: string): boolean; toString(): string } {
+  let re: RE2JS | null = null;
+  return { test: (s: string) => (re ??= compileLinear(pattern, flags)).test(s), toString: () => `/${pattern}/${flags}` };
+}

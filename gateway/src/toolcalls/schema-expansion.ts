@@ -219,23 +219,34 @@ function countExpansion(nodes: Node[], order: number[], limits: ExpansionLimits)
     }
     if (depth + 1 >= limits.levels) break;
     // One member name (or item) at a time; the next level keeps the most each node can get.
-    const names = new Set<string>();
-    for (const i of level.keys()) for (const label of nodes[i]!.members.keys()) if (label !== ANY_KEY && label !== ANY_ITEM) names.add(label);
-    const labels = names.size > 0 ? [...names] : [ANY_KEY];
-    labels.push(ANY_ITEM);
-    const next = new Map<number, number>();
-    for (const label of labels) {
-      const seed = new Map<number, number>();
-      for (const [i, n] of level) {
-        const node = nodes[i]!;
-        const targets = label === ANY_ITEM ? node.members.get(ANY_ITEM) ?? [] : [...(node.members.get(label) ?? []), ...(node.members.get(ANY_KEY) ?? [])];
+    // Applications are linear in the seed, so what any key reaches (patternProperties,
+    // additionalProperties) is counted once and added to the largest single-name result.
+    const byLabel = new Map<string, Map<number, number>>();
+    for (const [i, n] of level) {
+      for (const [label, targets] of nodes[i]!.members) {
+        const seed = byLabel.get(label) ?? new Map<number, number>();
         for (const c of targets) seed.set(c, Math.min(cap, (seed.get(c) ?? 0) + n));
+        byLabel.set(label, seed);
       }
-      if (seed.size === 0) continue;
-      const reached = closure(seed);
-      if (reached === null) return tooComplex();
-      for (const [i, n] of reached) if (n > (next.get(i) ?? 0)) next.set(i, n);
     }
+    const reach = (label: string): Map<number, number> | null | undefined => {
+      const seed = byLabel.get(label);
+      return seed ? closure(seed) : undefined;
+    };
+    const anyKey = reach(ANY_KEY);
+    if (anyKey === null) return tooComplex();
+    const named = new Map<number, number>();
+    for (const label of byLabel.keys()) {
+      if (label === ANY_KEY || label === ANY_ITEM) continue;
+      const reached = reach(label);
+      if (reached === null) return tooComplex();
+      for (const [i, n] of reached!) if (n > (named.get(i) ?? 0)) named.set(i, n);
+    }
+    const next = new Map(named);
+    for (const [i, n] of anyKey ?? []) next.set(i, Math.min(cap, (next.get(i) ?? 0) + n));
+    const items = reach(ANY_ITEM);
+    if (items === null) return tooComplex();
+    for (const [i, n] of items ?? []) if (n > (next.get(i) ?? 0)) next.set(i, n);
     level = next;
   }
   return level === null ? tooComplex() : null;

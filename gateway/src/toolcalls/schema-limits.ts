@@ -1,10 +1,10 @@
 // Admission limits for request tool schemas. A schema is compiled into code by Ajv and its
 // `pattern`s run on every argument, so size, depth, enum length, pattern syntax and expansion
-// are bounded up front. Patterns run on RE2 (linear-regex.ts): any pattern RE2 accepts is safe,
-// so admission only checks that RE2 can express it. Recursion and exponential expansion are
+// are bounded up front. Patterns run on RE2 (linear-regex.ts): any pattern RE2 accepts is safe;
+// one it cannot express fails Ajv's compilation (in the compile worker on the request path), so
+// nothing here compiles a regex on the event loop. Recursion and exponential expansion are
 // found by schema-expansion.ts.
 import { isPlainObject } from './json-text.js';
-import { linearPatternProblem } from './linear-regex.js';
 import { schemaExpansionProblem } from './schema-expansion.js';
 
 export interface SchemaLimits {
@@ -12,6 +12,8 @@ export interface SchemaLimits {
   maxTools: number;
   /** Largest `parameters` schema, in bytes of JSON. */
   maxSchemaBytes: number;
+  /** Largest whole `tools` array, in bytes of JSON. */
+  maxTotalSchemaBytes: number;
   /** Deepest nesting of objects/arrays inside one schema. */
   maxDepth: number;
   /** Most values in one `enum`. */
@@ -23,6 +25,7 @@ export interface SchemaLimits {
 export const DEFAULT_SCHEMA_LIMITS: SchemaLimits = {
   maxTools: 128,
   maxSchemaBytes: 65_536,
+  maxTotalSchemaBytes: 1_048_576,
   maxDepth: 24,
   maxEnumValues: 1_024,
   maxPatternLength: 512,
@@ -50,8 +53,6 @@ export function schemaLimitViolation(schema: unknown, limits: SchemaLimits): str
     if (isPlainObject(node.patternProperties)) patterns.push(...Object.keys(node.patternProperties));
     for (const p of patterns) {
       if (p.length > limits.maxPatternLength) return `pattern at ${path || '/'} is longer than ${limits.maxPatternLength} characters`;
-      const problem = linearPatternProblem(p);
-      if (problem) return `${problem} at ${path || '/'}`;
     }
     if (typeof node.$ref === 'string' && !node.$ref.startsWith('#')) return `$ref ${JSON.stringify(node.$ref)} at ${path || '/'} is not local; only "#…" references are allowed`;
     for (const [k, v] of Object.entries(node)) {

@@ -2,7 +2,8 @@
 // ones (deep, huge enum, catastrophic regex, remote $ref, oversized) are refused before Ajv runs.
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/api/errors.js';
-import { compileTools } from '../../src/toolcalls/compile-tools.js';
+import { compileTools, compileToolsOffThread } from '../../src/toolcalls/compile-tools.js';
+import { DEFAULT_SCHEMA_LIMITS } from '../../src/toolcalls/schema-limits.js';
 import { ValidatorCache } from '../../src/toolcalls/validator-cache.js';
 
 const tool = (name: string, parameters: unknown) => ({ type: 'function', function: { name, parameters } });
@@ -88,7 +89,8 @@ describe('compileTools admission', () => {
       const err = refusal([tool('p', { type: 'object', properties: { s: { type: 'string', pattern: p } } })]);
       expect(err.status).toBe(400);
       expect(err.message).toMatch(/is not supported: .*linear-time RE2/);
-      expect(err.message).toContain('/properties/s');
+      expect(err.message).toContain(JSON.stringify(p));
+      expect(err.param).toBe('tools[0].function.parameters');
     }
     const pp = refusal([tool('pp', { type: 'object', patternProperties: { '^(?=x)': { type: 'string' } } })]);
     expect(pp.message).toMatch(/not supported/);
@@ -153,14 +155,75 @@ describe('recursive and exponential schemas (issue 18 finding 4)', () => {
 });
 
 describe('ValidatorCache', () => {
-  it('compiles once per canonical schema and stays bounded', () => {
-    const cache = new ValidatorCache(3);
+  const small = (i: number) => ({ type: 'object', properties: { [`k${i}`]: { type: 'string' } } });
+  const large = (props: number) => ({ type: 'object', properties: Object.fromEntries(Array.from({ length: props }, (_, i) => [`p${i}`, { type: 'integer', minimum: i }])) });
+
+  it('compiles once per canonical schema', () => {
+    const cache = new ValidatorCache();
     const a1 = cache.get({ type: 'object', properties: { a: { type: 'string' }, b: { type: 'integer' } } });
     const a2 = cache.get({ properties: { b: { type: 'integer' }, a: { type: 'string' } }, type: 'object' });
     expect(a2).toBe(a1);
     expect(cache.hits).toBe(1);
-    for (let i = 0; i < 10; i++) cache.get({ type: 'object', properties: { [`k${i}`]: { type: 'string' } } });
-    expect(cache.size).toBe(3);
-    expect(cache.misses).toBe(11);
+    expect(cache.misses).toBe(1);
+  });
+
+  it('is bounded in bytes of generated code, not in entries: one large schema evicts many small ones', () => {
+    const one = new ValidatorCache().get(small(0)).bytes;
+    const cache = new ValidatorCache({ maxBytes: 20 * one });
+    for (let i = 0; i < 50; i++) cache.get(small(i));
+    expect(cache.size).toBeGreaterThanOrEqual(18); // k10… weigh a little more than k0
+    expect(cache.size).toBeLessThanOrEqual(20);
+    expect(cache.bytes).toBeLessThanOrEqual(cache.maxBytes);
+    const big = cache.get(large(60));
+    expect(big.bytes).toBeGreaterThan(5 * one);
+    expect(cache.bytes).toBeLessThanOrEqual(cache.maxBytes);
+    expect(cache.size).toBeLessThan(14);
+    expect(big.validate({ p3: 2 })).toBe(false);
+    // larger than the whole bound: returned and usable, not kept
+    const huge = cache.get(large(400));
+    expect(huge.validate({ p1: 1 })).toBe(true);
+    expect(cache.bytes).toBeLessThanOrEqual(cache.maxBytes);
+  });
+
+  it('compiles off the event loop to the same validator, once for concurrent requests', async () => {
+    const cache = new ValidatorCache();
+    const schema = { type: 'object', properties: { s: { type: 'string', pattern: '^(a+)+$' }, n: { type: 'integer', minimum: 3 } }, required: ['n'] };
+    const job = { limits: DEFAULT_SCHEMA_LIMITS, timeoutMs: 30_000 };
+    const [a, b] = await Promise.all([cache.getOffThread(schema, job), cache.getOffThread(structuredClone(schema), job)]);
+    expect(b).toBe(a);
+    expect(cache.misses).toBe(1);
+    const sync = new ValidatorCache().get(schema).validate;
+    for (const v of [{ n: 3 }, { n: 2 }, { s: 'a'.repeat(50_000) + '!', n: 4 }, { s: 'aaa', n: 4 }, {}]) {
+      expect(a.validate(v)).toBe(sync(v));
+      expect(a.validate.errors).toEqual(sync.errors);
+    }
+  });
+
+  it('refuses a schema over its compile budget with a 400 naming the tool, and keeps working after', async () => {
+    const cache = new ValidatorCache();
+    const big = large(1500);
+    const limits = { maxSchemaBytes: 1_000_000 };
+    await compileToolsOffThread([ok], { cache, limits }); // cached and checked: only 'huge' meets the 1 ms budget
+    let err: unknown;
+    try {
+      await compileToolsOffThread([ok, tool('huge', big)], { cache, compileTimeoutMs: 1, limits });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(GatewayError);
+    expect((err as GatewayError).status).toBe(400);
+    expect((err as GatewayError).param).toBe('tools[1].function.parameters');
+    expect((err as GatewayError).message).toMatch(/tool 'huge': schema too costly to compile \(compiling took longer than 1 ms\)/);
+    const compiled = await compileToolsOffThread([ok], { cache });
+    expect(compiled.byName.get('get_weather')!.validator.validate({ city: 'Oslo' })).toBe(true);
+  });
+
+  it('refuses a tools array over the total size limit before compiling anything', () => {
+    const many = Array.from({ length: 20 }, (_, i) => tool(`t${i}`, { type: 'object', description: 'd'.repeat(60_000) }));
+    const cache = new ValidatorCache();
+    const err = refusal(many, { cache });
+    expect(err.param).toBe('tools');
+    expect(err.message).toMatch(/bytes of JSON; the limit is 1048576/);
+    expect(cache.misses).toBe(0);
   });
 });
