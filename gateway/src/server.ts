@@ -54,8 +54,8 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   // starts anyway (limits fall back to this process, capture spools to disk until Redis is back).
   if (redis) await waitForRedis(redis, 3000).catch(() => log.warn('redis not ready at start-up; continuing without it until it connects'));
   defaultCompilePool.warm(); // tool schemas compile there, off the event loop
-  const capture = createCapture(cfg.capture, { redis, metrics, logger: log });
   const keys = loadApiKeys(cfg.auth, process.env);
+  const capture = createCapture(cfg.capture, { redis, metrics, logger: log, secrets: keys.secrets });
   const limiter = createRateLimiter(cfg.rateLimit, { redis, logger: log });
   const plugins: ExchangePlugin[] = [
     createExperimentsPlugin(cfg, router, metrics, log, capture),
