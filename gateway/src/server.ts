@@ -33,6 +33,25 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** The listen address could not be bound (in use, not permitted, no such address). */
+export class ListenError extends Error {
+  constructor(
+    readonly address: string,
+    readonly code: string | undefined,
+    cause: Error,
+  ) {
+    super(`cannot listen on ${address}: ${describeListenError(code, cause)}`);
+    this.name = 'ListenError';
+  }
+}
+
+function describeListenError(code: string | undefined, err: Error): string {
+  if (code === 'EADDRINUSE') return 'the address is already in use (is another gateway or server running there?)';
+  if (code === 'EACCES') return 'permission denied (ports below 1024 need privileges)';
+  if (code === 'EADDRNOTAVAIL') return 'no such local address';
+  return err.message;
+}
+
 export interface GatewayOptions {
   logger?: Logger;
   metrics?: Metrics;
@@ -76,9 +95,24 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   });
   if (keys.enabled) log.info('API keys required', { keys: keys.size });
 
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: cfg.server.host, port: cfg.server.port }, () => resolve(s));
-  });
+  let server: ServerType;
+  try {
+    server = await new Promise((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: cfg.server.host, port: cfg.server.port }, () => {
+        s.off('error', reject);
+        resolve(s);
+      });
+      s.once('error', reject);
+    });
+  } catch (err) {
+    // Nothing may keep running behind a gateway that never listened.
+    health.stop();
+    await router.close();
+    await capture.close();
+    redis?.disconnect();
+    const e = err as NodeJS.ErrnoException;
+    throw new ListenError(`${cfg.server.host}:${cfg.server.port}`, e.code, e);
+  }
   const port = (server.address() as AddressInfo).port;
   const host = cfg.server.host === '0.0.0.0' || cfg.server.host === '::' ? '127.0.0.1' : cfg.server.host;
   log.info('gateway listening', { url: `http://${host}:${port}`, backends: router.allBackends().map((b) => b.url) });
