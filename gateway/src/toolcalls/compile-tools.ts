@@ -34,11 +34,13 @@ export interface CompileOptions {
 }
 
 export interface OffThreadOptions extends CompileOptions {
-  /** Budget for compiling one schema in the worker (default 5 s); over it → 400. */
+  /** Budget for checking and compiling one schema in the worker (default 10 s); over it → 400. */
   compileTimeoutMs?: number;
 }
 
-export const DEFAULT_COMPILE_TIMEOUT_MS = 5_000;
+// Generous: the worker's wall time stretches with the machine's load, and the budget only has
+// to stop the pathological schema, not a large legitimate one on a busy host.
+export const DEFAULT_COMPILE_TIMEOUT_MS = 10_000;
 
 // A tool without parameters takes no arguments (OpenAI semantics; docs/reward-spec.md).
 const NO_PARAMETERS: Record<string, unknown> = { type: 'object', properties: {}, additionalProperties: false };

@@ -136,11 +136,11 @@ describe('hostile input through the gateway (issue 18)', () => {
   describe('finding 5: compiling large schemas does not hold up other requests', () => {
     const bigSchema = (seed: number) => {
       const properties: Record<string, unknown> = {};
-      for (let n = 0; n < 900; n++) properties[`f${seed}_${n}`] = n % 2 ? { type: 'integer', minimum: n } : { type: 'string', maxLength: 64, description: `field ${n}` };
+      for (let n = 0; n < 500; n++) properties[`f${seed}_${n}`] = n % 2 ? { type: 'integer', minimum: n } : { type: 'string', maxLength: 64, description: `field ${n}` };
       return { type: 'object', properties, additionalProperties: false };
     };
 
-    it('/health answers while a score request compiles 4 schemas of ~50 KB', async () => {
+    it('/health answers while a score request compiles 4 schemas of ~28 KB', async () => {
       const tools = Array.from({ length: 4 }, (_, i) => ({ type: 'function', function: { name: `t${i}`, parameters: bigSchema(i) } }));
       let scoredAt = 0;
       const scoring = post('/v1/toolcalls/score', { tools, raw: '<tool_call>{"name":"t0","arguments":{}}</tool_call>' }).then(async (r) => {
@@ -156,7 +156,7 @@ describe('hostile input through the gateway (issue 18)', () => {
         await new Promise((r) => setTimeout(r, 20));
       }
       const res = await scoring;
-      expect(res.status).toBe(200);
+      expect(res.status, await res.clone().text()).toBe(200);
       expect(((await res.json()) as { gateway: { outcome: string } }).gateway.outcome).toBe('valid');
       // Several health checks were answered while the schemas compiled, not after.
       expect(healthAt.filter((t) => t < scoredAt).length).toBeGreaterThanOrEqual(3);
@@ -164,7 +164,7 @@ describe('hostile input through the gateway (issue 18)', () => {
 
     it('the probe request (128 tools of ~63 KB, within the body limit) is refused at once with a 400', async () => {
       const schema = (i: number) => {
-        const s = bigSchema(i % 4);
+        const s = bigSchema(i % 4); // ~28 KB, padded to the probe's ~63 KB
         return { ...s, description: 'd'.repeat(Math.max(0, 63_000 - JSON.stringify(s).length)) };
       };
       const tools = Array.from({ length: 128 }, (_, i) => ({ type: 'function', function: { name: `t${i}`, parameters: schema(i) } }));
