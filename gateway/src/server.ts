@@ -72,7 +72,6 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   // A bounded wait, so that shared rate limits apply from the first request; after it the gateway
   // starts anyway (limits fall back to this process, capture spools to disk until Redis is back).
   if (redis) await waitForRedis(redis, 3000).catch(() => log.warn('redis not ready at start-up; continuing without it until it connects'));
-  defaultCompilePool.warm(); // tool schemas compile there, off the event loop
   const keys = loadApiKeys(cfg.auth, process.env);
   const capture = createCapture(cfg.capture, { redis, metrics, logger: log, secrets: keys.secrets });
   const limiter = createRateLimiter(cfg.rateLimit, { redis, logger: log });
@@ -113,6 +112,9 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     const e = err as NodeJS.ErrnoException;
     throw new ListenError(`${cfg.server.host}:${cfg.server.port}`, e.code, e);
   }
+  // Tool schemas compile in this worker, off the event loop; started once the gateway listens so
+  // its boot does not compete with start-up.
+  setImmediate(() => defaultCompilePool.warm());
   const port = (server.address() as AddressInfo).port;
   const host = cfg.server.host === '0.0.0.0' || cfg.server.host === '::' ? '127.0.0.1' : cfg.server.host;
   log.info('gateway listening', { url: `http://${host}:${port}`, backends: router.allBackends().map((b) => b.url) });
