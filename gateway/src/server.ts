@@ -21,6 +21,7 @@ import { loadApiKeys } from './state/api-keys.js';
 import { apiKeyAuth } from './api/auth-middleware.js';
 import { rateLimit } from './api/rate-limit-middleware.js';
 import { scoreRoute } from './api/score-route.js';
+import { defaultCompilePool } from './toolcalls/compile-pool.js';
 import type { Redis } from 'ioredis';
 
 export interface Gateway {
@@ -31,6 +32,25 @@ export interface Gateway {
   health: HealthChecker;
   capture: Capture;
   close(): Promise<void>;
+}
+
+/** The listen address could not be bound (in use, not permitted, no such address). */
+export class ListenError extends Error {
+  constructor(
+    readonly address: string,
+    readonly code: string | undefined,
+    cause: Error,
+  ) {
+    super(`cannot listen on ${address}: ${describeListenError(code, cause)}`);
+    this.name = 'ListenError';
+  }
+}
+
+function describeListenError(code: string | undefined, err: Error): string {
+  if (code === 'EADDRINUSE') return 'the address is already in use (is another gateway or server running there?)';
+  if (code === 'EACCES') return 'permission denied (ports below 1024 need privileges)';
+  if (code === 'EADDRNOTAVAIL') return 'no such local address';
+  return err.message;
 }
 
 export interface GatewayOptions {
@@ -55,8 +75,8 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   // A bounded wait, so that shared rate limits apply from the first request; after it the gateway
   // starts anyway (limits fall back to this process, capture spools to disk until Redis is back).
   if (redis) await waitForRedis(redis, 3000).catch(() => log.warn('redis not ready at start-up; continuing without it until it connects'));
-  const capture = createCapture(cfg.capture, { redis, metrics, logger: log });
   const keys = loadApiKeys(cfg.auth, process.env);
+  const capture = createCapture(cfg.capture, { redis, metrics, logger: log, secrets: keys.secrets });
   const limiter = createRateLimiter(cfg.rateLimit, { redis, logger: log });
   const passiveHealth = createPassiveHealth(metrics, log);
   const toolCalls = createToolCallPlugin(cfg, metrics);
@@ -77,9 +97,27 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   });
   if (keys.enabled) log.info('API keys required', { keys: keys.size });
 
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: cfg.server.host, port: cfg.server.port }, () => resolve(s));
-  });
+  let server: ServerType;
+  try {
+    server = await new Promise((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: cfg.server.host, port: cfg.server.port }, () => {
+        s.off('error', reject);
+        resolve(s);
+      });
+      s.once('error', reject);
+    });
+  } catch (err) {
+    // Nothing may keep running behind a gateway that never listened.
+    health.stop();
+    await router.close();
+    await capture.close();
+    redis?.disconnect();
+    const e = err as NodeJS.ErrnoException;
+    throw new ListenError(`${cfg.server.host}:${cfg.server.port}`, e.code, e);
+  }
+  // Tool schemas compile in this worker, off the event loop; started once the gateway listens so
+  // its boot does not compete with start-up.
+  setImmediate(() => defaultCompilePool.warm());
   const port = (server.address() as AddressInfo).port;
   const host = cfg.server.host === '0.0.0.0' || cfg.server.host === '::' ? '127.0.0.1' : cfg.server.host;
   log.info('gateway listening', { url: `http://${host}:${port}`, backends: router.allBackends().map((b) => b.url) });

@@ -12,6 +12,7 @@ import { shouldRetry } from '../upstream/retry.js';
 import { ResponseMeter } from '../upstream/response-meter.js';
 import { UpstreamStream } from '../upstream/upstream-stream.js';
 import { BadUpstreamAnswer } from '../upstream/whole-answer.js';
+import { parseJson } from '../toolcalls/index.js';
 import { RelayClock, StreamAnswerFlow, transformWhole, type FlowStep } from './answer-flow.js';
 import { composeTransforms, type AnswerTransform } from './answer-transform.js';
 import { GatewayError, errorBody, type OpenAIErrorBody } from './errors.js';
@@ -130,7 +131,7 @@ export class Exchanger {
       if (!res.ok) throw new Error(res.message);
       const text = await res.body.text();
       if (res.status !== 200) throw new Error(`upstream answered ${res.status}`);
-      const json: unknown = JSON.parse(text);
+      const json: unknown = parseJson(text);
       if (!isObject(json)) throw new Error('upstream answer is not a JSON object');
       return json;
     } finally {
@@ -203,9 +204,9 @@ export class Exchanger {
     }
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = parseJson(text); // depth-limited: an upstream must not nest past what the walkers allow
     } catch {
-      return { failure: { kind: 'bad_response', message: 'upstream answer is not JSON' } };
+      return { failure: { kind: 'bad_response', message: 'upstream answer is not JSON (or nests too deeply)' } };
     }
     if (!isObject(json) || !Array.isArray(json.choices) || !json.choices.every(isObject)) {
       return { failure: { kind: 'bad_response', message: 'upstream answer has no readable choices' } };

@@ -1,7 +1,9 @@
 // Reads and parses a JSON request body within a byte limit: 413 above it (checked on the
 // declared length first, then while streaming, so a chunked upload cannot exhaust memory),
-// 400 for anything that is not a JSON object.
+// 400 for anything that is not a JSON object or nests deeper than MAX_JSON_DEPTH (checked on
+// the text before parsing, so nothing recursive downstream ever sees a deeper value).
 import type { IncomingMessage } from 'node:http';
+import { JsonDepthError, MAX_JSON_DEPTH, parseJson } from '../toolcalls/safe-json.js';
 import { GatewayError } from './errors.js';
 
 type Source = Request | IncomingMessage;
@@ -16,8 +18,9 @@ export async function readJsonBody(req: Source, limitBytes: number): Promise<{ r
   if (raw.length === 0) throw new GatewayError(400, 'Request body is empty; expected a JSON object.', { code: 'invalid_json' });
   let body: unknown;
   try {
-    body = JSON.parse(raw.toString('utf8'));
+    body = parseJson(raw.toString('utf8'), MAX_JSON_DEPTH);
   } catch (err) {
+    if (err instanceof JsonDepthError) throw tooDeep(err.limit);
     throw new GatewayError(400, `Request body is not valid JSON: ${(err as Error).message}`, { code: 'invalid_json' });
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -57,4 +60,8 @@ async function readFetch(req: Request, limitBytes: number): Promise<Buffer> {
 
 function tooLarge(limit: number): GatewayError {
   return new GatewayError(413, `Request body exceeds the limit of ${limit} bytes.`, { code: 'request_too_large' });
+}
+
+function tooDeep(limit: number): GatewayError {
+  return new GatewayError(400, `Request body nests arrays/objects deeper than ${limit} levels.`, { code: 'json_too_deep' });
 }

@@ -7,12 +7,22 @@ export const redactConfigSchema = Type.Object(
   {
     patterns: Type.Array(Type.String(), {
       default: [],
-      description: 'Extra regular expressions (JavaScript syntax, matched globally) whose matches are replaced by [REDACTED].',
+      description:
+        'Extra regular expressions (JavaScript syntax, matched globally, run on RE2 in linear time: no lookaround or backreferences) whose matches are replaced by [REDACTED].',
     }),
     email: Type.Boolean({ default: true, description: 'Replace e-mail addresses by [REDACTED_EMAIL].' }),
     apiKeys: Type.Boolean({
       default: true,
-      description: 'Replace API-key-like strings (sk-…, Bearer tokens, AKIA…, ghp_…, xox…-, key=… assignments) by [REDACTED_KEY].',
+      description:
+        "Replace the gateway's own API keys (exact values, any shape) and API-key-like strings (sk-…, Bearer tokens, AKIA…, ghp_…, xox…-, key=… assignments) by [REDACTED_KEY].",
+    }),
+    sessionIds: Type.Boolean({
+      default: true,
+      description: 'Store conversationId (from x-session-id) as a keyed SHA-256 pseudonym ("sid:…"): turns still group, the id itself is not kept.',
+    }),
+    sessionIdKey: Type.String({
+      default: '',
+      description: 'HMAC key for the session-id pseudonym; set it when session ids are guessable (empty: plain SHA-256).',
     }),
   },
   { additionalProperties: false, default: {}, description: 'Redaction applied to every record before it is written.' },

@@ -20,6 +20,7 @@ import type { CaptureRecord } from './record.js';
 import { RedisStreamSink, type StreamLine } from './redis-stream-sink.js';
 import { RotatingFileSink } from './rotating-file-sink.js';
 import { Spool } from './spool.js';
+import type { KnownSecrets } from '../state/known-secrets.js';
 
 export type CaptureOutcome = 'none' | 'valid' | 'repaired' | 'invalid';
 
@@ -46,6 +47,8 @@ export interface CaptureDeps {
   random?: () => number;
   /** How often a pending spool is retried while Redis is down (ms). */
   replayIntervalMs?: number;
+  /** The gateway's API keys, redacted from records by exact value. */
+  secrets?: KnownSecrets;
 }
 
 export function createCapture(cfg: CaptureConfig, deps: CaptureDeps): Capture {
@@ -86,7 +89,7 @@ class CapturePipeline implements Capture {
     private readonly deps: CaptureDeps,
   ) {
     this.queue = new BoundedQueue(cfg.queueSize);
-    this.redact = createRedactor(cfg.redact);
+    this.redact = createRedactor(cfg.redact, { secrets: deps.secrets });
     this.random = deps.random ?? Math.random;
     this.log = deps.logger.child({ component: 'capture' });
     this.spool = new Spool(cfg.dir);

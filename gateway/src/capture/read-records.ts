@@ -8,6 +8,9 @@ import { createInterface } from 'node:readline';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Redis } from 'ioredis';
 import { anyRecordSchema, type CaptureRecord } from './record.js';
+import { MAX_JSON_DEPTH, parseJson } from '../toolcalls/safe-json.js';
+
+const RECORD_MAX_DEPTH = 2 * MAX_JSON_DEPTH;
 
 export type RecordSource = { path: string } | { redis: Redis; stream: string };
 
@@ -44,7 +47,8 @@ async function listFiles(p: string): Promise<string[]> {
 function accept(text: string, where: string, res: ReadResult): void {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    // Records hold request data (depth-limited at read) under a few levels of their own.
+    value = parseJson(text, RECORD_MAX_DEPTH);
   } catch (err) {
     return reject(res, `${where}: not JSON (${(err as Error).message})`);
   }

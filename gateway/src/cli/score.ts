@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { parseFlags } from './flags.js';
 import { GatewayError } from '../api/errors.js';
 import { parseScoreRequest, scoreOutput } from '../toolcalls/score.js';
+import { JsonDepthError, parseJson } from '../toolcalls/safe-json.js';
 
 const HELP = `usage: toolgate score [--in FILE] [--out FILE]
 
@@ -23,6 +24,7 @@ A summary (lines, errors, mean total reward) goes to stderr.`;
 
 function errorOf(err: unknown): { message: string; type: string; param: string | null; code: string | null } {
   if (err instanceof GatewayError) return err.toBody().error;
+  if (err instanceof JsonDepthError) return { message: `line ${err.message}`, type: 'invalid_request_error', param: null, code: 'json_too_deep' };
   return { message: err instanceof Error ? err.message : String(err), type: 'invalid_request_error', param: null, code: 'invalid_json' };
 }
 
@@ -45,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     lines++;
     let id: unknown = null;
     try {
-      const body: unknown = JSON.parse(line);
+      const body: unknown = parseJson(line);
       if (typeof body === 'object' && body !== null && 'id' in body) id = (body as { id: unknown }).id;
       const result = scoreOutput(parseScoreRequest(body));
       if (result.reward) {

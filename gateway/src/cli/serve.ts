@@ -1,9 +1,12 @@
-// `toolgate serve`: load and validate the config, start the built-in simulator when no upstream
-// is configured, start the gateway, and shut down cleanly on SIGINT/SIGTERM.
+// `toolgate serve`: load and validate the config, check the listen address is free, start the
+// built-in simulator when no upstream is configured, start the gateway, and shut down cleanly on
+// SIGINT/SIGTERM. A busy or unusable address is one line on stderr and exit code 1, before any
+// simulated pod starts (and should the address be taken in between, the pods are stopped).
+import { createServer } from 'node:net';
 import { parseFlags } from './flags.js';
 import { loadConfig, resolveConfig, ConfigError } from '../config/load.js';
 import type { GatewayConfig } from '../config/schema.js';
-import { startGateway } from '../server.js';
+import { ListenError, startGateway } from '../server.js';
 import { createLogger } from '../telemetry/log.js';
 import { startTracing } from '../telemetry/tracing.js';
 
@@ -47,11 +50,25 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
 
+  const busy = await listenProblem(cfg.server.host, cfg.server.port);
+  if (busy) {
+    process.stderr.write(`toolgate serve: ${busy.message}\n`);
+    return 1;
+  }
   const stopTracing = await startTracing(cfg.telemetry.serviceName);
   const started = await maybeStartSimulator(cfg, log);
   const sim = started.sim;
   cfg = started.cfg;
-  const gateway = await startGateway(cfg, { logger: createLogger({ component: 'gateway' }) });
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    gateway = await startGateway(cfg, { logger: createLogger({ component: 'gateway' }) });
+  } catch (err) {
+    if (!(err instanceof ListenError)) throw err;
+    process.stderr.write(`toolgate serve: ${err.message}\n`);
+    await sim?.close();
+    await stopTracing?.();
+    return 1;
+  }
   if (sim) printQuickstart(gateway.url, [...gateway.router.modelNames()][0] ?? 'Qwen/Qwen3-0.6B');
 
   await new Promise<void>((resolve) => {
@@ -66,6 +83,16 @@ export async function main(argv: string[]): Promise<number> {
   await sim?.close();
   await stopTracing?.();
   return 0;
+}
+
+/** Binds and releases the address once: the common case of a busy port is refused up front. */
+async function listenProblem(host: string, port: number): Promise<ListenError | null> {
+  if (port === 0) return null;
+  const probe = createServer();
+  return await new Promise((resolve) => {
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(new ListenError(`${host}:${port}`, err.code, err)));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(null)));
+  });
 }
 
 /** No backend and no discovery anywhere → start `cfg.sim.pods` simulated pods as the default pool. */

@@ -68,9 +68,10 @@ export const configSchema = Type.Object(
         limits: strict({
           maxTools: Type.Optional(Type.Integer({ minimum: 1, description: 'Most tools in one request (default 128).' })),
           maxSchemaBytes: Type.Optional(Type.Integer({ minimum: 64, description: 'Largest `parameters` schema in bytes of JSON (default 65536).' })),
+          maxTotalSchemaBytes: Type.Optional(Type.Integer({ minimum: 64, description: 'Largest whole `tools` array in bytes of JSON (default 1048576).' })),
           maxDepth: Type.Optional(Type.Integer({ minimum: 1, description: 'Deepest nesting inside one schema (default 24).' })),
           maxEnumValues: Type.Optional(Type.Integer({ minimum: 1, description: 'Most values in one enum (default 1024).' })),
-          maxPatternLength: Type.Optional(Type.Integer({ minimum: 1, description: 'Longest regex `pattern` (default 512); catastrophic patterns are always refused.' })),
+          maxPatternLength: Type.Optional(Type.Integer({ minimum: 1, description: 'Longest regex `pattern` (default 512); patterns run on RE2 (linear time), so lookaround and backreferences are refused.' })),
         }),
       },
       'Tool-call extraction, repair and validation.',

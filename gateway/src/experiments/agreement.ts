@@ -1,22 +1,10 @@
 // Whether two responses made the same tool calls: same names with deep-equal arguments, as a
 // multiset (order-free, as parallel calls may come in any order). Both sides without calls agree.
+import { canonicalJson } from '../toolcalls/safe-json.js';
 
 export interface SimpleCall {
   name: string;
   arguments: Record<string, unknown>;
-}
-
-/** JSON with object keys sorted at every level, so equal values serialize equally. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
 }
 
 export function callsAgree(a: SimpleCall[] | null, b: SimpleCall[] | null): boolean {

@@ -1,8 +1,10 @@
 // Schema-driven, lossless argument coercion. A value is changed only when its JSON type differs from
 // the single declared type and the conversion cannot lose or invent information ("5" → 5 but not
 // "5.5" → 5; "a,b" → ["a","b"] only where the items are enum or numeric). Missing required
-// arguments are never filled in — validation reports them.
+// arguments are never filled in — validation reports them. Keys are read and written as own
+// properties only: `__proto__`, `constructor` and `prototype` are ordinary argument names here.
 import { isPlainObject, parseLenient } from './json-text.js';
+import { hasOwn, setOwn } from './safe-json.js';
 import { addRepair, type RepairKind } from './repair-kinds.js';
 
 type Schema = Record<string, unknown>;
@@ -118,25 +120,25 @@ export function coerceObject(obj: Record<string, unknown>, s: Schema, repairs: R
   const squash = (k: string): string => k.toLowerCase().replace(/[\s_\-]/g, '');
   for (const [key, value] of Object.entries(obj)) {
     let target = key;
-    if (!(key in props)) {
+    if (!hasOwn(props, key)) {
       const hits = known.filter((p) => squash(p) === squash(key));
-      if (hits.length === 1 && !(hits[0]! in obj)) {
+      if (hits.length === 1 && !hasOwn(obj, hits[0]!)) {
         target = hits[0]!;
         addRepair(repairs, 'argument_key_normalized');
       }
     }
-    const ps = props[target];
+    const ps = hasOwn(props, target) ? props[target] : undefined;
     if (!isPlainObject(ps)) {
       const dropUnknown = s.additionalProperties === false && !isPlainObject(s.patternProperties);
       if (dropUnknown) addRepair(repairs, 'drop_unknown_argument');
-      else out[target] = value;
+      else setOwn(out, target, value);
       continue;
     }
     if (value === null && !required.has(target) && !allowsNull(ps)) {
       addRepair(repairs, 'drop_null_optional');
       continue;
     }
-    out[target] = coerceValue(value, ps, repairs);
+    setOwn(out, target, coerceValue(value, ps, repairs));
   }
   return out;
 }

@@ -1,13 +1,17 @@
-// Tool admission: validates a request's `tools` once (names, JSON Schema, limits) and compiles
-// every schema through the validator cache. Invalid input is a 400 in OpenAI's error shape that
-// names the tool and the problem, before anything reaches an upstream.
+// Tool admission: validates a request's `tools` once (names, JSON Schema, limits, expansion) and
+// compiles every schema through the validator cache. Invalid input is a 400 in OpenAI's error
+// shape that names the tool and the problem, before anything reaches an upstream.
+//   compileTools()          compiles cache misses on the calling thread (CLI, eval, tests)
+//   compileToolsOffThread() compiles them in the worker pool within a time budget (the
+//                           gateway's request path: the event loop never runs Ajv's codegen)
 import { createHash } from 'node:crypto';
 import { GatewayError } from '../api/errors.js';
 import { isPlainObject } from './json-text.js';
+import { jsonLengthAtLeast } from './safe-json.js';
 import { NameResolver } from './resolve-name.js';
 import { DEFAULT_SCHEMA_LIMITS, schemaLimitViolation, type SchemaLimits } from './schema-limits.js';
 import type { ToolDef } from './types.js';
-import { defaultValidatorCache, ValidatorCache, type CompiledSchema } from './validator-cache.js';
+import { defaultValidatorCache, SchemaCompileError, ValidatorCache, type CompiledSchema } from './validator-cache.js';
 
 export interface CompiledTool {
   name: string;
@@ -29,6 +33,15 @@ export interface CompileOptions {
   cache?: ValidatorCache;
 }
 
+export interface OffThreadOptions extends CompileOptions {
+  /** Budget for checking and compiling one schema in the worker (default 10 s); over it → 400. */
+  compileTimeoutMs?: number;
+}
+
+// Generous: the worker's wall time stretches with the machine's load, and the budget only has
+// to stop the pathological schema, not a large legitimate one on a busy host.
+export const DEFAULT_COMPILE_TIMEOUT_MS = 10_000;
+
 // A tool without parameters takes no arguments (OpenAI semantics; docs/reward-spec.md).
 const NO_PARAMETERS: Record<string, unknown> = { type: 'object', properties: {}, additionalProperties: false };
 const NAME = /^[A-Za-z0-9_.:\-]{1,64}$/;
@@ -40,65 +53,155 @@ export function isCompiledTools(v: unknown): v is CompiledTools {
   return isPlainObject(v) && v.kind === 'compiled-tools';
 }
 
-// Whole-list memo: the same tools array (by content) arrives on every request of an agent.
-const listMemo = new Map<string, CompiledTools>();
-const LIST_MEMO_CAP = 256;
-// Same array object again (eval loops, the scorer, a caller that keeps its tools): no hashing at all.
-const identityMemo = new WeakMap<object, CompiledTools>();
+/** A tool whose definition passed the shape checks (its schema is checked with its compile). */
+interface AdmittedTool {
+  index: number;
+  name: string;
+  def: ToolDef;
+  schema: Record<string, unknown>;
+  hash: string;
+}
 
-/** Validates and compiles `tools`; throws GatewayError 400 (code `invalid_tool_schema`) on bad input. */
-export function compileTools(tools: unknown, opts: CompileOptions = {}): CompiledTools {
+// Whole-list memo of admitted (fully checked) tool lists — not of validators: those live in the
+// byte-bounded cache. The same tools array arrives on every request of an agent.
+interface MemoEntry {
+  admitted: AdmittedTool[];
+  bytes: number;
+}
+const listMemo = new Map<string, MemoEntry>();
+let listMemoBytes = 0;
+const LIST_MEMO_BYTES = 16 * 1024 * 1024;
+// Same array object again (eval loops, the scorer, a caller that keeps its tools): no hashing at all.
+const identityMemo = new WeakMap<object, { limitsKey: string; admitted: AdmittedTool[] }>();
+
+interface Admission {
+  tools: unknown[];
+  limits: SchemaLimits;
+  limitsKey: string;
+  /** Set when the list was admitted before under the same limits. */
+  remembered: AdmittedTool[] | null;
+  memoKey: string | null;
+  bytes: number;
+}
+
+function admitShape(raw: unknown, i: number, seen: Set<string>): AdmittedTool {
+  if (!isPlainObject(raw) || !isPlainObject(raw.function)) throw invalidTool(i, `tools[${i}] must be {"type":"function","function":{…}}`, 'function');
+  if (raw.type !== undefined && raw.type !== 'function') throw invalidTool(i, `tools[${i}] has type ${JSON.stringify(raw.type)}; only "function" is supported`, 'type');
+  const fn = raw.function;
+  const name = fn.name;
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw invalidTool(i, `tools[${i}] has an invalid function name ${JSON.stringify(name)} (1-64 of A-Z a-z 0-9 _ . : -)`, 'function.name');
+  }
+  if (seen.has(name)) throw invalidTool(i, `tools[${i}]: duplicate function name '${name}'`, 'function.name');
+  seen.add(name);
+  const params = fn.parameters;
+  if (params !== undefined && params !== null && !isPlainObject(params)) {
+    throw invalidTool(i, `tool '${name}': function.parameters must be a JSON Schema object`);
+  }
+  const schema = isPlainObject(params) ? params : NO_PARAMETERS;
+  return { index: i, name, def: raw as unknown as ToolDef, schema, hash: ValidatorCache.hashOf(schema) };
+}
+
+/** The list-level checks (array, count, total size) and the memo lookup. */
+function beginAdmission(tools: unknown, opts: CompileOptions): Admission {
   const limits = { ...DEFAULT_SCHEMA_LIMITS, ...opts.limits };
-  const cache = opts.cache ?? defaultValidatorCache;
   if (tools === undefined || tools === null) tools = [];
   if (!Array.isArray(tools)) throw new GatewayError(400, '`tools` must be an array', { code: 'invalid_tool_schema', param: 'tools' });
   if (tools.length > limits.maxTools) {
     throw new GatewayError(400, `too many tools: ${tools.length} (limit ${limits.maxTools})`, { code: 'invalid_tool_schema', param: 'tools' });
   }
-  // keyed by the native serialization (fast); the same client sends the same bytes every time
-  const byIdentity = opts.limits === undefined && opts.cache === undefined ? identityMemo.get(tools) : undefined;
-  if (byIdentity) return byIdentity;
-  const memoKey = opts.limits === undefined && opts.cache === undefined ? createHash('sha1').update(JSON.stringify(tools)).digest('base64') : null;
-  const memo = memoKey !== null ? listMemo.get(memoKey) : undefined;
-  if (memo) {
-    identityMemo.set(tools, memo);
-    return memo;
-  }
+  const limitsKey = JSON.stringify(limits);
+  const byIdentity = identityMemo.get(tools);
+  if (byIdentity?.limitsKey === limitsKey) return { tools, limits, limitsKey, remembered: byIdentity.admitted, memoKey: null, bytes: 0 };
+  const tooLarge = (size: number | null) =>
+    new GatewayError(400, `tools take ${size === null ? `more than ${limits.maxTotalSchemaBytes}` : size} bytes of JSON; the limit is ${limits.maxTotalSchemaBytes}`, {
+      code: 'invalid_tool_schema',
+      param: 'tools',
+    });
+  // refused after walking at most the limit, not the whole (up to body-sized) array
+  if (jsonLengthAtLeast(tools, limits.maxTotalSchemaBytes) > limits.maxTotalSchemaBytes) throw tooLarge(null);
+  // keyed by the native serialization (fast) and the limits; the same client sends the same bytes
+  const text = JSON.stringify(tools);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > limits.maxTotalSchemaBytes) throw tooLarge(bytes);
+  const memoKey = createHash('sha1').update(limitsKey).update(text).digest('base64');
+  const memo = listMemo.get(memoKey);
+  if (memo) identityMemo.set(tools, { limitsKey, admitted: memo.admitted });
+  return { tools, limits, limitsKey, remembered: memo?.admitted ?? null, memoKey, bytes };
+}
 
-  const compiled: CompiledTool[] = [];
-  const byName = new Map<string, CompiledTool>();
-  tools.forEach((raw: unknown, i: number) => {
-    if (!isPlainObject(raw) || !isPlainObject(raw.function)) throw invalidTool(i, `tools[${i}] must be {"type":"function","function":{…}}`, 'function');
-    if (raw.type !== undefined && raw.type !== 'function') throw invalidTool(i, `tools[${i}] has type ${JSON.stringify(raw.type)}; only "function" is supported`, 'type');
-    const fn = raw.function;
-    const name = fn.name;
-    if (typeof name !== 'string' || !NAME.test(name)) {
-      throw invalidTool(i, `tools[${i}] has an invalid function name ${JSON.stringify(name)} (1-64 of A-Z a-z 0-9 _ . : -)`, 'function.name');
-    }
-    if (byName.has(name)) throw invalidTool(i, `tools[${i}]: duplicate function name '${name}'`, 'function.name');
-    const params = fn.parameters;
-    if (params !== undefined && params !== null && !isPlainObject(params)) {
-      throw invalidTool(i, `tool '${name}': function.parameters must be a JSON Schema object`);
-    }
-    const schema = isPlainObject(params) ? params : NO_PARAMETERS;
-    const violation = schemaLimitViolation(schema, limits);
-    if (violation) throw invalidTool(i, `tool '${name}': ${violation}`);
-    let validator: CompiledSchema;
-    try {
-      validator = cache.get(schema);
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      throw invalidTool(i, `tool '${name}': invalid JSON Schema in function.parameters: ${why}`);
-    }
-    const tool: CompiledTool = { name, def: raw as unknown as ToolDef, schema, validator };
-    compiled.push(tool);
-    byName.set(name, tool);
-  });
-  const result: CompiledTools = { kind: 'compiled-tools', tools: compiled, byName, resolver: new NameResolver([...byName.keys()]) };
-  if (memoKey !== null) {
-    identityMemo.set(tools, result);
-    listMemo.set(memoKey, result);
-    if (listMemo.size > LIST_MEMO_CAP) listMemo.delete(listMemo.keys().next().value as string);
+function admitShapes(a: Admission): AdmittedTool[] {
+  const seen = new Set<string>();
+  return a.tools.map((raw: unknown, i: number) => admitShape(raw, i, seen));
+}
+
+function remember(a: Admission, admitted: AdmittedTool[]): void {
+  identityMemo.set(a.tools, { limitsKey: a.limitsKey, admitted });
+  if (a.memoKey === null) return;
+  listMemo.set(a.memoKey, { admitted, bytes: a.bytes });
+  listMemoBytes += a.bytes;
+  for (const [k, e] of listMemo) {
+    if (listMemoBytes <= LIST_MEMO_BYTES) break;
+    listMemo.delete(k);
+    listMemoBytes -= e.bytes;
   }
-  return result;
+}
+
+function assemble(admitted: AdmittedTool[], validators: CompiledSchema[]): CompiledTools {
+  const tools = admitted.map((a, k): CompiledTool => ({ name: a.name, def: a.def, schema: a.schema, validator: validators[k]! }));
+  const byName = new Map(tools.map((t) => [t.name, t]));
+  return { kind: 'compiled-tools', tools, byName, resolver: new NameResolver([...byName.keys()]) };
+}
+
+const compileFailure = (a: AdmittedTool, err: unknown): GatewayError => {
+  const why = err instanceof Error ? err.message : String(err);
+  if (err instanceof SchemaCompileError) {
+    if (err.reason === 'limit') return invalidTool(a.index, `tool '${a.name}': ${why}`);
+    if (err.reason === 'overloaded') return new GatewayError(503, `tool schemas cannot be compiled right now: ${why}`, { code: 'overloaded', headers: { 'retry-after': '1' } });
+    if (err.reason !== 'invalid') return invalidTool(a.index, `tool '${a.name}': schema too costly to compile (${why}); simplify or split it`);
+  }
+  return invalidTool(a.index, `tool '${a.name}': invalid JSON Schema in function.parameters: ${why}`);
+};
+
+/** Validates and compiles `tools` on this thread; throws GatewayError 400 (code `invalid_tool_schema`) on bad input. */
+export function compileTools(tools: unknown, opts: CompileOptions = {}): CompiledTools {
+  const cache = opts.cache ?? defaultValidatorCache;
+  const a = beginAdmission(tools, opts);
+  const admitted = a.remembered ?? admitShapes(a);
+  const validators = admitted.map((t) => {
+    if (!a.remembered) {
+      const violation = schemaLimitViolation(t.schema, a.limits);
+      if (violation) throw invalidTool(t.index, `tool '${t.name}': ${violation}`);
+    }
+    try {
+      const v = cache.get(t.schema, t.hash);
+      v.checkedUnder.add(a.limitsKey);
+      return v;
+    } catch (err) {
+      throw compileFailure(t, err);
+    }
+  });
+  if (!a.remembered) remember(a, admitted);
+  return assemble(admitted, validators);
+}
+
+/**
+ * compileTools for the request path: the same checks, with every schema not yet known to pass
+ * them checked and compiled in the worker pool, each within `compileTimeoutMs`. The event loop
+ * does the list-level checks, hashing and loading the finished code. A schema over its budget
+ * (time or memory) is a 400 naming the tool; a full compile queue is a 503.
+ */
+export async function compileToolsOffThread(tools: unknown, opts: OffThreadOptions = {}): Promise<CompiledTools> {
+  const cache = opts.cache ?? defaultValidatorCache;
+  const a = beginAdmission(tools, opts);
+  const admitted = a.remembered ?? admitShapes(a);
+  const job = { limits: a.limits, timeoutMs: opts.compileTimeoutMs ?? DEFAULT_COMPILE_TIMEOUT_MS };
+  const results = await Promise.allSettled(admitted.map((t) => cache.getOffThread(t.schema, job, t.hash)));
+  // The first failing tool in request order names the problem, as on the synchronous path.
+  const validators = results.map((r, k) => {
+    if (r.status === 'rejected') throw compileFailure(admitted[k]!, r.reason);
+    return r.value;
+  });
+  if (!a.remembered) remember(a, admitted);
+  return assemble(admitted, validators);
 }

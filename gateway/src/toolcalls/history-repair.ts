@@ -1,7 +1,11 @@
 // History repair: an assistant turn in `messages` whose tool_calls[].function.arguments is not a
 // JSON object string makes vLLM answer 400 for the whole conversation. Repair the arguments the
 // same way live output is repaired so the agent's conversation can go on. Input is never mutated.
+// Arguments nesting deeper than MAX_JSON_DEPTH are refused (400): nothing can repair them, and
+// the upstream's own parser would fail on them too.
+import { GatewayError } from '../api/errors.js';
 import { isPlainObject, parseLenient } from './json-text.js';
+import { MAX_JSON_DEPTH, jsonTextDepth, valueDepth } from './safe-json.js';
 
 export interface HistoryRepairResult {
   messages: unknown[];
@@ -11,8 +15,13 @@ export interface HistoryRepairResult {
   unrecoverable: number;
 }
 
-function fixArguments(args: unknown): { value: string; kind: 'ok' | 'repaired' | 'unrecoverable' } {
+function tooDeep(param: string): GatewayError {
+  return new GatewayError(400, `'${param}' nests arrays/objects deeper than ${MAX_JSON_DEPTH} levels.`, { code: 'json_too_deep', param });
+}
+
+function fixArguments(args: unknown, param: string): { value: string; kind: 'ok' | 'repaired' | 'unrecoverable' } {
   if (typeof args === 'string') {
+    if (jsonTextDepth(args, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw tooDeep(param);
     try {
       if (isPlainObject(JSON.parse(args))) return { value: args, kind: 'ok' };
     } catch {
@@ -24,20 +33,24 @@ function fixArguments(args: unknown): { value: string; kind: 'ok' | 'repaired' |
     if (parsed.ok && isPlainObject(value)) return { value: JSON.stringify(value), kind: 'repaired' };
     return { value: '{}', kind: 'unrecoverable' };
   }
-  if (isPlainObject(args)) return { value: JSON.stringify(args), kind: 'repaired' };
+  if (isPlainObject(args)) {
+    if (valueDepth(args, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw tooDeep(param);
+    return { value: JSON.stringify(args), kind: 'repaired' };
+  }
   if (args === null || args === undefined) return { value: '{}', kind: 'repaired' };
   return { value: '{}', kind: 'unrecoverable' };
 }
 
+/** Throws GatewayError 400 (code `json_too_deep`) for arguments nesting deeper than MAX_JSON_DEPTH. */
 export function repairHistory(messages: readonly unknown[]): HistoryRepairResult {
   let repaired = 0;
   let unrecoverable = 0;
-  const out = messages.map((m) => {
+  const out = messages.map((m, i) => {
     if (!isPlainObject(m) || m.role !== 'assistant' || !Array.isArray(m.tool_calls)) return m;
     let changed = false;
-    const calls = m.tool_calls.map((tc: unknown) => {
+    const calls = m.tool_calls.map((tc: unknown, j: number) => {
       if (!isPlainObject(tc) || !isPlainObject(tc.function)) return tc;
-      const fixed = fixArguments(tc.function.arguments);
+      const fixed = fixArguments(tc.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`);
       if (fixed.kind === 'ok') return tc;
       changed = true;
       if (fixed.kind === 'repaired') repaired++;

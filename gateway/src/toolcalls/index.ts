@@ -13,13 +13,15 @@ export type {
 } from './types.js';
 export { REPAIR_KINDS, isRepairKind, type RepairKind } from './repair-kinds.js';
 export { checkToolCalls } from './check.js';
-export { compileTools, isCompiledTools, type CompiledTool, type CompiledTools, type CompileOptions } from './compile-tools.js';
-export { DEFAULT_SCHEMA_LIMITS, isDangerousPattern, type SchemaLimits } from './schema-limits.js';
-export { ValidatorCache, defaultValidatorCache } from './validator-cache.js';
+export { compileTools, compileToolsOffThread, isCompiledTools, type CompiledTool, type CompiledTools, type CompileOptions, type OffThreadOptions } from './compile-tools.js';
+export { DEFAULT_SCHEMA_LIMITS, type SchemaLimits } from './schema-limits.js';
+export { ValidatorCache, defaultValidatorCache, SchemaCompileError } from './validator-cache.js';
+export { defaultCompilePool } from './compile-pool.js';
 export { strictParse, jsonEqual, type StrictCall, type StrictParse } from './strict-parse.js';
 export { scoreReward, type RewardBreakdown, type RewardInput } from './reward.js';
 export { scoreOutput, parseScoreRequest, type ScoreInput, type ScoreResult } from './score.js';
 export { toOpenAIToolCall, toOpenAIToolCalls, toolCallId, type OpenAIToolCallOut } from './openai-shape.js';
 export { callText, rawModelText, toolCallBlock } from './model-text.js';
+export { JsonDepthError, MAX_JSON_DEPTH, parseJson } from './safe-json.js';
 export { ToolCallStreamSplitter, type SplitEvent, type SplitterOptions } from './stream-splitter.js';
 export { repairHistory, type HistoryRepairResult } from './history-repair.js';

@@ -3,6 +3,9 @@
 import { jsonrepair } from 'jsonrepair';
 import { repairStringEscapes } from './escapes.js';
 import { addRepair, type RepairKind } from './repair-kinds.js';
+import { JsonDepthError, MAX_JSON_DEPTH, jsonTextDepth, parseJson } from './safe-json.js';
+
+export { canonicalJson } from './safe-json.js';
 
 export interface LenientResult {
   ok: boolean;
@@ -66,19 +69,23 @@ export function scanState(text: string, start: number, end: number): ScanState {
   return { closedAt: -1, depth, inString: quote !== '', lastSignificant: last };
 }
 
-function tryParse(text: string): { ok: true; value: unknown } | { ok: false } {
+function tryParse(text: string): { ok: true; value: unknown } | { ok: false; tooDeep?: true } {
   try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false };
+    return { ok: true, value: parseJson(text) };
+  } catch (err) {
+    return err instanceof JsonDepthError ? { ok: false, tooDeep: true } : { ok: false };
   }
 }
+
+const TOO_DEEP = `JSON nests deeper than ${MAX_JSON_DEPTH} levels`;
 
 /** Parses one JSON value leniently; `text` should be just the value (callers cut prose off). */
 export function parseLenient(text: string): LenientResult {
   const repairs: RepairKind[] = [];
   const direct = tryParse(text);
   if (direct.ok) return { ok: true, value: direct.value, repairs };
+  // Nothing deeper than the limit reaches jsonrepair (recursive) or the walkers after it.
+  if (direct.tooDeep || jsonTextDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return { ok: false, repairs, error: TOO_DEEP };
   const { text: escaped, repairs: escapeRepairs } = repairStringEscapes(text);
   if (escaped !== text) {
     for (const k of escapeRepairs) addRepair(repairs, k);
@@ -87,15 +94,16 @@ export function parseLenient(text: string): LenientResult {
   }
   try {
     const repaired = jsonrepair(escaped);
-    const value: unknown = JSON.parse(repaired);
+    const value: unknown = parseJson(repaired);
     addRepair(repairs, 'json_syntax');
     return { ok: true, value, repairs };
   } catch (err) {
+    if (err instanceof JsonDepthError) return { ok: false, repairs, error: TOO_DEEP };
     return { ok: false, repairs, error: `unparseable JSON: ${err instanceof Error ? err.message : String(err)}` };
   }
 }
 
-/** Strict parse as the reward spec and vLLM define it: JSON.parse and nothing else. */
+/** Strict parse as the reward spec and vLLM define it: JSON.parse and nothing else (depth-limited). */
 export function parseStrict(text: string): { ok: true; value: unknown } | { ok: false } {
   return tryParse(text);
 }
@@ -124,15 +132,6 @@ export function findJsonPieces(text: string, opts: { arrays: boolean } = { array
     } else i++;
   }
   return out;
-}
-
-/** Canonical JSON (sorted keys) — the identity of schemas and argument objects. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
 export const isPlainObject = (v: unknown): v is Record<string, unknown> =>

@@ -2,6 +2,7 @@
 // tool_calls, the calls are written back as the `<tool_call>` blocks the model emitted: that is
 // what a DPO `rejected` answer must look like, and what a client is shown when a parsed call it
 // cannot use is returned as text.
+import { parseJson } from './safe-json.js';
 import type { CheckedCall } from './types.js';
 
 /** One call as a Qwen3 `<tool_call>` block (arguments kept as written when they are not JSON). */
@@ -9,9 +10,9 @@ export function toolCallBlock(name: unknown, args: unknown): string {
   let value: unknown = args ?? {};
   if (typeof value === 'string') {
     try {
-      value = JSON.parse(value);
+      value = parseJson(value);
     } catch {
-      // Unparseable arguments stay as the model wrote them (a string).
+      // Unparseable (or too deeply nested) arguments stay as the model wrote them (a string).
     }
   }
   return `<tool_call>\n${JSON.stringify({ name: name ?? '', arguments: value })}\n</tool_call>`;
@@ -31,7 +32,7 @@ export function rawModelText(content: string | null, toolCalls: unknown): string
 export function callText(call: CheckedCall): string {
   if (call.source !== 'tool_calls') return call.raw;
   try {
-    const tc = JSON.parse(call.raw) as { function?: { name?: unknown; arguments?: unknown } } | null;
+    const tc = parseJson(call.raw) as { function?: { name?: unknown; arguments?: unknown } } | null;
     return toolCallBlock(tc?.function?.name, tc?.function?.arguments);
   } catch {
     return call.raw;

@@ -1,6 +1,7 @@
 // The strict (no-repair) view of a raw Qwen3 output, exactly as docs/reward-spec.md defines it.
 // GRPO must learn the exact format, so nothing the gateway could repair counts here.
 import { isPlainObject } from './json-text.js';
+import { JsonDepthError, parseJson } from './safe-json.js';
 
 export interface StrictCall {
   name: string;
@@ -25,8 +26,9 @@ export function strictParse(raw: string): StrictParse {
   for (const m of text.matchAll(/<tool_call>([\s\S]*?)<\/tool_call>/g)) {
     let value: unknown;
     try {
-      value = JSON.parse(m[1]!.trim());
-    } catch {
+      value = parseJson(m[1]!.trim());
+    } catch (err) {
+      if (err instanceof JsonDepthError) return { ok: false, calls: [], error: `tool call ${calls.length + 1} ${err.message}` };
       return { ok: false, calls: [], error: `tool call ${calls.length + 1} is not strict JSON` };
     }
     if (!isPlainObject(value)) return { ok: false, calls: [], error: `tool call ${calls.length + 1} is not a JSON object` };

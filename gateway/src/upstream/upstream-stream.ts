@@ -4,6 +4,7 @@
 // odd or hostile upstream becomes a classified failure, never a crash or an unbounded buffer.
 import { classifyError, describeKind, type FailureKind } from './dispatch.js';
 import { SseSplitter, type SseEvent } from './sse.js';
+import { JsonDepthError, parseJson } from '../toolcalls/index.js';
 
 export type UpstreamItem =
   /** A chat/completions chunk, with the exact event text it came in. */
@@ -120,8 +121,10 @@ function classify(ev: SseEvent): UpstreamItem {
   if (ev.data.trim() === '[DONE]') return { type: 'done', raw: ev.raw };
   let parsed: unknown;
   try {
-    parsed = JSON.parse(ev.data);
-  } catch {
+    parsed = parseJson(ev.data);
+  } catch (err) {
+    // Nesting beyond the limit is an answer no walker may read; plain non-JSON is relayed as is.
+    if (err instanceof JsonDepthError) throw new UpstreamFailure('bad_response', 'upstream stream event nests too deeply');
     return { type: 'other', raw: ev.raw };
   }
   if (isObject(parsed) && isObject(parsed.error)) return { type: 'error', error: parsed, raw: ev.raw };

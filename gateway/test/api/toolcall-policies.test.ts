@@ -190,10 +190,12 @@ describe('tool-call policies', () => {
     expect(e.message).toContain('broken');
   });
 
-  it('a catastrophic pattern in a tool schema is refused', async () => {
-    const res = await post({ tools: [{ type: 'function', function: { name: 'redos', parameters: { type: 'object', properties: { a: { type: 'string', pattern: '^(a+)+$' } } } } }] });
+  it('a pattern RE2 cannot express is refused; a backtracking shape is admitted (it runs on RE2)', async () => {
+    const res = await post({ tools: [{ type: 'function', function: { name: 'lookahead', parameters: { type: 'object', properties: { a: { type: 'string', pattern: '^(?=a)a+$' } } } } }] });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('redos');
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('lookahead');
+    const ok = await post({ tools: [{ type: 'function', function: { name: 'redos', parameters: { type: 'object', properties: { a: { type: 'string', pattern: '^(a+)+$' } } } } }] });
+    expect(ok.status).toBe(200);
   });
 
   it('repairs malformed tool-call arguments in the incoming history', async () => {

@@ -3,6 +3,7 @@
 // sampleValid 0; a streamed repaired response is captured too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_MODEL, FAST, RAW, chat, readJsonl, startPools, tempDir, weatherTool, type PoolStack } from '../experiments/helpers.js';
+import { sessionPseudonym } from '../../src/capture/redact.js';
 
 type Rec = Record<string, unknown> & { latency: { ttftMs: number | null; e2eMs: number } };
 
@@ -39,7 +40,7 @@ describe('capture to files through the gateway', () => {
     expect(invalid).toMatchObject({
       kind: 'tool_call',
       v: 1,
-      conversationId: 'conv-invalid',
+      conversationId: sessionPseudonym('conv-invalid'),
       model: BASE_MODEL,
       variant: 'default',
       outcome: 'invalid',
@@ -59,7 +60,7 @@ describe('capture to files through the gateway', () => {
       expect(rec).toMatchObject({ kind: 'tool_call', outcome: 'repaired', rawOutput: RAW.repairable, errors: [], calls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] });
       expect((rec.repairs as string[]).length).toBeGreaterThan(0);
     }
-    expect(recs.find((r) => r.requestId === streamedId)!.conversationId).toBe('conv-stream');
+    expect(recs.find((r) => r.requestId === streamedId)!.conversationId).toBe(sessionPseudonym('conv-stream'));
   });
 
   it('an invalid call refused under the reject policy (422) is still captured', async () => {
@@ -69,6 +70,6 @@ describe('capture to files through the gateway', () => {
     const id = res.headers.get('x-request-id');
     await s.gateway.capture.flush();
     const rec = ((await readJsonl(tmp.dir)) as Rec[]).find((r) => r.requestId === id);
-    expect(rec).toMatchObject({ kind: 'tool_call', outcome: 'invalid', conversationId: 'conv-reject', rawOutput: RAW.invalid, calls: null });
+    expect(rec).toMatchObject({ kind: 'tool_call', outcome: 'invalid', conversationId: sessionPseudonym('conv-reject'), rawOutput: RAW.invalid, calls: null });
   });
 });

@@ -10,6 +10,7 @@ import { startGateway, type Gateway } from '../../src/server.js';
 import { createLogger } from '../../src/telemetry/log.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { BASE_MODEL, FAST, RAW, chat, metricSum, metricsText, tempDir, until } from '../experiments/helpers.js';
+import { sessionPseudonym } from '../../src/capture/redact.js';
 
 const STREAM = 'toolgate:capture:e2e';
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -97,7 +98,7 @@ describe('capture to a Redis stream through the gateway', () => {
     await settle(first);
     const recs = await streamRecords(r.admin);
     expect(recs.map((x) => x.requestId)).toEqual(before);
-    expect(recs[0]).toMatchObject({ kind: 'tool_call', outcome: 'invalid', model: BASE_MODEL, conversationId: 'first-0', rawOutput: RAW.invalid });
+    expect(recs[0]).toMatchObject({ kind: 'tool_call', outcome: 'invalid', model: BASE_MODEL, conversationId: sessionPseudonym('first-0'), rawOutput: RAW.invalid });
 
     // Records still queued at shutdown are drained by close(); a new gateway continues the stream.
     const inFlight = await sendInvalid(first, 2, 'closing');

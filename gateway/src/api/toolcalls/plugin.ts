@@ -8,7 +8,7 @@
 //   `invalid_tool_call` error (HTTP 422 while the response has not started) when invalid.
 import type { GatewayConfig } from '../../config/schema.js';
 import type { Metrics } from '../../telemetry/metrics.js';
-import { checkToolCalls, compileTools, repairHistory, type CompiledTools, type ToolCallReport, type ToolDef } from '../../toolcalls/index.js';
+import { checkToolCalls, compileToolsOffThread, repairHistory, type CompiledTools, type ToolCallReport, type ToolDef } from '../../toolcalls/index.js';
 import { GatewayError } from '../errors.js';
 import type { Exchange, ExchangePlugin } from '../exchange.js';
 import { annotationOf, errorSummary, worstOutcome } from './annotation.js';
@@ -47,11 +47,12 @@ export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): Exch
   return {
     name: 'toolcalls',
 
-    onRequest(ex) {
+    async onRequest(ex) {
       if (ex.endpoint !== 'chat') return;
       const policy = resolvePolicy(tc, ex.model, ex.headers['x-toolgate-policy']);
       if (policy === 'off') return;
-      const compiled = compileTools(ex.tools ?? [], { limits });
+      // Schemas are admitted and compiled off the event loop, within a time and memory budget.
+      const compiled = await compileToolsOffThread(ex.tools ?? [], { limits });
       if (Array.isArray(ex.body.messages)) {
         const fixed = repairHistory(ex.body.messages);
         const count = fixed.repaired + fixed.unrecoverable;

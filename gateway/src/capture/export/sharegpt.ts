@@ -5,6 +5,7 @@
 //   LLaMA-Factory's own OpenAI converter joins them. human/observation must sit at odd positions
 //   and gpt/function_call at even ones; anything that cannot be made to fit is reported, not guessed.
 import type { ChatMessage, ParsedCall, ToolDefRecord } from '../record.js';
+import { parseJson } from '../../toolcalls/safe-json.js';
 
 export type ShareGptRole = 'human' | 'gpt' | 'function_call' | 'observation';
 export interface ShareGptTurn {
@@ -46,7 +47,7 @@ function historyCalls(m: ChatMessage): ParsedCall[] {
     let args: unknown = fn.arguments ?? {};
     if (typeof args === 'string') {
       try {
-        args = args.trim() === '' ? {} : JSON.parse(args);
+        args = args.trim() === '' ? {} : parseJson(args);
       } catch {
         throw new Unconvertible('history tool call with unparseable arguments');
       }

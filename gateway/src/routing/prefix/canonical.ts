@@ -4,17 +4,10 @@
 // order, so a conversation's next turn extends the previous turn's canonical text — which is
 // what makes its block chain a prefix of the next one.
 import { chainHash, cyrb53 } from './hash.js';
+import { canonicalJson as stableStringify } from '../../toolcalls/safe-json.js';
 
-/** JSON with object keys sorted at every level. */
-export function stableStringify(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`).join(',')}}`;
-}
+/** JSON with object keys sorted at every level (the shared iterative canonical form). */
+export { canonicalJson as stableStringify } from '../../toolcalls/safe-json.js';
 
 export interface CanonicalPrompt {
   /** Full canonical text. */
