@@ -80,7 +80,7 @@ export class Exchanger {
         failure = { kind: 'http_5xx', message: `upstream answered ${res.status}` };
         if (this.canRetry(failure.kind, retries)) await res.body.dump().catch(() => undefined);
         else {
-          this.deps.passiveHealth.failure(backend, failure.kind);
+          this.deps.passiveHealth.failure(backend, failure.kind, { request: this });
           return this.answerBuffered(res, release);
         }
       } else if (this.ex.stream && res.status === 200) {
@@ -93,7 +93,7 @@ export class Exchanger {
       if (failure) {
         release();
         metrics.upstreamErrors.inc({ backend: backend.name, kind: failure.kind });
-        this.deps.passiveHealth.failure(backend, failure.kind);
+        this.deps.passiveHealth.failure(backend, failure.kind, { request: this, retrying: this.canRetry(failure.kind, retries) });
         lastFailure = failure;
         if (this.canRetry(failure.kind, retries)) {
           metrics.upstreamRetries.inc({ reason: failure.kind });
@@ -102,7 +102,7 @@ export class Exchanger {
         }
         return this.fail(failure);
       }
-      this.deps.passiveHealth.success(backend);
+      this.deps.passiveHealth.success(backend, { request: this });
       return this.answerStream(res as UpstreamResponse, prefetched!, release);
     }
   }
@@ -169,7 +169,7 @@ export class Exchanger {
     try {
       text = await res.body.text();
       // Any complete answer below 500 (a 4xx is the request's fault) says the backend works.
-      if (res.status < 500) this.deps.passiveHealth.success(this.ex.backend!);
+      if (res.status < 500) this.deps.passiveHealth.success(this.ex.backend!, { request: this });
     } catch (err) {
       release();
       const f = classifyError(err, this.controller.signal);
@@ -238,7 +238,7 @@ export class Exchanger {
           release();
           if (!result.ok) {
             this.deps.metrics.upstreamErrors.inc({ backend: this.ex.backend!.name, kind: result.kind });
-            if (result.kind !== 'aborted') this.deps.passiveHealth.failure(this.ex.backend!, result.kind);
+            if (result.kind !== 'aborted') this.deps.passiveHealth.failure(this.ex.backend!, result.kind, { request: this });
           }
           this.complete({ status: 200, json: null, endedAt: performance.now(), error: result.ok ? undefined : result });
         },

@@ -65,6 +65,13 @@ export const poolSchema = Type.Object(
     discovery: Type.Optional(Type.Object({ kubernetes: kubernetesDiscoverySchema }, { additionalProperties: false })),
     policy: policySchema,
     ejection: ejectionSchema,
+    panicThreshold: Type.Integer({
+      minimum: 0,
+      maximum: 100,
+      default: 50,
+      description:
+        "Healthy panic threshold (Envoy's), in percent: while fewer than this share of the pool's backends are eligible, route to every backend discovery calls ready, ejected or failing probes, rather than pile everything on the few left or answer 503. 0 = never.",
+    }),
     scrape: scrapeSchema,
   },
   { additionalProperties: false },

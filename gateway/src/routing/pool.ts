@@ -1,5 +1,8 @@
 // A named set of backends and the policy that chooses among them. Membership changes at run
-// time (discovery `sync`); the policy only ever sees the eligible ones.
+// time (discovery `sync`); the policy only ever sees the routable ones: the eligible backends,
+// or, while fewer than `panicThreshold` % of the pool is eligible, every backend discovery calls
+// ready (Envoy's healthy panic threshold: better to try them all than to overload the few left
+// or refuse everything because a correlated failure ejected most of the pool).
 import { Backend } from './backend.js';
 import type { BreakerOptions } from './circuit-breaker.js';
 import type { RoutingPolicy } from './policy.js';
@@ -7,6 +10,8 @@ import type { RoutingPolicy } from './policy.js';
 export interface PoolOptions {
   connectTimeoutMs: number;
   ejection: BreakerOptions;
+  /** Percent of the pool that must be eligible for health to matter (0 = never panic). */
+  panicThreshold: number;
 }
 
 /** One endpoint as discovery reports it. */
@@ -39,6 +44,15 @@ export class Pool {
 
   eligible(): Backend[] {
     return this.backends.filter((b) => b.healthy);
+  }
+
+  /** Backends to route to now, and whether the pool is in panic (health disregarded). */
+  routable(): { backends: Backend[]; panic: boolean } {
+    const members = this.backends;
+    const eligible = members.filter((b) => b.healthy);
+    if (members.length === 0 || eligible.length * 100 >= this.opts.panicThreshold * members.length) return { backends: eligible, panic: false };
+    const ready = members.filter((b) => b.ready);
+    return ready.length > eligible.length ? { backends: ready, panic: true } : { backends: eligible, panic: false };
   }
 
   listen(listener: PoolListener): void {

@@ -135,6 +135,12 @@ export function createMetrics(registry: Registry = new Registry(), opts: { defau
     labelNames: ['backend', 'pool'] as const,
     registers: r,
   });
+  const poolPanic = new Gauge({
+    name: 'toolgate_pool_panic',
+    help: '1 while the pool routes to every ready backend because fewer than its panic threshold are eligible.',
+    labelNames: ['pool'] as const,
+    registers: r,
+  });
   const prefixMatchBlocks = new Histogram({
     name: 'toolgate_prefix_match_blocks',
     help: 'Length, in blocks, of the longest prefix match found by the prefix policy.',
@@ -212,6 +218,7 @@ export function createMetrics(registry: Registry = new Registry(), opts: { defau
     toolCallRetries,
     routeDecisions,
     backendHealthy,
+    poolPanic,
     prefixMatchBlocks,
     backendLoad,
     variantAssignments,
