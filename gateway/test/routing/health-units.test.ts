@@ -1,6 +1,12 @@
-// Passive ejection (circuit breaker, whose failure a failure is), the panic threshold,
+// Passive ejection (circuit breaker, whose failure a failure is), the panic threshold, probe hysteresis,
 // EndpointSlice parsing and engine-load parsing.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config/load.js';
+import { HealthChecker } from '../../src/routing/health.js';
+import { Router } from '../../src/routing/router.js';
+import { freePort } from '../helpers/net.js';
 import { Backend } from '../../src/routing/backend.js';
 import { createPassiveHealth } from '../../src/routing/passive-health.js';
 import { Pool } from '../../src/routing/pool.js';
@@ -141,5 +147,44 @@ describe('panic threshold', () => {
     const p = pool(2, 0);
     for (const b of p.backends) b.breaker.eject(Date.now());
     expect(p.routable()).toEqual({ backends: [], panic: false });
+  });
+});
+
+describe('active probes with hysteresis', () => {
+  it('takes a backend out after unhealthyThreshold failed probes in a row, at once when refused', async () => {
+    let failing = false;
+    const server = createServer((req, res) => {
+      if (req.url === '/health') res.writeHead(failing ? 503 : 200).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: [{ id: 'm' }] }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const cfg = resolveConfig({ upstreams: [`http://127.0.0.1:${port}`] });
+    const metrics = createMetrics(undefined, { defaultMetrics: false });
+    const router = new Router(cfg, metrics, createLogger({}, 'silent'));
+    const checker = new HealthChecker(router, { intervalMs: 1000, timeoutMs: 500, unhealthyThreshold: 2, healthyThreshold: 2 }, metrics, createLogger({}, 'silent'));
+    const [b] = router.allBackends();
+    try {
+      await checker.probe(b!);
+      failing = true;
+      await checker.probe(b!);
+      expect(b!.probeOk).toBe(true); // one failed probe: still in
+      await checker.probe(b!);
+      expect(b!.probeOk).toBe(false); // two in a row: out
+      failing = false;
+      await checker.probe(b!);
+      expect(b!.probeOk).toBe(false); // healthyThreshold 2: one pass is not enough
+      await checker.probe(b!);
+      expect(b!.probeOk).toBe(true);
+      // Nothing listening: the connection is refused, and one probe is enough.
+      const nobody = new Router(resolveConfig({ upstreams: [`http://127.0.0.1:${await freePort()}`] }), metrics, createLogger({}, 'silent'));
+      const gone = nobody.allBackends()[0]!;
+      await new HealthChecker(nobody, { intervalMs: 1000, timeoutMs: 500, unhealthyThreshold: 3 }, metrics, createLogger({}, 'silent')).probe(gone);
+      expect(gone.probeOk).toBe(false);
+      await nobody.close();
+    } finally {
+      server.close();
+      await router.close();
+    }
   });
 });
