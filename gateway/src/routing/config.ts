@@ -59,12 +59,22 @@ export const scrapeSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const tlsSchema = Type.Object(
+  {
+    caFile: Type.Optional(
+      Type.String({ minLength: 1, description: "PEM file of the CA certificates to trust for this pool's https:// backends (e.g. a private CA); it replaces Node's default trust store for them." }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const poolSchema = Type.Object(
   {
     backends: Type.Array(backendSchema, { default: [], description: 'Static backends.' }),
     discovery: Type.Optional(Type.Object({ kubernetes: kubernetesDiscoverySchema }, { additionalProperties: false })),
     policy: policySchema,
     ejection: ejectionSchema,
+    tls: Type.Optional(tlsSchema),
     panicThreshold: Type.Integer({
       minimum: 0,
       maximum: 100,
@@ -81,5 +91,6 @@ export type BackendConfig = Static<typeof backendSchema>;
 export type PolicyConfig = Static<typeof policySchema>;
 export type KubernetesDiscoveryConfig = Static<typeof kubernetesDiscoverySchema>;
 export type EjectionConfig = Static<typeof ejectionSchema>;
+export type TlsConfig = Static<typeof tlsSchema>;
 export type ScrapeConfig = Static<typeof scrapeSchema>;
 export type PoolConfig = Static<typeof poolSchema>;

@@ -1,7 +1,7 @@
 // Active health probes: every interval, GET /health and /v1/models on each backend. `probeOk`
 // follows the probes with hysteresis, as Envoy's health checker: `unhealthyThreshold` failures in
-// a row take a backend out (a refused connection at once: nothing listens), `healthyThreshold`
-// passes in a row bring it back. One probe that times out on a busy host must not drop a pod
+// a row take a backend out (at once when the connection is refused or it never passed a probe),
+// `healthyThreshold` passes in a row bring it back. One probe that times out on a busy host must not drop a pod
 // mid-burst and pile its share on the others. Passive ejection (circuit breaker) and discovery
 // readiness are kept separately on the backend, and the gauge shows the combined eligibility.
 // Probes also learn which models each backend serves, which is how the gateway answers
@@ -35,6 +35,8 @@ export class HealthChecker {
   private readonly lastEligible = new Map<Backend, boolean>();
   /** Probe results in a row per backend: > 0 passes, < 0 failures. */
   private readonly streak = new Map<Backend, number>();
+  /** Backends that have passed a probe at least once. */
+  private readonly passed = new Set<Backend>();
 
   constructor(
     private readonly router: Router,
@@ -50,6 +52,7 @@ export class HealthChecker {
           this.cards.delete(b);
           this.lastEligible.delete(b);
           this.streak.delete(b);
+          this.passed.delete(b);
           metrics.backendHealthy.remove({ backend: b.name, pool: b.pool });
         },
       });
@@ -111,7 +114,9 @@ export class HealthChecker {
     const before = this.streak.get(backend) ?? 0;
     const streak = ok ? Math.max(before, 0) + 1 : Math.min(before, 0) - 1;
     this.streak.set(backend, streak);
-    if (refused) return false;
+    if (ok) this.passed.add(backend);
+    // Nothing listening, or never seen healthy (e.g. a certificate it cannot verify): out at once.
+    if (refused || !this.passed.has(backend)) return ok;
     if (ok) return backend.probeOk || streak >= (this.opts.healthyThreshold ?? 1);
     return backend.probeOk && -streak < (this.opts.unhealthyThreshold ?? 1);
   }

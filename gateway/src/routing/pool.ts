@@ -12,6 +12,8 @@ export interface PoolOptions {
   ejection: BreakerOptions;
   /** Percent of the pool that must be eligible for health to matter (0 = never panic). */
   panicThreshold: number;
+  /** CA certificates (PEM) for https:// backends. */
+  ca?: string;
 }
 
 /** One endpoint as discovery reports it. */
@@ -64,7 +66,7 @@ export class Pool {
     const key = url.replace(/\/+$/, '');
     const existing = this.members.get(key);
     if (existing) return existing;
-    const backend = new Backend({ url: key, name, pool: this.name, connectTimeoutMs: this.opts.connectTimeoutMs, ejection: this.opts.ejection });
+    const backend = new Backend({ url: key, name, pool: this.name, connectTimeoutMs: this.opts.connectTimeoutMs, ejection: this.opts.ejection, ca: this.opts.ca });
     backend.ready = ready;
     this.members.set(key, backend);
     for (const l of this.listeners) l.added?.(backend);

@@ -2,6 +2,7 @@
 // each decision once (metric, routing latency, debug log). The proxy calls `pick` again with a
 // growing exclude set to retry elsewhere. The router also owns each pool's membership sources
 // (static config, Kubernetes discovery) and load scrapers: `start` fills and starts them.
+import { readFileSync } from 'node:fs';
 import type { GatewayConfig } from '../config/schema.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Logger } from '../telemetry/log.js';
@@ -33,6 +34,17 @@ const EJECTION_DEFAULTS = { consecutiveFailures: 3, baseMs: 1_000, maxMs: 60_000
 const PANIC_THRESHOLD_DEFAULT = 50;
 const SCRAPE_DEFAULTS = { intervalMs: 2_000, timeoutMs: 1_000 };
 
+function readCaFile(file: string, where: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`${where}: cannot read ${file}: ${(err as Error).message}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`${where}: ${file} holds no PEM certificate`);
+  return pem;
+}
+
 export class Router {
   readonly pools = new Map<string, Pool>();
   private readonly discoveries: KubernetesDiscovery[] = [];
@@ -56,6 +68,7 @@ export class Router {
         connectTimeoutMs: cfg.timeouts.connectMs,
         ejection: { threshold: ejection.consecutiveFailures, baseMs: ejection.baseMs, maxMs: ejection.maxMs },
         panicThreshold: poolCfg.panicThreshold ?? PANIC_THRESHOLD_DEFAULT,
+        ca: poolCfg.tls?.caFile ? readCaFile(poolCfg.tls.caFile, `${where}/tls/caFile`) : undefined,
       });
       for (const b of poolCfg.backends) pool.add(b.url, b.name);
       if (poolCfg.discovery?.kubernetes) this.discoveries.push(new KubernetesDiscovery(pool, poolCfg.discovery.kubernetes, log.child({ pool: name }), env));
