@@ -1,7 +1,9 @@
 // Builds every gateway service from a validated config and serves the app on a port. Used by
 // `toolgate serve` and, in-process, by tests and benchmarks.
 import { serve, type ServerType } from '@hono/node-server';
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { answerClientErrors } from './api/client-errors.js';
 import type { GatewayConfig } from './config/schema.js';
 import { createApp } from './app.js';
 import { Router } from './routing/router.js';
@@ -77,6 +79,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: cfg.server.host, port: cfg.server.port }, () => resolve(s));
   });
+  answerClientErrors(server as unknown as HttpServer);
   const port = (server.address() as AddressInfo).port;
   const host = cfg.server.host === '0.0.0.0' || cfg.server.host === '::' ? '127.0.0.1' : cfg.server.host;
   log.info('gateway listening', { url: `http://${host}:${port}`, backends: router.allBackends().map((b) => b.url) });

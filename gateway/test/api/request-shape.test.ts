@@ -67,6 +67,7 @@ const REFUSED: Array<[string, Record<string, unknown>, string]> = [
   ['top_logprobs without logprobs', chat({ top_logprobs: 2 }), 'top_logprobs'],
   ['top_logprobs as a string', chat({ logprobs: true, top_logprobs: '2' }), 'top_logprobs'],
   ['response_format of an unknown type', chat({ response_format: { type: 'xml' } }), 'response_format.type'],
+  ['chat_template_kwargs that is not an object', chat({ chat_template_kwargs: 0.5 }), 'chat_template_kwargs'],
   ['response_format json_schema without its schema', chat({ response_format: { type: 'json_schema' } }), 'response_format.json_schema'],
 ];
 

@@ -116,3 +116,31 @@ export async function serveBuilt(config: Record<string, unknown>, env: Record<st
   }
   return { url, child, output: () => out, stop };
 }
+
+/** Runs `toolgate sim` from dist/ on ephemeral ports; resolves with the pods' URLs. */
+export async function simBuilt(args: string[] = []): Promise<{ urls: string[]; stop(): Promise<void> }> {
+  const bin = await builtBin();
+  const podsAt = args.indexOf('--pods');
+  const pods = podsAt >= 0 ? Number(args[podsAt + 1]) || 1 : 1;
+  const child = spawn(process.execPath, [bin, 'sim', '--port', '0', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+  let out = '';
+  const urls = await new Promise<string[]>((resolve, reject) => {
+    const found: string[] = [];
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      for (const m of out.matchAll(/"url":"(http:\/\/[^"]+)"/g)) if (!found.includes(m[1]!)) found.push(m[1]!);
+      if (found.length >= pods) resolve(found);
+    });
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => reject(new Error(`toolgate sim exited (${code}):\n${out}`)));
+  });
+  return {
+    urls,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -95,7 +95,14 @@ export function validateSampling(endpoint: Endpoint, body: Record<string, unknow
   checkLogprobs(endpoint, body);
   checkLogitBias(body.logit_bias);
   checkResponseFormat(body.response_format);
+  for (const name of OBJECT_FIELDS) {
+    const v = body[name];
+    if (v !== undefined && v !== null && !isObject(v)) throw bad(`'${name}' must be an object.`, name);
+  }
 }
+
+/** vLLM extras typed `dict | None` in its request models. */
+const OBJECT_FIELDS = ['chat_template_kwargs', 'structured_outputs', 'mm_processor_kwargs', 'media_io_kwargs', 'kv_transfer_params', 'vllm_xargs'];
 
 /** vLLM uses max_completion_tokens when set, else max_tokens; fewer than 1 is refused. */
 function checkMaxTokens(endpoint: Endpoint, values: Record<string, unknown>): void {
