@@ -4,7 +4,9 @@
 // OpenAI-shaped error body on every error, and a 200 stream that ends with [DONE] and carries no
 // error event (the pods are healthy, so any error is the gateway's own). Throughout, `/health`
 // answers within 200 ms — measured as its latency above that of a trivial control server probed at
-// the same instants, so a loaded machine does not count against the gateway. Seeded and bounded
+// the same instants, and a late sample confirmed by replaying, alone, the request that was in
+// flight (a loaded machine delays a sample now and then; a request that blocks the event loop
+// delays it on every replay). Seeded and bounded
 // (FUZZ_RUNS scales the runs, FUZZ_SEED replays a run); a failure prints fast-check's
 // counterexample, which is the reproducer.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -91,7 +93,7 @@ const rawBodies: fc.Arbitrary<Buffer> = fc.oneof(
   ),
 );
 
-const rawRequest = fc.record({
+const rawRequest: fc.Arbitrary<Fuzzed> = fc.record({
   path: fc.constantFrom('/v1/chat/completions', '/v1/completions', '/tokenize', '/v1/toolcalls/score'),
   body: rawBodies,
   headers: fc.constant({}),
@@ -117,6 +119,8 @@ const hostileHeaders = fc.record({
     .map((h) => Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined)) as Record<string, string>),
 });
 
+type Fuzzed = { path: string; body: Buffer; headers: Record<string, string> };
+
 interface Sent {
   status: number;
   contentType: string;
@@ -124,7 +128,11 @@ interface Sent {
 }
 
 let gateway: BuiltGateway;
-async function send(r: { path: string; body: Buffer; headers: Record<string, string> }): Promise<Sent> {
+let controlUrl: string;
+/** The request being sent right now: the health watch blames it for a late /health. */
+let inFlight: Fuzzed | null = null;
+
+async function send(r: Fuzzed): Promise<Sent> {
   const method = r.path === '/v1/models' ? 'GET' : 'POST';
   const res = await request(`${gateway.url}${r.path}`, {
     method,
@@ -151,9 +159,14 @@ function checkResponse(r: Sent): void {
   }
 }
 
-/** Probes /health of the gateway and of a control server at the same instants; keeps the worst excess. */
-function healthWatch(controlUrl: string): { stop(): Promise<{ worstExcessMs: number; samples: number }> } {
-  let worst = 0;
+interface LateSample {
+  excessMs: number;
+  request: Fuzzed | null;
+}
+
+/** Probes /health of the gateway and of the control server at the same instants; keeps the late samples. */
+function healthWatch(): { stop(): Promise<{ samples: number; late: LateSample[] }> } {
+  const late: LateSample[] = [];
   let samples = 0;
   let running = true;
   const timed = async (url: string) => {
@@ -165,8 +178,9 @@ function healthWatch(controlUrl: string): { stop(): Promise<{ worstExcessMs: num
   };
   const loop = (async () => {
     while (running) {
+      const blamed = inFlight;
       const [gw, control] = await Promise.all([timed(`${gateway.url}/health`), timed(`${controlUrl}/health`)]);
-      worst = Math.max(worst, gw - control);
+      if (gw - control >= HEALTH_BUDGET_MS) late.push({ excessMs: gw - control, request: blamed });
       samples++;
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -175,15 +189,59 @@ function healthWatch(controlUrl: string): { stop(): Promise<{ worstExcessMs: num
     async stop() {
       running = false;
       await loop;
-      return { worstExcessMs: worst, samples };
+      return { samples, late };
     },
   };
+}
+
+/** Replays each request blamed for a late /health, alone, up to three times; fails if it is late every time. */
+async function confirmLateHealth(late: LateSample[]): Promise<void> {
+  const suspects = [...new Set(late.sort((a, b) => b.excessMs - a.excessMs).map((l) => l.request))].filter((r): r is Fuzzed => r !== null).slice(0, 5);
+  for (const suspect of suspects) {
+    let best = Infinity;
+    for (let i = 0; i < 3 && best >= HEALTH_BUDGET_MS; i++) {
+      const watch = healthWatch();
+      await new Promise((r) => setTimeout(r, 30));
+      inFlight = suspect;
+      await send(suspect).catch(() => undefined);
+      inFlight = null;
+      await new Promise((r) => setTimeout(r, 60));
+      const h = await watch.stop();
+      best = Math.min(best, Math.max(0, ...h.late.map((l) => l.excessMs)));
+    }
+    const what = `${suspect.path} ${JSON.stringify(suspect.headers)} ${suspect.body.toString('utf8').slice(0, 2000)}`;
+    expect(best, `/health stayed ${best.toFixed(0)} ms behind the control server on every replay of: ${what}`).toBeLessThan(HEALTH_BUDGET_MS);
+  }
+}
+
+const property = (arb: fc.Arbitrary<Fuzzed>) =>
+  fc.asyncProperty(arb, async (r) => {
+    inFlight = r;
+    try {
+      checkResponse(await send(r));
+    } finally {
+      inFlight = null;
+    }
+  });
+
+/** Runs the property while /health is watched; a property failure is reported first. */
+async function fuzz(arb: fc.Arbitrary<Fuzzed>, seed: number, numRuns: number): Promise<void> {
+  const watch = healthWatch();
+  let failure: unknown = null;
+  try {
+    await fc.assert(property(arb), { seed, numRuns, endOnFailure: true });
+  } catch (err) {
+    failure = err;
+  }
+  const h = await watch.stop();
+  if (failure) throw failure;
+  expect(h.samples).toBeGreaterThan(5);
+  await confirmLateHealth(h.late);
 }
 
 describe('HTTP fuzzing of the built gateway', () => {
   let sim: { urls: string[]; stop(): Promise<void> };
   let control: ChildProcess;
-  let controlUrl: string;
   beforeAll(async () => {
     sim = await simBuilt(['--pods', '2', '--ttft-ms', '2', '--itl-ms', '1']);
     gateway = await serveBuilt({ upstreams: sim.urls });
@@ -198,26 +256,6 @@ describe('HTTP fuzzing of the built gateway', () => {
     await sim?.stop();
   });
 
-  const property = (arb: fc.Arbitrary<{ path: string; body: Buffer; headers: Record<string, string> }>) =>
-    fc.asyncProperty(arb, async (r) => {
-      checkResponse(await send(r));
-    });
-
-  /** Runs the property while watching /health; a property failure is reported before a slow /health. */
-  async function fuzz(arb: Parameters<typeof property>[0], seed: number, numRuns: number): Promise<void> {
-    const watch = healthWatch(controlUrl);
-    let failure: unknown = null;
-    try {
-      await fc.assert(property(arb), { seed, numRuns, endOnFailure: true });
-    } catch (err) {
-      failure = err;
-    }
-    const h = await watch.stop();
-    if (failure) throw failure;
-    expect(h.samples).toBeGreaterThan(5);
-    expect(h.worstExcessMs, `/health answered ${h.worstExcessMs.toFixed(0)} ms slower than the control server`).toBeLessThan(HEALTH_BUDGET_MS);
-  }
-
   it('mutated chat requests: < 500, OpenAI errors, clean streams; /health stays fast', async () => {
     await fuzz(mutatedChat, SEED, 300 * RUNS);
   }, 300_000);
@@ -226,8 +264,8 @@ describe('HTTP fuzzing of the built gateway', () => {
     await fuzz(rawRequest, SEED + 1, 120 * RUNS);
   }, 300_000);
 
-  it('hostile headers and paths', async () => {
-    await fc.assert(property(hostileHeaders), { seed: SEED + 2, numRuns: 80 * RUNS, endOnFailure: true });
+  it('hostile headers and paths; /health stays fast', async () => {
+    await fuzz(hostileHeaders, SEED + 2, 80 * RUNS);
   }, 300_000);
 
   it('the gateway still serves an ordinary request afterwards', async () => {
