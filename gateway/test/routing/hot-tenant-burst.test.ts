@@ -6,11 +6,12 @@
 // every pod takes part. The second case gives one pod a /health that answers late every other
 // time, as a busy host does, and starts the burst just after such a probe: one late probe used
 // to drop the pod until the next one, so the other three took its share (up to ⌈1.25·40/3⌉ = 17).
-import { createServer, request as httpRequest, Agent, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSim, type SimCluster } from '../../../loadtest/src/sim/index.js';
 import { serveBuilt, type BuiltGateway } from '../helpers/built-bin.js';
+import { forwardTo } from '../helpers/net.js';
 
 const MODEL = 'Qwen/Qwen3-0.6B';
 const BURST = 40;
@@ -24,23 +25,14 @@ const system = { role: 'system', content: 'You are the order desk of ACME. Answe
  * (a probe that times out, then one that passes); `slowProbe` resolves when a late one starts.
  */
 async function slowHealthProxy(target: string, delayMs: number): Promise<{ url: string; server: Server; slowProbe: () => Promise<void> }> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const up = new URL(target);
+  const forward = forwardTo(target);
   let healthChecks = 0;
   let onSlow: (() => void) | null = null;
   const server = createServer((req, res) => {
-    const forward = () => {
-      const out = httpRequest({ host: up.hostname, port: up.port, path: req.url, method: req.method, headers: req.headers, agent }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
-      out.on('error', () => res.destroy());
-      req.pipe(out);
-    };
     if (req.method === 'GET' && req.url === '/health' && healthChecks++ % 2 === 1) {
       onSlow?.();
-      setTimeout(forward, delayMs);
-    } else forward();
+      setTimeout(() => forward(req, res), delayMs);
+    } else forward(req, res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const slowProbe = () => new Promise<void>((r) => (onSlow = () => ((onSlow = null), r())));
@@ -80,6 +72,14 @@ async function burst(gateway: BuiltGateway, sim: SimCluster): Promise<{ peak: nu
   return { peak, peakTotal, statuses };
 }
 
+/** Every request answered, the whole burst in flight at once, ≤ BOUND on every pod, every pod used. */
+function expectBoundHeld(r: { peak: number[]; peakTotal: number; statuses: number[] }): void {
+  expect(r.statuses.every((s) => s === 200)).toBe(true);
+  expect(r.peakTotal, 'the burst was not in flight all at once').toBe(BURST);
+  expect(Math.max(...r.peak), `peak in flight per pod: ${r.peak.join(', ')}`).toBeLessThanOrEqual(BOUND);
+  expect(Math.min(...r.peak), `peak in flight per pod: ${r.peak.join(', ')}`).toBeGreaterThan(0);
+}
+
 describe('hot-tenant burst across 4 pods', () => {
   let gateway: BuiltGateway | null = null;
   let sim: SimCluster | null = null;
@@ -100,11 +100,7 @@ describe('hot-tenant burst across 4 pods', () => {
   it(`never holds more than ⌈1.25·${BURST}/${PODS}⌉ = ${BOUND} on a pod, and uses every pod`, async () => {
     sim = await startSim({ port: 0, pods: PODS, profile });
     gateway = await serveBuilt({ upstreams: sim.urls });
-    const r = await burst(gateway, sim);
-    expect(r.statuses.every((s) => s === 200)).toBe(true);
-    expect(r.peakTotal, 'the burst was not in flight all at once').toBe(BURST);
-    expect(Math.max(...r.peak), `peak in flight per pod: ${r.peak.join(', ')}`).toBeLessThanOrEqual(BOUND);
-    expect(Math.min(...r.peak), `peak in flight per pod: ${r.peak.join(', ')}`).toBeGreaterThan(0);
+    expectBoundHeld(await burst(gateway, sim));
   }, 180_000);
 
   it('holds the same bound when one pod answers every other health probe late', async () => {
@@ -115,10 +111,6 @@ describe('hot-tenant burst across 4 pods', () => {
     // The burst starts just after a probe of the fourth pod timed out; the next one passes.
     await slow.slowProbe();
     await new Promise((r) => setTimeout(r, 400));
-    const r = await burst(gateway, sim);
-    expect(r.statuses.every((s) => s === 200)).toBe(true);
-    expect(r.peakTotal, 'the burst was not in flight all at once').toBe(BURST);
-    expect(Math.max(...r.peak), `peak in flight per pod: ${r.peak.join(', ')}`).toBeLessThanOrEqual(BOUND);
-    expect(Math.min(...r.peak), `peak in flight per pod: ${r.peak.join(', ')}`).toBeGreaterThan(0);
+    expectBoundHeld(await burst(gateway, sim));
   }, 180_000);
 });

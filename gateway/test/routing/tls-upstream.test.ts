@@ -4,7 +4,6 @@
 // with openssl: a P-256 CA (100 years, its key discarded) and a server certificate for
 // 127.0.0.1/localhost signed by it.
 import { createServer as createHttpsServer, type Server } from 'node:https';
-import { request as httpRequest, Agent } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import { createMetrics } from '../../src/telemetry/metrics.js';
 import { createLogger } from '../../src/telemetry/log.js';
 import { startGateway, type Gateway } from '../../src/server.js';
 import { sseData } from '../helpers/stack.js';
+import { forwardTo } from '../helpers/net.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/tls');
 const CA = path.join(FIXTURES, 'ca.pem');
@@ -24,16 +24,7 @@ const MODEL = 'Qwen/Qwen3-0.6B';
 
 /** TLS termination in front of an http pod, as an ingress or a pod's own --ssl-certfile would do. */
 async function tlsFront(target: string): Promise<{ url: string; server: Server }> {
-  const up = new URL(target);
-  const agent = new Agent({ keepAlive: true });
-  const server = createHttpsServer({ key: readFileSync(path.join(FIXTURES, 'server.key')), cert: readFileSync(path.join(FIXTURES, 'server.pem')) }, (req, res) => {
-    const out = httpRequest({ host: up.hostname, port: up.port, path: req.url, method: req.method, headers: req.headers, agent }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    out.on('error', () => res.destroy());
-    req.pipe(out);
-  });
+  const server = createHttpsServer({ key: readFileSync(path.join(FIXTURES, 'server.key')), cert: readFileSync(path.join(FIXTURES, 'server.pem')) }, forwardTo(target));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
