@@ -10,6 +10,7 @@ import { jsonrepair } from 'jsonrepair';
 import { checkToolCalls } from '../gateway/src/toolcalls/check.js';
 import { compileTools } from '../gateway/src/toolcalls/compile-tools.js';
 import { canonicalJson, isPlainObject } from '../gateway/src/toolcalls/json-text.js';
+import { ToolCallStreamSplitter } from '../gateway/src/toolcalls/stream-splitter.js';
 import type { AssistantOutput, ToolDef } from '../gateway/src/toolcalls/types.js';
 import { isRecoverable, isValidCase, loadToolcallCorpus, type CorpusCase } from '../gateway/test/toolcalls/corpus.js';
 
@@ -101,6 +102,20 @@ const toolgate: Engine = (c) => {
   return r.calls.map((k) => ({ name: k.name, arguments: k.arguments }));
 };
 
+/** The gateway's streaming path: content in 7-character deltas through the splitter, then the verdict. */
+const toolgateStreamed: Engine = (c) => {
+  let output = c.output;
+  if (typeof c.output.content === 'string' && !(isPlainObject(c.tool_choice) && 'function' in c.tool_choice)) {
+    const splitter = new ToolCallStreamSplitter({ toolNames: c.tools.map((t) => t.function.name), think: 'text' });
+    for (let i = 0; i < c.output.content.length; i += 7) splitter.push(c.output.content.slice(i, i + 7));
+    splitter.finish();
+    output = { ...c.output, content: splitter.callOutput().content };
+  }
+  const r = checkToolCalls(c.tools, output, { toolChoice: c.tool_choice });
+  if (r.outcome === 'invalid') return null;
+  return r.calls.map((k) => ({ name: k.name, arguments: k.arguments }));
+};
+
 const same = (a: Call[], b: Call[]): boolean => canonicalJson(a) === canonicalJson(b);
 
 function quality(engine: Engine, corpus: CorpusCase[]) {
@@ -183,7 +198,7 @@ type Latency = ReturnType<typeof latencies>[string];
 function main(): void {
   const corpus = loadToolcallCorpus();
   const rounds = Number(process.env.REPAIR_BENCH_ROUNDS ?? 30);
-  const engines: Record<string, Engine> = { toolgate, hermes, jsonrepair_ajv: repairAjv };
+  const engines: Record<string, Engine> = { toolgate, toolgate_streamed: toolgateStreamed, hermes, jsonrepair_ajv: repairAjv };
   // the gateway compiles tools once per request (memoized by content); measure the engine on its own too
   const precompiled = new Map(corpus.map((c) => [c, compileTools(c.tools)]));
   const toolgateCompiled: Engine = (c) => {
@@ -195,6 +210,7 @@ function main(): void {
   for (const [name, engine] of Object.entries(engines)) results[name] = { ...quality(engine, corpus), latency: lat[name] };
   results.toolgate_precompiled_tools = { latency: lat.toolgate_precompiled_tools };
   const tg = results.toolgate as ReturnType<typeof quality> & { latency: Latency };
+  const st = results.toolgate_streamed as ReturnType<typeof quality>;
   const report = {
     generated_at: new Date().toISOString(),
     node: process.version,
@@ -209,6 +225,7 @@ function main(): void {
       recovery_rate: 'malformed cases whose expected result has calls, where the engine returned exactly the expected calls',
       false_repair_rate: 'outputs where the engine returned calls that differ from the expected ones (incl. calls where none/invalid was expected) / outputs where it returned calls',
       valid_unchanged_rate: 'valid_* cases returned with exactly the original calls',
+      toolgate_streamed: 'the streaming path: content fed to ToolCallStreamSplitter in 7-character deltas, then checkToolCalls on its callOutput() (named tool_choice is held whole, as the gateway does)',
       latency: `wall time of one engine call per corpus output, engines interleaved case by case (${rounds} rounds after warm-up, schemas cached); per_call divides by the expected number of calls (min 1); toolgate includes compileTools() on the raw tools array (memoized), toolgate_precompiled_tools does not`,
     },
     engines: results,
@@ -222,6 +239,7 @@ function main(): void {
         false_repairs: tg.false_repairs === 0,
         valid_unchanged: tg.valid_unchanged_rate === 1,
         p99: tg.latency.p99_us_per_call < 200,
+        streamed_equals_whole: st.recovered === tg.recovered && st.false_repairs === tg.false_repairs && st.valid_unchanged === tg.valid_unchanged,
       },
     },
   };
@@ -231,7 +249,7 @@ function main(): void {
     const r = results[n] as ReturnType<typeof quality> & { latency: Latency };
     return `${n.padEnd(15)} recovery ${r.recovery_rate}  false-repair ${r.false_repair_rate} (${r.false_repairs})  valid-unchanged ${r.valid_unchanged_rate}  p50 ${r.latency.p50_us_per_call}µs  p99 ${r.latency.p99_us_per_call}µs per call`;
   };
-  process.stdout.write(['toolgate', 'hermes', 'jsonrepair_ajv'].map(line).join('\n') + `\ntoolgate (tools precompiled) p50 ${lat.toolgate_precompiled_tools!.p50_us_per_call}µs  p99 ${lat.toolgate_precompiled_tools!.p99_us_per_call}µs per call` + '\nwrote bench/results/repair.json\n');
+  process.stdout.write(['toolgate', 'toolgate_streamed', 'hermes', 'jsonrepair_ajv'].map(line).join('\n') + `\ntoolgate (tools precompiled) p50 ${lat.toolgate_precompiled_tools!.p50_us_per_call}µs  p99 ${lat.toolgate_precompiled_tools!.p99_us_per_call}µs per call` + '\nwrote bench/results/repair.json\n');
 }
 
 main();

@@ -16,6 +16,7 @@ import { createToolCallPlugin } from './api/toolcalls/plugin.js';
 import { createCapturePlugin } from './api/capture-plugin.js';
 import { createExperimentsPlugin } from './experiments/plugin.js';
 import { createCapture, type Capture } from './capture/pipeline.js';
+import { ToolRenderingCheck } from './upstream/tool-rendering-check.js';
 import { createRedisClient, waitForRedis } from './state/redis-client.js';
 import { createRateLimiter } from './state/rate-limiter.js';
 import { loadApiKeys } from './state/api-keys.js';
@@ -49,6 +50,8 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   await router.start(); // first discovery lists, load scrapes
   await health.probeAll();
   health.start();
+  // Pods must render the tools under tool_choice "none" for the gateway to own the parse.
+  await new ToolRenderingCheck(router.pools.values(), metrics, log, { timeoutMs: cfg.health.timeoutMs, retryMs: cfg.health.intervalMs, retries: 5 }).checkAll();
   // Shared state: one Redis client for capture and rate limits when configured.
   const redis: Redis | null = cfg.redis.url ? createRedisClient(cfg.redis.url, { commandTimeoutMs: cfg.redis.commandTimeoutMs, logger: log }) : null;
   // A bounded wait, so that shared rate limits apply from the first request; after it the gateway
@@ -57,17 +60,17 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   const capture = createCapture(cfg.capture, { redis, metrics, logger: log });
   const keys = loadApiKeys(cfg.auth, process.env);
   const limiter = createRateLimiter(cfg.rateLimit, { redis, logger: log });
-  const plugins: ExchangePlugin[] = [
-    createExperimentsPlugin(cfg, router, metrics, log, capture),
-    createToolCallPlugin(cfg, metrics),
-    createCapturePlugin(capture),
-    ...(opts.plugins ?? []),
-  ];
+  const passiveHealth = createPassiveHealth(metrics, log);
+  const toolCalls = createToolCallPlugin(cfg, metrics);
+  const experiments = createExperimentsPlugin(cfg, router, metrics, log, capture);
+  const plugins: ExchangePlugin[] = [experiments, toolCalls, createCapturePlugin(capture), ...(opts.plugins ?? [])];
+  // A shadow copy is read by the tool-call plugin alone: no experiments of its own, no capture record.
+  experiments.shadow.attach({ cfg, router, metrics, log, passiveHealth }, [toolCalls]);
   const app = createApp({
     cfg,
     router,
     health,
-    passiveHealth: createPassiveHealth(metrics, log),
+    passiveHealth,
     metrics,
     log,
     plugins,

@@ -9,7 +9,7 @@ describe('config', () => {
   it('fills defaults for an empty file', () => {
     const cfg = resolveConfig({});
     expect(cfg.server.port).toBe(8080);
-    expect(cfg.toolcalls.policy).toBe('repair');
+    expect(cfg.toolcalls.policy).toBe('retry');
     expect(cfg.timeouts.idleMs).toBe(30_000);
   });
 

@@ -1,11 +1,13 @@
 // Turns the tool-call verdict of each finished exchange into a capture record (training data):
 // always for invalid and repaired responses, sampled for valid ones. Building the record is
-// cheap and `offer` never blocks, so the request path never waits on capture I/O.
+// cheap and `offer` never blocks, so the request path never waits on capture I/O. Shadow
+// exchanges are recorded as pairs by the experiments plugin, not here.
 import { randomUUID } from 'node:crypto';
 import type { Capture } from '../capture/pipeline.js';
 import type { ToolCallRecord } from '../capture/record.js';
+import { rawModelText } from '../toolcalls/index.js';
 import type { Exchange, ExchangePlugin } from './exchange.js';
-import { toolCallStates } from './toolcalls/plugin.js';
+import { TOOL_CALLS } from './toolcalls/state.js';
 
 /** The fields every capture record starts with (record.ts `commonFields`). */
 export function recordHeader(ex: Exchange) {
@@ -23,7 +25,8 @@ export function createCapturePlugin(capture: Capture): ExchangePlugin {
   return {
     name: 'capture',
     onFinish(ex, result) {
-      const state = toolCallStates.get(ex);
+      if (ex.role !== 'primary') return;
+      const state = ex.state.get(TOOL_CALLS);
       const report = state?.report;
       if (!state || !report || !capture.wants(report.outcome)) return;
       // A verdict exists only once the upstream answered. The reject policy turns an invalid one
@@ -50,26 +53,4 @@ export function createCapturePlugin(capture: Capture): ExchangePlugin {
       capture.offer(record);
     },
   };
-}
-
-/**
- * The model's output as Qwen3 text: when vLLM's parser had already split it into content and
- * tool_calls, the calls are written back as `<tool_call>` blocks after the content, which is what
- * the model emitted (and what a DPO `rejected` answer must look like).
- */
-export function rawModelText(content: string | null, toolCalls: unknown): string {
-  const calls = Array.isArray(toolCalls) ? toolCalls : [];
-  const blocks = calls.map((tc) => {
-    const fn = ((tc ?? {}) as { function?: { name?: unknown; arguments?: unknown } }).function ?? {};
-    let args: unknown = fn.arguments ?? {};
-    if (typeof args === 'string') {
-      try {
-        args = JSON.parse(args);
-      } catch {
-        // Unparseable arguments stay as the model wrote them (a string).
-      }
-    }
-    return `<tool_call>\n${JSON.stringify({ name: fn.name ?? '', arguments: args })}\n</tool_call>`;
-  });
-  return [content ?? '', ...blocks].filter((p) => p !== '').join('\n');
 }

@@ -1,59 +1,133 @@
-// One client request as it moves through the gateway, and the plugin contract through which
-// tool-call handling and experiments take part without the proxy knowing them. Plugins run in
-// order; each sees the same Exchange.
+// One request as it moves through the gateway, and the plugin contract through which tool-call
+// handling, experiments and capture take part without the proxy knowing them. Plugins run in
+// their configured order; each sees the same Exchange and shares typed state through `state`.
+// The whole contract, hook by hook, is documented in docs/readme/gateway.md ("Plugins").
 import type { Backend } from '../routing/backend.js';
 import type { ModelRoute } from '../routing/router.js';
 import type { ResponseMeter } from '../upstream/response-meter.js';
-import type { ChunkTransform } from '../upstream/stream-relay.js';
+import type { AnswerTransform } from './answer-transform.js';
+import { ExchangeState } from './exchange-state.js';
 import type { Endpoint } from './validate-request.js';
 
-export interface Exchange {
+/** The client's request (primary) or a mirrored copy sent to another variant (shadow). */
+export type ExchangeRole = 'primary' | 'shadow';
+
+export interface ExchangeInit {
+  id: string;
+  endpoint: Endpoint;
+  role: ExchangeRole;
+  receivedAt: number;
+  body: Record<string, unknown>;
+  model: string;
+  stream: boolean;
+  tools: unknown[] | null;
+  headers: Readonly<Record<string, string>>;
+  route?: ModelRoute | null;
+  variant?: string;
+}
+
+export class Exchange {
   readonly id: string;
   readonly endpoint: Endpoint;
+  readonly role: ExchangeRole;
   /** performance.now() at receipt. */
   readonly receivedAt: number;
-  /** Request body; plugins may change it and must then set `bodyChanged`. */
-  body: Record<string, unknown>;
-  bodyChanged: boolean;
   /** Public model name the client asked for. */
   readonly model: string;
   readonly stream: boolean;
   readonly tools: unknown[] | null;
   /** Lower-cased request headers. */
   readonly headers: Readonly<Record<string, string>>;
-  /** Pool and upstream model; a plugin (experiments) may set it, else the router resolves it. */
+  /** Pool and upstream model; a plugin (experiments) may set it in onRequest, else the router resolves it. */
   route: ModelRoute | null;
   /** Variant label for metrics (experiments), default "default". */
   variant: string;
-  /** Headers added to the client response. */
-  readonly responseHeaders: Record<string, string>;
-  backend: Backend | null;
-  meter: ResponseMeter | null;
-  /** Sends another non-stream request for this exchange to its backend (retry policies). */
+  /** Headers added to the client response (read when the response starts). */
+  readonly responseHeaders: Record<string, string> = {};
+  backend: Backend | null = null;
+  meter: ResponseMeter | null = null;
+  /** Typed state plugins share (see exchange-state.ts). */
+  readonly state = new ExchangeState();
+  /** Sends another non-stream request for this exchange to its backend (the retry policy's re-ask). */
   resend?: (body: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+  private _body: Record<string, unknown>;
+  private changed = false;
+  /** Fields sent to this exchange's upstream only (never seen by the shadow copy or capture). */
+  private readonly upstreamFields: Record<string, unknown> = {};
+
+  constructor(init: ExchangeInit) {
+    this.id = init.id;
+    this.endpoint = init.endpoint;
+    this.role = init.role;
+    this.receivedAt = init.receivedAt;
+    this._body = init.body;
+    this.model = init.model;
+    this.stream = init.stream;
+    this.tools = init.tools;
+    this.headers = init.headers;
+    this.route = init.route ?? null;
+    this.variant = init.variant ?? 'default';
+  }
+
+  /** The request body as the client sent it, with plugins' edits. */
+  get body(): Readonly<Record<string, unknown>> {
+    return this._body;
+  }
+
+  /** Whether any plugin edited the body (then it is serialized again, else the client's bytes are sent). */
+  get bodyChanged(): boolean {
+    return this.changed;
+  }
+
+  /** Edits one body field (e.g. repaired history); the change reaches the upstream, the shadow and capture. */
+  setBodyField(key: string, value: unknown): void {
+    this._body[key] = value;
+    this.changed = true;
+  }
+
+  /** Overrides one field in what this exchange's upstream receives only (e.g. tool_choice for the parse mode). */
+  setUpstreamField(key: string, value: unknown): void {
+    this.upstreamFields[key] = value;
+  }
+
+  /** The body this exchange's upstream receives. */
+  upstreamBody(): Record<string, unknown> {
+    return Object.keys(this.upstreamFields).length === 0 ? this._body : { ...this._body, ...this.upstreamFields };
+  }
+
+  get upstreamChanged(): boolean {
+    return this.changed || Object.keys(this.upstreamFields).length > 0;
+  }
 }
 
 export interface ExchangeResult {
   status: number;
-  /** The final response body (non-stream) or null for streams. */
+  /** The final response body (whole answers) or null for streams. */
   json: Record<string, unknown> | null;
   error?: { kind: string; message: string };
   endedAt: number;
 }
 
+/**
+ * Hooks, in the order they fire for one exchange. Every hook is optional; plugins run in order.
+ * A shadow exchange (role 'shadow') runs onDispatch, answer and onFinish, never onRequest.
+ */
 export interface ExchangePlugin {
   readonly name: string;
-  /** Before routing. May rewrite the body, choose the route, or throw a GatewayError. */
+  /** Primary only, before routing. May edit the body (setBodyField), choose the route, or throw a GatewayError (the client gets it). */
   onRequest?(ex: Exchange): void | Promise<void>;
-  /** Once, just before the first upstream dispatch: the request passed every check and is final. */
+  /**
+   * Once per exchange, with the route known, just before the first upstream dispatch (retries on
+   * other backends of the pool reuse it). The body is final; a plugin may set upstream-only fields.
+   */
   onDispatch?(ex: Exchange): void;
   /**
-   * A successful non-stream JSON response; returns the body to send, or nothing when it left the
-   * response as it was (then the upstream's bytes are sent unchanged).
+   * The transform for this exchange's answer, streamed or whole (answer-transform.ts), or null to
+   * leave it untouched. Called once per answer read; a transform may throw a GatewayError to refuse
+   * the answer (an HTTP error while the response has not started, an error event after).
    */
-  onCompletion?(ex: Exchange, json: Record<string, unknown>): Record<string, unknown> | void | Promise<Record<string, unknown> | void>;
-  /** A transform for a successful stream, or null to pass bytes through. */
-  streamTransform?(ex: Exchange): ChunkTransform | null;
+  answer?(ex: Exchange): AnswerTransform | null;
   /** After the response has ended, successfully or not. Must not throw. */
   onFinish?(ex: Exchange, result: ExchangeResult): void;
 }

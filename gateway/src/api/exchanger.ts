@@ -1,47 +1,126 @@
-// Drives one exchange after the request was read and prepared: picks backends, dispatches with
-// retry before the first byte, answers with the upstream's JSON or relays its stream, maps
-// failures to OpenAI-shaped errors, and closes the books once (metrics, plugins, span).
+// Drives one exchange after the request was read and prepared: picks backends, dispatches, reads
+// the answer through the plugins' transform, and decides when the response starts. Until then
+// (the first chunk the client is to receive) any upstream failure can still move the request to
+// another backend, and a plugin that refuses the answer turns it into an HTTP error; after it, a
+// failure is one OpenAI error event and [DONE]. It returns an Answer that the caller renders
+// (chat SSE/JSON, the Responses translation, or the shadow's sink), and closes the books once:
+// metrics, plugins' onFinish, span.
 import type { Backend } from '../routing/backend.js';
 import { endRequestSpan, startRequestSpan } from '../telemetry/tracing.js';
 import { dispatch, describeKind, classifyError, type FailureKind, type UpstreamResponse } from '../upstream/dispatch.js';
 import { shouldRetry } from '../upstream/retry.js';
 import { ResponseMeter } from '../upstream/response-meter.js';
-import { SseSplitter, type SseEvent } from '../upstream/sse.js';
-import { relayStream, type ChunkTransform } from '../upstream/stream-relay.js';
-import { GatewayError } from './errors.js';
+import { UpstreamStream } from '../upstream/upstream-stream.js';
+import { BadUpstreamAnswer } from '../upstream/whole-answer.js';
+import { RelayClock, StreamAnswerFlow, transformWhole, type FlowStep } from './answer-flow.js';
+import { composeTransforms, type AnswerTransform } from './answer-transform.js';
+import { GatewayError, errorBody, type OpenAIErrorBody } from './errors.js';
 import type { Exchange, ExchangeResult } from './exchange.js';
 import type { ProxyDeps } from './proxy-route.js';
 import type { Endpoint } from './validate-request.js';
 
 const PATHS: Record<Endpoint, string> = { chat: '/v1/chat/completions', completions: '/v1/completions', tokenize: '/tokenize' };
 const SPAN_OPERATION: Record<Endpoint, string> = { chat: 'chat', completions: 'text_completion', tokenize: 'tokenize' };
+/** The largest single SSE event an upstream may send (a longer one has no terminator). */
+const MAX_EVENT_BYTES = 8 * 1024 * 1024;
 
-/** Drives one exchange: attempts, retries, and the response. */
+/** What the exchange produced, for the caller to render. */
+export type Answer =
+  | { type: 'error'; status: number; headers: Record<string, string>; body: OpenAIErrorBody }
+  /** A whole answer: `text` is what to send (the upstream's own bytes when nothing changed). */
+  | { type: 'whole'; status: number; headers: Record<string, string>; text: string; json: Record<string, unknown> | null }
+  | { type: 'stream'; headers: Record<string, string>; steps: AnswerSteps };
+
+/** A started stream: steps in order until `end` or `fail`; `cancel` when the consumer goes away. */
+export interface AnswerSteps {
+  next(): Promise<FlowStep>;
+  cancel(): void;
+}
+
+type Failure = { kind: FailureKind; message: string };
+type Attempt = { answer: Answer } | { failure: Failure; response?: UpstreamResponse };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export class Exchanger {
   private readonly controller = new AbortController();
   private readonly totalTimer: NodeJS.Timeout;
   private readonly span;
   private readonly tried = new Set<Backend>();
+  private payload: string | Buffer;
   private finished = false;
 
   constructor(
     private readonly ex: Exchange,
-    private readonly payload: string | Buffer,
+    /** The client's bytes, sent as they are when no plugin changed the body. */
+    raw: string | Buffer,
     private readonly deps: ProxyDeps,
+    private readonly opts: { totalMs?: number } = {},
   ) {
-    this.totalTimer = setTimeout(() => this.controller.abort({ kind: 'timeout_total' }), deps.cfg.timeouts.totalMs);
+    this.payload = raw;
+    this.totalTimer = setTimeout(() => this.controller.abort({ kind: 'timeout_total' }), opts.totalMs ?? deps.cfg.timeouts.totalMs);
     this.totalTimer.unref();
     this.span = startRequestSpan(SPAN_OPERATION[ex.endpoint], ex.model);
-    ex.meter = new ResponseMeter(ex.receivedAt, deps.metrics, { model: ex.model, variant: ex.variant, role: 'primary' });
+    ex.meter = new ResponseMeter(ex.receivedAt, deps.metrics, { model: ex.model, variant: ex.variant, role: ex.role });
     ex.resend = (body) => this.resend(body);
   }
 
-  /** The client disconnected: abort whatever is in flight upstream. */
+  /** The client disconnected before the answer started: abort whatever is in flight upstream. */
   clientGone(): void {
     if (!this.controller.signal.aborted) this.controller.abort({ kind: 'aborted' });
   }
 
-  /** One extra non-stream call on the exchange's backend (tool-call retry policy). */
+  async run(): Promise<Answer> {
+    const { router, metrics } = this.deps;
+    const pool = this.ex.route!.pool;
+    let lastFailure: Failure | null = null;
+    for (let retries = 0; ; retries++) {
+      const pick = router.pick(pool, { model: this.ex.model, body: this.ex.body, headers: this.ex.headers, exclude: this.tried });
+      if (!pick) return this.fail(lastFailure);
+      const backend = pick.backend;
+      this.tried.add(backend);
+      this.ex.backend = backend;
+      if (retries === 0) {
+        if (this.ex.role === 'primary') metrics.overhead.observe({ phase: 'dispatch' }, (performance.now() - this.ex.receivedAt) / 1000);
+        for (const p of this.deps.plugins) p.onDispatch?.(this.ex);
+        if (this.ex.upstreamChanged) this.payload = JSON.stringify(this.ex.upstreamBody());
+      }
+      const release = this.acquire(backend);
+      const attempt = await this.attempt(backend, release, retries);
+      if ('answer' in attempt) return attempt.answer;
+      release();
+      const { failure } = attempt;
+      metrics.upstreamErrors.inc({ backend: backend.name, kind: failure.kind });
+      this.deps.passiveHealth.failure(backend, failure.kind, { request: this, retrying: this.canRetry(failure.kind, retries) });
+      lastFailure = failure;
+      if (this.canRetry(failure.kind, retries)) {
+        metrics.upstreamRetries.inc({ reason: failure.kind });
+        this.deps.log.info('retrying on another backend', { requestId: this.ex.id, backend: backend.name, kind: failure.kind });
+        continue;
+      }
+      // A server error that cannot move elsewhere reaches the client as the upstream sent it.
+      if (attempt.response) return this.whole(attempt.response, await attempt.response.body.text().catch(() => ''), null);
+      return this.fail(failure);
+    }
+  }
+
+  /** One dispatch and the reading of its answer up to the point where the response starts. */
+  private async attempt(backend: Backend, release: () => void, retries: number): Promise<Attempt> {
+    const res = await this.send(backend, this.payload, this.ex.stream);
+    if (!res.ok) return { failure: res };
+    if (res.status >= 500) {
+      const failure: Failure = { kind: 'http_5xx', message: `upstream answered ${res.status}` };
+      if (this.canRetry('http_5xx', retries)) {
+        await res.body.dump().catch(() => undefined);
+        return { failure };
+      }
+      return { failure, response: res };
+    }
+    if (this.ex.stream && res.status === 200) return this.startStream(res, release);
+    return this.readWhole(res, release);
+  }
+
+  /** One extra non-stream call on the exchange's backend (the tool-call retry policy). */
   private async resend(body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const backend = this.ex.backend;
     if (!backend) throw new Error('no backend to resend to');
@@ -51,59 +130,11 @@ export class Exchanger {
       if (!res.ok) throw new Error(res.message);
       const text = await res.body.text();
       if (res.status !== 200) throw new Error(`upstream answered ${res.status}`);
-      return JSON.parse(text) as Record<string, unknown>;
+      const json: unknown = JSON.parse(text);
+      if (!isObject(json)) throw new Error('upstream answer is not a JSON object');
+      return json;
     } finally {
       release();
-    }
-  }
-
-  async run(): Promise<Response> {
-    const { router, metrics } = this.deps;
-    const pool = this.ex.route!.pool;
-    let lastFailure: { kind: FailureKind; message: string } | null = null;
-    for (let retries = 0; ; retries++) {
-      const pick = router.pick(pool, { model: this.ex.model, body: this.ex.body, headers: this.ex.headers, exclude: this.tried });
-      if (!pick) return this.fail(lastFailure);
-      const backend = pick.backend;
-      this.tried.add(backend);
-      this.ex.backend = backend;
-      if (retries === 0) {
-        metrics.overhead.observe({ phase: 'dispatch' }, (performance.now() - this.ex.receivedAt) / 1000);
-        for (const p of this.deps.plugins) p.onDispatch?.(this.ex);
-      }
-      const release = this.acquire(backend);
-      const res = await this.send(backend, this.payload, this.ex.stream);
-      let failure: { kind: FailureKind; message: string } | null = null;
-      let prefetched: { events: SseEvent[]; splitter: SseSplitter; iterator: AsyncIterator<Buffer> } | null = null;
-      if (!res.ok) failure = res;
-      else if (res.status >= 500) {
-        failure = { kind: 'http_5xx', message: `upstream answered ${res.status}` };
-        if (this.canRetry(failure.kind, retries)) await res.body.dump().catch(() => undefined);
-        else {
-          this.deps.passiveHealth.failure(backend, failure.kind, { request: this });
-          return this.answerBuffered(res, release);
-        }
-      } else if (this.ex.stream && res.status === 200) {
-        const first = await this.prefetch(res);
-        if ('kind' in first) failure = first;
-        else prefetched = first;
-      } else {
-        return this.answerBuffered(res, release);
-      }
-      if (failure) {
-        release();
-        metrics.upstreamErrors.inc({ backend: backend.name, kind: failure.kind });
-        this.deps.passiveHealth.failure(backend, failure.kind, { request: this, retrying: this.canRetry(failure.kind, retries) });
-        lastFailure = failure;
-        if (this.canRetry(failure.kind, retries)) {
-          metrics.upstreamRetries.inc({ reason: failure.kind });
-          this.deps.log.info('retrying on another backend', { requestId: this.ex.id, backend: backend.name, kind: failure.kind });
-          continue;
-        }
-        return this.fail(failure);
-      }
-      this.deps.passiveHealth.success(backend, { request: this });
-      return this.answerStream(res as UpstreamResponse, prefetched!, release);
     }
   }
 
@@ -112,7 +143,12 @@ export class Exchanger {
     return dispatch(backend, {
       path: PATHS[this.ex.endpoint],
       body,
-      headers: { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json', 'x-request-id': this.ex.id },
+      headers: {
+        'content-type': 'application/json',
+        accept: stream ? 'text/event-stream' : 'application/json',
+        'x-request-id': this.ex.id,
+        ...(this.ex.role === 'shadow' ? { 'x-toolgate-shadow': '1' } : {}),
+      },
       signal: this.controller.signal,
       firstByteMs: this.deps.cfg.timeouts.firstTokenMs,
       idleMs: this.deps.cfg.timeouts.idleMs,
@@ -123,7 +159,6 @@ export class Exchanger {
     return shouldRetry(kind, {
       retries,
       budget: this.deps.cfg.retry.attempts,
-      clientStarted: false,
       cancelled: this.controller.signal.aborted,
     });
   }
@@ -141,113 +176,148 @@ export class Exchanger {
     };
   }
 
-  /** Reads until the first complete SSE event so that a failure before it can still be retried. */
-  private async prefetch(res: UpstreamResponse) {
-    const iterator = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    const splitter = new SseSplitter();
-    try {
-      const deadline = setTimeout(() => res.body.destroy(Object.assign(new Error('first token timeout'), { firstToken: true })), this.deps.cfg.timeouts.firstTokenMs);
-      try {
-        for (;;) {
-          const next = await iterator.next();
-          if (next.done) return { kind: 'reset' as FailureKind, message: 'upstream closed the stream before sending an event' };
-          const events = splitter.push(next.value);
-          if (events.length > 0) return { events, splitter, iterator };
-        }
-      } finally {
-        clearTimeout(deadline);
-      }
-    } catch (err) {
-      if ((err as { firstToken?: boolean }).firstToken) return { kind: 'timeout_first_token' as FailureKind, message: describeKind('timeout_first_token') };
-      return classifyError(err, this.controller.signal);
+  /** The plugins' composed transform for one answer (fresh for every attempt). */
+  private transform(): AnswerTransform | null {
+    const ts: AnswerTransform[] = [];
+    for (const p of this.deps.plugins) {
+      const t = p.answer?.(this.ex);
+      if (t) ts.push(t);
     }
+    return composeTransforms(ts);
   }
 
-  /** Non-stream answers, and any non-200 or non-SSE answer, are read whole and sent once. */
-  private async answerBuffered(res: UpstreamResponse, release: () => void): Promise<Response> {
+  /** Non-stream answers, and any non-200 answer, are read whole and sent once. */
+  private async readWhole(res: UpstreamResponse, release: () => void): Promise<Attempt> {
     let text: string;
     try {
       text = await res.body.text();
-      // Any complete answer below 500 (a 4xx is the request's fault) says the backend works.
-      if (res.status < 500) this.deps.passiveHealth.success(this.ex.backend!, { request: this });
     } catch (err) {
+      return { failure: classifyError(err, this.controller.signal) };
+    } finally {
       release();
-      const f = classifyError(err, this.controller.signal);
-      this.deps.metrics.upstreamErrors.inc({ backend: this.ex.backend!.name, kind: f.kind });
-      return this.fail(f);
     }
-    release();
-    const now = performance.now();
-    let json: Record<string, unknown> | null = null;
+    if (res.status !== 200 || this.ex.endpoint === 'tokenize') {
+      // Any complete answer below 500 (a 4xx is the request's fault) says the backend works.
+      this.deps.passiveHealth.success(this.ex.backend!, { request: this });
+      return { answer: this.whole(res, text, null) };
+    }
+    let json: unknown;
     try {
-      const parsed: unknown = JSON.parse(text);
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) json = parsed as Record<string, unknown>;
+      json = JSON.parse(text);
     } catch {
-      /* non-JSON upstream body: relayed as is */
+      return { failure: { kind: 'bad_response', message: 'upstream answer is not JSON' } };
     }
-    const status = res.status;
-    if (json && status === 200 && this.ex.endpoint !== 'tokenize') {
-      this.ex.meter!.onChunk(json, now);
-      if (this.ex.meter!.firstTokenAt === null) this.ex.meter!.onToken(now);
-      const started = performance.now();
-      let changed = false;
-      let body: Record<string, unknown> = json;
-      try {
-        for (const p of this.deps.plugins) {
-          const out: Record<string, unknown> | void = p.onCompletion ? await p.onCompletion(this.ex, body) : undefined;
-          if (out) {
-            body = out;
-            changed = true;
-          }
-        }
-      } catch (err) {
-        if (!(err instanceof GatewayError)) throw err;
-        this.complete({ status: err.status, json: null, endedAt: performance.now(), error: { kind: err.code ?? 'rejected', message: err.message } });
-        return new Response(JSON.stringify(err.toBody()), { status: err.status, headers: { ...this.baseHeaders(), ...err.headers, 'content-type': 'application/json' } });
-      }
-      this.deps.metrics.overhead.observe({ phase: 'relay' }, (performance.now() - started) / 1000);
-      json = body;
-      if (changed) text = JSON.stringify(body);
+    if (!isObject(json) || !Array.isArray(json.choices) || !json.choices.every(isObject)) {
+      return { failure: { kind: 'bad_response', message: 'upstream answer has no readable choices' } };
     }
-    this.complete({ status, json, endedAt: performance.now() });
-    const contentType = json ? 'application/json' : String(res.headers['content-type'] ?? 'application/json');
-    return new Response(text, { status, headers: { ...this.baseHeaders(), 'content-type': contentType } });
+    const clock = new RelayClock();
+    let out = json;
+    try {
+      if (this.ex.endpoint === 'chat') out = await transformWhole(json, this.transform(), clock);
+    } catch (err) {
+      if (err instanceof BadUpstreamAnswer) return { failure: { kind: 'bad_response', message: err.message } };
+      if (err instanceof GatewayError) return { answer: this.refuse(err) };
+      throw err;
+    }
+    this.deps.passiveHealth.success(this.ex.backend!, { request: this });
+    if (this.ex.role === 'primary') this.deps.metrics.overhead.observe({ phase: 'relay' }, clock.ms / 1000);
+    return { answer: this.whole(res, out === json ? text : JSON.stringify(out), out) };
   }
 
-  private answerStream(
-    res: UpstreamResponse,
-    first: { events: SseEvent[]; splitter: SseSplitter; iterator: AsyncIterator<Buffer> },
-    release: () => void,
-  ): Response {
-    let transform: ChunkTransform | null = null;
-    for (const p of this.deps.plugins) transform = p.streamTransform?.(this.ex) ?? transform;
-    const stream = relayStream({
-      iterator: first.iterator,
-      splitter: first.splitter,
-      prefetched: first.events,
-      transform,
+  private whole(res: UpstreamResponse, text: string, json: Record<string, unknown> | null): Answer {
+    const now = performance.now();
+    if (json) {
+      this.ex.meter!.onChunk(json, now);
+      if (this.ex.meter!.firstTokenAt === null) this.ex.meter!.onToken(now);
+    }
+    this.complete({ status: res.status, json, endedAt: performance.now() });
+    const contentType = json ? 'application/json' : String(res.headers['content-type'] ?? 'application/json');
+    return { type: 'whole', status: res.status, headers: { ...this.baseHeaders(), 'content-type': contentType }, text, json };
+  }
+
+  /** Reads the stream until its first output; only then does the client's response start. */
+  private async startStream(res: UpstreamResponse, release: () => void): Promise<Attempt> {
+    const upstream = new UpstreamStream(res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>, (e) => res.body.destroy(e), {
+      firstEventMs: this.deps.cfg.timeouts.firstTokenMs,
+      maxEventBytes: MAX_EVENT_BYTES,
       signal: this.controller.signal,
-      abortUpstream: () => {
-        this.controller.abort({ kind: 'aborted' });
-        res.body.destroy();
-      },
-      observer: {
-        onUpstreamChunk: (chunk, now) => this.ex.meter!.onChunk(chunk, now),
-        onRelayTime: (ms) => this.deps.metrics.overhead.observe({ phase: 'relay' }, ms / 1000),
-        onEnd: (result) => {
-          release();
-          if (!result.ok) {
-            this.deps.metrics.upstreamErrors.inc({ backend: this.ex.backend!.name, kind: result.kind });
-            if (result.kind !== 'aborted') this.deps.passiveHealth.failure(this.ex.backend!, result.kind, { request: this });
+    });
+    const flow = new StreamAnswerFlow(upstream, this.ex.endpoint === 'chat' ? this.transform() : null);
+    const drop = () => {
+      flow.close();
+      res.body.destroy();
+    };
+    let first: FlowStep;
+    try {
+      first = await flow.next();
+    } catch (err) {
+      drop();
+      release();
+      if (err instanceof GatewayError) return { answer: this.refuse(err) };
+      throw err;
+    }
+    if (first.type === 'fail') {
+      drop();
+      const status = Number((first.error?.error as { code?: unknown } | undefined)?.code);
+      // vLLM's in-stream error with a 4xx code is about the request: no retry, the client gets it.
+      if (first.kind === 'upstream_error' && status >= 400 && status < 500) {
+        release();
+        this.deps.passiveHealth.success(this.ex.backend!, { request: this });
+        this.complete({ status, json: null, endedAt: performance.now(), error: first });
+        return { answer: { type: 'error', status, headers: { ...this.baseHeaders(), 'content-type': 'application/json' }, body: first.error as unknown as OpenAIErrorBody } };
+      }
+      return { failure: { kind: first.kind as FailureKind, message: first.message } };
+    }
+    this.deps.passiveHealth.success(this.ex.backend!, { request: this });
+    return { answer: { type: 'stream', headers: { ...this.baseHeaders(), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' }, steps: this.steps(first, flow, res, release) } };
+  }
+
+  /** The started stream's steps, metered as they are handed out; the books close at its end. */
+  private steps(first: FlowStep, flow: StreamAnswerFlow, res: UpstreamResponse, release: () => void): AnswerSteps {
+    let pending: FlowStep | null = first;
+    let over = false;
+    const close = (step: FlowStep) => {
+      if (over) return;
+      over = true;
+      release();
+      if (this.ex.role === 'primary') this.deps.metrics.overhead.observe({ phase: 'relay' }, flow.clock.ms / 1000);
+      if (step.type === 'fail' && step.kind !== 'rejected') {
+        this.deps.metrics.upstreamErrors.inc({ backend: this.ex.backend!.name, kind: step.kind });
+        if (step.kind !== 'aborted') this.deps.passiveHealth.failure(this.ex.backend!, step.kind as FailureKind, { request: this });
+      }
+      this.complete({ status: 200, json: null, endedAt: performance.now(), error: step.type === 'fail' ? { kind: step.kind, message: step.message } : undefined });
+    };
+    return {
+      next: async () => {
+        if (over) return { type: 'end' };
+        let step: FlowStep;
+        if (pending) {
+          step = pending;
+          pending = null;
+        } else {
+          try {
+            step = await flow.next();
+          } catch (err) {
+            if (!(err instanceof GatewayError)) throw err;
+            flow.close();
+            res.body.destroy();
+            step = { type: 'fail', kind: 'rejected', message: err.message, error: err.toBody() as unknown as Record<string, unknown> };
           }
-          this.complete({ status: 200, json: null, endedAt: performance.now(), error: result.ok ? undefined : result });
-        },
+        }
+        if (step.type === 'out') {
+          const now = performance.now();
+          for (const c of step.chunks) this.ex.meter!.onChunk(c, now);
+        } else close(step);
+        return step;
       },
-    });
-    return new Response(stream, {
-      status: 200,
-      headers: { ...this.baseHeaders(), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' },
-    });
+      cancel: () => {
+        if (over) return;
+        this.controller.abort({ kind: 'aborted' });
+        flow.close();
+        res.body.destroy();
+        close({ type: 'fail', kind: 'aborted', message: 'client disconnected' });
+      },
+    };
   }
 
   private baseHeaders(): Record<string, string> {
@@ -256,8 +326,14 @@ export class Exchanger {
     return h;
   }
 
+  /** A plugin refused the answer before the response started. */
+  private refuse(err: GatewayError): Answer {
+    this.complete({ status: err.status, json: null, endedAt: performance.now(), error: { kind: err.code ?? 'rejected', message: err.message } });
+    return { type: 'error', status: err.status, headers: { ...this.baseHeaders(), ...err.headers, 'content-type': 'application/json' }, body: err.toBody() };
+  }
+
   /** Every upstream failed (or none is eligible): 503 when nothing could be reached, 504 on timeouts, else 502. */
-  private fail(failure: { kind: FailureKind; message: string } | null): Response {
+  private fail(failure: Failure | null): Answer {
     let err: GatewayError;
     if (!failure || failure.kind === 'connect') {
       err = new GatewayError(503, failure ? `No upstream could be reached: ${failure.message}` : 'No healthy upstream is available for this model.', {
@@ -272,10 +348,7 @@ export class Exchanger {
       err = new GatewayError(502, failure.message, { code: `upstream_${failure.kind}`, type: 'upstream_error' });
     }
     this.complete({ status: err.status, json: null, endedAt: performance.now(), error: failure ?? { kind: 'no_backend', message: err.message } });
-    return new Response(JSON.stringify(err.toBody()), {
-      status: err.status,
-      headers: { ...this.baseHeaders(), ...err.headers, 'content-type': 'application/json' },
-    });
+    return { type: 'error', status: err.status, headers: { ...this.baseHeaders(), ...err.headers, 'content-type': 'application/json' }, body: err.toBody() };
   }
 
   private complete(result: ExchangeResult): void {
@@ -285,7 +358,7 @@ export class Exchanger {
     const meter = this.ex.meter!;
     meter.finish(result.endedAt);
     const backend = this.ex.backend?.name ?? 'none';
-    this.deps.metrics.requests.inc({ model: this.ex.model, backend, status: String(result.status) });
+    if (this.ex.role === 'primary') this.deps.metrics.requests.inc({ model: this.ex.model, backend, status: String(result.status) });
     for (const p of this.deps.plugins) {
       try {
         p.onFinish?.(this.ex, result);
@@ -302,4 +375,11 @@ export class Exchanger {
       error: result.error?.message,
     });
   }
+}
+
+/** The OpenAI error body for a failed step, as the error event a stream ends with. */
+export function failureEvent(step: Extract<FlowStep, { type: 'fail' }>): Record<string, unknown> {
+  if (step.error) return step.error;
+  const type = step.kind === 'timeout_idle' || step.kind === 'timeout_total' ? 'timeout_error' : 'upstream_error';
+  return errorBody(step.message, type, step.kind) as unknown as Record<string, unknown>;
 }

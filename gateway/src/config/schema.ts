@@ -59,8 +59,8 @@ export const configSchema = Type.Object(
     toolcalls: strict(
       {
         policy: Type.Union([Type.Literal('off'), Type.Literal('annotate'), Type.Literal('repair'), Type.Literal('retry'), Type.Literal('reject')], {
-          default: 'repair',
-          description: 'What to do with tool calls: off | annotate | repair | retry | reject.',
+          default: 'retry',
+          description: 'What to do with tool calls: off | annotate | repair | retry | reject (see README: Tool calls).',
         }),
         perModel: Type.Record(Type.String(), Type.Union([Type.Literal('off'), Type.Literal('annotate'), Type.Literal('repair'), Type.Literal('retry'), Type.Literal('reject')]), {
           default: {},

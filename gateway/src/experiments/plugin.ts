@@ -8,9 +8,9 @@ import type { Logger } from '../telemetry/log.js';
 import type { Router } from '../routing/router.js';
 import type { Pool } from '../routing/pool.js';
 import type { Exchange, ExchangePlugin, ExchangeResult } from '../api/exchange.js';
-import { toolCallStates } from '../api/toolcalls/plugin.js';
+import { TOOL_CALLS } from '../api/toolcalls/state.js';
 import { recordHeader } from '../api/capture-plugin.js';
-import type { ToolCallReport, ToolDef } from '../toolcalls/index.js';
+import type { ToolCallReport } from '../toolcalls/index.js';
 import type { Capture } from '../capture/pipeline.js';
 import type { PairSide, ShadowPairRecord } from '../capture/record.js';
 import { assignVariant } from './assign.js';
@@ -18,12 +18,7 @@ import { ShadowRunner, type ShadowOutcome } from './shadow.js';
 import { callsAgree, type SimpleCall } from './agreement.js';
 
 export function createExperimentsPlugin(cfg: GatewayConfig, router: Router, metrics: Metrics, log: Logger, capture: Capture | null): ExchangePlugin & { shadow: ShadowRunner } {
-  const shadow = new ShadowRunner(router, metrics, log, {
-    maxConcurrent: cfg.experiments.shadowMaxConcurrent,
-    timeoutMs: cfg.experiments.shadowTimeoutMs,
-    idleMs: cfg.timeouts.idleMs,
-    firstTokenMs: cfg.timeouts.firstTokenMs,
-  });
+  const shadow = new ShadowRunner({ maxConcurrent: cfg.experiments.shadowMaxConcurrent, timeoutMs: cfg.experiments.shadowTimeoutMs });
   const pending = new WeakMap<Exchange, Promise<ShadowOutcome | null>>();
   const decided = new WeakMap<Exchange, { variant: string; pool: Pool; upstreamModel: string }>();
 
@@ -32,6 +27,7 @@ export function createExperimentsPlugin(cfg: GatewayConfig, router: Router, metr
     shadow,
 
     onRequest(ex) {
+      if (ex.role !== 'primary') return;
       const route = cfg.models[ex.model];
       if (!route?.variants) return;
       const { variant, reason } = assignVariant(ex.model, route, ex.headers, ex.body);
@@ -58,7 +54,17 @@ export function createExperimentsPlugin(cfg: GatewayConfig, router: Router, metr
       // The request passed every check and its body is final (history repairs included), so the
       // shadow gets exactly what the primary sends; a refused request never reaches this point.
       // Started on the next turn of the event loop so the primary goes out first.
-      const job = { model: ex.model, variant: d.variant, pool: d.pool, upstreamModel: d.upstreamModel, body: structuredClone(ex.body), stream: ex.stream, tools: (ex.tools as ToolDef[] | null) ?? null };
+      const job = {
+        requestId: ex.id,
+        model: ex.model,
+        variant: d.variant,
+        pool: d.pool,
+        upstreamModel: d.upstreamModel,
+        body: structuredClone(ex.body) as Record<string, unknown>,
+        stream: ex.stream,
+        tools: ex.tools,
+        headers: ex.headers,
+      };
       pending.set(ex, new Promise<ShadowOutcome | null>((resolve) => setImmediate(() => resolve(shadow.start(job)))));
     },
 
@@ -114,7 +120,7 @@ function primarySide(ex: Exchange, result: ExchangeResult): PairSide {
   return pairSide({
     variant: ex.variant,
     backend: ex.backend?.name ?? null,
-    report: toolCallStates.get(ex)?.report ?? null,
+    report: ex.state.get(TOOL_CALLS)?.report ?? null,
     error: failed ? (result.error?.message ?? `status ${result.status}`) : null,
     hasTools: (ex.tools?.length ?? 0) > 0,
     ttftMs: ex.meter?.ttftMs ?? null,

@@ -1,15 +1,15 @@
-// Shadow traffic: a copy of a primary request sent to another variant, fire-and-forget. Runs
-// detached from the client's response, bounded in concurrency (overflow is dropped and counted),
-// reads the shadow's answer to the end, and judges its tool calls with the same engine.
-import type { Metrics } from '../telemetry/metrics.js';
-import type { Logger } from '../telemetry/log.js';
-import type { Router } from '../routing/router.js';
+// Shadow traffic: a copy of a primary request sent to another variant, fire-and-forget. The copy
+// is an exchange of its own (role "shadow") that goes through the same Exchanger as the client's —
+// routing, in-flight accounting, retries, timeouts, the tool-call plugin's parse and verdict —
+// with its answer read to the end and dropped. Runs detached from the client's response, bounded
+// in concurrency (overflow is dropped and counted).
+import type { ExchangePlugin } from '../api/exchange.js';
+import { Exchange } from '../api/exchange.js';
+import { Exchanger, type Answer } from '../api/exchanger.js';
+import { prepareExchange, type ProxyDeps } from '../api/proxy-route.js';
+import { TOOL_CALLS } from '../api/toolcalls/state.js';
 import type { Pool } from '../routing/pool.js';
-import { dispatch } from '../upstream/dispatch.js';
-import { ResponseMeter } from '../upstream/response-meter.js';
-import { SseSplitter } from '../upstream/sse.js';
-import { ToolCallDeltas } from '../upstream/tool-call-deltas.js';
-import { checkToolCalls, type ToolCallReport, type ToolDef } from '../toolcalls/index.js';
+import type { ToolCallReport } from '../toolcalls/index.js';
 
 export interface ShadowOutcome {
   variant: string;
@@ -21,38 +21,50 @@ export interface ShadowOutcome {
 }
 
 export interface ShadowJob {
+  /** The primary's request id (the shadow's is derived from it). */
+  requestId: string;
   model: string;
   variant: string;
   pool: Pool;
   upstreamModel: string;
+  /** The primary's final body (a copy). */
   body: Record<string, unknown>;
   stream: boolean;
-  tools: ToolDef[] | null;
+  tools: unknown[] | null;
+  headers: Readonly<Record<string, string>>;
+}
+
+export interface ShadowOptions {
+  maxConcurrent: number;
+  timeoutMs: number;
 }
 
 export class ShadowRunner {
   private inflight = 0;
+  private deps: ProxyDeps | null = null;
 
-  constructor(
-    private readonly router: Router,
-    private readonly metrics: Metrics,
-    private readonly log: Logger,
-    private readonly opts: { maxConcurrent: number; timeoutMs: number; idleMs: number; firstTokenMs: number },
-  ) {}
+  constructor(private readonly opts: ShadowOptions) {}
+
+  /** The services and plugins a shadow exchange runs with (set once the gateway is built). */
+  attach(deps: Omit<ProxyDeps, 'plugins'>, plugins: ExchangePlugin[]): void {
+    this.deps = { ...deps, plugins };
+  }
 
   /** Starts the shadow request, or returns null when the concurrency bound is reached (dropped). */
   start(job: ShadowJob): Promise<ShadowOutcome> | null {
+    const deps = this.deps;
+    if (!deps) return null;
     if (this.inflight >= this.opts.maxConcurrent) {
-      this.metrics.shadowRequests.inc({ model: job.model, variant: job.variant, result: 'dropped_overflow' });
+      deps.metrics.shadowRequests.inc({ model: job.model, variant: job.variant, result: 'dropped_overflow' });
       return null;
     }
     this.inflight++;
-    this.metrics.shadowRequests.inc({ model: job.model, variant: job.variant, result: 'sent' });
-    return this.run(job)
+    deps.metrics.shadowRequests.inc({ model: job.model, variant: job.variant, result: 'sent' });
+    return this.run(job, deps)
       .catch((err: unknown): ShadowOutcome => ({ variant: job.variant, backend: null, report: null, error: String((err as Error)?.message ?? err), ttftMs: null, e2eMs: null }))
       .then((outcome) => {
-        this.metrics.shadowRequests.inc({ model: job.model, variant: job.variant, result: outcome.error ? 'failed' : 'completed' });
-        if (outcome.error) this.log.debug('shadow request failed', { model: job.model, variant: job.variant, error: outcome.error });
+        deps.metrics.shadowRequests.inc({ model: job.model, variant: job.variant, result: outcome.error ? 'failed' : 'completed' });
+        if (outcome.error) deps.log.debug('shadow request failed', { model: job.model, variant: job.variant, error: outcome.error });
         return outcome;
       })
       .finally(() => this.inflight--);
@@ -62,53 +74,41 @@ export class ShadowRunner {
     return this.inflight;
   }
 
-  private async run(job: ShadowJob): Promise<ShadowOutcome> {
-    const started = performance.now();
-    const meter = new ResponseMeter(started, this.metrics, { model: job.model, variant: job.variant, role: 'shadow' });
-    const pick = this.router.pick(job.pool, { model: job.model, body: job.body, headers: {}, exclude: new Set() });
-    if (!pick) return { variant: job.variant, backend: null, report: null, error: 'no healthy backend for the shadow variant', ttftMs: null, e2eMs: null };
-    const backend = pick.backend;
-    const body = { ...job.body, model: job.upstreamModel, stream: job.stream, ...(job.stream ? { stream_options: { include_usage: true } } : {}) };
-    const res = await dispatch(backend, {
-      path: '/v1/chat/completions',
-      body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json', 'x-toolgate-shadow': '1' },
-      signal: AbortSignal.timeout(this.opts.timeoutMs),
-      firstByteMs: this.opts.firstTokenMs,
-      idleMs: this.opts.idleMs,
+  private async run(job: ShadowJob, deps: ProxyDeps): Promise<ShadowOutcome> {
+    const ex = new Exchange({
+      id: `${job.requestId}-shadow`,
+      endpoint: 'chat',
+      role: 'shadow',
+      receivedAt: performance.now(),
+      body: job.body,
+      model: job.model,
+      stream: job.stream,
+      tools: job.tools,
+      headers: job.headers,
+      route: { pool: job.pool, upstreamModel: job.upstreamModel },
+      variant: job.variant,
     });
-    const fail = (error: string): ShadowOutcome => ({ variant: job.variant, backend: backend.name, report: null, error, ttftMs: meter.ttftMs, e2eMs: performance.now() - started });
-    if (!res.ok) return fail(res.message);
-    if (res.status !== 200) {
-      await res.body.dump().catch(() => undefined);
-      return fail(`shadow upstream answered ${res.status}`);
-    }
-    let content = '';
-    const calls = new ToolCallDeltas();
-    if (job.stream) {
-      const splitter = new SseSplitter();
-      for await (const chunk of res.body) {
-        for (const ev of splitter.push(chunk)) {
-          if (!ev.data || ev.data.trim() === '[DONE]') continue;
-          const parsed = JSON.parse(ev.data) as { choices?: Array<{ delta?: { content?: string; tool_calls?: unknown } }> };
-          meter.onChunk(parsed, performance.now());
-          const d = parsed.choices?.[0]?.delta;
-          if (typeof d?.content === 'string') content += d.content;
-          calls.add(d?.tool_calls);
-        }
-      }
-    } else {
-      const json = JSON.parse(await res.body.text()) as { choices?: Array<{ message?: { content?: string | null; tool_calls?: Array<Record<string, unknown>> } }> };
-      meter.onChunk(json, performance.now());
-      meter.onToken(performance.now());
-      const m = json.choices?.[0]?.message;
-      content = m?.content ?? '';
-      calls.add((m?.tool_calls ?? []).map((t, index) => ({ ...t, index })));
-    }
-    meter.finish(performance.now());
-    const toolCalls = calls.toolCalls();
-    const report = job.tools ? checkToolCalls(job.tools, { content, tool_calls: toolCalls }, { toolChoice: job.body.tool_choice }) : null;
-    if (report) this.metrics.toolCalls.inc({ model: job.model, variant: job.variant, role: 'shadow', outcome: report.outcome });
-    return { variant: job.variant, backend: backend.name, report, error: null, ttftMs: meter.ttftMs, e2eMs: performance.now() - started };
+    await prepareExchange(ex, deps);
+    const answer = await new Exchanger(ex, JSON.stringify(ex.body), deps, { totalMs: this.opts.timeoutMs }).run();
+    const error = await drain(answer);
+    return {
+      variant: job.variant,
+      backend: ex.backend?.name ?? null,
+      report: ex.state.get(TOOL_CALLS)?.report ?? null,
+      error,
+      ttftMs: ex.meter?.ttftMs ?? null,
+      e2eMs: performance.now() - ex.receivedAt,
+    };
+  }
+}
+
+/** Reads an answer to its end; the error that kept it from completing, or null. */
+async function drain(answer: Answer): Promise<string | null> {
+  if (answer.type === 'error') return answer.body.error.message;
+  if (answer.type === 'whole') return answer.status === 200 ? null : `shadow upstream answered ${answer.status}`;
+  for (;;) {
+    const step = await answer.steps.next();
+    if (step.type === 'end') return null;
+    if (step.type === 'fail') return step.message;
   }
 }

@@ -83,6 +83,11 @@ export const poolSchema = Type.Object(
         "Healthy panic threshold (Envoy's), in percent: while fewer than this share of the pool's backends are eligible, route to every backend discovery calls ready, ejected or failing probes, rather than pile everything on the few left or answer 503. 0 = never.",
     }),
     scrape: scrapeSchema,
+    toolParsing: Type.Union([Type.Literal('gateway'), Type.Literal('pod')], {
+      default: 'gateway',
+      description:
+        'Who reads tool calls out of the model output: gateway (the pod is asked for tool_choice "none" and sends raw text; needs pods without --exclude-tools-when-tool-choice-none) or pod (its --tool-call-parser).',
+    }),
   },
   { additionalProperties: false },
 );

@@ -33,7 +33,7 @@ export interface PassiveHealth {
 }
 
 /** Failures that may say something about the backend (an abort or total deadline does not). */
-const COUNTED: ReadonlySet<FailureKind> = new Set(['connect', 'reset', 'http_5xx', 'timeout_first_token', 'timeout_idle']);
+const COUNTED: ReadonlySet<FailureKind> = new Set(['connect', 'reset', 'http_5xx', 'bad_response', 'upstream_error', 'timeout_first_token', 'timeout_idle']);
 
 interface HeldFailure {
   backend: Backend;

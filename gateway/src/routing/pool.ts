@@ -7,6 +7,9 @@ import { Backend } from './backend.js';
 import type { BreakerOptions } from './circuit-breaker.js';
 import type { RoutingPolicy } from './policy.js';
 
+/** Who reads tool calls out of this pool's answers: the gateway (raw text) or the pod's parser. */
+export type ToolParsing = 'gateway' | 'pod';
+
 export interface PoolOptions {
   connectTimeoutMs: number;
   ejection: BreakerOptions;
@@ -14,6 +17,8 @@ export interface PoolOptions {
   panicThreshold: number;
   /** CA certificates (PEM) for https:// backends. */
   ca?: string;
+  /** Who parses tool calls for this pool's answers (api/toolcalls/parse-mode.ts). */
+  toolParsing?: ToolParsing;
 }
 
 /** One endpoint as discovery reports it. */
@@ -33,12 +38,19 @@ export class Pool {
   private readonly members = new Map<string, Backend>();
   private readonly discovered = new Set<string>();
   private readonly listeners: PoolListener[] = [];
+  /**
+   * Who parses tool calls: as configured, until the start-up check finds a pod that drops the
+   * tools under tool_choice "none" (then the pod's own parser is used, with a warning).
+   */
+  toolParsing: ToolParsing;
 
   constructor(
     readonly name: string,
     readonly policy: RoutingPolicy,
     private readonly opts: PoolOptions,
-  ) {}
+  ) {
+    this.toolParsing = opts.toolParsing ?? 'gateway';
+  }
 
   get backends(): Backend[] {
     return [...this.members.values()];

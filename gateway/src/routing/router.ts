@@ -69,6 +69,7 @@ export class Router {
         ejection: { threshold: ejection.consecutiveFailures, baseMs: ejection.baseMs, maxMs: ejection.maxMs },
         panicThreshold: poolCfg.panicThreshold ?? PANIC_THRESHOLD_DEFAULT,
         ca: poolCfg.tls?.caFile ? readCaFile(poolCfg.tls.caFile, `${where}/tls/caFile`) : undefined,
+        toolParsing: poolCfg.toolParsing ?? 'gateway',
       });
       for (const b of poolCfg.backends) pool.add(b.url, b.name);
       if (poolCfg.discovery?.kubernetes) this.discoveries.push(new KubernetesDiscovery(pool, poolCfg.discovery.kubernetes, log.child({ pool: name }), env));

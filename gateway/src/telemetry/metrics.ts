@@ -141,6 +141,12 @@ export function createMetrics(registry: Registry = new Registry(), opts: { defau
     labelNames: ['pool'] as const,
     registers: r,
   });
+  const toolParsing = new Gauge({
+    name: 'toolgate_pool_tool_parsing',
+    help: 'Who parses tool calls for the pool: 1 on the active mode (gateway = raw text read by the gateway, pod = the pod\'s tool parser).',
+    labelNames: ['pool', 'mode'] as const,
+    registers: r,
+  });
   const prefixMatchBlocks = new Histogram({
     name: 'toolgate_prefix_match_blocks',
     help: 'Length, in blocks, of the longest prefix match found by the prefix policy.',
@@ -219,6 +225,7 @@ export function createMetrics(registry: Registry = new Registry(), opts: { defau
     routeDecisions,
     backendHealthy,
     poolPanic,
+    toolParsing,
     prefixMatchBlocks,
     backendLoad,
     variantAssignments,

@@ -2,8 +2,8 @@
 // message. Pure and synchronous; the gateway, eval and the scorer all call checkToolCalls().
 import { coerceObject } from './coerce.js';
 import { compileTools, isCompiledTools, type CompiledTools } from './compile-tools.js';
-import { extractCalls, type RawCall } from './extract.js';
-import { isPlainObject, parseLenient } from './json-text.js';
+import { CALL_CLOSE, extractCalls, type RawCall } from './extract.js';
+import { canonicalJson, isPlainObject, parseLenient } from './json-text.js';
 import { normalizeCall } from './normalize.js';
 import { addRepair, type RepairKind } from './repair-kinds.js';
 import type { AssistantOutput, CallError, CheckedCall, CheckOptions, Outcome, ToolCallReport, ToolDef } from './types.js';
@@ -24,13 +24,14 @@ function failed(raw: RawCall, name: string | null, message: string, repairs: Rep
     errors: [{ tool: name, pointer: '', message }],
     valid: false,
     fromThink: raw.fromThink,
+    source: raw.source,
     raw: raw.raw,
   };
 }
 
 function checkOne(raw: RawCall, tools: CompiledTools, parametersExpected: boolean): CheckedCall {
   const repairs = [...raw.repairs];
-  const writtenName = isPlainObject(raw.value) && typeof raw.value.name === 'string' ? raw.value.name : null;
+  const writtenName = isPlainObject(raw.value) && typeof raw.value.name === 'string' ? raw.value.name : (raw.nameHint ?? null);
   if (raw.error !== undefined) return failed(raw, writtenName, raw.error, repairs);
   const norm = normalizeCall(raw.value, repairs, { argumentsEncoded: raw.argumentsEncoded === true, parametersExpected });
   if (!norm.ok) return failed(raw, norm.name, norm.error, repairs);
@@ -50,8 +51,36 @@ function checkOne(raw: RawCall, tools: CompiledTools, parametersExpected: boolea
     errors,
     valid: errors.length === 0,
     fromThink: raw.fromThink,
+    source: raw.source,
     raw: raw.raw,
   };
+}
+
+const sameCall = (c: CheckedCall): string => `${c.name}\u0000${c.valid}\u0000${canonicalJson(c.arguments)}`;
+
+/**
+ * A call recovered from <think> that repeats another call (same function, same arguments after
+ * repair) is one call written twice — drafted while thinking, then made — not two: an agent would
+ * run it twice. The copy outside <think> is kept; among think-only copies, the first. Calls that
+ * differ in anything stay separate, and unreadable calls (no name) are never merged.
+ */
+function dropThinkCopies(calls: CheckedCall[]): CheckedCall[] {
+  if (!calls.some((c) => c.fromThink)) return calls;
+  const outside = new Set(calls.filter((c) => !c.fromThink).map(sameCall));
+  const seen = new Set<string>();
+  const dropped = new Set<string>();
+  const kept: CheckedCall[] = [];
+  for (const c of calls) {
+    const key = sameCall(c);
+    if (c.fromThink && c.name !== '' && (outside.has(key) || seen.has(key))) {
+      dropped.add(key);
+      continue;
+    }
+    if (c.fromThink) seen.add(key);
+    kept.push(c);
+  }
+  for (const c of kept) if (dropped.has(sameCall(c))) addRepair(c.repairs, 'think_duplicate');
+  return kept;
 }
 
 function outcomeOf(calls: CheckedCall[]): Outcome {
@@ -83,12 +112,14 @@ export function checkToolCalls(tools: ToolDef[] | CompiledTools | unknown, outpu
       rest = null;
     }
   }
-  const calls = rawCalls.map((r) => checkOne(r, compiled, required));
+  const calls = dropThinkCopies(rawCalls.map((r) => checkOne(r, compiled, required)));
   const repairs: RepairKind[] = [];
   const errors: CallError[] = [];
   for (const c of calls) {
     for (const k of c.repairs) addRepair(repairs, k);
     errors.push(...c.errors);
   }
-  return { outcome: outcomeOf(calls), calls, content: calls.length > 0 ? rest : content, repairs, errors };
+  // with no call at all every </tool_call> is a stray tag: markup never reaches the client (as when streamed)
+  const plain = content === null ? null : content.split(CALL_CLOSE).join('');
+  return { outcome: outcomeOf(calls), calls, content: calls.length > 0 ? rest : plain, repairs, errors };
 }

@@ -1,10 +1,12 @@
 // Finds candidate calls in an assistant message: parsed `tool_calls`, `<tool_call>` blocks, fenced
 // or bare JSON, Python call syntax, and — only when nothing stands outside — calls inside <think>.
-// Extraction only locates and parses; shapes, names and arguments are judged later.
+// Every segment found yields at least one call (an unreadable one if need be), so no call can vanish
+// before the verdict. Extraction only locates and parses; shapes, names and arguments are judged later.
 import { findJsonPieces, isPlainObject, parseLenient, scanState } from './json-text.js';
 import { looksLikePythonCall, parsePythonCalls, pythonCallNames } from './python-call.js';
 import { addRepair, type RepairKind } from './repair-kinds.js';
-import { maskRegions, thinkRegions, type Span } from './think.js';
+import { maskRegions, THINK_CLOSE, thinkRegions, type Span } from './think.js';
+import { closeTruncated } from './truncation.js';
 import type { AssistantOutput } from './types.js';
 
 export const CALL_OPEN = '<tool_call>';
@@ -23,6 +25,8 @@ export interface RawCall {
   id?: string;
   /** From parsed `tool_calls`: a string `arguments` is the standard encoding, not a repair. */
   argumentsEncoded?: boolean;
+  /** For an unreadable call (`error`), the function name as far as it could be read. */
+  nameHint?: string;
 }
 
 export interface ExtractContext {
@@ -45,10 +49,30 @@ export function looksLikeCall(v: unknown, ctx: ExtractContext): boolean {
 }
 
 const FENCE = /```[\w-]*[ \t]*\n?([\s\S]*?)(?:```|$)/g;
+const FENCE_BODY = /^```[\w-]*[ \t]*\n?([\s\S]*?)(?:```)?$/;
 
-function readJsonBody(body: string, truncated: boolean, base: Omit<RawCall, 'value' | 'repairs'>, repairs: RepairKind[]): RawCall[] {
+type Base = Omit<RawCall, 'value' | 'repairs'>;
+
+const NAME_HINT = /["']?name["']?\s*:\s*["']([^"'\\\n]{1,128})["']/;
+/** The function name of an unreadable call, when it can still be read (for the error message). */
+const nameHint = (text: string): { nameHint?: string } => {
+  const m = NAME_HINT.exec(text);
+  return m ? { nameHint: m[1]! } : {};
+};
+/** A JSON piece that failed to parse but clearly began a call. */
+const startsCall = (text: string): boolean => NAME_HINT.test(text) || /["']?name["']?\s*:/.test(text);
+
+/** Length of the longest suffix of `text` that is a proper prefix of `marker`, at least `min` long (else 0). */
+export function partialMarkerAtEnd(text: string, marker: string, min: number): number {
+  for (let k = Math.min(marker.length - 1, text.length); k >= min; k--) if (text.endsWith(marker.slice(0, k))) return k;
+  return 0;
+}
+/** The output ended inside an opening tag when it ends with `<tool` … `<tool_call` (shorter could be prose). */
+export const PARTIAL_OPEN_MIN = '<tool'.length;
+
+function readJsonBody(body: string, truncated: boolean, base: Base, repairs: RepairKind[]): RawCall[] {
   const pieces = findJsonPieces(body);
-  if (pieces.length === 0) return [{ ...base, repairs, error: 'no JSON object in the tool call' }];
+  if (pieces.length === 0) return [{ ...base, repairs, error: 'no JSON object in the tool call', ...nameHint(body) }];
   let outside = body.slice(0, pieces[0]!.start) + body.slice(pieces[pieces.length - 1]!.end);
   for (let k = 1; k < pieces.length; k++) outside += body.slice(pieces[k - 1]!.end, pieces[k]!.start);
   // stray brackets/commas around the object are a syntax slip; words are prose
@@ -56,21 +80,22 @@ function readJsonBody(body: string, truncated: boolean, base: Omit<RawCall, 'val
   if (pieces.length > 1) addRepair(repairs, 'multiple_objects');
   const out: RawCall[] = [];
   for (const p of pieces) {
-    const slice = body.slice(p.start, p.end);
+    let slice = body.slice(p.start, p.end);
+    const r = [...repairs];
     if (p.unclosed && truncated) {
-      // Cut off by the end of generation: closing brackets are safe to add only right after a
-      // completed value, never inside a string or after a number/key that may have gone on.
-      const st = scanState(slice, 0, slice.length);
-      if (st.inString || !'}]'.includes(st.lastSignificant || 'x')) {
-        out.push({ ...base, repairs: [...repairs], error: 'tool call truncated inside a value' });
+      // Cut off: brackets are added only right after a complete value (truncation.ts)
+      const closed = closeTruncated(slice);
+      if (closed === null) {
+        out.push({ ...base, repairs: r, error: 'tool call truncated inside a value', ...nameHint(slice) });
         continue;
       }
+      slice = closed;
+      addRepair(r, 'truncated_closed');
     }
     const parsed = parseLenient(slice);
-    const r = [...repairs];
     for (const k of parsed.repairs) addRepair(r, k);
     if (!parsed.ok) {
-      out.push({ ...base, repairs: r, error: parsed.error ?? 'unparseable JSON' });
+      out.push({ ...base, repairs: r, error: parsed.error ?? 'unparseable JSON', ...nameHint(slice) });
       continue;
     }
     const values = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
@@ -81,7 +106,7 @@ function readJsonBody(body: string, truncated: boolean, base: Omit<RawCall, 'val
   return out;
 }
 
-function readPython(body: string, base: Omit<RawCall, 'value' | 'repairs'>, repairs: RepairKind[]): RawCall[] {
+function readPython(body: string, base: Base, repairs: RepairKind[]): RawCall[] {
   const r = [...repairs];
   addRepair(r, 'python_call_syntax');
   return parsePythonCalls(body).map((pc) => {
@@ -101,7 +126,7 @@ function stripFence(body: string, repairs: RepairKind[]): string {
 }
 
 /** Reads one `<tool_call>` body (fenced, Python or JSON). */
-function readTagBody(body: string, truncated: boolean, base: Omit<RawCall, 'value' | 'repairs'>, repairs: RepairKind[]): RawCall[] {
+function readTagBody(body: string, truncated: boolean, base: Base, repairs: RepairKind[]): RawCall[] {
   const inner = stripFence(body, repairs);
   if (inner.trim() === '') return [{ ...base, repairs, error: 'empty <tool_call> block' }];
   if (looksLikePythonCall(inner)) return readPython(inner, base, repairs);
@@ -132,14 +157,29 @@ function chooseClose(text: string, bodyStart: number, limit: number): { end: num
   return { end: closes[0]!, repairs: [] };
 }
 
-interface SegmentScan {
+/** One detected call segment and what was read from it (never nothing: see segment()). */
+interface Found {
+  span: Span;
   calls: RawCall[];
-  spans: Span[];
+}
+
+interface SegmentScan {
+  found: Found[];
+  /** Spans cut from content that hold no call (a stray `</tool_call>`). */
+  stray: Span[];
+}
+
+/**
+ * Every detected segment yields at least one call, valid or not: a segment that reads as nothing
+ * becomes an unreadable call, so no call can vanish between detection and the verdict.
+ */
+function segment(span: Span, calls: RawCall[], base: Base): Found {
+  return { span, calls: calls.length > 0 ? calls : [{ ...base, repairs: [], error: 'no call could be read from this segment' }] };
 }
 
 function scanTags(text: string, fromThink: boolean): SegmentScan {
-  const calls: RawCall[] = [];
-  const spans: Span[] = [];
+  const found: Found[] = [];
+  const stray: Span[] = [];
   let pos = 0;
   for (let open = text.indexOf(CALL_OPEN, pos); open >= 0; open = text.indexOf(CALL_OPEN, pos)) {
     const bodyStart = open + CALL_OPEN.length;
@@ -147,77 +187,104 @@ function scanTags(text: string, fromThink: boolean): SegmentScan {
     const limit = nextOpen < 0 ? text.length : nextOpen;
     const close = chooseClose(text, bodyStart, limit);
     const repairs: RepairKind[] = close ? [...close.repairs] : ['close_tag_missing'];
-    const bodyEnd = close ? close.end : limit;
+    let bodyEnd = close ? close.end : limit;
+    // output cut off inside the close tag: `</tool_` is the tag, not prose
+    if (!close && nextOpen < 0) bodyEnd -= partialMarkerAtEnd(text.slice(bodyStart, bodyEnd), CALL_CLOSE, 1);
     const spanEnd = close ? close.end + CALL_CLOSE.length : limit;
-    const raw = text.slice(open, spanEnd);
-    const truncated = !close && nextOpen < 0;
-    calls.push(...readTagBody(text.slice(bodyStart, bodyEnd), truncated, { raw, source: 'tag', fromThink }, repairs));
-    spans.push([open, spanEnd]);
+    const base: Base = { raw: text.slice(open, spanEnd), source: 'tag', fromThink };
+    // without a close tag the body was cut off (by the end of output or a new <tool_call>)
+    found.push(segment([open, spanEnd], readTagBody(text.slice(bodyStart, bodyEnd), !close, base, repairs), base));
     pos = spanEnd;
+  }
+  // output cut off inside an opening tag: a call was starting, so it is reported, not dropped
+  const partial = partialMarkerAtEnd(text, CALL_OPEN, PARTIAL_OPEN_MIN);
+  if (partial > 0 && text.length - partial >= pos) {
+    const base: Base = { raw: text.slice(text.length - partial), source: 'tag', fromThink };
+    found.push(segment([text.length - partial, text.length], [{ ...base, repairs: ['close_tag_missing'], error: 'tool call cut off in its opening tag' }], base));
   }
   // a stray close tag (the model forgot the opener) is removed from content; the JSON before it
   // is then found by the bare scan
   for (let c = text.indexOf(CALL_CLOSE); c >= 0; c = text.indexOf(CALL_CLOSE, c + 1)) {
-    if (!spans.some(([s, e]) => c >= s && c < e)) spans.push([c, c + CALL_CLOSE.length]);
+    if (!found.some(({ span: [s, e] }) => c >= s && c < e)) stray.push([c, c + CALL_CLOSE.length]);
   }
-  return { calls, spans };
+  return { found, stray };
+}
+
+/**
+ * The calls in one fenced block (` ```json … ``` `, `truncated` when the output ended inside it), or []
+ * when it is not a call: code samples and data stay text. Shared with the stream splitter.
+ */
+export function readFence(fence: string, truncated: boolean, ctx: ExtractContext, fromThink = false): RawCall[] {
+  const body = FENCE_BODY.exec(fence)?.[1] ?? '';
+  const base: Base = { raw: fence, source: 'fence', fromThink };
+  let calls: RawCall[];
+  if (looksLikePythonCall(body) && pythonCallNames(body).every(ctx.isToolName)) calls = readPython(body, base, ['fence_stripped']);
+  else {
+    const closed = fence.trimEnd().endsWith('```') && fence.trim() !== '```';
+    const read = readJsonBody(body, truncated && !closed, base, ['fence_stripped']);
+    // a fence is a call when it holds one, or clearly started one
+    calls = read.filter((c) => (c.value !== undefined && looksLikeCall(c.value, ctx)) || (c.value === undefined && startsCall(body)));
+  }
+  for (const c of calls) addRepair(c.repairs, 'fence_stripped');
+  return calls;
+}
+
+/**
+ * The calls in one bare JSON value (`unclosed` when the output ended inside it), or [] when it is
+ * not a call: JSON in prose is left alone unless it has a call's shape. Shared with the stream splitter.
+ */
+export function readBare(json: string, unclosed: boolean, ctx: ExtractContext, fromThink = false): RawCall[] {
+  const read = readJsonBody(json, unclosed, { raw: json, source: 'bare', fromThink }, []);
+  const callLike = read.some((c) => c.value !== undefined && looksLikeCall(c.value, ctx));
+  const brokenCall = read.some((c) => c.value === undefined) && startsCall(json);
+  if (!callLike && !brokenCall) return [];
+  return read.filter((c) => c.value === undefined || looksLikeCall(c.value, ctx));
+}
+
+/** A line (trimmed) that is a Python call, or a list of them, of the request's tools. */
+export function isPythonCallLine(line: string, ctx: ExtractContext): boolean {
+  return looksLikePythonCall(line) && pythonCallNames(line).every(ctx.isToolName);
 }
 
 function scanFences(text: string, ctx: ExtractContext, fromThink: boolean): SegmentScan {
-  const calls: RawCall[] = [];
-  const spans: Span[] = [];
+  const found: Found[] = [];
   for (const m of text.matchAll(FENCE)) {
-    const body = m[1] ?? '';
-    const base = { raw: m[0], source: 'fence' as const, fromThink };
-    let found: RawCall[] = [];
-    if (looksLikePythonCall(body) && pythonCallNames(body).every(ctx.isToolName)) found = readPython(body, base, ['fence_stripped']);
-    else {
-      const truncated = !m[0].trimEnd().endsWith('```') || m[0].trim() === '```';
-      found = readJsonBody(body, truncated && m.index + m[0].length >= text.length, base, ['fence_stripped']).filter(
-        (c) => c.value === undefined || looksLikeCall(c.value, ctx),
-      );
-      // unparseable fences are not calls unless they clearly started one
-      found = found.filter((c) => c.value !== undefined || /"name"\s*:/.test(body));
-    }
-    if (found.length > 0) {
-      for (const c of found) addRepair(c.repairs, 'fence_stripped');
-      calls.push(...found);
-      spans.push([m.index, m.index + m[0].length]);
-    }
+    const calls = readFence(m[0], m.index + m[0].length >= text.length, ctx, fromThink);
+    if (calls.length > 0) found.push({ span: [m.index, m.index + m[0].length], calls });
   }
-  return { calls, spans };
+  return { found, stray: [] };
 }
 
 function scanBare(text: string, ctx: ExtractContext, fromThink: boolean, expectBareArray: boolean): SegmentScan {
-  const calls: RawCall[] = [];
-  const spans: Span[] = [];
+  const found: Found[] = [];
   for (const p of findJsonPieces(text)) {
     const slice = text.slice(p.start, p.end);
-    const base = { raw: slice, source: 'bare' as const, fromThink };
-    const found = readJsonBody(slice, p.unclosed, base, []);
-    const callLike = found.filter((c) => c.value !== undefined && looksLikeCall(c.value, ctx));
-    const brokenCall = found.some((c) => c.value === undefined) && /"name"\s*:/.test(slice);
-    if (callLike.length === 0 && !brokenCall) continue;
+    const calls = readBare(slice, p.unclosed, ctx, fromThink);
+    if (calls.length === 0) continue;
     // a whole-content array under tool_choice "required" is the expected format, not a repair
     const expected = expectBareArray && slice.trimStart().startsWith('[') && text.slice(0, p.start).trim() === '';
-    for (const c of found) {
+    for (const c of calls) {
       if (!expected) addRepair(c.repairs, 'bare_json');
       else c.repairs = c.repairs.filter((k) => k !== 'multiple_objects');
     }
-    calls.push(...found.filter((c) => c.value === undefined || looksLikeCall(c.value, ctx)));
-    spans.push([p.start, p.end]);
+    found.push({ span: [p.start, p.end], calls });
   }
-  if (calls.length > 0) return { calls, spans };
-  // Python call syntax on its own line(s), only for names that resolve to a tool
+  return { found, stray: [] };
+}
+
+/** Python call syntax on a line of its own (the span is the line without its surrounding blanks). */
+function scanPythonLines(text: string, ctx: ExtractContext, fromThink: boolean): SegmentScan {
+  const found: Found[] = [];
   let offset = 0;
   for (const line of text.split('\n')) {
-    if (looksLikePythonCall(line) && pythonCallNames(line).every(ctx.isToolName)) {
-      calls.push(...readPython(line, { raw: line.trim(), source: 'python', fromThink }, []));
-      spans.push([offset, offset + line.length]);
+    if (isPythonCallLine(line, ctx)) {
+      const start = offset + (line.length - line.trimStart().length);
+      const base: Base = { raw: line.trim(), source: 'python', fromThink };
+      found.push(segment([start, start + base.raw.length], readPython(line, base, []), base));
     }
     offset += line.length + 1;
   }
-  return { calls, spans };
+  return { found, stray: [] };
 }
 
 function blankSpans(text: string, spans: Span[]): string {
@@ -226,15 +293,27 @@ function blankSpans(text: string, spans: Span[]): string {
   return out;
 }
 
-/** Every call in one text (think-masked), tags first, then fences, then bare JSON / Python. */
-function scanSegment(text: string, ctx: ExtractContext, fromThink: boolean, expectBareArray: boolean): SegmentScan {
+/**
+ * Every call in one text (think-masked), in text order. Tags first; fences, bare JSON and Python
+ * lines are read from what the tags leave, so each byte belongs to at most one segment.
+ */
+function scanSegment(text: string, ctx: ExtractContext, fromThink: boolean, expectBareArray: boolean): SegmentScan & { calls: RawCall[] } {
   const tags = scanTags(text, fromThink);
-  if (tags.calls.length > 0) return tags;
-  const rest = blankSpans(text, tags.spans);
-  const fences = scanFences(rest, ctx, fromThink);
-  if (fences.calls.length > 0) return { calls: fences.calls, spans: [...tags.spans, ...fences.spans] };
-  const bare = scanBare(rest, ctx, fromThink, expectBareArray);
-  return { calls: bare.calls, spans: [...tags.spans, ...bare.spans] };
+  const found = [...tags.found];
+  let rest = blankSpans(text, [...tags.found.map((f) => f.span), ...tags.stray]);
+  // what the tags leave can hold another call only if it has a bracket, a fence or a parenthesis
+  if (!/[{[`(]/.test(rest)) return { found, stray: tags.stray, calls: found.flatMap((f) => f.calls) };
+  for (const scan of [
+    (t: string) => scanFences(t, ctx, fromThink),
+    (t: string) => scanBare(t, ctx, fromThink, expectBareArray),
+    (t: string) => scanPythonLines(t, ctx, fromThink),
+  ]) {
+    const more = scan(rest).found;
+    found.push(...more);
+    rest = blankSpans(rest, more.map((f) => f.span));
+  }
+  found.sort((a, b) => a.span[0] - b.span[0]);
+  return { found, stray: tags.stray, calls: found.flatMap((f) => f.calls) };
 }
 
 function cutSpans(text: string, spans: Span[]): string {
@@ -249,34 +328,45 @@ function cutSpans(text: string, spans: Span[]): string {
   return out + text.slice(pos);
 }
 
-export function extractCalls(output: AssistantOutput, ctx: ExtractContext, opts: { expectBareArray?: boolean } = {}): Extraction {
-  const content = typeof output.content === 'string' ? output.content : '';
-  const calls: RawCall[] = [];
-  for (const tc of output.tool_calls ?? []) {
+/** Parsed `tool_calls`. vLLM's hermes parser also reads calls inside <think> (it knows no think) and
+ *  cuts content at the first call, so content that ends inside an open <think> means call 0 stood there. */
+function parsedCalls(output: AssistantOutput, content: string, regions: Span[]): RawCall[] {
+  const list = output.tool_calls ?? [];
+  const last = regions[regions.length - 1];
+  const firstInThink = list.length > 0 && last !== undefined && last[1] === content.length && !content.slice(last[0]).includes(THINK_CLOSE);
+  return list.map((tc, i) => {
     const fn = tc?.function ?? {};
-    calls.push({
+    return {
       value: { name: fn.name, arguments: fn.arguments },
       argumentsEncoded: typeof fn.arguments === 'string',
       repairs: [],
       raw: JSON.stringify(tc ?? null),
-      source: 'tool_calls',
-      fromThink: false,
+      source: 'tool_calls' as const,
+      fromThink: firstInThink && i === 0,
       ...(tc?.id ? { id: tc.id } : {}),
-    });
-  }
+    };
+  });
+}
+
+export function extractCalls(output: AssistantOutput, ctx: ExtractContext, opts: { expectBareArray?: boolean } = {}): Extraction {
+  const content = typeof output.content === 'string' ? output.content : '';
   const regions = thinkRegions(content);
+  const calls = parsedCalls(output, content, regions);
   const outside = scanSegment(regions.length > 0 ? maskRegions(content, regions, false) : content, ctx, false, opts.expectBareArray ?? false);
   calls.push(...outside.calls);
-  const spans = [...outside.spans];
-  const inside = regions.length > 0 ? scanSegment(maskRegions(content, regions, true), ctx, true, false) : { calls: [], spans: [] };
-  spans.push(...inside.spans); // call text inside <think> never reaches the client either way
+  const cut = [...outside.found.map((f) => f.span), ...outside.stray];
+  const inside = regions.length > 0 ? scanSegment(maskRegions(content, regions, true), ctx, true, false) : null;
+  // call text inside <think> never reaches the client either way
+  if (inside) cut.push(...inside.found.map((f) => f.span), ...inside.stray);
   if (calls.length === 0) {
-    const reasoning = typeof output.reasoning_content === 'string' ? scanSegment(output.reasoning_content, ctx, true, false) : { calls: [] };
-    for (const c of [...inside.calls, ...reasoning.calls]) {
+    // the think text a reasoning parser moved out of content (one field or the other, or both alike)
+    const texts = new Set([output.reasoning, output.reasoning_content].filter((t): t is string => typeof t === 'string'));
+    const reasoning = [...texts].flatMap((t) => scanSegment(t, ctx, true, false).calls);
+    for (const c of [...(inside?.calls ?? []), ...reasoning]) {
       addRepair(c.repairs, 'think_recovered');
       calls.push(c);
     }
   }
-  const rest = cutSpans(content, spans).trim();
+  const rest = cutSpans(content, cut).trim();
   return { calls, content: rest === '' ? null : rest };
 }

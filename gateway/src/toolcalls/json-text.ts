@@ -1,6 +1,7 @@
 // Lenient JSON reading: strict JSON.parse first, then the fixes jsonrepair lacks (invalid escapes,
 // concatenated objects, text around the JSON), then jsonrepair itself. Every fix is labelled.
 import { jsonrepair } from 'jsonrepair';
+import { repairStringEscapes } from './escapes.js';
 import { addRepair, type RepairKind } from './repair-kinds.js';
 
 export interface LenientResult {
@@ -65,38 +66,6 @@ export function scanState(text: string, start: number, end: number): ScanState {
   return { closedAt: -1, depth, inString: quote !== '', lastSignificant: last };
 }
 
-/** Doubles backslashes that start no valid JSON escape, so `"C:\data"` keeps its backslash. */
-export function fixBadEscapes(text: string): string {
-  let out = '';
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (!inString) {
-      if (ch === '"') inString = true;
-      out += ch;
-      continue;
-    }
-    if (ch === '"') {
-      inString = false;
-      out += ch;
-      continue;
-    }
-    if (ch === '\\') {
-      const next = text[i + 1] ?? '';
-      if ('"\\/bfnrt'.includes(next) && next !== '') {
-        out += ch + next;
-        i++;
-      } else if (next === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
-        out += text.slice(i, i + 6);
-        i += 5;
-      } else out += '\\\\';
-      continue;
-    }
-    out += ch;
-  }
-  return out;
-}
-
 function tryParse(text: string): { ok: true; value: unknown } | { ok: false } {
   try {
     return { ok: true, value: JSON.parse(text) };
@@ -110,9 +79,9 @@ export function parseLenient(text: string): LenientResult {
   const repairs: RepairKind[] = [];
   const direct = tryParse(text);
   if (direct.ok) return { ok: true, value: direct.value, repairs };
-  const escaped = fixBadEscapes(text);
+  const { text: escaped, repairs: escapeRepairs } = repairStringEscapes(text);
   if (escaped !== text) {
-    addRepair(repairs, 'bad_escape');
+    for (const k of escapeRepairs) addRepair(repairs, k);
     const again = tryParse(escaped);
     if (again.ok) return { ok: true, value: again.value, repairs };
   }

@@ -4,16 +4,19 @@
 export const REPAIR_KINDS = [
   // where the call was found
   'think_recovered', // the only call(s) stood inside <think>…</think>
+  'think_duplicate', // a call written inside <think> and again (after it, or twice inside) was counted once
   'fence_stripped', // a markdown ``` fence around the JSON
   'bare_json', // JSON call without <tool_call> tags
   'prose_stripped', // text around the JSON inside a tag / around a bare call was dropped
   'close_tag_missing', // <tool_call> without </tool_call>
+  'truncated_closed', // generation stopped right after a complete value; the open brackets were closed (later arguments may be lost)
   'close_tag_in_string', // a literal </tool_call> inside a string value was not taken as the end
   'python_call_syntax', // get_weather(city='Paris')
   'multiple_objects', // several objects (concatenated or an array) in one block
   // JSON syntax
   'json_syntax', // anything jsonrepair fixed: quotes, Python literals, commas, comments, braces
-  'bad_escape', // an invalid backslash escape kept as a literal backslash
+  'bad_escape', // a string with an invalid escape (\U, \d) read verbatim: its backslashes are literal
+  'literal_backslashes', // ...and that string's valid-looking escapes (\n, \t) stayed literal text too
   // shape
   'parameters_key', // "parameters" instead of "arguments"
   'arguments_string', // arguments double-encoded as a JSON string

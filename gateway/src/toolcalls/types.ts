@@ -24,6 +24,8 @@ export interface AssistantOutput {
   content?: string | null;
   tool_calls?: OpenAIToolCall[] | null;
   reasoning_content?: string | null;
+  /** vLLM 0.33's name for the reasoning parser's output (`reasoning_content` is older servers'). */
+  reasoning?: string | null;
 }
 
 export type Outcome = 'none' | 'valid' | 'repaired' | 'invalid';
@@ -48,6 +50,8 @@ export interface CheckedCall {
   valid: boolean;
   /** True when the call was recovered from inside <think>. */
   fromThink: boolean;
+  /** Where it was found: the upstream's parsed `tool_calls`, or text (a tag, fence, bare JSON, Python call). */
+  source: 'tool_calls' | 'tag' | 'fence' | 'bare' | 'python';
   /** The source text (or parsed-call JSON) the call came from, for capture. */
   raw: string;
 }

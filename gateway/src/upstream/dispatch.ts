@@ -5,7 +5,18 @@ import { request, errors as undiciErrors } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Backend } from '../routing/backend.js';
 
-export type FailureKind = 'connect' | 'reset' | 'timeout_first_token' | 'timeout_idle' | 'timeout_total' | 'http_5xx' | 'aborted';
+export type FailureKind =
+  | 'connect'
+  | 'reset'
+  | 'timeout_first_token'
+  | 'timeout_idle'
+  | 'timeout_total'
+  | 'http_5xx'
+  /** An answer the gateway cannot read as a completion (not JSON, odd shape, unterminated event). */
+  | 'bad_response'
+  /** vLLM's in-stream error event. */
+  | 'upstream_error'
+  | 'aborted';
 
 export interface UpstreamResponse {
   ok: true;
@@ -80,6 +91,10 @@ export function describeKind(kind: FailureKind): string {
       return 'upstream answered with a server error';
     case 'aborted':
       return 'request aborted';
+    case 'bad_response':
+      return 'upstream answered with something that is not a completion';
+    case 'upstream_error':
+      return 'upstream reported an error inside its stream';
     default:
       return 'upstream connection reset';
   }

@@ -50,6 +50,7 @@ export class ResponseMeter {
       const d = ch.delta;
       if (d) {
         if ((typeof d.content === 'string' && d.content.length > 0) ||
+          (typeof d.reasoning === 'string' && d.reasoning.length > 0) ||
           (typeof d.reasoning_content === 'string' && d.reasoning_content.length > 0) ||
           (Array.isArray(d.tool_calls) && d.tool_calls.length > 0)) hasToken = true;
       }

@@ -1,5 +1,7 @@
 // Incremental Server-Sent-Events framing: bytes in, complete events out. The proxy forwards only
 // whole events, so an error event it appends after a failure never lands inside a half-written one.
+// Linear in the input (each byte is scanned for a terminator once) and bounded: an event longer
+// than `maxEventBytes` is an upstream that never terminates its events, and throws.
 
 export interface SseEvent {
   /** The event's raw text including its terminating blank line, exactly as received. */
@@ -8,20 +10,33 @@ export interface SseEvent {
   data: string | null;
 }
 
+export class SseEventTooLarge extends Error {}
+
 export class SseSplitter {
   private buffer = '';
+  /** Where the terminator search resumes (a terminator is at most 4 characters long). */
+  private scanned = 0;
   private readonly decoder = new TextDecoder();
+
+  constructor(private readonly maxEventBytes = Infinity) {}
 
   /** Feeds a chunk; returns the events completed by it. */
   push(chunk: Uint8Array): SseEvent[] {
     this.buffer += this.decoder.decode(chunk, { stream: true });
     const events: SseEvent[] = [];
+    let start = 0;
     for (;;) {
-      const end = findEventEnd(this.buffer);
+      const end = findEventEnd(this.buffer, Math.max(start, this.scanned - 3));
       if (end < 0) break;
-      const raw = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end);
+      const raw = this.buffer.slice(start, end);
       events.push({ raw, data: dataOf(raw) });
+      start = end;
+      this.scanned = end;
+    }
+    if (start > 0) this.buffer = this.buffer.slice(start);
+    this.scanned = this.buffer.length;
+    if (this.buffer.length > this.maxEventBytes) {
+      throw new SseEventTooLarge(`upstream stream event exceeds ${this.maxEventBytes} bytes without a terminator`);
     }
     return events;
   }
@@ -32,10 +47,11 @@ export class SseSplitter {
   }
 }
 
-/** Index just past the first event terminator (\n\n, \r\n\r\n or \r\r), or -1. */
-function findEventEnd(s: string): number {
-  const lf = s.indexOf('\n\n');
-  const crlf = s.indexOf('\r\n\r\n');
+/** Index just past the first event terminator (\n\n, \r\n\r\n or \r\r) at or after `from`, or -1. */
+function findEventEnd(s: string, from: number): number {
+  const at = Math.max(0, from);
+  const lf = s.indexOf('\n\n', at);
+  const crlf = s.indexOf('\r\n\r\n', at);
   let best = -1;
   if (lf >= 0) best = lf + 2;
   if (crlf >= 0 && (best < 0 || crlf + 4 < best)) best = crlf + 4;

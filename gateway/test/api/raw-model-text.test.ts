@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rawModelText } from '../../src/api/capture-plugin.js';
+import { rawModelText } from '../../src/toolcalls/index.js';
 import { strictParse } from '../../src/toolcalls/index.js';
 
 describe('rawModelText (capture rawOutput)', () => {

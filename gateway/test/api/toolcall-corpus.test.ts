@@ -1,17 +1,21 @@
 // Every corpus case that a model can emit as text goes through the gateway (simulator sim_script,
-// parser none), non-streaming and streaming, and must give the library's expected verdict:
-// outcome, the calls the client receives, and the remaining content.
+// parser none, policy repair), non-streaming and streaming, and must give the library's expected
+// verdict and what the client is promised: the calls, the remaining content, and — when a call is
+// invalid — the model's text for it instead of an emptied answer. Streamed and whole answers to
+// the same output must be identical.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkToolCalls } from '../../src/toolcalls/index.js';
 import { REPO_ROOT } from '../helpers/net.js';
-import { sseData, startStack, type Stack } from '../helpers/stack.js';
+import { assembleStream, wholeMessage, type ClientView } from '../helpers/messages.js';
+import { startStack, type Stack } from '../helpers/stack.js';
 
 interface Case {
   id: string;
   tools: unknown[];
   tool_choice?: unknown;
-  output: { content?: string | null; tool_calls?: unknown; reasoning_content?: string | null };
+  output: { content?: string | null; tool_calls?: unknown; reasoning_content?: string | null; reasoning?: string | null };
   expected: { outcome: string; calls: { name: string; arguments: Record<string, unknown> }[]; content?: string | null };
 }
 
@@ -20,10 +24,33 @@ const corpus: Case[] = readFileSync(path.join(REPO_ROOT, 'gateway/test/fixtures/
   .filter((l) => l.trim())
   .map((l) => JSON.parse(l) as Case);
 // Parsed tool_calls and separate reasoning cannot be scripted as raw model text; the library test covers them.
-const textCases = corpus.filter((c) => !c.output.tool_calls && !c.output.reasoning_content && typeof c.output.content === 'string');
+const textCases = corpus.filter((c) => !c.output.tool_calls && !c.output.reasoning_content && !c.output.reasoning && typeof c.output.content === 'string');
 
-type Call = { name: string; arguments: Record<string, unknown> };
 const MODEL = 'Qwen/Qwen3-0.6B';
+const norm = (s: string | null | undefined) => (s ?? '').trim() || null;
+const callsOf = (v: ClientView) => v.toolCalls.map((t) => ({ name: t.name, arguments: JSON.parse(t.arguments) as Record<string, unknown> }));
+
+/** What the client must see for a case, beyond the verdict. */
+function problems(c: Case, v: ClientView): string[] {
+  const out: string[] = [];
+  if (v.annotation?.outcome !== c.expected.outcome) out.push(`outcome ${v.annotation?.outcome} ≠ ${c.expected.outcome}`);
+  const report = checkToolCalls(c.tools, c.output as never, { toolChoice: c.tool_choice });
+  // An invalid message still delivers the calls that are valid in it.
+  const expectedCalls = c.expected.outcome === 'invalid' ? report.calls.filter((k) => k.valid).map((k) => ({ name: k.name, arguments: k.arguments })) : c.expected.calls;
+  if (JSON.stringify(callsOf(v)) !== JSON.stringify(expectedCalls)) out.push(`calls ${JSON.stringify(callsOf(v))} ≠ ${JSON.stringify(expectedCalls)}`);
+  const content = v.content ?? '';
+  if (c.expected.outcome === 'invalid') {
+    // Never silent: the text of every invalid call the model wrote outside <think> reaches the client.
+    for (const k of report.calls.filter((x) => !x.valid && !x.fromThink)) {
+      if (!content.includes(k.raw.trim())) out.push(`invalid call text missing from content: ${JSON.stringify(k.raw)}`);
+    }
+    if (norm(content) === null && norm(c.output.content) !== null) out.push('an invalid answer came back empty');
+  } else {
+    if ('content' in c.expected && norm(content) !== norm(c.expected.content)) out.push(`content ${JSON.stringify(v.content)} ≠ ${JSON.stringify(c.expected.content)}`);
+    if (content.includes('<tool_call>') || content.includes('</tool_call>')) out.push('raw tool-call markup leaked into content');
+  }
+  return out;
+}
 
 describe('tool-call corpus through the gateway', () => {
   let stack: Stack;
@@ -35,7 +62,7 @@ describe('tool-call corpus through the gateway', () => {
   const send = (c: Case, stream: boolean) =>
     fetch(`${stack.gateway.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'x-toolgate-policy': 'repair' },
       body: JSON.stringify({
         model: MODEL,
         stream,
@@ -50,56 +77,20 @@ describe('tool-call corpus through the gateway', () => {
     expect(textCases.length).toBeGreaterThanOrEqual(150);
   });
 
-  it('non-streaming: every case gives its expected result', async () => {
+  it('every case gives its expected result, streamed and whole, and the two are identical', async () => {
     const failures: string[] = [];
     for (const c of textCases) {
-      const res = await send(c, false);
-      const body = (await res.json()) as { choices: Array<{ message: { content: string | null; tool_calls?: Array<{ function: { name: string; arguments: string } }> } }> };
-      const msg = body.choices[0]!.message;
-      const calls: Call[] = (msg.tool_calls ?? []).map((t) => ({ name: t.function.name, arguments: JSON.parse(t.function.arguments) as Record<string, unknown> }));
-      const outcome = res.headers.get('x-toolgate-toolcalls');
-      const problems: string[] = [];
-      if (outcome !== c.expected.outcome) problems.push(`outcome ${outcome} ≠ ${c.expected.outcome}`);
-      if (JSON.stringify(calls) !== JSON.stringify(c.expected.calls)) problems.push(`calls ${JSON.stringify(calls)} ≠ ${JSON.stringify(c.expected.calls)}`);
-      if ('content' in c.expected && (msg.content ?? null) !== c.expected.content) problems.push(`content ${JSON.stringify(msg.content)} ≠ ${JSON.stringify(c.expected.content)}`);
-      if (msg.content && msg.content.includes('<tool_call>')) problems.push('raw <tool_call> leaked into content');
-      if (problems.length) failures.push(`${c.id}: ${problems.join('; ')}`);
+      const whole = await send(c, false);
+      const wv = wholeMessage(await whole.json());
+      if (whole.headers.get('x-toolgate-toolcalls') !== wv.annotation?.outcome) failures.push(`${c.id}: header ${whole.headers.get('x-toolgate-toolcalls')} ≠ annotation ${wv.annotation?.outcome}`);
+      const sv = assembleStream(await (await send(c, true)).text());
+      for (const [mode, v] of [['whole', wv], ['stream', sv]] as const) {
+        const p = problems(c, v);
+        if (p.length) failures.push(`${c.id} (${mode}): ${p.join('; ')}`);
+      }
+      const parity = (v: ClientView) => JSON.stringify({ content: v.content, calls: callsOf(v), finish: v.finishReason, outcome: v.annotation?.outcome, repairs: v.annotation?.repairs });
+      if (parity(wv) !== parity(sv)) failures.push(`${c.id}: stream ≠ whole\n  whole  ${parity(wv)}\n  stream ${parity(sv)}`);
     }
     expect(failures).toEqual([]);
-  });
-
-  it('streaming: every case gives its expected result', async () => {
-    const failures: string[] = [];
-    for (const c of textCases) {
-      const res = await send(c, true);
-      const events = sseData(await res.text()) as Array<{
-        choices?: Array<{ delta?: { content?: string; tool_calls?: Array<{ index: number; function?: { name?: string; arguments?: string } }> } }>;
-        toolgate?: { tool_calls?: { outcome: string } };
-      }>;
-      let content = '';
-      const byIndex = new Map<number, { name: string; args: string }>();
-      let outcome: string | undefined;
-      for (const e of events) {
-        if (e.toolgate?.tool_calls) outcome = e.toolgate.tool_calls.outcome;
-        const d = e.choices?.[0]?.delta;
-        if (typeof d?.content === 'string') content += d.content;
-        for (const t of d?.tool_calls ?? []) {
-          const cur = byIndex.get(t.index) ?? { name: '', args: '' };
-          cur.name += t.function?.name ?? '';
-          cur.args += t.function?.arguments ?? '';
-          byIndex.set(t.index, cur);
-        }
-      }
-      const calls: Call[] = [...byIndex.entries()].sort(([a], [b]) => a - b).map(([, v]) => ({ name: v.name, arguments: JSON.parse(v.args) as Record<string, unknown> }));
-      const problems: string[] = [];
-      if (outcome !== c.expected.outcome) problems.push(`outcome ${outcome} ≠ ${c.expected.outcome}`);
-      if (JSON.stringify(calls) !== JSON.stringify(c.expected.calls)) problems.push(`calls ${JSON.stringify(calls)} ≠ ${JSON.stringify(c.expected.calls)}`);
-      if ('content' in c.expected && (content.trim() === '' ? null : content.trim()) !== (c.expected.content?.trim() || null)) {
-        problems.push(`content ${JSON.stringify(content)} ≠ ${JSON.stringify(c.expected.content)}`);
-      }
-      if (content.includes('<tool_call>') || content.includes('</tool_call>')) problems.push('raw tool-call markup leaked into content');
-      if (problems.length) failures.push(`${c.id}: ${problems.join('; ')}`);
-    }
-    expect(failures).toEqual([]);
-  });
+  }, 300_000);
 });

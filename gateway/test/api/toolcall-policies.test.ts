@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { sseData, startStack, type Stack } from '../helpers/stack.js';
+import { assembleStream, wholeMessage } from '../helpers/messages.js';
 
 const MODEL = 'Qwen/Qwen3-0.6B';
 const tools = [
@@ -78,29 +79,32 @@ describe('tool-call policies', () => {
     expect(body.toolgate.tool_calls.outcome).toBe('repaired');
   });
 
-  it('repair: an invalid call is withheld and reported, never passed off as valid', async () => {
-    const res = await post({ sim_script: { raw: invalid, parser: 'none' } });
-    expect(res.headers.get('x-toolgate-toolcalls')).toBe('invalid');
-    const body = (await res.json()) as { choices: Array<{ message: { content: string | null; tool_calls: unknown[] }; finish_reason: string }>; toolgate: { tool_calls: { errors: Array<{ tool: string; pointer: string; message: string }> } } };
-    expect(body.choices[0]!.message.tool_calls).toEqual([]);
-    expect(body.choices[0]!.message.content).toBeNull();
-    expect(body.choices[0]!.finish_reason).toBe('stop');
-    expect(body.toolgate.tool_calls.errors[0]!.tool).toBe('get_weather');
-    expect(`${body.toolgate.tool_calls.errors[0]!.pointer} ${body.toolgate.tool_calls.errors[0]!.message}`).toMatch(/city/);
+  it('repair: an invalid call is never passed off as valid: the client gets the model text and the verdict', async () => {
+    for (const stream of [false, true]) {
+      const res = await post({ stream, sim_script: { raw: invalid, parser: 'none' } }, { 'x-toolgate-policy': 'repair' });
+      expect(res.status).toBe(200);
+      const msg = stream ? assembleStream(await res.text()) : wholeMessage(await res.json());
+      expect(msg.toolCalls).toEqual([]);
+      // What vLLM alone would have returned: the model's text, here the call it wrote.
+      expect(msg.content).toBe(invalid);
+      expect(msg.finishReason).toBe('stop');
+      expect(msg.annotation.outcome).toBe('invalid');
+      if (!stream) expect(res.headers.get('x-toolgate-toolcalls')).toBe('invalid');
+      const e = msg.annotation.errors[0]!;
+      expect(e.tool).toBe('get_weather');
+      expect(`${e.pointer} ${e.message}`).toMatch(/city/);
+    }
   });
 
-  it('reject: an invalid call becomes an invalid_tool_call error (non-stream and stream)', async () => {
-    const res = await post({ sim_script: { raw: invalid, parser: 'none' } }, { 'x-toolgate-policy': 'reject' });
-    expect(res.status).toBe(422);
-    const body = (await res.json()) as { error: { code: string; message: string } };
-    expect(body.error.code).toBe('invalid_tool_call');
-    expect(body.error.message).toMatch(/city/);
-
-    const s = await post({ stream: true, sim_script: { raw: invalid, parser: 'none' } }, { 'x-toolgate-policy': 'reject' });
-    const text = await s.text();
-    const events = sseData(text) as Array<{ error?: { code: string } }>;
-    expect(events.at(-1)!.error?.code).toBe('invalid_tool_call');
-    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+  it('reject: an invalid call is an HTTP 422 invalid_tool_call error, streamed or not', async () => {
+    for (const stream of [false, true]) {
+      const res = await post({ stream, sim_script: { raw: invalid, parser: 'none' } }, { 'x-toolgate-policy': 'reject' });
+      expect(res.status).toBe(422);
+      expect(res.headers.get('content-type')).toContain('application/json');
+      const body = (await res.json()) as { error: { code: string; message: string; type: string } };
+      expect(body.error.code).toBe('invalid_tool_call');
+      expect(body.error.message).toMatch(/city/);
+    }
     // reject lets valid calls through
     const ok = await post({ sim_script: { raw: malformed, parser: 'none' } }, { 'x-toolgate-policy': 'reject' });
     expect(ok.status).toBe(200);
@@ -142,7 +146,7 @@ describe('tool-call policies', () => {
     expect(stack.sims[0]!.pods[0]!.stats().requests - before).toBe(4);
   });
 
-  it('repair streams each complete valid call at once; reject waits for the whole message', async () => {
+  it('repair streams each complete valid call at once; reject holds the response until its first valid call', async () => {
     const call = (city: string) => `<tool_call>\n{"name": "get_weather", "arguments": {"city": "${city}"}}\n</tool_call>`;
     const raw = `${call('Oslo')}\nLet me also check another city for you right away.\n${call('Rome')}`;
     type Ev = { choices?: Array<{ delta?: { content?: string; tool_calls?: Array<{ index: number; function: { name?: string; arguments?: string } }> } }> };
@@ -163,7 +167,13 @@ describe('tool-call policies', () => {
     expect([...byIndex.entries()].map(([i, a]) => [i, JSON.parse(a)])).toEqual([[0, { city: 'Oslo' }], [1, { city: 'Rome' }]]);
     const reject = await order('reject');
     expect(reject.calls).toEqual([[0, { city: 'Oslo' }], [1, { city: 'Rome' }]]);
-    expect(reject.firstCall).toBeGreaterThan(reject.text);
+    expect(reject.firstCall).toBeLessThan(reject.text);
+    // Text before the first call is held with the response; it arrives before that call's deltas.
+    const before = sseData(await (await post({ stream: true, sim_script: { raw: `Checking.\n${call('Oslo')}`, parser: 'none' } }, { 'x-toolgate-policy': 'reject' })).text()) as Ev[];
+    const textAt = before.findIndex((e) => (e.choices?.[0]?.delta?.content ?? '').includes('Checking'));
+    const callAt = before.findIndex((e) => (e.choices?.[0]?.delta?.tool_calls ?? []).length > 0);
+    expect(textAt).toBeGreaterThanOrEqual(0);
+    expect(textAt).toBeLessThan(callAt);
   });
 
   it('an unknown x-toolgate-policy is a 400', async () => {

@@ -47,6 +47,8 @@ async function rig(): Promise<Rig> {
         upstreams: sim.urls,
         redis: { url: redis.url },
         capture: { dir: tmp.dir, sampleValid: 0, stream: { name: STREAM } },
+        // One-pass verdicts: the invalid outputs these tests send must stay invalid (no re-ask).
+        toolcalls: { policy: 'repair' },
         ...extra,
       });
       const gw = await startGateway(cfg, { logger: createLogger({}, 'silent') });

@@ -49,6 +49,9 @@ export async function startPools(pools: Record<string, SimOptions>, config: Reco
   const cfg = resolveConfig({
     server: { host: '127.0.0.1', port: 0, shutdownGraceMs: 200 },
     health: { intervalMs: 60_000 },
+    // These suites read one-pass verdicts (an invalid call stays invalid); the default retry
+    // policy's re-ask is tested in api/toolcall-policies.test.ts.
+    toolcalls: { policy: 'repair' },
     pools: Object.fromEntries(
       Object.entries(sims).map(([name, s]) => [name, { backends: s.urls.map((url) => ({ url })), scrape: { intervalMs: 0 } }]),
     ),

@@ -1,10 +1,14 @@
 // Property tests: the engine never throws on arbitrary input, repair is idempotent, valid calls
-// come back unchanged.
+// come back unchanged, no call vanishes, a call cut off anywhere is closed without changing a value
+// or reported, a string with an invalid escape keeps every backslash, a call drafted in <think>
+// and made after it is one call.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkToolCalls } from '../../src/toolcalls/check.js';
 import { compileTools } from '../../src/toolcalls/compile-tools.js';
 import { toOpenAIToolCalls } from '../../src/toolcalls/openai-shape.js';
+import { ToolCallStreamSplitter } from '../../src/toolcalls/stream-splitter.js';
+import { maskRegions, thinkRegions } from '../../src/toolcalls/think.js';
 import type { ToolDef } from '../../src/toolcalls/types.js';
 import { loadToolcallCorpus } from './corpus.js';
 
@@ -102,6 +106,127 @@ describe('engine properties', () => {
         expect(report.errors).toContainEqual({ tool: 'get_weather', pointer: '/city', message: 'missing required argument' });
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('never lets a call vanish: every <tool_call> opening yields a checked call, streamed or not', () => {
+    const pieces = fc.constantFrom(
+      '<tool_call>', '</tool_call>', '<think>', '</think>', '\n', ' ', 'ok ', '{', '}', '[', ']', '"', ':', ',',
+      '{"name": "get_weather", "arguments": {"city": "Paris"}}', '{"name": "get_time", "arguments": {}}',
+      '{"name": "get_weather", "arguments": {"city": "Par', '"city": "Rome"', '```json\n', '```', "get_time()",
+      '<tool_', 'C:\\Users\\new', '\\',
+    );
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 24 }), fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 4 }), (parts, sizes) => {
+        const content = parts.join('');
+        const report = checkToolCalls(compiled, { content });
+        const outside = maskRegions(content, thinkRegions(content), false).split('<tool_call>').length - 1;
+        expect(report.calls.filter((c) => !c.fromThink).length).toBeGreaterThanOrEqual(outside);
+        if (outside > 0) expect(report.outcome).not.toBe('none');
+        if (report.outcome === 'valid' || report.outcome === 'repaired') expect(report.calls.every((c) => c.valid)).toBe(true);
+        // streamed: what the splitter held back as a call outside <think> is a call in the verdict
+        const splitter = new ToolCallStreamSplitter({ toolNames: ['get_weather', 'get_time'], think: 'text' });
+        const events = [];
+        for (let i = 0, k = 0; i < content.length; i += sizes[k++ % sizes.length]!) events.push(...splitter.push(content.slice(i, i + sizes[k % sizes.length]!)));
+        events.push(...splitter.finish());
+        expect(splitter.callOutput().content).toBe(content);
+        for (const e of events) if (e.type === 'text') expect(e.text).not.toContain('<tool_call>');
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('closes a call cut off anywhere only where no value changes, or reports it invalid', () => {
+    const NOTE: ToolDef[] = [
+      {
+        type: 'function',
+        function: {
+          name: 'save_note',
+          parameters: {
+            type: 'object',
+            properties: { title: { type: 'string' }, body: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } }, pinned: { type: 'boolean' }, priority: { type: 'integer' }, meta: { type: 'object' } },
+          },
+        },
+      },
+    ];
+    const text = fc.string({ maxLength: 12, unit: fc.constantFrom('a', 'Z', ' ', '"', '\\', '\n', '}', ']', ',', ':', 'é', '/') });
+    const args = fc.record(
+      { title: text, body: text, tags: fc.array(text, { maxLength: 3 }), pinned: fc.boolean(), priority: fc.integer({ min: -50, max: 5000 }), meta: fc.dictionary(fc.constantFrom('a', 'b'), fc.oneof(text, fc.integer(), fc.constant(null))) },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(args, fc.boolean(), fc.nat(), (a, spaced, at) => {
+        const json = spaced ? JSON.stringify({ name: 'save_note', arguments: a }, null, 1) : JSON.stringify({ name: 'save_note', arguments: a });
+        const full = `<tool_call>\n${json}\n</tool_call>`;
+        const cut = full.slice(0, '<tool_call>'.length + (at % (full.length - '<tool_call>'.length + 1)));
+        const report = checkToolCalls(NOTE, { content: cut });
+        expect(report.calls.length).toBeGreaterThanOrEqual(1);
+        if (report.outcome === 'invalid') return;
+        expect(report.calls).toHaveLength(1);
+        const got = report.calls[0]!.arguments;
+        for (const [k, v] of Object.entries(got)) expect(v).toEqual((a as Record<string, unknown>)[k]);
+        if (!cut.endsWith('</tool_call>')) expect(report.repairs).toContain('close_tag_missing');
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('keeps every backslash of a string with an invalid escape, and valid escapes of a string without one', () => {
+    const READ: ToolDef[] = [{ type: 'function', function: { name: 'read_file', parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } } }];
+    // what a model writes between the quotes (no quote, never ending in a lone backslash)
+    const written = fc.string({ maxLength: 24, unit: fc.constantFrom('C', ':', '\\', 'U', 'n', 't', 'b', 'd', 'r', 'x', ' ', '.', '/', 'é') }).filter((s) => !/(^|[^\\])(\\\\)*\\$/.test(s));
+    const hasInvalidEscape = (s: string): boolean => {
+      for (let i = 0; i < s.length; i++) {
+        if (s[i] !== '\\') continue;
+        if (!'\\/bfnrt"'.includes(s[i + 1] ?? '')) return true;
+        i++;
+      }
+      return false;
+    };
+    fc.assert(
+      fc.property(written, (w) => {
+        const report = checkToolCalls(READ, { content: `<tool_call>\n{"name": "read_file", "arguments": {"path": "${w}"}}\n</tool_call>` });
+        expect(report.outcome).not.toBe('invalid');
+        const path = report.calls[0]!.arguments.path;
+        if (hasInvalidEscape(w)) {
+          expect(path).toBe(w);
+          expect(report.repairs).toContain('bad_escape');
+        } else {
+          expect(path).toBe(JSON.parse(`"${w}"`));
+          expect(report.repairs).toEqual([]);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('counts a call drafted in <think> and made after it once, streamed or not; different calls stay apart', () => {
+    const city = fc.string({ minLength: 1, maxLength: 16 });
+    const args = fc.record({ city, unit: fc.constantFrom('celsius', 'fahrenheit'), days: fc.integer({ min: 1, max: 14 }) }, { requiredKeys: ['city'] });
+    const draftOf = (a: object, style: number) =>
+      style === 0
+        ? tag('get_weather', a)
+        : style === 1
+          ? `<tool_call>${JSON.stringify({ arguments: a, name: 'get_weather' })}</tool_call>`
+          : `<tool_call>\n${JSON.stringify({ name: 'get_weather', arguments: a }, null, 2).replace(/\n}$/, ',\n}')}\n</tool_call>`;
+    fc.assert(
+      fc.property(args, args, fc.integer({ min: 0, max: 2 }), fc.boolean(), fc.integer({ min: 1, max: 13 }), (a, b, style, closed, size) => {
+        const same = `<think>\nDraft:\n${draftOf(a, style)}\n${closed ? '</think>\n\n' : 'Calling it.\n'}${tag('get_weather', a)}`;
+        const two = `<think>\n${draftOf(a, style)}\nand\n${tag('get_weather', b)}`;
+        for (const [content, expected] of [
+          [same, [a]],
+          [two, JSON.stringify(a) === JSON.stringify(b) ? [a] : [a, b]],
+        ] as const) {
+          const streamed = new ToolCallStreamSplitter({ toolNames: ['get_weather', 'get_time'] });
+          for (let i = 0; i < content.length; i += size) streamed.push(content.slice(i, i + size));
+          streamed.finish();
+          for (const report of [checkToolCalls(compiled, { content }), checkToolCalls(compiled, streamed.callOutput())]) {
+            expect(report.outcome).not.toBe('invalid');
+            expect(report.calls.map((c) => c.arguments)).toEqual(expected);
+          }
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -74,7 +74,7 @@ export function applicableFaults(req: GenerationRequest, output: GeneratedOutput
   if (output.kind === 'tool_call') {
     const hasArgs = Object.keys(output.arguments ?? {}).length > 0;
     for (const f of TOOL_CALL_FAULTS) if (hasArgs || (f !== 'type_drift' && f !== 'missing_argument')) out.push(f);
-  } else if (output.kind === 'text' && (req.tools?.length ?? 0) > 0 && req.tool_choice !== 'none' && req.prompt === undefined) {
+  } else if (output.kind === 'text' && (req.tools?.length ?? 0) > 0 && req.prompt === undefined) {
     out.push(...TEXT_FAULTS);
   }
   return out;

@@ -95,7 +95,10 @@ export function generateAssistantOutput(req: GenerationRequest, seed = 0): Gener
   const contentHash = requestContentHash(req);
   const tools = req.tools ?? [];
   const text = () => ({ kind: 'text' as const, text: plainAnswer(seed, contentHash) });
-  if (req.prompt !== undefined || tools.length === 0 || req.tool_choice === 'none') return text();
+  // Under tool_choice "none" vLLM still renders the tools into the prompt (unless the pod runs with
+  // --exclude-tools-when-tool-choice-none, which the caller expresses by passing no tools): the
+  // model sees the prompt it sees under "auto" and may call a tool; only the parsing differs.
+  if (req.prompt !== undefined || tools.length === 0) return text();
 
   const userText = lastUserText(req.messages);
   const ctx = contextFromText(userText);

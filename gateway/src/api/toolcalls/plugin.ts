@@ -1,63 +1,48 @@
 // The tool-call plugin: admits the request's tool schemas (400 on bad ones), repairs malformed
-// tool-call arguments in the incoming history, and checks every response's tool calls with the
-// engine in gateway/src/toolcalls, acting on the verdict per policy:
-//   off — untouched · annotate — verdict reported, response unchanged · repair — valid/repaired
-//   calls as proper tool_calls, invalid ones withheld and reported · retry — repair, then re-ask
-//   upstream when invalid · reject — an `invalid_tool_call` error when invalid.
+// tool-call arguments in the incoming history, asks the pod for the model's raw text when the
+// gateway owns the parse (parse-mode.ts), and reads every answer — streamed or whole, primary or
+// shadow — through one transform (tool-call-transform.ts) judged per policy (judges.ts):
+//   off — untouched · annotate — calls as vLLM's hermes parser reads them, verdict reported ·
+//   repair — valid and repaired calls sent, the text of the rest returned as content · retry —
+//   repair, and re-ask upstream for invalid calls first (the default) · reject — an
+//   `invalid_tool_call` error (HTTP 422 while the response has not started) when invalid.
 import type { GatewayConfig } from '../../config/schema.js';
 import type { Metrics } from '../../telemetry/metrics.js';
-import { checkToolCalls, compileTools, repairHistory, type CompiledTools, type OpenAIToolCall, type ToolCallReport, type ToolDef } from '../../toolcalls/index.js';
-import { GatewayError, errorBody } from '../errors.js';
-import type { Exchange, ExchangePlugin, ExchangeResult } from '../exchange.js';
-import { annotationOf, applyToChoice, errorSummary, worstOutcome } from './apply-report.js';
-import { resolvePolicy, type ToolCallPolicy } from './policy.js';
+import { checkToolCalls, compileTools, repairHistory, type CompiledTools, type ToolCallReport, type ToolDef } from '../../toolcalls/index.js';
+import { GatewayError } from '../errors.js';
+import type { Exchange, ExchangePlugin } from '../exchange.js';
+import { annotationOf, errorSummary, worstOutcome } from './annotation.js';
+import { checkedJudge, hermesJudge, type JudgeContext } from './judges.js';
+import { gatewayOwnsParse } from './parse-mode.js';
+import { resolvePolicy } from './policy.js';
 import { reask } from './reask.js';
-import { createToolCallStreamTransform } from './stream-transform.js';
-import { ToolCallDeltas } from '../../upstream/tool-call-deltas.js';
-
-export interface ToolCallState {
-  policy: ToolCallPolicy;
-  tools: ToolDef[];
-  compiled: CompiledTools;
-  /** The verdict on the (first) choice, once known. */
-  report: ToolCallReport | null;
-  /** What the upstream produced for that choice, before any rewrite (for capture). */
-  rawOutput: { content: string | null; tool_calls?: unknown } | null;
-  retries: number;
-}
-
-/** Other plugins (capture, experiments) read the verdict through this. */
-export const toolCallStates = new WeakMap<Exchange, ToolCallState>();
+import { TOOL_CALLS, type ToolCallState } from './state.js';
+import { createToolCallTransform } from './tool-call-transform.js';
 
 export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): ExchangePlugin {
   const tc = cfg.toolcalls;
   const limits = Object.fromEntries(Object.entries(tc.limits).filter(([, v]) => v !== undefined));
 
-  const check = (state: ToolCallState, ex: Exchange, output: { content?: string | null; tool_calls?: unknown; reasoning_content?: unknown }) => {
+  const check = (state: ToolCallState, output: Parameters<JudgeContext['check']>[0]): ToolCallReport => {
     const started = performance.now();
-    const report = checkToolCalls(state.compiled as never, output as never, { toolChoice: ex.body.tool_choice });
+    const report = checkToolCalls(state.compiled as never, output as never, { toolChoice: state.toolChoice });
     metrics.toolCallValidation.observe((performance.now() - started) / 1000);
     return report;
   };
 
-  const retryIfInvalid = async (state: ToolCallState, ex: Exchange, report: ToolCallReport, rawText: string): Promise<ToolCallReport> => {
-    if (state.policy !== 'retry' || report.outcome !== 'invalid' || !ex.resend) return report;
-    const r = await reask({
-      body: ex.body,
-      tools: state.tools,
-      report,
-      rawText,
-      maxAttempts: tc.retry.maxAttempts,
-      deadline: ex.receivedAt + tc.retry.deadlineMs,
-      send: ex.resend,
-    });
-    state.retries = r.attempts;
-    metrics.toolCallRetries.inc({ result: r.result });
-    return r.report;
-  };
-
-  const rejection = (report: ToolCallReport) =>
-    new GatewayError(422, `The model produced an invalid tool call: ${errorSummary(report)}`, { code: 'invalid_tool_call', type: 'invalid_response_error' });
+  const judgeContext = (ex: Exchange, state: ToolCallState): JudgeContext => ({
+    check: (output) => check(state, output),
+    onVerdict(index, report, raw) {
+      state.reports.set(index, report);
+      if (index === 0) {
+        state.report = report;
+        state.rawOutput = raw;
+      }
+      ex.responseHeaders['x-toolgate-toolcalls'] = worstOutcome([...state.reports.values()].map((r) => r.outcome));
+    },
+    annotation: (report) => annotationOf(report, state.policy, state.retries) as unknown as Record<string, unknown>,
+    singleCall: ex.body.parallel_tool_calls === false,
+  });
 
   return {
     name: 'toolcalls',
@@ -71,104 +56,78 @@ export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): Exch
         const fixed = repairHistory(ex.body.messages);
         const count = fixed.repaired + fixed.unrecoverable;
         if (count > 0) {
-          ex.body.messages = fixed.messages;
-          ex.bodyChanged = true;
+          ex.setBodyField('messages', fixed.messages);
           metrics.historyRepairs.inc(count);
         }
       }
       if (!ex.tools) return;
-      toolCallStates.set(ex, { policy, tools: ex.tools as ToolDef[], compiled, report: null, rawOutput: null, retries: 0 });
+      ex.state.set(TOOL_CALLS, newState(policy, ex.tools as ToolDef[], compiled, ex.body.tool_choice));
     },
 
-    async onCompletion(ex, json) {
-      const state = toolCallStates.get(ex);
-      const choices = json.choices as Array<Record<string, unknown>> | undefined;
-      if (!state || !Array.isArray(choices)) return;
-      const outcomes: ToolCallReport['outcome'][] = [];
-      for (const [i, choice] of choices.entries()) {
-        const message = (choice.message ?? {}) as { content?: string | null; tool_calls?: unknown; reasoning_content?: unknown };
-        let report = check(state, ex, message);
-        if (i === 0) {
-          state.rawOutput = { content: message.content ?? null, tool_calls: message.tool_calls };
-          report = await retryIfInvalid(state, ex, report, message.content ?? JSON.stringify(message.tool_calls ?? []));
-          state.report = report;
-        }
-        if (state.policy === 'reject' && report.outcome === 'invalid') throw rejection(report);
-        if (state.policy !== 'annotate') applyToChoice(choice, report);
-        outcomes.push(report.outcome);
-      }
-      const outcome = worstOutcome(outcomes);
-      ex.responseHeaders['x-toolgate-toolcalls'] = outcome;
-      json.toolgate = { tool_calls: state.report ? annotationOf({ ...state.report, outcome }, state.policy, state.retries) : { outcome } };
-      return json;
+    onDispatch(ex) {
+      const state = ex.state.get(TOOL_CALLS);
+      if (!state) return;
+      state.parse = gatewayOwnsParse(ex.route!.pool.toolParsing, state.toolChoice, state.tools) ? 'gateway' : 'pod';
+      // The pod renders the tools into the prompt but applies no tool parser: the model's text
+      // reaches the gateway whole, streamed or not (docs/vllm-tool-parsing.md).
+      if (state.parse === 'gateway') ex.setUpstreamField('tool_choice', 'none');
     },
 
-    streamTransform(ex) {
-      const state = toolCallStates.get(ex);
-      if (!state) return null;
-      if (state.policy === 'annotate') return annotateOnly(state, ex, check);
-      return createToolCallStreamTransform(
-        state.tools.map((t) => t.function.name),
-        {
-          finalize: async (output) => {
-            const raw = { content: output.content, tool_calls: output.toolCalls as OpenAIToolCall[] };
-            state.rawOutput = raw;
-            const report = check(state, ex, { ...raw, reasoning_content: output.reasoning });
-            state.report = await retryIfInvalid(state, ex, report, output.content);
-            return state.report;
-          },
-          annotate: (report) => {
-            const annotation = annotationOf(report, state.policy, state.retries) as unknown as Record<string, unknown>;
-            if (state.policy === 'reject' && report.outcome === 'invalid') {
-              const err = rejection(report);
-              return { annotation, error: errorBody(err.message, err.type, err.code) as unknown as Record<string, unknown> };
-            }
-            return { annotation };
-          },
-          // Only `repair` may send a call before the message ends: retry and reject can still
-          // replace or refuse the whole answer.
-          ...(state.policy === 'repair'
-            ? { checkEarly: (output) => checkToolCalls(state.compiled as never, { content: output.content ?? null, tool_calls: output.toolCalls ?? null } as never, { toolChoice: ex.body.tool_choice }) }
-            : {}),
-        },
-        { holdAll: holdsWholeContent(ex.body.tool_choice) },
-      );
+    answer(ex) {
+      const state = ex.state.get(TOOL_CALLS);
+      if (!state || state.toolChoice === 'none') return null;
+      const ctx = judgeContext(ex, state);
+      const judge =
+        state.policy === 'annotate'
+          ? hermesJudge(ctx)
+          : checkedJudge({
+              ...ctx,
+              ...(state.policy === 'retry' && ex.resend
+                ? {
+                    reask: async (report, rawText) => {
+                      const r = await reask({
+                        body: ex.body,
+                        tools: state.tools,
+                        report,
+                        rawText,
+                        maxAttempts: tc.retry.maxAttempts,
+                        deadline: ex.receivedAt + tc.retry.deadlineMs,
+                        send: ex.resend!,
+                      });
+                      state.retries += r.attempts;
+                      metrics.toolCallRetries.inc({ result: r.result });
+                      return r.report;
+                    },
+                  }
+                : {}),
+              ...(state.policy === 'reject' ? { refuse: rejection } : {}),
+            });
+      return createToolCallTransform(judge, {
+        toolNames: state.tools.map((t) => t.function.name),
+        holdAll: holdsWholeContent(state.toolChoice),
+        holdUntilCommit: state.policy === 'reject',
+      });
     },
 
-    onFinish(ex: Exchange, _result: ExchangeResult) {
-      const state = toolCallStates.get(ex);
+    onFinish(ex) {
+      const state = ex.state.get(TOOL_CALLS);
       if (!state?.report) return;
-      metrics.toolCalls.inc({ model: ex.model, variant: ex.variant, role: 'primary', outcome: state.report.outcome });
+      metrics.toolCalls.inc({ model: ex.model, variant: ex.variant, role: ex.role, outcome: state.report.outcome });
       for (const kind of state.report.repairs) metrics.toolCallRepairs.inc({ model: ex.model, variant: ex.variant, kind });
     },
   };
 }
 
-/** Named or `required` tool_choice: vLLM's output is the call itself (guided JSON), not text. */
+/** Fresh tool-call state for an exchange (a shadow copy gets its own, from the same request). */
+export function newState(policy: ToolCallState['policy'], tools: ToolDef[], compiled: CompiledTools, toolChoice: unknown): ToolCallState {
+  return { policy, tools, compiled, toolChoice, parse: 'pod', report: null, reports: new Map(), rawOutput: null, retries: 0 };
+}
+
+const rejection = (report: ToolCallReport) =>
+  new GatewayError(422, `The model produced an invalid tool call: ${errorSummary(report)}`, { code: 'invalid_tool_call', type: 'invalid_response_error' });
+
+/** Named or `required` tool_choice: an upstream without a tool parser answers with the call itself (guided JSON), not text. */
 function holdsWholeContent(toolChoice: unknown): boolean {
   if (toolChoice === 'required') return true;
   return typeof toolChoice === 'object' && toolChoice !== null && typeof (toolChoice as { function?: { name?: unknown } }).function?.name === 'string';
-}
-
-/** annotate in a stream: chunks pass unchanged; the verdict rides on the finish chunk. */
-function annotateOnly(state: ToolCallState, ex: Exchange, check: (s: ToolCallState, ex: Exchange, o: { content?: string | null; tool_calls?: unknown }) => ToolCallReport) {
-  let content = '';
-  const calls = new ToolCallDeltas();
-  return {
-    chunk(chunk: Record<string, unknown>) {
-      const choice = (chunk.choices as Array<Record<string, unknown>> | undefined)?.[0];
-      if (!choice) return [chunk];
-      const delta = (choice.delta ?? {}) as { content?: string; tool_calls?: unknown };
-      if (typeof delta.content === 'string') content += delta.content;
-      calls.add(delta.tool_calls);
-      if (typeof choice.finish_reason === 'string') {
-        const toolCalls = calls.toolCalls();
-        state.rawOutput = { content, tool_calls: toolCalls };
-        state.report = check(state, ex, { content, tool_calls: toolCalls });
-        return [{ ...chunk, toolgate: { tool_calls: annotationOf(state.report, state.policy) } }];
-      }
-      return [chunk];
-    },
-    end: () => [],
-  };
 }

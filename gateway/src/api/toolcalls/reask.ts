@@ -1,15 +1,17 @@
-// The retry policy's re-ask: when a response's tool calls are invalid, ask the upstream again
-// (bounded attempts and deadline) with the validation errors. When the intended function is known
-// (a resolved but invalid call, a named tool_choice, or a single tool), vLLM is asked for output
-// constrained to that function's parameters schema (`structured_outputs.json`), so the answer is
-// the arguments object itself.
-import { checkToolCalls, type ToolCallReport, type ToolDef } from '../../toolcalls/index.js';
-import { errorSummary } from './apply-report.js';
+// The retry policy's re-ask: when calls in an answer are invalid, ask the upstream again (bounded
+// attempts shared by the whole answer, and a deadline) with the validation errors. Each invalid
+// call is fixed on its own: when its intended function is known (the name resolved, a named
+// tool_choice, or a single tool), vLLM is asked for output constrained to that function's
+// parameters schema (`structured_outputs.json`), so the answer is the arguments object itself;
+// otherwise the whole message is asked again. Valid calls are kept as they were, and a fixed call
+// takes the place (and the source text) of the one it replaces.
+import { checkToolCalls, type CheckedCall, type ToolCallReport, type ToolDef } from '../../toolcalls/index.js';
+import { errorSummary } from './annotation.js';
 
 export interface ReaskContext {
-  body: Record<string, unknown>;
+  body: Readonly<Record<string, unknown>>;
   tools: ToolDef[];
-  /** The invalid first answer's report and raw text. */
+  /** The invalid answer's report and raw text. */
   report: ToolCallReport;
   rawText: string;
   maxAttempts: number;
@@ -25,9 +27,9 @@ export interface ReaskResult {
   result: 'fixed' | 'still_invalid' | 'deadline' | 'failed';
 }
 
-function intendedFunction(ctx: ReaskContext): ToolDef | null {
+function intendedFunction(call: CheckedCall, ctx: ReaskContext): ToolDef | null {
   const byName = new Map(ctx.tools.map((t) => [t.function.name, t]));
-  for (const c of ctx.report.calls) if (c.name && byName.has(c.name)) return byName.get(c.name)!;
+  if (call.name && byName.has(call.name)) return byName.get(call.name)!;
   const choice = ctx.body.tool_choice as { function?: { name?: string } } | undefined;
   if (choice && typeof choice === 'object' && choice.function?.name && byName.has(choice.function.name)) return byName.get(choice.function.name)!;
   return ctx.tools.length === 1 ? ctx.tools[0]! : null;
@@ -38,42 +40,72 @@ function messageOf(json: Record<string, unknown>): { content: string | null; too
   return { content: choice?.message?.content ?? null, tool_calls: choice?.message?.tool_calls };
 }
 
+const summarize = (calls: CheckedCall[]): ToolCallReport => {
+  const repairs = [...new Set(calls.flatMap((c) => c.repairs))];
+  const errors = calls.flatMap((c) => c.errors);
+  const outcome = calls.length === 0 ? 'none' : calls.some((c) => !c.valid) ? 'invalid' : 'repaired';
+  return { outcome, calls, content: null, repairs, errors };
+};
+
 export async function reask(ctx: ReaskContext): Promise<ReaskResult> {
-  let report = ctx.report;
-  const target = intendedFunction(ctx);
   const messages = (ctx.body.messages as unknown[]) ?? [];
   const { tools: _tools, tool_choice: _choice, stream: _stream, stream_options: _so, ...rest } = ctx.body;
-  for (let attempt = 1; attempt <= ctx.maxAttempts; attempt++) {
-    if (performance.now() > ctx.deadline) return { report, attempts: attempt - 1, result: 'deadline' };
-    const feedback = `Your previous tool call could not be used: ${errorSummary(report)}.`;
-    let json: Record<string, unknown>;
+  const calls = [...ctx.report.calls];
+  let attempts = 0;
+  const status: { result: ReaskResult['result'] } = { result: 'still_invalid' };
+
+  /** One upstream re-ask; null when it could not be made. */
+  const ask = async (body: Record<string, unknown>) => {
+    attempts++;
     try {
+      return messageOf(await ctx.send(body));
+    } catch {
+      status.result = 'failed';
+      return null;
+    }
+  };
+
+  for (let i = 0; i < calls.length; i++) {
+    const call = calls[i]!;
+    if (call.valid) continue;
+    const target = intendedFunction(call, ctx);
+    let errors = errorSummary(summarize([call]));
+    while (attempts < ctx.maxAttempts && !calls[i]!.valid && status.result !== 'failed') {
+      if (performance.now() > ctx.deadline) {
+        status.result = 'deadline';
+        break;
+      }
+      const feedback = `Your previous tool call could not be used: ${errors}.`;
+      let fixed: CheckedCall[];
       if (target) {
-        json = await ctx.send({
+        const msg = await ask({
           ...rest,
           stream: false,
           messages: [...messages, { role: 'user', content: `${feedback} Reply with only the JSON arguments for the function "${target.function.name}".` }],
           structured_outputs: { json: target.function.parameters ?? { type: 'object', properties: {} } },
         });
-        const msg = messageOf(json);
-        report = checkToolCalls(ctx.tools, { tool_calls: [{ type: 'function', function: { name: target.function.name, arguments: msg.content ?? '' } }] });
+        if (!msg) break;
+        fixed = checkToolCalls(ctx.tools, { tool_calls: [{ type: 'function', function: { name: target.function.name, arguments: msg.content ?? '' } }] }).calls;
       } else {
-        json = await ctx.send({
+        const msg = await ask({
           ...ctx.body,
           stream: false,
           stream_options: undefined,
           messages: [...messages, { role: 'assistant', content: ctx.rawText }, { role: 'user', content: `${feedback} Answer again with a valid tool call.` }],
         });
-        const msg = messageOf(json);
-        report = checkToolCalls(ctx.tools, { content: msg.content, tool_calls: msg.tool_calls as never });
+        if (!msg) break;
+        fixed = checkToolCalls(ctx.tools, { content: msg.content, tool_calls: msg.tool_calls as never }).calls;
       }
-    } catch {
-      return { report, attempts: attempt, result: 'failed' };
-    }
-    if (report.outcome !== 'invalid') {
-      // The answer was obtained by re-asking: never present it as first-time valid.
-      return { report: { ...report, outcome: 'repaired' }, attempts: attempt, result: 'fixed' };
+      if (fixed.length > 0 && fixed.every((c) => c.valid)) {
+        // The fixed call stands where the invalid one stood, with its source text (so that text is not shown again).
+        calls.splice(i, 1, ...fixed.map((c) => ({ ...c, raw: call.raw, fromThink: false, source: call.source, ...(call.id ? { id: call.id } : {}) })));
+        i += fixed.length - 1;
+        break;
+      }
+      errors = errorSummary(summarize(fixed.length > 0 ? fixed : [call]));
     }
   }
-  return { report, attempts: ctx.maxAttempts, result: 'still_invalid' };
+  const report = summarize(calls);
+  if (report.outcome !== 'invalid') return { report, attempts, result: 'fixed' };
+  return { report, attempts, result: status.result };
 }

@@ -1,9 +1,7 @@
-// Turns the engine's verdict on one assistant message into what the client receives: valid (or
-// repaired) calls as proper OpenAI tool_calls, the remaining text as content, no raw <tool_call>
-// markup, and the verdict itself in a `toolgate` annotation. Invalid calls are withheld and
-// reported, never passed off as valid.
+// The verdict as the client reads it: the `toolgate.tool_calls` annotation (outcome, policy,
+// repairs, errors, re-asks), the worst outcome across choices (the x-toolgate-toolcalls header)
+// and a one-line error summary (re-ask feedback, the reject policy's error message).
 import type { ToolCallReport } from '../../toolcalls/index.js';
-import { toOpenAIToolCalls } from '../../toolcalls/index.js';
 import type { ToolCallPolicy } from './policy.js';
 
 export interface ToolCallAnnotation {
@@ -17,17 +15,6 @@ export interface ToolCallAnnotation {
 
 export function annotationOf(report: ToolCallReport, policy: ToolCallPolicy, retries?: number): ToolCallAnnotation {
   return { outcome: report.outcome, policy, repairs: report.repairs, errors: report.errors, ...(retries ? { retries } : {}) };
-}
-
-/** Rewrites a non-stream choice in place according to the report. */
-export function applyToChoice(choice: Record<string, unknown>, report: ToolCallReport): void {
-  const message = (choice.message ?? {}) as Record<string, unknown>;
-  const good = report.calls.filter((c) => c.valid);
-  message.content = report.content;
-  message.tool_calls = toOpenAIToolCalls(good);
-  choice.message = message;
-  if (good.length > 0) choice.finish_reason = 'tool_calls';
-  else if (choice.finish_reason === 'tool_calls') choice.finish_reason = 'stop';
 }
 
 /** Worst outcome across choices: invalid > repaired > valid > none. */
