@@ -36,7 +36,8 @@ test-deps: install
 typecheck: install
 	npm run typecheck
 
-test-node: test-deps
+# Built first: some suites run the built `toolgate` bin (dist/), as users do.
+test-node: test-deps build
 	npx vitest run
 
 test-extra:

@@ -33,9 +33,14 @@ export function createApp(deps: AppDeps): Hono {
   app.use('*', requestId());
 
   app.get('/health', (c) => c.body(null, 200));
+  // Ready while some backend answers its probes. Passive ejection is a routing preference (and a
+  // pool in panic routes to ejected backends anyway), so it never takes the gateway out of service.
   app.get('/ready', (c) => {
-    const healthy = deps.router.allBackends().filter((b) => b.healthy).length;
-    return healthy > 0 ? c.json({ status: 'ready', healthyBackends: healthy }) : c.json({ status: 'not_ready', healthyBackends: 0 }, 503);
+    const pools = deps.router.readiness();
+    const healthy = pools.reduce((s, p) => s + p.eligible, 0);
+    const reachable = pools.reduce((s, p) => s + p.reachable, 0);
+    const body = { status: reachable > 0 ? 'ready' : 'not_ready', healthyBackends: healthy, reachableBackends: reachable, panicPools: pools.filter((p) => p.panic).map((p) => p.pool) };
+    return c.json(body, reachable > 0 ? 200 : 503);
   });
   app.get('/metrics', async (c) => {
     const text = await deps.metrics.registry.metrics();

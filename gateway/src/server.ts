@@ -1,7 +1,9 @@
 // Builds every gateway service from a validated config and serves the app on a port. Used by
 // `toolgate serve` and, in-process, by tests and benchmarks.
 import { serve, type ServerType } from '@hono/node-server';
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { answerClientErrors } from './api/client-errors.js';
 import type { GatewayConfig } from './config/schema.js';
 import { createApp } from './app.js';
 import { Router } from './routing/router.js';
@@ -115,6 +117,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     const e = err as NodeJS.ErrnoException;
     throw new ListenError(`${cfg.server.host}:${cfg.server.port}`, e.code, e);
   }
+  answerClientErrors(server as unknown as HttpServer);
   // Tool schemas compile in this worker, off the event loop; started once the gateway listens so
   // its boot does not compete with start-up.
   setImmediate(() => defaultCompilePool.warm());

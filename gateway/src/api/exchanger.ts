@@ -92,7 +92,7 @@ export class Exchanger {
       release();
       const { failure } = attempt;
       metrics.upstreamErrors.inc({ backend: backend.name, kind: failure.kind });
-      this.deps.passiveHealth.failure(backend, failure.kind);
+      this.deps.passiveHealth.failure(backend, failure.kind, { request: this, retrying: this.canRetry(failure.kind, retries) });
       lastFailure = failure;
       if (this.canRetry(failure.kind, retries)) {
         metrics.upstreamRetries.inc({ reason: failure.kind });
@@ -199,7 +199,7 @@ export class Exchanger {
     }
     if (res.status !== 200 || this.ex.endpoint === 'tokenize') {
       // Any complete answer below 500 (a 4xx is the request's fault) says the backend works.
-      this.deps.passiveHealth.success(this.ex.backend!);
+      this.deps.passiveHealth.success(this.ex.backend!, { request: this });
       return { answer: this.whole(res, text, null) };
     }
     let json: unknown;
@@ -220,7 +220,7 @@ export class Exchanger {
       if (err instanceof GatewayError) return { answer: this.refuse(err) };
       throw err;
     }
-    this.deps.passiveHealth.success(this.ex.backend!);
+    this.deps.passiveHealth.success(this.ex.backend!, { request: this });
     if (this.ex.role === 'primary') this.deps.metrics.overhead.observe({ phase: 'relay' }, clock.ms / 1000);
     return { answer: this.whole(res, out === json ? text : JSON.stringify(out), out) };
   }
@@ -263,13 +263,13 @@ export class Exchanger {
       // vLLM's in-stream error with a 4xx code is about the request: no retry, the client gets it.
       if (first.kind === 'upstream_error' && status >= 400 && status < 500) {
         release();
-        this.deps.passiveHealth.success(this.ex.backend!);
+        this.deps.passiveHealth.success(this.ex.backend!, { request: this });
         this.complete({ status, json: null, endedAt: performance.now(), error: first });
         return { answer: { type: 'error', status, headers: { ...this.baseHeaders(), 'content-type': 'application/json' }, body: first.error as unknown as OpenAIErrorBody } };
       }
       return { failure: { kind: first.kind as FailureKind, message: first.message } };
     }
-    this.deps.passiveHealth.success(this.ex.backend!);
+    this.deps.passiveHealth.success(this.ex.backend!, { request: this });
     return { answer: { type: 'stream', headers: { ...this.baseHeaders(), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' }, steps: this.steps(first, flow, res, release) } };
   }
 
@@ -284,7 +284,7 @@ export class Exchanger {
       if (this.ex.role === 'primary') this.deps.metrics.overhead.observe({ phase: 'relay' }, flow.clock.ms / 1000);
       if (step.type === 'fail' && step.kind !== 'rejected') {
         this.deps.metrics.upstreamErrors.inc({ backend: this.ex.backend!.name, kind: step.kind });
-        if (step.kind !== 'aborted') this.deps.passiveHealth.failure(this.ex.backend!, step.kind as FailureKind);
+        if (step.kind !== 'aborted') this.deps.passiveHealth.failure(this.ex.backend!, step.kind as FailureKind, { request: this });
       }
       this.complete({ status: 200, json: null, endedAt: performance.now(), error: step.type === 'fail' ? { kind: step.kind, message: step.message } : undefined });
     };

@@ -1,7 +1,12 @@
-// Shape checks of OpenAI requests that the gateway itself relies on (model, messages/prompt,
-// stream, tools). Everything else is the engine's business and passes through untouched, so
-// vLLM extras (chat_template_kwargs, structured_outputs, top_k, priority, ...) keep working.
+// Shape checks of OpenAI requests, before any upstream is used: what vLLM 0.33 would answer 400
+// to is a 400 here (messages, tools/tool_choice, sampling fields: request-shape/*), so a client's
+// malformed request never reaches, fails on, or counts against a pod. What vLLM accepts passes,
+// and fields not checked pass through untouched, so vLLM extras (chat_template_kwargs,
+// structured_outputs, top_k, priority, ...) keep working.
 import { GatewayError } from './errors.js';
+import { validateMessages } from './request-shape/messages.js';
+import { validateSampling } from './request-shape/sampling.js';
+import { validateTools } from './request-shape/tools.js';
 
 /** chat and completions are OpenAI's; tokenize is vLLM's `/tokenize` (prompt or messages). */
 export type Endpoint = 'chat' | 'completions' | 'tokenize';
@@ -25,20 +30,13 @@ export function validateRequest(endpoint: Endpoint, body: Record<string, unknown
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') {
     throw invalid(`'stream' must be a boolean.`, 'stream');
   }
-  if (body.stream_options !== undefined && body.stream_options !== null && (typeof body.stream_options !== 'object' || Array.isArray(body.stream_options))) {
-    throw invalid(`'stream_options' must be an object.`, 'stream_options');
-  }
 
   if (endpoint === 'chat') {
     const { messages } = body;
     if (messages === undefined) throw invalid(`'messages' is a required property.`, 'messages', 'missing_required_parameter');
     if (!Array.isArray(messages)) throw invalid(`'messages' must be an array of message objects.`, 'messages');
     if (messages.length === 0) throw invalid(`'messages' must contain at least one message.`, 'messages', 'invalid_value');
-    messages.forEach((m, i) => {
-      if (typeof m !== 'object' || m === null || Array.isArray(m)) throw invalid(`'messages[${i}]' must be an object.`, `messages[${i}]`);
-      const role = (m as Record<string, unknown>).role;
-      if (typeof role !== 'string') throw invalid(`'messages[${i}].role' must be a string.`, `messages[${i}].role`);
-    });
+    validateMessages(messages);
   } else if (endpoint === 'tokenize') {
     if (body.messages === undefined && body.prompt === undefined) {
       throw invalid(`'/tokenize' needs 'prompt' or 'messages'.`, 'prompt', 'missing_required_parameter');
@@ -51,10 +49,14 @@ export function validateRequest(endpoint: Endpoint, body: Record<string, unknown
   }
 
   let tools: unknown[] | null = null;
-  if (body.tools !== undefined && body.tools !== null) {
-    if (endpoint === 'completions') throw invalid(`'tools' is only supported on /v1/chat/completions.`, 'tools', 'invalid_value');
+  if (endpoint === 'completions' && body.tools !== undefined && body.tools !== null) {
+    throw invalid(`'tools' is only supported on /v1/chat/completions.`, 'tools', 'invalid_value');
+  }
+  if (endpoint === 'chat') tools = validateTools(body);
+  else if (endpoint === 'tokenize' && body.tools !== undefined && body.tools !== null) {
     if (!Array.isArray(body.tools)) throw invalid(`'tools' must be an array.`, 'tools');
     tools = body.tools.length > 0 ? body.tools : null;
   }
+  if (endpoint !== 'tokenize') validateSampling(endpoint, body);
   return { model, stream: body.stream === true, tools };
 }

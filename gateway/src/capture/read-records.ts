@@ -1,10 +1,10 @@
 // Reads capture records back — from a JSONL file, a capture directory (its *.jsonl files in name
 // order, i.e. time order), or a Redis Stream — validating each line against the record schema.
 // Bad lines never stop a read: they are counted and the first few are described (file:line: why).
+// A line longer than MAX_RECORD_BYTES is skipped without being held in memory whole.
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Redis } from 'ioredis';
 import { anyRecordSchema, type CaptureRecord } from './record.js';
@@ -24,6 +24,8 @@ export interface ReadResult {
 
 const check = TypeCompiler.Compile(anyRecordSchema);
 const MAX_PROBLEMS = 10;
+/** Longest record line read (64 MiB: far above any request the gateway admits, below V8's string limit). */
+export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 export async function readRecords(src: RecordSource): Promise<ReadResult> {
   const res: ReadResult = { records: [], malformed: 0, problems: [] };
@@ -66,13 +68,51 @@ function reject(res: ReadResult, problem: string): void {
 }
 
 async function readFile(file: string, res: ReadResult): Promise<void> {
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let n = 0;
-  for await (const line of rl) {
-    n++;
-    if (line.trim() === '') continue;
-    accept(line, `${file}:${n}`, res);
+  for await (const line of boundedLines(file, MAX_RECORD_BYTES)) {
+    const where = `${file}:${line.n}`;
+    if (line.text === null) {
+      reject(res, `${where}: line longer than ${MAX_RECORD_BYTES} bytes (${line.bytes} bytes), skipped`);
+      continue;
+    }
+    if (line.text.trim() === '') continue;
+    accept(line.text, where, res);
   }
+}
+
+/** The file's lines (LF or CRLF), each decoded once it is whole; `text` null for one over `maxBytes`. */
+async function* boundedLines(file: string, maxBytes: number): AsyncGenerator<{ n: number; text: string | null; bytes: number }> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let n = 0;
+  const finish = (): { n: number; text: string | null; bytes: number } => {
+    n++;
+    const over = size > maxBytes;
+    let text: string | null = null;
+    if (!over) {
+      const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+      text = buf.toString('utf8', 0, buf.length > 0 && buf[buf.length - 1] === 0x0d ? buf.length - 1 : buf.length);
+    }
+    const line = { n, text, bytes: size };
+    parts = [];
+    size = 0;
+    return line;
+  };
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
+      if (size <= maxBytes) parts.push(chunk.subarray(start, nl));
+      size += nl - start;
+      yield finish();
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      // Past the limit the bytes are only counted, never kept.
+      if (size <= maxBytes) parts.push(chunk.subarray(start));
+      size += chunk.length - start;
+      if (size > maxBytes) parts = [];
+    }
+  }
+  if (size > 0) yield finish();
 }
 
 async function readStream(redis: Redis, stream: string, res: ReadResult): Promise<void> {

@@ -39,6 +39,12 @@ export const configSchema = Type.Object(
     health: strict({
       intervalMs: Type.Integer({ minimum: 100, default: 5_000, description: 'Active /health and /v1/models probe interval.' }),
       timeoutMs: Type.Integer({ minimum: 50, default: 2_000, description: 'Probe timeout.' }),
+      unhealthyThreshold: Type.Integer({
+        minimum: 1,
+        default: 2,
+        description: 'Failed probes in a row before a backend is taken out (a refused connection takes it out at once).',
+      }),
+      healthyThreshold: Type.Integer({ minimum: 1, default: 1, description: 'Passed probes in a row before a backend that was out is taken back.' }),
     }),
     sim: strict(
       {

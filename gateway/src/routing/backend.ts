@@ -11,6 +11,8 @@ export interface BackendOptions {
   pool: string;
   connectTimeoutMs: number;
   ejection?: BreakerOptions;
+  /** CA certificates (PEM) trusted for https:// backends (they replace Node's default store for this backend). */
+  ca?: string;
 }
 
 export interface EngineLoad {
@@ -45,8 +47,10 @@ export class Backend {
     this.name = opts.name ?? new URL(this.url).host;
     this.pool = opts.pool;
     this.breaker = new CircuitBreaker(opts.ejection ?? DEFAULT_EJECTION);
+    // HTTP/1.1 keep-alive: vLLM's server (uvicorn) speaks no HTTP/2, so undici's allowH2 would
+    // buy nothing between the gateway and a pod.
     this.dispatcher = new Agent({
-      connect: { timeout: opts.connectTimeoutMs },
+      connect: { timeout: opts.connectTimeoutMs, ...(opts.ca ? { ca: opts.ca } : {}) },
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
       connections: 512,

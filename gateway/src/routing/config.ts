@@ -59,12 +59,29 @@ export const scrapeSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const tlsSchema = Type.Object(
+  {
+    caFile: Type.Optional(
+      Type.String({ minLength: 1, description: "PEM file of the CA certificates to trust for this pool's https:// backends (e.g. a private CA); it replaces Node's default trust store for them." }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const poolSchema = Type.Object(
   {
     backends: Type.Array(backendSchema, { default: [], description: 'Static backends.' }),
     discovery: Type.Optional(Type.Object({ kubernetes: kubernetesDiscoverySchema }, { additionalProperties: false })),
     policy: policySchema,
     ejection: ejectionSchema,
+    tls: Type.Optional(tlsSchema),
+    panicThreshold: Type.Integer({
+      minimum: 0,
+      maximum: 100,
+      default: 50,
+      description:
+        "Healthy panic threshold (Envoy's), in percent: while fewer than this share of the pool's backends are eligible, route to every backend discovery calls ready, ejected or failing probes, rather than pile everything on the few left or answer 503. 0 = never.",
+    }),
     scrape: scrapeSchema,
     toolParsing: Type.Union([Type.Literal('gateway'), Type.Literal('pod')], {
       default: 'gateway',
@@ -79,5 +96,6 @@ export type BackendConfig = Static<typeof backendSchema>;
 export type PolicyConfig = Static<typeof policySchema>;
 export type KubernetesDiscoveryConfig = Static<typeof kubernetesDiscoverySchema>;
 export type EjectionConfig = Static<typeof ejectionSchema>;
+export type TlsConfig = Static<typeof tlsSchema>;
 export type ScrapeConfig = Static<typeof scrapeSchema>;
 export type PoolConfig = Static<typeof poolSchema>;

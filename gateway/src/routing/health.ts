@@ -1,8 +1,11 @@
 // Active health probes: every interval, GET /health and /v1/models on each backend. `probeOk`
-// follows the last probe; passive ejection (circuit breaker) and discovery readiness are kept
-// separately on the backend, and the gauge shows the combined eligibility. Probes also learn
-// which models each backend serves, which is how the gateway answers /v1/models and recognises
-// unknown models. New backends (discovery) are probed as soon as they join.
+// follows the probes with hysteresis, as Envoy's health checker: `unhealthyThreshold` failures in
+// a row take a backend out (at once when the connection is refused or it never passed a probe),
+// `healthyThreshold` passes in a row bring it back. One probe that times out on a busy host must not drop a pod
+// mid-burst and pile its share on the others. Passive ejection (circuit breaker) and discovery
+// readiness are kept separately on the backend, and the gauge shows the combined eligibility.
+// Probes also learn which models each backend serves, which is how the gateway answers
+// /v1/models and recognises unknown models. New backends (discovery) are probed as soon as they join.
 import { request } from 'undici';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Logger } from '../telemetry/log.js';
@@ -30,10 +33,14 @@ export class HealthChecker {
   /** Last /v1/models cards per backend, for the gateway's own /v1/models. */
   readonly cards = new Map<Backend, ModelCard[]>();
   private readonly lastEligible = new Map<Backend, boolean>();
+  /** Probe results in a row per backend: > 0 passes, < 0 failures. */
+  private readonly streak = new Map<Backend, number>();
+  /** Backends that have passed a probe at least once. */
+  private readonly passed = new Set<Backend>();
 
   constructor(
     private readonly router: Router,
-    private readonly opts: { intervalMs: number; timeoutMs: number },
+    private readonly opts: { intervalMs: number; timeoutMs: number; unhealthyThreshold?: number; healthyThreshold?: number },
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
@@ -44,6 +51,8 @@ export class HealthChecker {
         removed: (b) => {
           this.cards.delete(b);
           this.lastEligible.delete(b);
+          this.streak.delete(b);
+          this.passed.delete(b);
           metrics.backendHealthy.remove({ backend: b.name, pool: b.pool });
         },
       });
@@ -67,6 +76,7 @@ export class HealthChecker {
 
   async probe(backend: Backend): Promise<boolean> {
     let ok = false;
+    let refused = false;
     try {
       const health = await request(`${backend.url}/health`, {
         dispatcher: backend.dispatcher,
@@ -90,11 +100,25 @@ export class HealthChecker {
         }
       }
     } catch (err) {
+      const e = err as { code?: string; cause?: { code?: string } };
+      refused = (e?.code ?? e?.cause?.code) === 'ECONNREFUSED';
       this.log.debug('probe failed', { backend: backend.name, err });
     }
-    backend.probeOk = ok;
+    backend.probeOk = this.judge(backend, ok, refused);
     this.publish(backend);
     return ok;
+  }
+
+  /** The backend's probe state after this result, with hysteresis. */
+  private judge(backend: Backend, ok: boolean, refused: boolean): boolean {
+    const before = this.streak.get(backend) ?? 0;
+    const streak = ok ? Math.max(before, 0) + 1 : Math.min(before, 0) - 1;
+    this.streak.set(backend, streak);
+    if (ok) this.passed.add(backend);
+    // Nothing listening, or never seen healthy (e.g. a certificate it cannot verify): out at once.
+    if (refused || !this.passed.has(backend)) return ok;
+    if (ok) return backend.probeOk || streak >= (this.opts.healthyThreshold ?? 1);
+    return backend.probeOk && -streak < (this.opts.unhealthyThreshold ?? 1);
   }
 
   /** Publishes the gauge and logs transitions of the combined state (probe, breaker, readiness). */

@@ -1,5 +1,8 @@
 // A named set of backends and the policy that chooses among them. Membership changes at run
-// time (discovery `sync`); the policy only ever sees the eligible ones.
+// time (discovery `sync`); the policy only ever sees the routable ones: the eligible backends,
+// or, while fewer than `panicThreshold` % of the pool is eligible, every backend discovery calls
+// ready (Envoy's healthy panic threshold: better to try them all than to overload the few left
+// or refuse everything because a correlated failure ejected most of the pool).
 import { Backend } from './backend.js';
 import type { BreakerOptions } from './circuit-breaker.js';
 import type { RoutingPolicy } from './policy.js';
@@ -10,6 +13,10 @@ export type ToolParsing = 'gateway' | 'pod';
 export interface PoolOptions {
   connectTimeoutMs: number;
   ejection: BreakerOptions;
+  /** Percent of the pool that must be eligible for health to matter (0 = never panic). */
+  panicThreshold: number;
+  /** CA certificates (PEM) for https:// backends. */
+  ca?: string;
   /** Who parses tool calls for this pool's answers (api/toolcalls/parse-mode.ts). */
   toolParsing?: ToolParsing;
 }
@@ -53,6 +60,15 @@ export class Pool {
     return this.backends.filter((b) => b.healthy);
   }
 
+  /** Backends to route to now, and whether the pool is in panic (health disregarded). */
+  routable(): { backends: Backend[]; panic: boolean } {
+    const members = this.backends;
+    const eligible = members.filter((b) => b.healthy);
+    if (members.length === 0 || eligible.length * 100 >= this.opts.panicThreshold * members.length) return { backends: eligible, panic: false };
+    const ready = members.filter((b) => b.ready);
+    return ready.length > eligible.length ? { backends: ready, panic: true } : { backends: eligible, panic: false };
+  }
+
   listen(listener: PoolListener): void {
     this.listeners.push(listener);
   }
@@ -62,7 +78,7 @@ export class Pool {
     const key = url.replace(/\/+$/, '');
     const existing = this.members.get(key);
     if (existing) return existing;
-    const backend = new Backend({ url: key, name, pool: this.name, connectTimeoutMs: this.opts.connectTimeoutMs, ejection: this.opts.ejection });
+    const backend = new Backend({ url: key, name, pool: this.name, connectTimeoutMs: this.opts.connectTimeoutMs, ejection: this.opts.ejection, ca: this.opts.ca });
     backend.ready = ready;
     this.members.set(key, backend);
     for (const l of this.listeners) l.added?.(backend);

@@ -2,6 +2,7 @@
 // each decision once (metric, routing latency, debug log). The proxy calls `pick` again with a
 // growing exclude set to retry elsewhere. The router also owns each pool's membership sources
 // (static config, Kubernetes discovery) and load scrapers: `start` fills and starts them.
+import { readFileSync } from 'node:fs';
 import type { GatewayConfig } from '../config/schema.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Logger } from '../telemetry/log.js';
@@ -23,15 +24,32 @@ export interface PoolReadiness {
   pool: string;
   backends: number;
   eligible: number;
+  /** Backends whose last probe passed and that discovery calls ready (passive ejection aside). */
+  reachable: number;
+  /** Routing to every ready backend because too few are eligible. */
+  panic: boolean;
 }
 
 const EJECTION_DEFAULTS = { consecutiveFailures: 3, baseMs: 1_000, maxMs: 60_000 };
+const PANIC_THRESHOLD_DEFAULT = 50;
 const SCRAPE_DEFAULTS = { intervalMs: 2_000, timeoutMs: 1_000 };
+
+function readCaFile(file: string, where: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`${where}: cannot read ${file}: ${(err as Error).message}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`${where}: ${file} holds no PEM certificate`);
+  return pem;
+}
 
 export class Router {
   readonly pools = new Map<string, Pool>();
   private readonly discoveries: KubernetesDiscovery[] = [];
   private readonly scrapers: LoadScraper[] = [];
+  private readonly panicking = new Set<Pool>();
 
   constructor(
     private readonly cfg: GatewayConfig,
@@ -49,6 +67,8 @@ export class Router {
       const pool = new Pool(name, createPolicy(poolCfg.policy ?? { type: 'prefix' }, `${where}/policy`), {
         connectTimeoutMs: cfg.timeouts.connectMs,
         ejection: { threshold: ejection.consecutiveFailures, baseMs: ejection.baseMs, maxMs: ejection.maxMs },
+        panicThreshold: poolCfg.panicThreshold ?? PANIC_THRESHOLD_DEFAULT,
+        ca: poolCfg.tls?.caFile ? readCaFile(poolCfg.tls.caFile, `${where}/tls/caFile`) : undefined,
         toolParsing: poolCfg.toolParsing ?? 'gateway',
       });
       for (const b of poolCfg.backends) pool.add(b.url, b.name);
@@ -72,9 +92,15 @@ export class Router {
     return [...this.pools.values()].flatMap((p) => p.backends);
   }
 
-  /** Per pool: members and eligible members (for /ready). */
+  /** Per pool: members, eligible and reachable members, panic (for /ready). */
   readiness(): PoolReadiness[] {
-    return [...this.pools.values()].map((p) => ({ pool: p.name, backends: p.backends.length, eligible: p.eligible().length }));
+    return [...this.pools.values()].map((p) => ({
+      pool: p.name,
+      backends: p.backends.length,
+      eligible: p.eligible().length,
+      reachable: p.backends.filter((b) => b.probeOk && b.ready).length,
+      panic: p.routable().panic,
+    }));
   }
 
   /** Every public model name: configured aliases plus whatever the backends report. */
@@ -102,7 +128,9 @@ export class Router {
 
   pick(pool: Pool, ctx: RouteContext): RoutePick | null {
     const started = performance.now();
-    const candidates = pool.eligible().filter((b) => !ctx.exclude.has(b));
+    const routable = pool.routable();
+    this.notePanic(pool, routable.panic);
+    const candidates = routable.backends.filter((b) => !ctx.exclude.has(b));
     const pick = pool.policy.pick(ctx, candidates);
     const reason = pick ? (ctx.exclude.size > 0 ? 'retry' : pick.reason) : 'no_backend';
     this.metrics.overhead.observe({ phase: 'route' }, (performance.now() - started) / 1000);
@@ -110,6 +138,17 @@ export class Router {
     if (pick?.matchedBlocks !== undefined) this.metrics.prefixMatchBlocks.observe(pick.matchedBlocks);
     this.log.debug('route', { pool: pool.name, policy: pool.policy.name, reason, backend: pick?.backend.name, matchedBlocks: pick?.matchedBlocks });
     return pick;
+  }
+
+  /** Publishes and logs a pool entering or leaving panic. */
+  private notePanic(pool: Pool, panic: boolean): void {
+    if (panic === this.panicking.has(pool)) return;
+    if (panic) this.panicking.add(pool);
+    else this.panicking.delete(pool);
+    this.metrics.poolPanic.set({ pool: pool.name }, panic ? 1 : 0);
+    const fields = { pool: pool.name, backends: pool.backends.length, eligible: pool.eligible().length };
+    if (panic) this.log.warn('pool in panic: too few eligible backends, routing to every ready one', fields);
+    else this.log.info('pool out of panic', fields);
   }
 
   async close(): Promise<void> {

@@ -135,6 +135,12 @@ export function createMetrics(registry: Registry = new Registry(), opts: { defau
     labelNames: ['backend', 'pool'] as const,
     registers: r,
   });
+  const poolPanic = new Gauge({
+    name: 'toolgate_pool_panic',
+    help: '1 while the pool routes to every ready backend because fewer than its panic threshold are eligible.',
+    labelNames: ['pool'] as const,
+    registers: r,
+  });
   const toolParsing = new Gauge({
     name: 'toolgate_pool_tool_parsing',
     help: 'Who parses tool calls for the pool: 1 on the active mode (gateway = raw text read by the gateway, pod = the pod\'s tool parser).',
@@ -218,6 +224,7 @@ export function createMetrics(registry: Registry = new Registry(), opts: { defau
     toolCallRetries,
     routeDecisions,
     backendHealthy,
+    poolPanic,
     toolParsing,
     prefixMatchBlocks,
     backendLoad,

@@ -1,5 +1,6 @@
 // Loopback helpers shared by the integration tests.
 import { createServer } from 'node:net';
+import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -60,4 +61,18 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
     child.once('exit', () => resolve());
     child.kill(signal);
   });
+}
+
+/** Request handler that forwards a request to `target` (an http:// base URL) over keep-alive and relays the answer. */
+export function forwardTo(target: string): (req: IncomingMessage, res: ServerResponse) => void {
+  const up = new URL(target);
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  return (req, res) => {
+    const out = httpRequest({ host: up.hostname, port: up.port, path: req.url, method: req.method, headers: req.headers, agent }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    out.on('error', () => res.destroy());
+    req.pipe(out);
+  };
 }

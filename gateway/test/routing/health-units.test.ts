@@ -1,5 +1,18 @@
-// Passive ejection (circuit breaker), EndpointSlice parsing and engine-load parsing.
+// Passive ejection (circuit breaker, whose failure a failure is), the panic threshold, probe hysteresis,
+// EndpointSlice parsing and engine-load parsing.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config/load.js';
+import { HealthChecker } from '../../src/routing/health.js';
+import { Router } from '../../src/routing/router.js';
+import { freePort } from '../helpers/net.js';
+import { Backend } from '../../src/routing/backend.js';
+import { createPassiveHealth } from '../../src/routing/passive-health.js';
+import { Pool } from '../../src/routing/pool.js';
+import { createPolicy } from '../../src/routing/registry.js';
+import { createMetrics } from '../../src/telemetry/metrics.js';
+import { createLogger } from '../../src/telemetry/log.js';
 import { CircuitBreaker } from '../../src/routing/circuit-breaker.js';
 import { endpointsFromSlices, type EndpointSlice } from '../../src/routing/discovery/endpoint-slices.js';
 import { parseEngineLoad } from '../../src/routing/load-scraper.js';
@@ -70,5 +83,108 @@ describe('engine load from /metrics', () => {
     ].join('\n');
     expect(parseEngineLoad(text)).toEqual({ running: 5, waiting: 4, kvCacheUsage: 0.375 });
     expect(parseEngineLoad('# nothing\nfoo 1\n')).toBeNull();
+  });
+});
+
+describe('passive health: whose failure is it', () => {
+  const quiet = createLogger({}, 'silent');
+  const setup = () => {
+    const health = createPassiveHealth(createMetrics(undefined, { defaultMetrics: false }), quiet);
+    const mk = (port: number) => new Backend({ url: `http://127.0.0.1:${port}`, pool: 'p', connectTimeoutMs: 100, ejection: { threshold: 1, baseMs: 1000, maxMs: 1000 } });
+    return { health, a: mk(1), b: mk(2) };
+  };
+
+  it('a request failing on two backends counts against neither', () => {
+    const { health, a, b } = setup();
+    const req = {};
+    health.failure(a, 'http_5xx', { request: req, retrying: true });
+    health.failure(b, 'http_5xx', { request: req, retrying: false });
+    expect([a.healthy, b.healthy]).toEqual([true, true]);
+  });
+
+  it('a failure the request then got past elsewhere counts against the backend that failed', () => {
+    const { health, a, b } = setup();
+    const req = {};
+    health.failure(a, 'reset', { request: req, retrying: true });
+    expect(a.healthy).toBe(true); // held until the retry says whose fault it was
+    health.success(b, { request: req });
+    expect([a.healthy, b.healthy]).toEqual([false, true]);
+  });
+
+  it('a failure with no other attempt counts; a refused connection ejects at once', () => {
+    const { health, a, b } = setup();
+    health.failure(a, 'timeout_first_token', { request: {}, retrying: false });
+    health.failure(b, 'connect', { request: {}, retrying: true });
+    expect([a.healthy, b.healthy, b.probeOk]).toEqual([false, false, false]);
+  });
+
+  it('aborts and total deadlines say nothing about a backend', () => {
+    const { health, a } = setup();
+    health.failure(a, 'aborted', { request: {} });
+    health.failure(a, 'timeout_total', { request: {} });
+    expect(a.healthy).toBe(true);
+  });
+});
+
+describe('panic threshold', () => {
+  const pool = (n: number, threshold: number) => {
+    const p = new Pool('p', createPolicy({ type: 'round_robin' }, 'p'), { connectTimeoutMs: 100, ejection: { threshold: 1, baseMs: 10_000, maxMs: 10_000 }, panicThreshold: threshold });
+    for (let i = 0; i < n; i++) p.add(`http://127.0.0.1:${1000 + i}`);
+    return p;
+  };
+  it('routes to eligible backends down to the threshold, then to every ready one', () => {
+    const p = pool(4, 50);
+    const [b0, b1, b2, b3] = p.backends;
+    b0!.breaker.eject(Date.now());
+    expect(p.routable()).toEqual({ backends: [b1, b2, b3], panic: false });
+    b1!.probeOk = false; // 2 of 4 eligible: 50 % is not below 50 %
+    expect(p.routable().panic).toBe(false);
+    b2!.breaker.eject(Date.now()); // 1 of 4
+    b3!.ready = false; // discovery's not-ready stays out even in panic
+    expect(p.routable()).toEqual({ backends: [b0, b1, b2], panic: true });
+  });
+  it('threshold 0 never panics', () => {
+    const p = pool(2, 0);
+    for (const b of p.backends) b.breaker.eject(Date.now());
+    expect(p.routable()).toEqual({ backends: [], panic: false });
+  });
+});
+
+describe('active probes with hysteresis', () => {
+  it('takes a backend out after unhealthyThreshold failed probes in a row, at once when refused', async () => {
+    let failing = false;
+    const server = createServer((req, res) => {
+      if (req.url === '/health') res.writeHead(failing ? 503 : 200).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: [{ id: 'm' }] }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const cfg = resolveConfig({ upstreams: [`http://127.0.0.1:${port}`] });
+    const metrics = createMetrics(undefined, { defaultMetrics: false });
+    const router = new Router(cfg, metrics, createLogger({}, 'silent'));
+    const checker = new HealthChecker(router, { intervalMs: 1000, timeoutMs: 500, unhealthyThreshold: 2, healthyThreshold: 2 }, metrics, createLogger({}, 'silent'));
+    const [b] = router.allBackends();
+    try {
+      await checker.probe(b!);
+      failing = true;
+      await checker.probe(b!);
+      expect(b!.probeOk).toBe(true); // one failed probe: still in
+      await checker.probe(b!);
+      expect(b!.probeOk).toBe(false); // two in a row: out
+      failing = false;
+      await checker.probe(b!);
+      expect(b!.probeOk).toBe(false); // healthyThreshold 2: one pass is not enough
+      await checker.probe(b!);
+      expect(b!.probeOk).toBe(true);
+      // Nothing listening: the connection is refused, and one probe is enough.
+      const nobody = new Router(resolveConfig({ upstreams: [`http://127.0.0.1:${await freePort()}`] }), metrics, createLogger({}, 'silent'));
+      const gone = nobody.allBackends()[0]!;
+      await new HealthChecker(nobody, { intervalMs: 1000, timeoutMs: 500, unhealthyThreshold: 3 }, metrics, createLogger({}, 'silent')).probe(gone);
+      expect(gone.probeOk).toBe(false);
+      await nobody.close();
+    } finally {
+      server.close();
+      await router.close();
+    }
   });
 });
