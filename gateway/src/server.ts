@@ -71,7 +71,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   await health.probeAll();
   health.start();
   // Pods must render the tools under tool_choice "none" for the gateway to own the parse.
-  await new ToolRenderingCheck(router.pools.values(), metrics, log, { timeoutMs: cfg.health.timeoutMs, retryMs: cfg.health.intervalMs, retries: 5 }).checkAll();
+  await new ToolRenderingCheck([...router.pools.values()], metrics, log, { timeoutMs: cfg.health.timeoutMs, retryMs: cfg.health.intervalMs, retries: 5 }).checkAll();
   // Shared state: one Redis client for capture and rate limits when configured.
   const redis: Redis | null = cfg.redis.url ? createRedisClient(cfg.redis.url, { commandTimeoutMs: cfg.redis.commandTimeoutMs, logger: log }) : null;
   // A bounded wait, so that shared rate limits apply from the first request; after it the gateway

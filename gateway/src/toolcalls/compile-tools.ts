@@ -186,17 +186,45 @@ export function compileTools(tools: unknown, opts: CompileOptions = {}): Compile
 }
 
 /**
+ * Schemas up to this size are checked and compiled on the calling thread even on the request
+ * path: a worker round trip (and a cold worker's start) costs more than the work, and the
+ * admission checks — the expansion budget among them — bound even a hostile small schema.
+ */
+const INLINE_SCHEMA_BYTES = 2048;
+
+/** One small schema, checked and compiled here (as compileTools does), as a settled promise. */
+function compileInline(t: AdmittedTool, a: Admission, cache: ValidatorCache): Promise<CompiledSchema> {
+  try {
+    const violation = schemaLimitViolation(t.schema, a.limits);
+    if (violation) return Promise.reject(new SchemaCompileError(violation, 'limit'));
+    const v = cache.get(t.schema, t.hash);
+    v.checkedUnder.add(a.limitsKey);
+    return Promise.resolve(v);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/**
  * compileTools for the request path: the same checks, with every schema not yet known to pass
- * them checked and compiled in the worker pool, each within `compileTimeoutMs`. The event loop
- * does the list-level checks, hashing and loading the finished code. A schema over its budget
- * (time or memory) is a 400 naming the tool; a full compile queue is a 503.
+ * them checked and compiled in the worker pool, each within `compileTimeoutMs` (small ones on
+ * this thread, see INLINE_SCHEMA_BYTES). The event loop does the list-level checks, hashing and
+ * loading the finished code. A schema over its budget (time or memory) is a 400 naming the tool;
+ * a full compile queue is a 503.
  */
 export async function compileToolsOffThread(tools: unknown, opts: OffThreadOptions = {}): Promise<CompiledTools> {
   const cache = opts.cache ?? defaultValidatorCache;
   const a = beginAdmission(tools, opts);
   const admitted = a.remembered ?? admitShapes(a);
   const job = { limits: a.limits, timeoutMs: opts.compileTimeoutMs ?? DEFAULT_COMPILE_TIMEOUT_MS };
-  const results = await Promise.allSettled(admitted.map((t) => cache.getOffThread(t.schema, job, t.hash)));
+  const results = await Promise.allSettled(
+    admitted.map((t) => {
+      const known = cache.checked(t.hash, a.limitsKey);
+      if (known) return Promise.resolve(known);
+      const small = Buffer.byteLength(JSON.stringify(t.schema), 'utf8') <= INLINE_SCHEMA_BYTES;
+      return small ? compileInline(t, a, cache) : cache.getOffThread(t.schema, job, t.hash);
+    }),
+  );
   // The first failing tool in request order names the problem, as on the synchronous path.
   const validators = results.map((r, k) => {
     if (r.status === 'rejected') throw compileFailure(admitted[k]!, r.reason);

@@ -113,6 +113,12 @@ export class ValidatorCache {
     ajv = makeAjv();
   }
 
+  /** A cached validator already known to pass `limitsKey`'s admission checks, if any. */
+  checked(hash: string, limitsKey: string): CompiledSchema | undefined {
+    const hit = this.lookup(hash);
+    return hit?.checkedUnder.has(limitsKey) ? hit : undefined;
+  }
+
   private lookup(hash: string): CompiledSchema | undefined {
     const hit = this.entries.get(hash);
     if (!hit) return undefined;

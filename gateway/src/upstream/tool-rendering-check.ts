@@ -53,7 +53,7 @@ export class ToolRenderingCheck {
   private readonly checked = new WeakSet<Backend>();
 
   constructor(
-    private readonly pools: Iterable<Pool>,
+    private readonly pools: readonly Pool[],
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly opts: { timeoutMs: number; retryMs: number; retries: number },

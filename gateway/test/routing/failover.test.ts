@@ -39,18 +39,22 @@ describe('failover', () => {
       retry: { attempts: 2 },
       server: { host: '127.0.0.1', port: 0, shutdownGraceMs: 300 },
     });
-    const victim = stack.sims[0]!;
-    const victimUrl = victim.urls[0]!;
-    const victimPort = victim.pods[0]!.port;
-    const backend = stack.gateway.router.allBackends().find((b) => b.url === victimUrl)!;
-
+    // The victim is the pod with the most requests in flight mid-run (prefix affinity decides
+    // which pods the tenants land on): some of them wait for bytes, some stream.
+    let victim = stack.sims[0]!;
     const results: Array<Promise<{ stream: boolean; status: number; text: string }>> = [];
     for (let i = 0; i < 48; i++) {
       const stream = i % 2 === 1;
       results.push(post(stack.gateway.url, body(i, stream)).then(async (r) => ({ stream, status: r.status, text: await r.text() })));
-      if (i === 23) await victim.close(); // mid-run: some requests wait for bytes, some stream
+      if (i === 23) {
+        victim = [...stack.sims].sort((a, b) => b.pods[0]!.stats().running - a.pods[0]!.stats().running)[0]!;
+        await victim.close();
+      }
       await sleep(15);
     }
+    const victimUrl = victim.urls[0]!;
+    const victimPort = victim.pods[0]!.port;
+    const backend = stack.gateway.router.allBackends().find((b) => b.url === victimUrl)!;
     const done = await Promise.all(results);
     let cut = 0;
     for (const r of done) {

@@ -50,7 +50,12 @@ describe('bounded load', () => {
   });
 
   const start = (bounded: boolean) =>
-    startStack([{ pods: 4, profile: { kind: 'fixed', ttftMs: 40, itlMs: 5 } }], { pools: { default: { policy: { type: 'prefix', epsilon: EPS, bounded } } } });
+    startStack([{ pods: 4, profile: { kind: 'fixed', ttftMs: 40, itlMs: 5 } }], {
+      pools: { default: { policy: { type: 'prefix', epsilon: EPS, bounded } } },
+      // Routing alone: the short max_tokens cut calls off, and the retry policy's re-asks go to
+      // the same pod without a routing decision, which would blur the per-pod counts.
+      toolcalls: { policy: 'off' },
+    });
 
   it('holds ⌈(1+ε)·mean⌉ + 1 for a hot tenant', async () => {
     stack = await start(true);
