@@ -22,6 +22,8 @@ import { apiKeyAuth } from './api/auth-middleware.js';
 import { rateLimit } from './api/rate-limit-middleware.js';
 import { scoreRoute } from './api/score-route.js';
 import type { Redis } from 'ioredis';
+import { MemoryResponseStore, RedisResponseStore } from './responses/store.js';
+import { McpTools } from './mcp/toolset.js';
 
 export interface Gateway {
   url: string;
@@ -38,6 +40,11 @@ export interface GatewayOptions {
   metrics?: Metrics;
   /** Extra plugins (tests); the standard ones come from config. */
   plugins?: ExchangePlugin[];
+}
+
+/** The tool-call engine's schema limits from config (unset keys keep the engine's defaults). */
+function toolLimits(cfg: GatewayConfig) {
+  return Object.fromEntries(Object.entries(cfg.toolcalls.limits).filter(([, v]) => v !== undefined));
 }
 
 export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
@@ -74,6 +81,10 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     plugins,
     apiMiddleware: [apiKeyAuth({ keys, metrics, logger: log }), rateLimit({ limiter, metrics })],
     extraRoutes: (a) => a.post('/v1/toolcalls/score', scoreRoute(cfg.server.bodyLimitBytes)),
+    responses: {
+      store: redis ? new RedisResponseStore(redis, cfg.responses.ttlSeconds) : new MemoryResponseStore(cfg.responses.ttlSeconds * 1000, cfg.responses.maxEntries),
+      mcp: new McpTools(cfg.mcp, toolLimits(cfg)),
+    },
   });
   if (keys.enabled) log.info('API keys required', { keys: keys.size });
 
