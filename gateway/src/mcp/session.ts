@@ -3,9 +3,9 @@
 // the MCP spec describes for backwards compatibility). Every HTTP request the SDK makes —
 // redirects and the SSE endpoint it is told to post to included — goes through a fetch that
 // re-checks the URL against the allowlist, so a listed server cannot send the gateway elsewhere.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+// The SDK is loaded on first use: a gateway that never sees an MCP tool does not pay its
+// start-up cost (about two seconds of module loading on a busy machine).
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ServerAllowlist } from './allowlist.js';
 
@@ -35,17 +35,18 @@ export class McpSession {
 
   /** Connects (initialize handshake) within `timeoutMs`. */
   static async open(server: McpServerRef, allowlist: ServerAllowlist, timeoutMs: number, signal?: AbortSignal): Promise<McpSession> {
+    const sdk = await loadSdk();
     const guarded = guardedFetch(allowlist);
     const requestInit: RequestInit = { headers: { ...server.headers } };
     const url = new URL(server.url);
     try {
-      const client = await connect(new StreamableHTTPClientTransport(url, { requestInit, fetch: guarded }), timeoutMs, signal);
+      const client = await connect(sdk, new sdk.StreamableHTTPClientTransport(url, { requestInit, fetch: guarded }), timeoutMs, signal);
       return new McpSession(client, 'streamable-http');
     } catch (err) {
-      const status = err instanceof StreamableHTTPError ? err.code : undefined;
+      const status = err instanceof sdk.StreamableHTTPError ? err.code : undefined;
       if (status === undefined || status < 400 || status >= 500) throw err;
     }
-    const client = await connect(new SSEClientTransport(url, { requestInit, fetch: guarded }), timeoutMs, signal);
+    const client = await connect(sdk, new sdk.SSEClientTransport(url, { requestInit, fetch: guarded }), timeoutMs, signal);
     return new McpSession(client, 'sse');
   }
 
@@ -79,8 +80,24 @@ export class McpSession {
   }
 }
 
-async function connect(transport: Transport, timeoutMs: number, signal?: AbortSignal): Promise<Client> {
-  const client = new Client(CLIENT_INFO, { capabilities: {} });
+type Sdk = Awaited<ReturnType<typeof loadSdk>>;
+
+async function loadSdk() {
+  const [client, streamable, sse] = await Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+    import('@modelcontextprotocol/sdk/client/sse.js'),
+  ]);
+  return {
+    Client: client.Client,
+    StreamableHTTPClientTransport: streamable.StreamableHTTPClientTransport,
+    StreamableHTTPError: streamable.StreamableHTTPError,
+    SSEClientTransport: sse.SSEClientTransport,
+  };
+}
+
+async function connect(sdk: Sdk, transport: Transport, timeoutMs: number, signal?: AbortSignal): Promise<Client> {
+  const client = new sdk.Client(CLIENT_INFO, { capabilities: {} });
   try {
     await client.connect(transport, { timeout: timeoutMs, signal });
     return client;
