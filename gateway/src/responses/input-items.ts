@@ -57,14 +57,13 @@ class Builder {
   /** The open assistant message a call or text can join, or a new one. */
   private assistant(field: 'content' | 'reasoning' | 'tool_calls'): ChatMessage {
     const last = this.messages[this.messages.length - 1];
-    if (last && last.role === 'assistant' && this.pending.length === 0) {
-      const free =
-        field === 'tool_calls'
-          ? true
-          : field === 'content'
-            ? (last.content === undefined || last.content === null || last.content === '') && !last.tool_calls
-            : last.reasoning === undefined && (last.content === undefined || last.content === null) && !last.tool_calls;
-      if (free) return last;
+    if (last && last.role === 'assistant') {
+      // A call joins the turn (results still pending are this turn's); text and reasoning join
+      // only a turn that has none yet and no calls.
+      if (field === 'tool_calls') return last;
+      const noText = last.content === undefined || last.content === null || last.content === '';
+      const free = field === 'content' ? noText && !last.tool_calls : last.reasoning === undefined && noText && !last.tool_calls;
+      if (free && this.pending.length === 0) return last;
     }
     this.flush();
     const m: ChatMessage = { role: 'assistant', content: null };
