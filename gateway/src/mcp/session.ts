@@ -2,7 +2,8 @@
 // older HTTP+SSE transport when the server answers the Streamable POST with a 4xx (the fallback
 // the MCP spec describes for backwards compatibility). Every HTTP request the SDK makes —
 // redirects and the SSE endpoint it is told to post to included — goes through a fetch that
-// re-checks the URL against the allowlist, so a listed server cannot send the gateway elsewhere.
+// lets it through only on the admitted server's origin or to another allowed URL, so a listed
+// server cannot send the gateway elsewhere.
 // The SDK is loaded on first use: a gateway that never sees an MCP tool does not pay its
 // start-up cost (about two seconds of module loading on a busy machine).
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -36,7 +37,7 @@ export class McpSession {
   /** Connects (initialize handshake) within `timeoutMs`. */
   static async open(server: McpServerRef, allowlist: ServerAllowlist, timeoutMs: number, signal?: AbortSignal): Promise<McpSession> {
     const sdk = await loadSdk();
-    const guarded = guardedFetch(allowlist);
+    const guarded = guardedFetch(allowlist, server.url);
     const requestInit: RequestInit = { headers: { ...server.headers } };
     const url = new URL(server.url);
     try {
@@ -107,11 +108,19 @@ async function connect(sdk: Sdk, transport: Transport, timeoutMs: number, signal
   }
 }
 
-/** A fetch that refuses any URL the allowlist does not allow. */
-function guardedFetch(allowlist: ServerAllowlist): typeof fetch {
+/** A fetch that refuses any URL off the admitted server's origin that the allowlist does not allow. */
+function guardedFetch(allowlist: ServerAllowlist, admitted: string): typeof fetch {
+  const origin = new URL(admitted).origin;
   return (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (!allowlist.check(url)) return Promise.reject(new Error(`MCP request to ${url} refused: not in mcp.allowedServers`));
+    let sameOrigin = false;
+    try {
+      const u = new URL(url);
+      sameOrigin = u.origin === origin && !u.username && !u.password;
+    } catch {
+      /* refused below */
+    }
+    if (!sameOrigin && !allowlist.check(url)) return Promise.reject(new Error(`MCP request to ${url} refused: not in mcp.allowedServers`));
     return fetch(input, init);
   };
 }

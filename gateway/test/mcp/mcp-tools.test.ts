@@ -31,7 +31,7 @@ describe('MCP tools through /v1/responses', () => {
     tmp = await tempDir('toolgate-mcp-');
     const port = (u: string) => new URL(u).port;
     stack = await startStack([{ pods: 1, profile: { kind: 'fixed', ttftMs: 1, itlMs: 0 }, faults: { rates: { trailing_comma: 1 } } }], {
-      mcp: { allowedServers: [`http://127.0.0.1:${port(mcp.url)}/mcp`, `http://127.0.0.1:${port(legacy.url)}`], callTimeoutMs: 400, maxSteps: 3 },
+      mcp: { allowedServers: [`http://127.0.0.1:${port(mcp.url)}/mcp`, `http://127.0.0.1:${port(legacy.url)}/sse`], callTimeoutMs: 400, maxSteps: 3 },
       capture: { dir: tmp.dir, sampleValid: 0 },
     });
     client = new OpenAI({ baseURL: `${stack.gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
