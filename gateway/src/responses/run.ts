@@ -160,6 +160,7 @@ export class ResponseRun {
     const maxSteps = deps.cfg.mcp.maxSteps;
     let incomplete: string | null = null;
     for (let step = 0; ; step++) {
+      if (this.abort.signal.aborted) return;
       const used = this.response.usage?.output_tokens ?? 0;
       const remaining = req.maxOutputTokens === null ? null : req.maxOutputTokens - used;
       if (remaining !== null && remaining <= 0) {
@@ -295,6 +296,7 @@ export class ResponseRun {
     const done: ExecutedCall[] = [];
     const limit = Math.min(this.deps.cfg.mcp.maxCalls, this.req.maxToolCalls ?? Infinity);
     for (const index of indices) {
+      if (this.abort.signal.aborted) break;
       const item = this.output.items[index] as McpCallItem;
       this.emit({ type: 'response.mcp_call.in_progress', item_id: item.id, output_index: index });
       if (lastStep) this.refuseCall(index, `Not run: the response reached its limit of ${this.deps.cfg.mcp.maxSteps} model calls (mcp.maxSteps).`);

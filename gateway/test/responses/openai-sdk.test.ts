@@ -175,6 +175,18 @@ describe('Responses API through the openai SDK', () => {
     expect(failed.type === 'response.failed' && failed.response.error?.message.length).toBeGreaterThan(0);
   });
 
+  it('a client that goes away mid-stream aborts the upstream request', async () => {
+    const aborted = () => stack.sims[0]!.pods.reduce((a, p) => a + p.stats().aborted, 0);
+    const before = aborted();
+    const raw = Array.from({ length: 200 }, (_, i) => `word${i}`).join(' ');
+    const stream = await client.responses.create({ model: MODEL, input: 'x', stream: true, sim_script: { raw, parser: 'none', itl_ms: 20 } } as never);
+    const s = stream as unknown as AsyncIterable<ResponseStreamEvent>;
+    for await (const e of s) if (e.type === 'response.output_text.delta') break; // leaving the loop aborts the request
+    const deadline = Date.now() + 10_000;
+    while (aborted() === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(aborted()).toBe(before + 1);
+  });
+
   it('labels TTFT, ITL and e2e with endpoint="responses"', async () => {
     const text = await metricsText(stack.gateway.url);
     expect(metricSum(text, 'toolgate_time_to_first_token_seconds_count', { endpoint: 'responses' })).toBeGreaterThan(0);
