@@ -16,6 +16,7 @@ import { modelsRoute } from './api/models-route.js';
 import { mountResponses } from './responses/route.js';
 import type { ResponseStore } from './responses/store.js';
 import type { McpTools } from './mcp/toolset.js';
+import type { Capture } from './capture/pipeline.js';
 
 export interface AppDeps {
   cfg: GatewayConfig;
@@ -29,8 +30,8 @@ export interface AppDeps {
   apiMiddleware?: MiddlewareHandler[];
   /** Extra routes (e.g. /v1/toolcalls/score) mounted before the proxy. */
   extraRoutes?: (app: Hono) => void;
-  /** The Responses API's state and MCP tools (POST/GET/DELETE /v1/responses). */
-  responses: { store: ResponseStore; mcp: McpTools };
+  /** The Responses API's state, MCP tools and capture (POST/GET/DELETE /v1/responses). */
+  responses: { store: ResponseStore; mcp: McpTools; capture: Capture };
 }
 
 export function createApp(deps: AppDeps): Hono {

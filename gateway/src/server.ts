@@ -84,6 +84,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     responses: {
       store: redis ? new RedisResponseStore(redis, cfg.responses.ttlSeconds) : new MemoryResponseStore(cfg.responses.ttlSeconds * 1000, cfg.responses.maxEntries),
       mcp: new McpTools(cfg.mcp, toolLimits(cfg)),
+      capture,
     },
   });
   if (keys.enabled) log.info('API keys required', { keys: keys.size });

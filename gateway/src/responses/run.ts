@@ -27,10 +27,13 @@ import { isObj, newId, type McpCallItem, type McpListToolsItem, type Obj, type R
 import type { ResponsesRequest } from './request.js';
 import { addUsage, newResponse } from './response-object.js';
 import type { ResponseStore } from './store.js';
+import type { Capture } from '../capture/pipeline.js';
+import { captureApprovedCall } from './approved-capture.js';
 
 export interface ResponsesDeps extends ProxyDeps {
   store: ResponseStore;
   mcp: McpTools;
+  capture: Capture;
 }
 
 export interface RunContext {
@@ -282,13 +285,24 @@ export class ResponseRun {
       approval_request_id: String(request.id),
     };
     const index = this.output.add(item);
+    const before = [...this.conversation];
     this.conversation.push({ role: 'assistant', content: null, tool_calls: [{ id: item.id, type: 'function', function: { name: item.name, arguments: item.arguments } }] });
     const offered = this.toolset?.byName.get(item.name);
     if (!offered || offered.server.serverLabel !== item.server_label) {
       this.refuseCall(index, `Not run: '${item.name}' is not a tool of an mcp server in this request.`);
       return;
     }
-    yield* this.runCall(index);
+    const execution = yield* this.runCall(index);
+    if (!execution) return;
+    captureApprovedCall(this.deps.capture, {
+      requestId: this.ctx.requestId,
+      conversationId: this.ctx.headers['x-session-id'] ?? null,
+      model: this.req.model,
+      messages: before,
+      tools: [...this.req.functionTools, ...(this.toolset?.chatTools ?? [])],
+      name: item.name,
+      execution,
+    });
   }
 
   /** Runs the MCP calls of one model answer, in order; the calls' outcomes for capture. */

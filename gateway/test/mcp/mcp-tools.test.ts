@@ -196,6 +196,10 @@ describe('MCP tools through /v1/responses', () => {
     expect(ok.executable).toBe(true);
     expect(ok.outcome).toBe('repaired');
     expect(ok.executions).toEqual([{ server: 'weather', name: 'get_forecast', arguments: '{"city":"Oslo","days":1}', outcome: 'ok', error: null, ms: expect.any(Number) }]);
+    // The call run after its approval has a record of its own.
+    const approved = byOutcome('ok').find((r) => (r.executions as Array<{ arguments: string }>)[0]!.arguments.includes('Paris'))!;
+    expect(approved).toMatchObject({ outcome: 'valid', executable: true, calls: [{ name: 'get_forecast', arguments: { city: 'Paris', days: 1 } }] });
+    expect((approved.messages as Array<{ role: string }>).at(-1)!.role).toBe('user');
     const toolError = byOutcome('tool_error');
     expect(toolError.length).toBeGreaterThanOrEqual(2); // Atlantis, Limbo
     for (const r of toolError) expect(r.executable).toBe(false);
