@@ -7,12 +7,11 @@
 // transport, and captures every executed call with its outcome.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI, { BadRequestError } from 'openai';
-import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { startMcpServer, type TestMcpServer } from '../helpers/mcp-server.js';
 import { readJsonl, tempDir } from '../experiments/helpers.js';
+import { MODEL, collect } from '../responses/helpers.js';
 
-const MODEL = 'Qwen/Qwen3-0.6B';
 type Item = OpenAI.Responses.ResponseOutputItem;
 
 describe('MCP tools through /v1/responses', () => {
@@ -65,9 +64,7 @@ describe('MCP tools through /v1/responses', () => {
   });
 
   it('streams the MCP events in order, numbered from 0', async () => {
-    const stream = await client.responses.create({ model: MODEL, input: 'What is the forecast for Bergen?', tools: [tool()], stream: true } as never);
-    const events: ResponseStreamEvent[] = [];
-    for await (const e of stream as unknown as AsyncIterable<ResponseStreamEvent>) events.push(e);
+    const events = await collect(await client.responses.create({ model: MODEL, input: 'What is the forecast for Bergen?', tools: [tool()], stream: true } as never));
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
     const types = events.map((e) => e.type).filter((t) => t !== 'response.output_text.delta' && t !== 'response.mcp_call_arguments.delta');
     expect(types).toEqual([

@@ -8,8 +8,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, stepCountIs, streamText, tool } from 'ai';
 import { z } from 'zod';
 import { startStack, type Stack } from '../helpers/stack.js';
-
-const MODEL = 'Qwen/Qwen3-0.6B';
+import { MODEL } from './helpers.js';
 
 describe('AI SDK openai(model) provider (Responses API) with tools and stopWhen', () => {
   let stack: Stack;

@@ -8,27 +8,11 @@ import OpenAI, { BadRequestError, NotFoundError, UnprocessableEntityError } from
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { metricSum, metricsText } from '../experiments/helpers.js';
+import { MODEL, collect, textOf, weatherTool } from './helpers.js';
 
-const MODEL = 'Qwen/Qwen3-0.6B';
-const weather = {
-  type: 'function' as const,
-  name: 'get_weather',
-  description: 'Get the current weather for a city',
-  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-  strict: false,
-};
+const weather = weatherTool;
 const REPAIRABLE = "<tool_call>\n{'name': 'get_weather', 'arguments': {'city': 'Paris',}}\n</tool_call>";
 const INVALID = '<tool_call>\n{"name": "get_weather", "arguments": {}}\n</tool_call>';
-
-/** The text of a response's message items (the SDK adds `output_text` to whole responses only). */
-const textOf = (r: OpenAI.Responses.Response) =>
-  r.output.flatMap((i) => (i.type === 'message' ? i.content.map((c) => (c.type === 'output_text' ? c.text : '')) : [])).join('');
-
-async function collect(stream: AsyncIterable<ResponseStreamEvent>): Promise<ResponseStreamEvent[]> {
-  const events: ResponseStreamEvent[] = [];
-  for await (const e of stream) events.push(e);
-  return events;
-}
 
 describe('Responses API through the openai SDK', () => {
   let stack: Stack;
@@ -114,7 +98,7 @@ describe('Responses API through the openai SDK', () => {
 
   it('repairs a malformed call in a stream and says so in the verdict', async () => {
     const stream = await client.responses.create({ model: MODEL, input: 'Weather in Paris?', tools: [weather], stream: true, sim_script: { raw: REPAIRABLE, parser: 'none' } } as never);
-    const events = await collect(stream as unknown as AsyncIterable<ResponseStreamEvent>);
+    const events = await collect(stream);
     const done = events.find((e) => e.type === 'response.function_call_arguments.done');
     expect(done?.type === 'response.function_call_arguments.done' && JSON.parse(done.arguments)).toEqual({ city: 'Paris' });
     const completed = events.at(-1) as { type: string; response: { toolgate?: { tool_calls: Array<{ outcome: string; repairs: string[] }> } } };
@@ -167,7 +151,7 @@ describe('Responses API through the openai SDK', () => {
 
   it('ends a stream that fails after it started with error and response.failed', async () => {
     const stream = await client.responses.create({ model: MODEL, input: 'x', stream: true, sim_script: { raw: 'one two three four five six seven eight', parser: 'none', fault: 'reset_mid_stream' } } as never);
-    const events = await collect(stream as unknown as AsyncIterable<ResponseStreamEvent>);
+    const events = await collect(stream);
     const types = events.map((e) => e.type);
     expect(types.slice(-2)).toEqual(['error', 'response.failed']);
     const failed = events.at(-1)!;
@@ -211,7 +195,7 @@ describe('Responses API: reasoning', () => {
       const body = { model: MODEL, input: 'Hi', sim_script: { raw, parser: 'none' } };
       let r: OpenAI.Responses.Response;
       if (stream) {
-        const events = await collect((await client.responses.create({ ...body, stream: true } as never)) as unknown as AsyncIterable<ResponseStreamEvent>);
+        const events = await collect(await client.responses.create({ ...body, stream: true } as never));
         expect(events.some((e) => e.type === 'response.reasoning_text.delta')).toBe(true);
         const last = events.at(-1)!;
         if (last.type !== 'response.completed') throw new Error(`ended with ${last.type}`);

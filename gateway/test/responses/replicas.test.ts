@@ -9,15 +9,9 @@ import { startSim, type SimCluster } from '../../../loadtest/src/sim/index.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { FAST, tempDir } from '../experiments/helpers.js';
 import { serveProcess, type GatewayProcess } from '../e2e/processes.js';
+import { MODEL, weatherTool } from './helpers.js';
 
-const MODEL = 'Qwen/Qwen3-0.6B';
-const weather = {
-  type: 'function' as const,
-  name: 'get_weather',
-  description: 'Get the current weather for a city',
-  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-  strict: false,
-};
+const weather = weatherTool;
 
 describe('Responses state shared by two gateway processes through Redis', () => {
   let redis: RedisServer;
