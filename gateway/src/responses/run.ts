@@ -17,6 +17,7 @@ import { worstOutcome } from '../api/toolcalls/annotation.js';
 import { executionLog, type ExecutedCall } from '../mcp/executions.js';
 import type { McpTools, McpToolset, ServerListing } from '../mcp/toolset.js';
 import type { ToolCallReport } from '../toolcalls/index.js';
+import { stickyKey } from '../experiments/assign.js';
 import { completionToChunks } from '../upstream/whole-answer.js';
 import { chatBody, toolsAndChoice } from './chat-body.js';
 import { ChatTurn } from './chat-turn.js';
@@ -73,6 +74,9 @@ export class ResponseRun {
   /** What the next model call sees. */
   private conversation: ChatMessage[] = [];
   private listed: string[] = [];
+  /** Headers of the model calls (the client's, plus a session when it has none). */
+  private callHeaders: Readonly<Record<string, string>>;
+  private session: string | undefined;
   private readonly verdicts: unknown[] = [];
   private executed = 0;
   private readonly deadline: number;
@@ -85,6 +89,7 @@ export class ResponseRun {
     this.response = newResponse(req, newId('resp'));
     this.output = new ResponseOutput(req.stream ? (e) => this.pending.push(e) : () => undefined);
     this.deadline = ctx.receivedAt + deps.cfg.mcp.maxLoopMs;
+    this.callHeaders = ctx.headers;
   }
 
   /** The client went away: stop the model call in flight and any tool call. */
@@ -128,6 +133,13 @@ export class ResponseRun {
     const prev = req.previousResponseId ? await deps.store.get(req.previousResponseId) : null;
     if (req.previousResponseId && !prev) {
       throw new GatewayError(404, `Previous response with id '${req.previousResponseId}' not found.`, { param: 'previous_response_id', code: 'previous_response_not_found' });
+    }
+    // A client that gives no session (x-session-id, user, API key) would have each model call
+    // assigned a variant at random: the conversation is its own session instead, so an MCP loop
+    // and the turns chained to it stay on one variant (and capture groups their records).
+    if (stickyKey(this.ctx.headers, { user: req.user }) === null) {
+      this.session = prev?.session ?? this.response.id;
+      this.callHeaders = { ...this.ctx.headers, 'x-session-id': this.session };
     }
     const input = await this.resolveReferences(req.input);
     const approvals = approvalDecisions(input);
@@ -177,7 +189,7 @@ export class ResponseRun {
         model: req.model,
         stream: req.stream,
         body: chatBody(req, [...this.conversation], tools, toolChoice, remaining),
-        headers: this.ctx.headers,
+        headers: this.callHeaders,
         ...(this.toolset ? { executions: log } : {}),
       }));
       const answer = await call.run(deps).catch((err: unknown) => {
@@ -296,7 +308,7 @@ export class ResponseRun {
     if (!execution) return;
     captureApprovedCall(this.deps.capture, {
       requestId: this.ctx.requestId,
-      conversationId: this.ctx.headers['x-session-id'] ?? null,
+      conversationId: this.callHeaders['x-session-id'] ?? null,
       model: this.req.model,
       messages: before,
       tools: [...this.req.functionTools, ...(this.toolset?.chatTools ?? [])],
@@ -372,7 +384,7 @@ export class ResponseRun {
   }
 
   private async store(): Promise<void> {
-    const entry = { response: this.response, context: this.context, listed: this.listed };
+    const entry = { response: this.response, context: this.context, listed: this.listed, ...(this.session ? { session: this.session } : {}) };
     const bytes = Buffer.byteLength(JSON.stringify(entry));
     if (bytes > this.deps.cfg.responses.maxStoredBytes) {
       this.deps.log.warn('response not stored: larger than responses.maxStoredBytes', { requestId: this.ctx.requestId, bytes });

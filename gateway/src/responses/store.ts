@@ -14,6 +14,8 @@ export interface StoredResponse {
   context: ChatMessage[];
   /** server_labels whose mcp_list_tools item is already in the conversation. */
   listed: string[];
+  /** The session key the conversation's model calls carry when the client gives none (its first response's id). */
+  session?: string;
 }
 
 export interface ResponseStore {
