@@ -97,14 +97,21 @@ async function loadSdk() {
   };
 }
 
+/** Transport start (an SSE server must send its endpoint first) and the initialize handshake, within `timeoutMs` in all. */
 async function connect(sdk: Sdk, transport: Transport, timeoutMs: number, signal?: AbortSignal): Promise<Client> {
   const client = new sdk.Client(CLIENT_INFO, { capabilities: {} });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`MCP server did not complete the connection within ${timeoutMs} ms`)), timeoutMs);
+  });
   try {
-    await client.connect(transport, { timeout: timeoutMs, signal });
+    await Promise.race([client.connect(transport, { timeout: timeoutMs, signal }), deadline]);
     return client;
   } catch (err) {
     await client.close().catch(() => undefined);
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -10,6 +10,7 @@ import OpenAI, { BadRequestError } from 'openai';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { startMcpServer, type TestMcpServer } from '../helpers/mcp-server.js';
 import { readJsonl, tempDir } from '../experiments/helpers.js';
+import { freePort } from '../helpers/net.js';
 import { MODEL, collect } from '../responses/helpers.js';
 
 type Item = OpenAI.Responses.ResponseOutputItem;
@@ -20,6 +21,7 @@ describe('MCP tools through /v1/responses', () => {
   let stack: Stack;
   let client: OpenAI;
   let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let deadPort: number;
   const tool = (over: Record<string, unknown> = {}) => ({ type: 'mcp' as const, server_label: 'weather', server_url: mcp.url, require_approval: 'never' as const, ...over });
   const ask = (input: string, tools: unknown[], extra: Record<string, unknown> = {}) =>
     client.responses.create({ model: MODEL, input, tools, ...extra } as never) as unknown as Promise<OpenAI.Responses.Response>;
@@ -29,8 +31,9 @@ describe('MCP tools through /v1/responses', () => {
     legacy = await startMcpServer({ transport: 'sse' });
     tmp = await tempDir('toolgate-mcp-');
     const port = (u: string) => new URL(u).port;
+    deadPort = await freePort(); // allowed, but nothing listens there
     stack = await startStack([{ pods: 1, profile: { kind: 'fixed', ttftMs: 1, itlMs: 0 }, faults: { rates: { trailing_comma: 1 } } }], {
-      mcp: { allowedServers: [`http://127.0.0.1:${port(mcp.url)}/mcp`, `http://127.0.0.1:${port(legacy.url)}/sse`], callTimeoutMs: 400, maxSteps: 3 },
+      mcp: { allowedServers: [`http://127.0.0.1:${port(mcp.url)}/mcp`, `http://127.0.0.1:${port(legacy.url)}/sse`, `http://127.0.0.1:${deadPort}/mcp`], callTimeoutMs: 3000, maxSteps: 3 },
       capture: { dir: tmp.dir, sampleValid: 0 },
     });
     client = new OpenAI({ baseURL: `${stack.gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
@@ -101,6 +104,12 @@ describe('MCP tools through /v1/responses', () => {
     expect(mcp.listCount).toBe(listed);
   });
 
+  it('answers 424 when an allowed server cannot list its tools', async () => {
+    const err = await ask('What is the forecast for Oslo?', [tool({ server_url: `http://127.0.0.1:${deadPort}/mcp` })]).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 424, code: 'mcp_list_tools_failed', param: 'tools' });
+    expect((err as Error).message).toContain("MCP server 'weather'");
+  });
+
   it('reports a tool error to the client and the model; the response still completes', async () => {
     const r = await ask('What is the forecast for Atlantis?', [tool()]);
     expect(r.status).toBe('completed');
@@ -115,7 +124,7 @@ describe('MCP tools through /v1/responses', () => {
     expect(r.status).toBe('completed');
     const call = r.output.find((i) => i.type === 'mcp_call') as Extract<Item, { type: 'mcp_call' }>;
     expect(call.status).toBe('failed');
-    expect(call.error).toMatch(/did not answer within 400 ms/);
+    expect(call.error).toMatch(/did not answer within 3000 ms/);
     expect(r.output.at(-1)!.type).toBe('message');
     expect(Date.now() - started).toBeLessThan(15_000);
   });
