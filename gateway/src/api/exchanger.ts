@@ -159,8 +159,6 @@ export class Exchanger {
     return shouldRetry(kind, {
       retries,
       budget: this.deps.cfg.retry.attempts,
-      // Every failure handled here happens before the response starts (see run/attempt).
-      clientStarted: false,
       cancelled: this.controller.signal.aborted,
     });
   }

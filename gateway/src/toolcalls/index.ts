@@ -19,7 +19,7 @@ export { ValidatorCache, defaultValidatorCache } from './validator-cache.js';
 export { strictParse, jsonEqual, type StrictCall, type StrictParse } from './strict-parse.js';
 export { scoreReward, type RewardBreakdown, type RewardInput } from './reward.js';
 export { scoreOutput, parseScoreRequest, type ScoreInput, type ScoreResult } from './score.js';
-export { toOpenAIToolCalls } from './openai-shape.js';
+export { toOpenAIToolCall, toOpenAIToolCalls, toolCallId, type OpenAIToolCallOut } from './openai-shape.js';
 export { callText, rawModelText, toolCallBlock } from './model-text.js';
 export { ToolCallStreamSplitter, type SplitEvent, type SplitterOptions } from './stream-splitter.js';
 export { repairHistory, type HistoryRepairResult } from './history-repair.js';

@@ -1,6 +1,6 @@
 // Checked calls → the OpenAI `tool_calls` array the gateway returns (ids kept when the upstream
 // gave them, otherwise generated in vLLM's `chatcmpl-tool-…` style).
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { CheckedCall } from './types.js';
 
 export interface OpenAIToolCallOut {
@@ -9,8 +9,13 @@ export interface OpenAIToolCallOut {
   function: { name: string; arguments: string };
 }
 
-export function toOpenAIToolCalls(calls: CheckedCall[], makeId: () => string = defaultId): OpenAIToolCallOut[] {
-  return calls.map((c) => ({ id: c.id ?? makeId(), type: 'function', function: { name: c.name, arguments: c.argumentsJson } }));
+/** A new call id as vLLM makes them (`chatcmpl-tool-` + 32 hex digits); randomUUID draws from a pooled buffer. */
+export const toolCallId = (): string => `chatcmpl-tool-${randomUUID().replaceAll('-', '')}`;
+
+export function toOpenAIToolCall(c: CheckedCall, makeId: () => string = toolCallId): OpenAIToolCallOut {
+  return { id: c.id ?? makeId(), type: 'function', function: { name: c.name, arguments: c.argumentsJson } };
 }
 
-const defaultId = (): string => `chatcmpl-tool-${randomBytes(16).toString('hex')}`;
+export function toOpenAIToolCalls(calls: CheckedCall[], makeId: () => string = toolCallId): OpenAIToolCallOut[] {
+  return calls.map((c) => toOpenAIToolCall(c, makeId));
+}

@@ -39,7 +39,7 @@ export class ToolCallStreamSplitter {
   private pending = ''; // unprocessed input (text/think modes)
   private heldParts: string[] = []; // the segment being held (call/json/fence/python modes), in pieces
   private heldLength = 0;
-  private tail = ''; // the held segment's last characters, for close-marker matching
+  private tail = ''; // the held segment's last characters (before the current input), for close-marker matching
   private heldInThink = false;
   private atStart = true; // nothing but whitespace forwarded yet
   private depth = 0;
@@ -178,9 +178,8 @@ export class ToolCallStreamSplitter {
     const buf = this.pending;
     for (let i = 0; i < buf.length; i++) {
       const ch = buf[i]!;
-      this.tail = (this.tail + ch).slice(-CLOSE.length);
       if (this.mode === 'fence') {
-        if (this.heldLength + i + 1 > FENCE.length && this.tail.endsWith(FENCE)) return this.closeAt(out, buf, i);
+        if (ch === '`' && this.heldLength + i + 1 > FENCE.length && this.endsWithAt(buf, i, FENCE)) return this.closeAt(out, buf, i);
         continue;
       }
       if (this.quote) {
@@ -191,7 +190,7 @@ export class ToolCallStreamSplitter {
       }
       if (ch === '"' || (this.mode === 'python' && ch === "'")) this.quote = ch;
       else if (this.mode === 'call') {
-        if (this.tail === CLOSE) return this.closeAt(out, buf, i);
+        if (ch === '>' && this.endsWithAt(buf, i, CLOSE)) return this.closeAt(out, buf, i);
       } else if ('{[('.includes(ch)) this.depth++;
       else if ('}])'.includes(ch)) {
         this.depth--;
@@ -214,6 +213,17 @@ export class ToolCallStreamSplitter {
   private hold(text: string): void {
     this.heldParts.push(text);
     this.heldLength += text.length;
+    this.tail = (this.tail + text).slice(-CLOSE.length);
+  }
+
+  /** Whether the held segment followed by buf[0..i] ends with `marker` (buf first, then the held tail). */
+  private endsWithAt(buf: string, i: number, marker: string): boolean {
+    for (let k = 0; k < marker.length; k++) {
+      const j = i - k;
+      const ch = j >= 0 ? buf[j] : this.tail[this.tail.length + j];
+      if (ch !== marker[marker.length - 1 - k]) return false;
+    }
+    return true;
   }
 
   private closeAt(out: SplitEvent[], buf: string, i: number): boolean {

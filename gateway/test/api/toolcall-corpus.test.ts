@@ -92,5 +92,5 @@ describe('tool-call corpus through the gateway', () => {
       if (parity(wv) !== parity(sv)) failures.push(`${c.id}: stream ≠ whole\n  whole  ${parity(wv)}\n  stream ${parity(sv)}`);
     }
     expect(failures).toEqual([]);
-  });
+  }, 300_000);
 });

@@ -6,9 +6,8 @@
 //     block whose JSON parses, unrepaired and unvalidated — and the verdict is only reported.
 // Both return as text whatever the model wrote that is not sent as a call, so no policy empties
 // an answer: the client sees the model's text, as vLLM alone would have returned it.
-import { callText, type CheckedCall, type ToolCallReport } from '../../toolcalls/index.js';
+import { callText, toOpenAIToolCall, toolCallId, type CheckedCall, type ToolCallReport } from '../../toolcalls/index.js';
 import type { AssembledCall } from '../../upstream/tool-call-deltas.js';
-import { randomBytes } from 'node:crypto';
 import type { FinishDecision, FinishedMessage, OutCall, Segment, ToolCallJudge } from './tool-call-transform.js';
 
 export interface JudgeContext {
@@ -29,9 +28,8 @@ export interface CheckedJudgeContext extends JudgeContext {
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const newId = (): string => `chatcmpl-tool-${randomBytes(16).toString('hex')}`;
 const key = (name: string, args: string) => `${name}\u0000${args}`;
-const outOf = (c: CheckedCall): OutCall => ({ id: c.id ?? newId(), type: 'function', function: { name: c.name, arguments: c.argumentsJson } });
+const outOf = (c: CheckedCall): OutCall => toOpenAIToolCall(c);
 
 /** The message's call material as the engine reads it: segments (think ones re-wrapped), parsed calls, reasoning. */
 function engineInput(m: FinishedMessage) {
@@ -54,16 +52,37 @@ function limit(calls: OutCall[], alreadySent: number, single: boolean): OutCall[
   return alreadySent > 0 ? [] : calls.slice(0, 1);
 }
 
+/**
+ * The verdict on a message whose every segment was already checked (and sent) on its own: the same
+ * calls, so the whole message need not be read again. Only when nothing else could change it — no
+ * <think> segment, no parsed calls, no call written twice — otherwise null.
+ */
+function fromEarly(m: FinishedMessage, early: Map<string, ToolCallReport>): ToolCallReport | null {
+  if (m.heldContent !== null || m.parsed.length > 0 || m.segments.length === 0) return null;
+  const reports: ToolCallReport[] = [];
+  for (const s of m.segments) {
+    const r = s.sent && !s.inThink ? early.get(s.raw) : undefined;
+    if (!r) return null;
+    reports.push(r);
+  }
+  const calls = reports.flatMap((r) => r.calls);
+  if (new Set(calls.map((c) => key(c.name, c.argumentsJson))).size !== calls.length) return null;
+  const repairs = [...new Set(reports.flatMap((r) => r.repairs))];
+  return { outcome: repairs.length > 0 ? 'repaired' : 'valid', calls, content: null, repairs, errors: [] };
+}
+
 export function checkedJudge(ctx: CheckedJudgeContext): ToolCallJudge {
+  const early = new Map<string, ToolCallReport>();
   return {
     early(item) {
       const report = 'segment' in item ? ctx.check({ content: item.segment }) : ctx.check({ tool_calls: [item.parsed] });
       if (report.calls.length === 0 || !report.calls.every((c) => c.valid)) return null;
+      if ('segment' in item) early.set(item.segment, report);
       return report.calls.map(outOf);
     },
     async finish(m): Promise<FinishDecision> {
       const input = engineInput(m);
-      let report = ctx.check(input);
+      let report = fromEarly(m, early) ?? ctx.check(input);
       ctx.onVerdict(m.index, report, { content: m.content || null, tool_calls: input.tool_calls });
       if (ctx.reask && report.outcome === 'invalid') {
         report = await ctx.reask(report, input.content || JSON.stringify(input.tool_calls));
@@ -101,10 +120,10 @@ function hermesCall(segment: string): OutCall | null {
     return null;
   }
   if (!isPlainObject(value) || typeof value.name !== 'string' || !('arguments' in value)) return null;
-  return { id: newId(), type: 'function', function: { name: value.name, arguments: JSON.stringify(value.arguments) } };
+  return { id: toolCallId(), type: 'function', function: { name: value.name, arguments: JSON.stringify(value.arguments) } };
 }
 
-const parsedOut = (c: AssembledCall): OutCall => ({ id: c.id ?? newId(), type: 'function', function: { name: c.function.name, arguments: c.function.arguments } });
+const parsedOut = (c: AssembledCall): OutCall => ({ id: c.id ?? toolCallId(), type: 'function', function: { name: c.function.name, arguments: c.function.arguments } });
 
 export function hermesJudge(ctx: JudgeContext): ToolCallJudge {
   return {
