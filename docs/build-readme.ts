@@ -13,6 +13,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SECTIONS = [
   'intro.md',
   'gateway.md',
+  'responses.md',
   'toolcalls.md',
   'routing.md',
   'capture.md',

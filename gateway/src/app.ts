@@ -13,6 +13,10 @@ import { GatewayError, errorBody } from './api/errors.js';
 import { requestId } from './api/request-id.js';
 import { proxyRoute } from './api/proxy-route.js';
 import { modelsRoute } from './api/models-route.js';
+import { mountResponses } from './responses/route.js';
+import type { ResponseStore } from './responses/store.js';
+import type { McpTools } from './mcp/toolset.js';
+import type { Capture } from './capture/pipeline.js';
 
 export interface AppDeps {
   cfg: GatewayConfig;
@@ -26,6 +30,8 @@ export interface AppDeps {
   apiMiddleware?: MiddlewareHandler[];
   /** Extra routes (e.g. /v1/toolcalls/score) mounted before the proxy. */
   extraRoutes?: (app: Hono) => void;
+  /** The Responses API's state, MCP tools and capture (POST/GET/DELETE /v1/responses). */
+  responses: { store: ResponseStore; mcp: McpTools; capture: Capture };
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -56,6 +62,8 @@ export function createApp(deps: AppDeps): Hono {
   const proxyDeps = { cfg: deps.cfg, router: deps.router, metrics: deps.metrics, log: deps.log, plugins: deps.plugins, passiveHealth: deps.passiveHealth };
   app.post('/v1/chat/completions', proxyRoute('chat', proxyDeps));
   app.post('/v1/completions', proxyRoute('completions', proxyDeps));
+  // Translated to chat completions at the gateway (responses/run.ts; README "Responses API").
+  mountResponses(app, { ...proxyDeps, ...deps.responses });
   // vLLM's /tokenize, routed like a request for the same model (same pool, same tokenizer).
   app.post('/tokenize', proxyRoute('tokenize', proxyDeps));
 

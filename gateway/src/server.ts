@@ -25,6 +25,8 @@ import { rateLimit } from './api/rate-limit-middleware.js';
 import { scoreRoute } from './api/score-route.js';
 import { defaultCompilePool } from './toolcalls/compile-pool.js';
 import type { Redis } from 'ioredis';
+import { MemoryResponseStore, RedisResponseStore } from './responses/store.js';
+import { McpTools } from './mcp/toolset.js';
 
 export interface Gateway {
   url: string;
@@ -62,6 +64,11 @@ export interface GatewayOptions {
   plugins?: ExchangePlugin[];
 }
 
+/** The tool-call engine's schema limits from config (unset keys keep the engine's defaults). */
+function toolLimits(cfg: GatewayConfig) {
+  return Object.fromEntries(Object.entries(cfg.toolcalls.limits).filter(([, v]) => v !== undefined));
+}
+
 export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
   const log = opts.logger ?? createLogger({ component: 'gateway' });
   const metrics = opts.metrics ?? createMetrics();
@@ -96,6 +103,11 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     plugins,
     apiMiddleware: [apiKeyAuth({ keys, metrics, logger: log }), rateLimit({ limiter, metrics })],
     extraRoutes: (a) => a.post('/v1/toolcalls/score', scoreRoute(cfg.server.bodyLimitBytes)),
+    responses: {
+      store: redis ? new RedisResponseStore(redis, cfg.responses.ttlSeconds) : new MemoryResponseStore(cfg.responses.ttlSeconds * 1000, cfg.responses.maxEntries),
+      mcp: new McpTools(cfg.mcp, toolLimits(cfg)),
+      capture,
+    },
   });
   if (keys.enabled) log.info('API keys required', { keys: keys.size });
 

@@ -38,6 +38,10 @@ const overview = dashboard(
     timeseries('Time to first token', quantiles('model_variant_role_le:toolgate_time_to_first_token_seconds_bucket:rate5m', 'model=~"$model", role="primary"'), { unit: 's', w: 8 }),
     timeseries('Inter-token latency', quantiles('model_variant_role_le:toolgate_inter_token_latency_seconds_bucket:rate5m', 'model=~"$model", role="primary"'), { unit: 's', w: 8 }),
     timeseries('End-to-end latency', quantiles('model_variant_role_le:toolgate_e2e_request_latency_seconds_bucket:rate5m', 'model=~"$model", role="primary"'), { unit: 's', w: 8 }),
+    // endpoint: the API the client called (chat, completions, responses); a Responses request that
+    // runs MCP tools is one sample per model call.
+    timeseries('TTFT p95 by endpoint', [q(`histogram_quantile(0.95, sum by (le, endpoint) (rate(toolgate_time_to_first_token_seconds_bucket{model=~"$model", role="primary"}[${RI}])))`, '{{endpoint}}')], { unit: 's', w: 12 }),
+    timeseries('End-to-end p95 by endpoint', [q(`histogram_quantile(0.95, sum by (le, endpoint) (rate(toolgate_e2e_request_latency_seconds_bucket{model=~"$model", role="primary"}[${RI}])))`, '{{endpoint}}')], { unit: 's', w: 12 }),
     timeseries('Gateway overhead by phase (p50, p99)', [
       q(`histogram_quantile(0.5, sum by (le, phase) (rate(toolgate_gateway_overhead_seconds_bucket[${RI}])))`, 'p50 {{phase}}'),
       q('phase:toolgate_gateway_overhead_seconds:p99_5m', 'p99 {{phase}}'),

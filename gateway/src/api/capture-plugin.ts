@@ -1,13 +1,16 @@
 // Turns the tool-call verdict of each finished exchange into a capture record (training data):
-// always for invalid and repaired responses, sampled for valid ones. Building the record is
-// cheap and `offer` never blocks, so the request path never waits on capture I/O. Shadow
-// exchanges are recorded as pairs by the experiments plugin, not here.
+// always for invalid and repaired responses, sampled for valid ones, and always when the gateway
+// ran MCP calls for the output (each with its outcome: the record's `executable` label); such a
+// record is offered once the calls have run. Building the record is cheap and `offer` never
+// blocks, so the request path never waits on capture I/O. Shadow exchanges are recorded as pairs
+// by the experiments plugin, not here.
 import { randomUUID } from 'node:crypto';
 import type { Capture } from '../capture/pipeline.js';
 import type { ToolCallRecord } from '../capture/record.js';
-import { rawModelText } from '../toolcalls/index.js';
-import type { Exchange, ExchangePlugin } from './exchange.js';
-import { TOOL_CALLS } from './toolcalls/state.js';
+import { rawModelText, type ToolCallReport } from '../toolcalls/index.js';
+import type { Exchange, ExchangePlugin, ExchangeResult } from './exchange.js';
+import { TOOL_EXECUTIONS } from '../mcp/executions.js';
+import { TOOL_CALLS, type ToolCallState } from './toolcalls/state.js';
 
 /** The fields every capture record starts with (record.ts `commonFields`). */
 export function recordHeader(ex: Exchange) {
@@ -28,29 +31,41 @@ export function createCapturePlugin(capture: Capture): ExchangePlugin {
       if (ex.role !== 'primary') return;
       const state = ex.state.get(TOOL_CALLS);
       const report = state?.report;
-      if (!state || !report || !capture.wants(report.outcome)) return;
+      if (!state || !report) return;
       // A verdict exists only once the upstream answered. The reject policy turns an invalid one
       // into a 422 for the client; that output is exactly the training data we want to keep.
       const rejected = result.status === 422 && state.policy === 'reject' && report.outcome === 'invalid';
       if (result.status !== 200 && !rejected) return;
-      const raw = state.rawOutput;
-      const rawOutput = rawModelText(raw?.content ?? null, raw?.tool_calls);
-      const keep = report.outcome === 'valid' || report.outcome === 'repaired';
-      const record: ToolCallRecord = {
-        kind: 'tool_call',
-        ...recordHeader(ex),
-        variant: ex.variant,
-        backend: ex.backend?.name ?? null,
-        messages: ex.body.messages as ToolCallRecord['messages'],
-        tools: state.tools as ToolCallRecord['tools'],
-        rawOutput,
-        outcome: report.outcome,
-        repairs: report.repairs,
-        errors: report.errors.map((e) => `${e.tool ?? '?'}${e.pointer ? ' ' + e.pointer : ''}: ${e.message}`),
-        calls: keep ? report.calls.filter((c) => c.valid).map((c) => ({ name: c.name, arguments: c.arguments })) : null,
-        latency: { ttftMs: ex.meter?.ttftMs ?? null, e2eMs: result.endedAt - ex.receivedAt },
-      };
-      capture.offer(record);
+      const log = ex.state.get(TOOL_EXECUTIONS);
+      if (!log) {
+        if (capture.wants(report.outcome)) capture.offer(buildRecord(ex, state, report, result));
+        return;
+      }
+      // The exchange is final now; its record waits for the calls the run makes from its output.
+      const record = buildRecord(ex, state, report, result);
+      void log.settled.then((calls) => {
+        if (calls.length > 0) capture.offer({ ...record, executions: calls, executable: calls.every((c) => c.outcome === 'ok') });
+        else if (capture.wants(report.outcome)) capture.offer(record);
+      });
     },
+  };
+}
+
+function buildRecord(ex: Exchange, state: ToolCallState, report: ToolCallReport, result: ExchangeResult): ToolCallRecord {
+  const raw = state.rawOutput;
+  const keep = report.outcome === 'valid' || report.outcome === 'repaired';
+  return {
+    kind: 'tool_call',
+    ...recordHeader(ex),
+    variant: ex.variant,
+    backend: ex.backend?.name ?? null,
+    messages: ex.body.messages as ToolCallRecord['messages'],
+    tools: state.tools as ToolCallRecord['tools'],
+    rawOutput: rawModelText(raw?.content ?? null, raw?.tool_calls),
+    outcome: report.outcome,
+    repairs: report.repairs,
+    errors: report.errors.map((e) => `${e.tool ?? '?'}${e.pointer ? ' ' + e.pointer : ''}: ${e.message}`),
+    calls: keep ? report.calls.filter((c) => c.valid).map((c) => ({ name: c.name, arguments: c.arguments })) : null,
+    latency: { ttftMs: ex.meter?.ttftMs ?? null, e2eMs: result.endedAt - ex.receivedAt },
   };
 }

@@ -12,9 +12,14 @@ import type { Endpoint } from './validate-request.js';
 /** The client's request (primary) or a mirrored copy sent to another variant (shadow). */
 export type ExchangeRole = 'primary' | 'shadow';
 
+/** The API the client called: the upstream endpoint itself, or /v1/responses translated to chat. */
+export type ClientApi = Endpoint | 'responses';
+
 export interface ExchangeInit {
   id: string;
   endpoint: Endpoint;
+  /** The API the client called (metrics label); defaults to `endpoint`. */
+  api?: ClientApi;
   role: ExchangeRole;
   receivedAt: number;
   body: Record<string, unknown>;
@@ -28,7 +33,10 @@ export interface ExchangeInit {
 
 export class Exchange {
   readonly id: string;
+  /** The upstream endpoint this exchange calls. */
   readonly endpoint: Endpoint;
+  /** The API the client called: `responses` for a model call made on behalf of /v1/responses. */
+  readonly api: ClientApi;
   readonly role: ExchangeRole;
   /** performance.now() at receipt. */
   readonly receivedAt: number;
@@ -59,6 +67,7 @@ export class Exchange {
   constructor(init: ExchangeInit) {
     this.id = init.id;
     this.endpoint = init.endpoint;
+    this.api = init.api ?? init.endpoint;
     this.role = init.role;
     this.receivedAt = init.receivedAt;
     this._body = init.body;

@@ -62,7 +62,7 @@ export class Exchanger {
     this.totalTimer = setTimeout(() => this.controller.abort({ kind: 'timeout_total' }), opts.totalMs ?? deps.cfg.timeouts.totalMs);
     this.totalTimer.unref();
     this.span = startRequestSpan(SPAN_OPERATION[ex.endpoint], ex.model);
-    ex.meter = new ResponseMeter(ex.receivedAt, deps.metrics, { model: ex.model, variant: ex.variant, role: ex.role });
+    ex.meter = new ResponseMeter(ex.receivedAt, deps.metrics, { model: ex.model, variant: ex.variant, role: ex.role, endpoint: ex.api });
     ex.resend = (body) => this.resend(body);
   }
 

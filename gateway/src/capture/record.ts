@@ -48,6 +48,21 @@ export const outcomeSchema = Type.Union([
   Type.Literal('invalid'),
 ]);
 
+/** One MCP call the gateway ran for a model's output (Responses with MCP tools), and what became of it. */
+export const executionSchema = Type.Object(
+  {
+    server: Type.String({ description: 'The MCP server_label.' }),
+    name: Type.String(),
+    arguments: Type.String({ description: 'Arguments as sent (repaired), or as the model wrote them when they stayed invalid.' }),
+    outcome: Type.Union([Type.Literal('ok'), Type.Literal('tool_error'), Type.Literal('schema_invalid')], {
+      description: "ok: the tool answered; tool_error: it reported an error, timed out or could not be reached; schema_invalid: not run, the arguments did not match its inputSchema.",
+    }),
+    error: Nullable(Type.String()),
+    ms: Type.Number(),
+  },
+  { additionalProperties: false },
+);
+
 const commonFields = {
   v: Type.Literal(1),
   id: Type.String({ minLength: 1, description: 'Unique record id (random UUID); readers de-duplicate on it.' }),
@@ -75,6 +90,8 @@ export const toolCallRecordSchema = Type.Object(
       description: 'The valid (possibly repaired) calls sent to the client; null when outcome is invalid or none.',
     }),
     latency: Type.Object({ ttftMs: Nullable(Type.Number()), e2eMs: Type.Number() }),
+    executions: Type.Optional(Type.Array(executionSchema, { description: 'MCP calls the gateway ran for this output (absent: none ran).' })),
+    executable: Type.Optional(Type.Boolean({ description: 'Every call in `executions` ran with outcome ok (absent: nothing was executed).' })),
   },
   { additionalProperties: false },
 );
@@ -113,6 +130,7 @@ export type ChatMessage = Static<typeof chatMessageSchema>;
 export type ToolDefRecord = Static<typeof toolDefSchema>;
 export type ParsedCall = Static<typeof parsedCallSchema>;
 export type ToolCallRecord = Static<typeof toolCallRecordSchema>;
+export type ExecutionRecord = Static<typeof executionSchema>;
 export type PairSide = Static<typeof pairSideSchema>;
 export type ShadowPairRecord = Static<typeof shadowPairRecordSchema>;
 export type CaptureRecord = ToolCallRecord | ShadowPairRecord;

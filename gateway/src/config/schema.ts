@@ -6,6 +6,8 @@ import { poolSchema } from '../routing/config.js';
 import { experimentsSchema, modelRouteSchema } from '../experiments/config.js';
 import { captureConfigSchema } from '../capture/config.js';
 import { authConfigSchema, rateLimitConfigSchema, redisConfigSchema } from '../state/config.js';
+import { responsesConfigSchema } from '../responses/config.js';
+import { mcpConfigSchema } from '../mcp/config.js';
 
 const strict = <T extends Record<string, TSchema>>(props: T, desc?: string) =>
   Type.Object(props, { additionalProperties: false, default: {}, ...(desc ? { description: desc } : {}) });
@@ -83,6 +85,8 @@ export const configSchema = Type.Object(
       'Tool-call extraction, repair and validation.',
     ),
     experiments: experimentsSchema,
+    responses: responsesConfigSchema,
+    mcp: mcpConfigSchema,
     capture: captureConfigSchema,
     redis: redisConfigSchema,
     auth: authConfigSchema,

@@ -64,6 +64,7 @@ export function createExperimentsPlugin(cfg: GatewayConfig, router: Router, metr
         stream: ex.stream,
         tools: ex.tools,
         headers: ex.headers,
+        api: ex.api,
       };
       pending.set(ex, new Promise<ShadowOutcome | null>((resolve) => setImmediate(() => resolve(shadow.start(job)))));
     },

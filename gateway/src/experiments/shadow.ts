@@ -3,7 +3,7 @@
 // routing, in-flight accounting, retries, timeouts, the tool-call plugin's parse and verdict —
 // with its answer read to the end and dropped. Runs detached from the client's response, bounded
 // in concurrency (overflow is dropped and counted).
-import type { ExchangePlugin } from '../api/exchange.js';
+import type { ClientApi, ExchangePlugin } from '../api/exchange.js';
 import { Exchange } from '../api/exchange.js';
 import { Exchanger, type Answer } from '../api/exchanger.js';
 import { prepareExchange, type ProxyDeps } from '../api/proxy-route.js';
@@ -32,6 +32,8 @@ export interface ShadowJob {
   stream: boolean;
   tools: unknown[] | null;
   headers: Readonly<Record<string, string>>;
+  /** The API the primary's client called (metrics label). */
+  api?: ClientApi;
 }
 
 export interface ShadowOptions {
@@ -78,6 +80,7 @@ export class ShadowRunner {
     const ex = new Exchange({
       id: `${job.requestId}-shadow`,
       endpoint: 'chat',
+      api: job.api ?? 'chat',
       role: 'shadow',
       receivedAt: performance.now(),
       body: job.body,

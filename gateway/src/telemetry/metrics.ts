@@ -36,22 +36,22 @@ export function createMetrics(registry: Registry = new Registry(), opts: { defau
   });
   const ttft = new Histogram({
     name: 'toolgate_time_to_first_token_seconds',
-    help: 'Time from request receipt to the first token relayed to the client (streaming), as seen at the gateway.',
-    labelNames: ['model', 'variant', 'role'] as const,
+    help: 'Time from request receipt to the first token relayed to the client (streaming), as seen at the gateway; endpoint = the API the client called (chat, completions, responses).',
+    labelNames: ['model', 'variant', 'role', 'endpoint'] as const,
     buckets: TTFT_BUCKETS,
     registers: r,
   });
   const itl = new Histogram({
     name: 'toolgate_inter_token_latency_seconds',
     help: 'Gaps between consecutive streamed chunks relayed to the client.',
-    labelNames: ['model', 'variant', 'role'] as const,
+    labelNames: ['model', 'variant', 'role', 'endpoint'] as const,
     buckets: ITL_BUCKETS,
     registers: r,
   });
   const e2e = new Histogram({
     name: 'toolgate_e2e_request_latency_seconds',
-    help: 'Time from request receipt to the end of the response.',
-    labelNames: ['model', 'variant', 'role'] as const,
+    help: 'Time from request receipt to the end of the response (one model call: a Responses request that runs MCP tools makes several).',
+    labelNames: ['model', 'variant', 'role', 'endpoint'] as const,
     buckets: E2E_BUCKETS,
     registers: r,
   });

@@ -13,6 +13,8 @@ export interface MeterLabels {
   model: string;
   variant: string;
   role: 'primary' | 'shadow';
+  /** The API the client called: chat, completions, tokenize or responses. */
+  endpoint: string;
 }
 
 export class ResponseMeter {

@@ -220,6 +220,44 @@ describe('toolgate export (CLI)', () => {
     expect(await readJsonl(path.join(out, 'toolgate_sft_train.jsonl'))).toHaveLength(1);
   });
 
+  it('reads records without executions (older files) next to records with them; executable labels the rows', async () => {
+    const dir = await tmp('toolgate-export-exec-');
+    const old = toolCallRecord({ conversationId: 'c-old' });
+    const ran = toolCallRecord({
+      conversationId: 'c-ran',
+      messages: [{ role: 'user', content: 'Weather in Rome?' }],
+      calls: [{ name: 'get_weather', arguments: { city: 'Rome' } }],
+      executions: [{ server: 'weather', name: 'get_weather', arguments: '{"city":"Paris"}', outcome: 'ok', error: null, ms: 12 }],
+      executable: true,
+    });
+    const failed = toolCallRecord({
+      conversationId: 'c-failed',
+      messages: [{ role: 'user', content: 'Weather in Atlantis?' }],
+      calls: [{ name: 'get_weather', arguments: { city: 'Atlantis' } }],
+      executions: [{ server: 'weather', name: 'get_weather', arguments: '{"city":"Atlantis"}', outcome: 'tool_error', error: 'Unknown city', ms: 3 }],
+      executable: false,
+    });
+    await writeFile(path.join(dir, 'capture-a.jsonl'), [old, ran, failed].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    for (const format of ['llamafactory-sft', 'trl-grpo'] as const) {
+      const out = path.join(dir, format);
+      const child = spawnToolgate(['export', '--format', format, '--in', dir, '--out', out, '--holdout', '0']);
+      const code = await new Promise<number | null>((r) => child.once('exit', r));
+      expect(code, child.output()).toBe(0);
+      expect(child.output()).toContain('"malformed": 0');
+      const rows = await readJsonl(path.join(out, `toolgate_${format === 'trl-grpo' ? 'grpo' : 'sft'}_train.jsonl`));
+      if (format === 'llamafactory-sft') {
+        expect(rows).toHaveLength(2); // the call that did not run is no SFT target
+        continue;
+      }
+      for (const r of rows) expect(validGrpo(r), JSON.stringify(validGrpo.errors)).toBe(true);
+      expect(rows.map((r) => [r.conversation_id, r.executable])).toEqual([
+        ['c-old', undefined],
+        ['c-ran', true],
+        ['c-failed', false],
+      ]);
+    }
+  });
+
   it('rejects bad flags with usage (exit 2) and a missing input with a message (exit 1)', async () => {
     const run = async (args: string[]) => {
       const c = spawnToolgate(['export', ...args]);

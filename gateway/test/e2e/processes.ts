@@ -10,14 +10,14 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-export async function serveProcess(dir: string, name: string, config: Record<string, unknown>, env: Record<string, string> = {}): Promise<GatewayProcess> {
+export async function serveProcess(dir: string, name: string, config: Record<string, unknown>, env: Record<string, string> = {}, readyTimeoutMs = 30_000): Promise<GatewayProcess> {
   const port = await freePort();
   const file = path.join(dir, `${name}.json`);
   await writeFile(file, JSON.stringify({ ...config, server: { host: '127.0.0.1', port, shutdownGraceMs: 200 } }));
   const child = spawnToolgate(['serve', '--config', file], env);
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForHttp(`${url}/ready`, 30_000);
+    await waitForHttp(`${url}/ready`, readyTimeoutMs);
   } catch (err) {
     await stopProcess(child, 'SIGKILL');
     throw new Error(`${(err as Error).message}\n${child.output()}`);

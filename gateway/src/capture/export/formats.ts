@@ -1,7 +1,10 @@
 // One builder per export format: a capture record → one dataset row, or the reason it has none.
 //   llamafactory-sft  valid and repaired calls: the prompt, then the (repaired) call as the target
 //   llamafactory-dpo  repaired calls: chosen = the repaired call, rejected = the raw model output
-//   trl-grpo          valid and repaired calls: prompt messages, tools, reference call(s)
+//   trl-grpo          valid and repaired calls: prompt messages, tools, reference call(s), and
+//                     `executable` when the gateway ran the calls (MCP tools)
+// A record whose calls the gateway ran and one failed (`executable: false`) is no SFT or DPO
+// target: a call that validates but does not run is not one to teach.
 import type { ChatMessage, ToolCallRecord } from '../record.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { functionCallValue, textOf, toolsColumn, toShareGpt, Unconvertible, type ShareGptTurn } from './sharegpt.js';
@@ -32,6 +35,8 @@ export interface GrpoRow {
   tools: string;
   /** JSON string: [{name, arguments}] — the reference (valid, possibly repaired) call(s). */
   reference_calls: string;
+  /** The calls ran on their MCP server without error (present only when the gateway ran them). */
+  executable?: boolean;
 }
 export type ExportRow = SftRow | DpoRow | GrpoRow;
 
@@ -55,6 +60,7 @@ export function buildRow(format: ExportFormat, rec: ToolCallRecord): BuildResult
       return { skip: `no valid call (outcome ${rec.outcome})` };
     }
     if (format === 'llamafactory-dpo' && rec.outcome !== 'repaired') return { skip: 'not repaired (no rejected output)' };
+    if (rec.executable === false) return { skip: 'not executable (an MCP call failed)' };
     const { system, turns } = toShareGpt(rec.messages);
     const target: ShareGptTurn = { from: 'function_call', value: functionCallValue(rec.calls) };
     const base = { ...(system ? { system } : {}), tools: toolsColumn(rec.tools) };
@@ -79,6 +85,7 @@ function buildGrpo(rec: ToolCallRecord): BuildResult {
       prompt: rec.messages.map(grpoMessage),
       tools: JSON.stringify(rec.tools),
       reference_calls: JSON.stringify(rec.calls.map((c) => ({ name: c.name, arguments: c.arguments }))),
+      ...(rec.executable !== undefined ? { executable: rec.executable } : {}),
     },
   };
 }
