@@ -26,6 +26,8 @@ export interface AppDeps {
   apiMiddleware?: MiddlewareHandler[];
   /** Extra routes (e.g. /v1/toolcalls/score) mounted before the proxy. */
   extraRoutes?: (app: Hono) => void;
+  /** The text /metrics serves; default: this process's registry (a worker asks the primary instead). */
+  metricsText?: () => Promise<string>;
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -37,8 +39,9 @@ export function createApp(deps: AppDeps): Hono {
     const healthy = deps.router.allBackends().filter((b) => b.healthy).length;
     return healthy > 0 ? c.json({ status: 'ready', healthyBackends: healthy }) : c.json({ status: 'not_ready', healthyBackends: 0 }, 503);
   });
+  const metricsText = deps.metricsText ?? (() => deps.metrics.registry.metrics());
   app.get('/metrics', async (c) => {
-    const text = await deps.metrics.registry.metrics();
+    const text = await metricsText();
     return c.text(text, 200, { 'content-type': deps.metrics.registry.contentType });
   });
 

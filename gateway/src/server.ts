@@ -21,6 +21,7 @@ import { apiKeyAuth } from './api/auth-middleware.js';
 import { rateLimit } from './api/rate-limit-middleware.js';
 import { scoreRoute } from './api/score-route.js';
 import type { Redis } from 'ioredis';
+import type { WorkerLink } from './cluster/worker-link.js';
 
 export interface Gateway {
   url: string;
@@ -37,6 +38,8 @@ export interface GatewayOptions {
   metrics?: Metrics;
   /** Extra plugins (tests); the standard ones come from config. */
   plugins?: ExchangePlugin[];
+  /** In a `serve --workers N` worker: the link to the primary (shared metrics, routing state, limits). */
+  cluster?: WorkerLink;
 }
 
 export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
@@ -54,7 +57,12 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   if (redis) await waitForRedis(redis, 3000).catch(() => log.warn('redis not ready at start-up; continuing without it until it connects'));
   const capture = createCapture(cfg.capture, { redis, metrics, logger: log });
   const keys = loadApiKeys(cfg.auth, process.env);
-  const limiter = createRateLimiter(cfg.rateLimit, { redis, logger: log });
+  // Without Redis, workers share one set of buckets held by the primary.
+  const limiter =
+    opts.cluster && !redis && cfg.rateLimit.requestsPerMinute > 0
+      ? opts.cluster.rateLimiter({ requestsPerMinute: cfg.rateLimit.requestsPerMinute, burst: cfg.rateLimit.burst })
+      : createRateLimiter(cfg.rateLimit, { redis, logger: log });
+  opts.cluster?.attach(router, metrics.registry);
   const plugins: ExchangePlugin[] = [
     createExperimentsPlugin(cfg, router, metrics, log, capture),
     createToolCallPlugin(cfg, metrics),
@@ -71,6 +79,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     plugins,
     apiMiddleware: [apiKeyAuth({ keys, metrics, logger: log }), rateLimit({ limiter, metrics })],
     extraRoutes: (a) => a.post('/v1/toolcalls/score', scoreRoute(cfg.server.bodyLimitBytes)),
+    metricsText: opts.cluster ? () => opts.cluster!.metricsText() : undefined,
   });
   if (keys.enabled) log.info('API keys required', { keys: keys.size });
 
@@ -89,6 +98,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     health,
     capture,
     async close() {
+      opts.cluster?.close();
       health.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

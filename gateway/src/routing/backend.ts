@@ -25,8 +25,13 @@ export class Backend {
   readonly url: string;
   readonly name: string;
   readonly pool: string;
-  /** Requests dispatched and not yet finished; exact, maintained by the proxy. */
+  /** Requests this process dispatched and not yet finished; exact, maintained by the proxy. */
   inflight = 0;
+  /**
+   * Requests the sibling worker processes have in flight here (`serve --workers N`), as of their
+   * last report (a few milliseconds old at most); 0 in a single process. See cluster/peer-load.ts.
+   */
+  peerInflight = 0;
   /** Last active /health probe succeeded (true until the first probe says otherwise). */
   probeOk = true;
   /** Discovery says the endpoint is ready (static backends: always). */
@@ -52,6 +57,11 @@ export class Backend {
       connections: 512,
       pipelining: 1,
     });
+  }
+
+  /** In flight on this backend from the whole gateway process: what load-aware policies compare. */
+  get load(): number {
+    return this.inflight + this.peerInflight;
   }
 
   /** Eligible for traffic now: probe passing, discovery ready, not ejected. */

@@ -7,7 +7,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import type { Logger } from '../telemetry/log.js';
 import { Pool } from './pool.js';
 import type { Backend } from './backend.js';
-import type { RouteContext, RoutePick } from './policy.js';
+import type { RouteContext, RouteMemo, RoutePick } from './policy.js';
 import { createPolicy } from './registry.js';
 import { LoadScraper } from './load-scraper.js';
 import { KubernetesDiscovery } from './discovery/kubernetes-discovery.js';
@@ -32,6 +32,8 @@ export class Router {
   readonly pools = new Map<string, Pool>();
   private readonly discoveries: KubernetesDiscovery[] = [];
   private readonly scrapers: LoadScraper[] = [];
+  /** Set in a worker process (`serve --workers N`): hands each pick's memo to the siblings. */
+  onMemo: ((pool: string, memo: RouteMemo) => void) | null = null;
 
   constructor(
     private readonly cfg: GatewayConfig,
@@ -108,7 +110,13 @@ export class Router {
     this.metrics.routeDecisions.inc({ policy: pool.policy.name, reason });
     if (pick?.matchedBlocks !== undefined) this.metrics.prefixMatchBlocks.observe(pick.matchedBlocks);
     this.log.debug('route', { pool: pool.name, policy: pool.policy.name, reason, backend: pick?.backend.name, matchedBlocks: pick?.matchedBlocks });
+    if (pick?.memo && this.onMemo) this.onMemo(pool.name, pick.memo);
     return pick;
+  }
+
+  /** What a sibling worker's policy learned (see RouteMemo). */
+  adopt(poolName: string, memo: RouteMemo): void {
+    this.pools.get(poolName)?.policy.adopt?.(memo);
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,9 @@
 //      a tenant never seen by this replica lands where other replicas send it too
 //   4. the bounded-load walk takes the first backend in that ranking under ⌈(1+ε)·mean⌉
 // The chosen backend is recorded for all the request's blocks, so its next turn (whose chain
-// extends this one) and concurrent requests of the same tenant follow it.
+// extends this one) and concurrent requests of the same tenant follow it. When that backend is
+// not the tenant's rendezvous first choice, the record is also returned as a memo for sibling
+// worker processes (the only case where their own hashing would disagree).
 import type { Backend } from '../backend.js';
 import type { RouteContext, RoutePick, RoutingPolicy } from '../policy.js';
 import { pickBounded } from '../pick/bounded-load.js';
@@ -33,15 +35,22 @@ export function createPrefixPolicy(opts: PrefixOptions): RoutingPolicy {
       const matches = index.lookup(chain.hashes).filter((m) => byUrl.has(m.url));
       const ranking: Backend[] = matches.map((m) => byUrl.get(m.url)!);
       const matched = new Set(ranking);
-      for (const b of rendezvousOrder(chain.anchor, candidates)) if (!matched.has(b)) ranking.push(b);
+      const hashed = rendezvousOrder(chain.anchor, candidates);
+      for (const b of hashed) if (!matched.has(b)) ranking.push(b);
       const chosen = pickBounded(ranking, candidates, opts.epsilon)!;
       index.record(chain.hashes, chosen.backend.url);
       const matchedBlocks = matches.find((m) => m.url === chosen.backend.url)?.blocks ?? 0;
       const reason = chosen.rank > 0 ? 'overflow' : matches.length > 0 ? 'prefix_hit' : 'hash';
-      return { backend: chosen.backend, reason, matchedBlocks };
+      const pick: RoutePick = { backend: chosen.backend, reason, matchedBlocks };
+      // Sibling workers would follow the hash: tell them when this prefix lives, or lived, elsewhere.
+      if (chosen.backend !== hashed[0] || ranking[0] !== hashed[0]) pick.memo = { kind: 'prefix', hashes: chain.hashes, url: chosen.backend.url };
+      return pick;
     },
     forget(backend: Backend) {
       index.forget(backend.url);
+    },
+    adopt(memo) {
+      if (memo.kind === 'prefix') index.record(memo.hashes, memo.url);
     },
   };
 }
