@@ -87,3 +87,41 @@ describe('bounded load', () => {
     for (const b of pool) b.inflight = 0;
   });
 });
+
+describe('across worker processes (serve --workers N)', () => {
+  it("counts the sibling workers' in-flight requests in the bound", () => {
+    const [a, b] = mk(2);
+    a!.inflight = 1;
+    // Alone, a may take a second request (cap ⌈1.25·2/2⌉ = 2); with 2 more in flight on a from a
+    // sibling worker the cap is ⌈1.25·4/2⌉ = 3 and a (at 3) is full.
+    expect(pickBounded([a!, b!], [a!, b!], 0.25)).toEqual({ backend: a, rank: 0 });
+    a!.peerInflight = 2;
+    expect(a!.load).toBe(3);
+    expect(pickBounded([a!, b!], [a!, b!], 0.25)).toEqual({ backend: b, rank: 1 });
+    a!.inflight = a!.peerInflight = 0;
+  });
+
+  it('hands an overflow to a sibling as a memo, so both send the next turn to the same pod', () => {
+    const pool = mk(2);
+    const worker1 = createPrefixPolicy({ epsilon: 0.25, blockChars: 64, indexEntries: 1000 });
+    const worker2 = createPrefixPolicy({ epsilon: 0.25, blockChars: 64, indexEntries: 1000 });
+    const ctx = (messages: unknown[]) => ({ model: 'm', body: { tools, messages: [sys, ...messages] }, headers: {}, exclude: new Set<Backend>() });
+    const turn1 = [{ role: 'user', content: 'conversation 3' }];
+    const hashed = worker1.pick(ctx(turn1), pool)!;
+    expect(hashed.reason).toBe('hash');
+    expect(hashed.memo).toBeUndefined(); // what every replica computes alike is not shared
+    hashed.backend.inflight = 5; // the tenant's pod is full
+    const overflow = worker1.pick(ctx(turn1), pool)!;
+    expect(overflow.reason).toBe('overflow');
+    expect(overflow.memo).toMatchObject({ kind: 'prefix', url: overflow.backend.url });
+    hashed.backend.inflight = 0;
+
+    const turn2 = [...turn1, { role: 'assistant', content: 'ok' }, { role: 'user', content: 'and then?' }];
+    const fresh = createPrefixPolicy({ epsilon: 0.25, blockChars: 64, indexEntries: 1000 });
+    expect(fresh.pick(ctx(turn2), pool)!.backend).toBe(hashed.backend); // without the memo: the hash
+    worker2.adopt!(overflow.memo!);
+    const next = worker2.pick(ctx(turn2), pool)!;
+    expect(next.backend).toBe(overflow.backend);
+    expect(next.reason).toBe('prefix_hit');
+  });
+});
