@@ -4,7 +4,8 @@
 // measured in every round, rounds rotate the order, and the medians are reported with ratios to
 // vllm-router measured in the same run. With two or more CPUs the load side (wrk + mock) is
 // pinned apart from the target (see bench/lib/procs.ts); `direct` (wrk → mock) is the ceiling
-// of the load side, and a target within 30% of it is flagged as possibly limited by it.
+// of the load side, and a target within 30% of it is flagged as possibly limited by it. Besides
+// req/s and latency, each run records the CPU time the target's processes spent per request.
 // Results: bench/results/peers.json, and the README table (docs/readme/gateway.md).
 // Env: PEERS_DURATION (s per run, 5), PEERS_ROUNDS (3), PEERS_CONNECTIONS (32), PEERS_WARMUP (s, 2),
 //      PEERS_TARGETS / PEERS_SCENARIOS (comma lists; default all), PEERS_PIN (auto|off).
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { freePort, REPO_ROOT } from '../gateway/test/helpers/net.js';
 import { cpuLayout, startServer, waitReady, type Server } from './lib/procs.js';
 import { errorCount, runWrk, type WrkResult } from './lib/wrk.js';
+import { groupCpuSeconds } from './lib/proc-cpu.js';
 import { requestBody, SCENARIOS, type Scenario } from './peers/requests.js';
 import { defineTargets, TARGETS, type Target, type TargetName } from './peers/targets.js';
 import { GOALS } from './lib/peers-table.js';
@@ -35,8 +37,11 @@ const median = (xs: number[]) => {
 };
 const log = (msg: string) => process.stderr.write(`[bench:peers] ${msg}\n`);
 
+/** One measured run, with the CPU the target's processes spent per request (µs). */
+type Run = WrkResult & { cpuUsPerRequest: number };
+
 interface Cell {
-  rounds: WrkResult[];
+  rounds: Run[];
   failure: string | null;
 }
 
@@ -90,7 +95,13 @@ async function main() {
       if (!cells.has(k)) cells.set(k, { rounds: [], failure: t.server && unavailable.has(t.server.key) ? `not started: ${unavailable.get(t.server.key)}` : null });
       return cells.get(k)!;
     };
-    const measure = (t: Target, s: Scenario, durationS: number) =>
+    const groupOf = (t: Target) => servers.get(t.server ? t.server.key : 'mock')!.child.pid!;
+    const measure = async (t: Target, s: Scenario, durationS: number): Promise<Run> => {
+      const cpu0 = groupCpuSeconds(groupOf(t));
+      const r = await wrk(t, s, durationS);
+      return { ...r, cpuUsPerRequest: ((groupCpuSeconds(groupOf(t)) - cpu0) * 1e6) / Math.max(1, r.requests) };
+    };
+    const wrk = (t: Target, s: Scenario, durationS: number) =>
       runWrk({
         url: `http://127.0.0.1:${t.port}/v1/chat/completions`,
         body: requestBody(s),
@@ -112,7 +123,7 @@ async function main() {
             if (round === 0 && WARMUP > 0) await measure(t, scenario, WARMUP);
             const r = await measure(t, scenario, DURATION);
             cell.rounds.push(r);
-            log(`round ${round + 1}/${ROUNDS} ${scenario} ${t.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms${errorCount(r) ? `, ${errorCount(r)} errors` : ''}`);
+            log(`round ${round + 1}/${ROUNDS} ${scenario} ${t.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, ${r.cpuUsPerRequest.toFixed(0)} µs CPU/request${errorCount(r) ? `, ${errorCount(r)} errors` : ''}`);
             if (r.requests === 0 || errorCount(r) > 0.01 * Math.max(1, r.requests)) {
               cell.failure = `${errorCount(r)} errors in ${r.requests} requests (${JSON.stringify(r.errors)})`;
             }
@@ -126,11 +137,16 @@ async function main() {
 
     const results: Record<string, Record<string, unknown>> = {};
     for (const scenario of WANT_SCENARIOS) {
-      const med = new Map<TargetName, { rps: number; p50Ms: number; p99Ms: number }>();
+      const med = new Map<TargetName, { rps: number; p50Ms: number; p99Ms: number; cpuUsPerRequest: number }>();
       for (const t of targets) {
         const c = cellOf(t, scenario);
         if (!c.failure && c.rounds.length > 0) {
-          med.set(t.name, { rps: median(c.rounds.map((r) => r.rps)), p50Ms: median(c.rounds.map((r) => r.latencyMs.p50)), p99Ms: median(c.rounds.map((r) => r.latencyMs.p99)) });
+          med.set(t.name, {
+            rps: median(c.rounds.map((r) => r.rps)),
+            p50Ms: median(c.rounds.map((r) => r.latencyMs.p50)),
+            p99Ms: median(c.rounds.map((r) => r.latencyMs.p99)),
+            cpuUsPerRequest: median(c.rounds.map((r) => r.cpuUsPerRequest)),
+          });
         }
       }
       const base = med.get('vllm-router');
@@ -148,13 +164,13 @@ async function main() {
               ...(m
                 ? {
                     median: m,
-                    vsVllmRouter: base ? { rps: m.rps / base.rps, p99: m.p99Ms / base.p99Ms } : null,
+                    vsVllmRouter: base ? { rps: m.rps / base.rps, p99: m.p99Ms / base.p99Ms, cpuPerRequest: m.cpuUsPerRequest / base.cpuUsPerRequest } : null,
                     // How far the load side is from its own ceiling while serving this target.
                     loadSideHeadroom: ceiling && t.name !== 'direct' ? ceiling.rps / m.rps : null,
                     possiblyLoadSideBound: ceiling && t.name !== 'direct' ? ceiling.rps / m.rps < 1.3 : false,
                   }
                 : {}),
-              rounds: c.rounds.map((r) => ({ rps: r.rps, p50Ms: r.latencyMs.p50, p90Ms: r.latencyMs.p90, p99Ms: r.latencyMs.p99, requests: r.requests, errors: r.errors })),
+              rounds: c.rounds.map((r) => ({ rps: r.rps, p50Ms: r.latencyMs.p50, p90Ms: r.latencyMs.p90, p99Ms: r.latencyMs.p99, cpuUsPerRequest: r.cpuUsPerRequest, requests: r.requests, errors: r.errors })),
             },
           ];
         }),
@@ -170,7 +186,7 @@ async function main() {
       date: new Date().toISOString(),
       machine: { cpus: layout.loadCount + (layout.pinned ? layout.targetCount : 0), node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadAfter, layout },
       settings: { durationS: DURATION, rounds: ROUNDS, connections: CONNECTIONS, warmupS: WARMUP, wrkThreads: layout.loadCount, toolgateWorkers: layout.targetCount },
-      note: 'Medians over rounds; ratios are against vllm-router in the same run. loadSideHeadroom = direct req/s ÷ target req/s: near 1 means the mock + wrk, not the target, set the pace.',
+      note: 'Medians over rounds; ratios are against vllm-router in the same run. cpuUsPerRequest: CPU time of all the target\'s processes per request (robust to other load on the machine). loadSideHeadroom = direct req/s ÷ target req/s: near 1 means the mock + wrk, not the target, set the pace.',
       goals,
       results,
     };

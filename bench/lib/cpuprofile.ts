@@ -36,7 +36,7 @@ const AREAS: Array<[string, RegExp]> = [
   ['answer: ajv', /node_modules\/ajv/],
   ['answer: jsonrepair', /node_modules\/jsonrepair/],
   ['answer: experiments/capture plugins', /gateway\/src\/(experiments|capture)\/|api\/capture-plugin\./],
-  ['request: body/validate/route', /gateway\/src\/api\/(read-body|validate-request|proxy-route|node-bindings|request-id)\./],
+  ['request: body/validate/route', /gateway\/src\/(app|server)\.|gateway\/src\/api\/(read-body|validate-request|proxy-route|node-bindings|request-id|auth-middleware|rate-limit-middleware|errors)\./],
   ['routing', /gateway\/src\/routing\//],
   ['metrics', /node_modules\/prom-client|gateway\/src\/telemetry\/|upstream\/response-meter\./],
   ['otel', /node_modules\/@opentelemetry/],
@@ -44,6 +44,7 @@ const AREAS: Array<[string, RegExp]> = [
   ['hono', /node_modules\/(hono|@hono)/],
   ['undici', /node_modules\/undici|node:internal\/deps\/undici/],
   ['node http/net/streams', /node:(internal\/)?(http|_http|net|stream|streams|internal\/streams|internal\/webstreams|events|timers|internal\/timers|buffer|internal\/buffer|async_hooks|internal\/async_hooks|internal\/process|internal\/perf)/],
+  ['node: abort signals, events, URLs, errors', /node:internal\/(abort_controller|event_target|url|errors|validators|util|per_context|crypto)/],
   ['(program)', /^\(program\)$/],
 ];
 
@@ -64,6 +65,20 @@ export interface ProfileSummary {
   /** Inclusive time of the answer path's entry points, as a share of busy time. */
   topSelf: Array<{ fn: string; area: string; selfMs: number; pctOfBusy: number }>;
   topInclusive: Array<{ fn: string; area: string; totalMs: number; pctOfBusy: number }>;
+}
+
+/** The samples between `fromMs` and `toMs` after the profile started (drops start-up, warm-up, shutdown). */
+export function trimProfile(p: CpuProfile, fromMs: number, toMs = Infinity): CpuProfile {
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  let t = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    t += p.timeDeltas[i] ?? 0;
+    if (t / 1000 < fromMs || t / 1000 > toMs) continue;
+    samples.push(p.samples[i]!);
+    timeDeltas.push(samples.length === 1 ? 0 : (p.timeDeltas[i] ?? 0));
+  }
+  return { ...p, samples, timeDeltas };
 }
 
 function selfTimes(p: CpuProfile): Map<number, number> {

@@ -24,8 +24,8 @@ export const GOALS: Goal[] = ['tool1', 'stream16'].flatMap((scenario) => [
 interface CellJson {
   status: string;
   failure?: string;
-  median?: { rps: number; p50Ms: number; p99Ms: number };
-  vsVllmRouter?: { rps: number; p99: number } | null;
+  median?: { rps: number; p50Ms: number; p99Ms: number; cpuUsPerRequest?: number };
+  vsVllmRouter?: { rps: number; p99: number; cpuPerRequest?: number } | null;
   possiblyLoadSideBound?: boolean;
 }
 interface PeersJson {
@@ -46,27 +46,24 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFracti
 export function peersTable(file = RESULTS): string {
   if (!existsSync(file)) return '_Not measured yet: run `npm run bench:peers`._';
   const r = JSON.parse(readFileSync(file, 'utf8')) as PeersJson;
-  const names = Object.keys(Object.values(r.results)[0] ?? {});
-  const scenarios = Object.keys(r.results);
-  const head = `| target | ${scenarios.map((s) => `${SCENARIO_TITLES[s] ?? s}: req/s · p50 · p99 (× vllm-router req/s)`).join(' | ')} |`;
-  const rule = `| --- | ${scenarios.map(() => '---').join(' | ')} |`;
-  const rows = names.map((name) => {
-    const cells = scenarios.map((s) => {
-      const c = r.results[s]![name]!;
-      if (!c.median) return `failed${c.failure ? `: ${c.failure.slice(0, 60)}` : ''}`;
-      const ratio = c.vsVllmRouter && name !== 'vllm-router' ? ` (${fmt(c.vsVllmRouter.rps, 2)}×)` : '';
-      return `${fmt(c.median.rps)} · ${fmt(c.median.p50Ms, 1)} ms · ${fmt(c.median.p99Ms, 1)} ms${ratio}${c.possiblyLoadSideBound ? ' †' : ''}`;
-    });
-    return `| ${name} | ${cells.join(' | ')} |`;
-  });
   const layout = r.machine.layout.pinned ? `wrk and the mock pinned to CPU ${r.machine.layout.load}, each target to CPU ${r.machine.layout.target}` : 'nothing pinned';
-  return [
-    `${r.date.slice(0, 10)}, ${r.machine.cpus} CPUs (${layout}; load average ${r.machine.loadavgBefore[0]!.toFixed(1)} at the start), wrk -c${r.settings.connections}, ${r.settings.rounds} rounds of ${r.settings.durationS} s, medians; Toolgate with ${r.settings.toolgateWorkers} worker(s):`,
-    '',
-    head,
-    rule,
-    ...rows,
-    '',
-    '† within 30% of `direct`: the load side (wrk + mock), not the target, may set the pace.',
-  ].join('\n');
+  const out = [
+    `${r.date.slice(0, 10)}, ${r.machine.cpus} CPUs (${layout}; load average ${r.machine.loadavgBefore[0]!.toFixed(1)} at the start), wrk -c${r.settings.connections}, ${r.settings.rounds} rounds of ${r.settings.durationS} s, medians; Toolgate with ${r.settings.toolgateWorkers} worker(s). CPU/request: CPU time of the target's processes per request.`,
+  ];
+  for (const [scenario, cells] of Object.entries(r.results)) {
+    out.push('', `**${SCENARIO_TITLES[scenario] ?? scenario}**`, '', '| target | req/s | p50 | p99 | CPU/request | req/s ÷ vllm-router | p99 ÷ vllm-router |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const [name, c] of Object.entries(cells)) {
+      if (!c.median) {
+        out.push(`| ${name} | failed${c.failure ? `: ${c.failure.slice(0, 80).replace(/\|/g, '/')}` : ''} | | | | | |`);
+        continue;
+      }
+      const m = c.median;
+      const v = name === 'vllm-router' || name === 'direct' ? null : c.vsVllmRouter;
+      out.push(
+        `| ${name}${c.possiblyLoadSideBound ? ' †' : ''} | ${fmt(m.rps)} | ${fmt(m.p50Ms, 1)} ms | ${fmt(m.p99Ms, 1)} ms | ${m.cpuUsPerRequest === undefined ? '' : `${fmt(m.cpuUsPerRequest)} µs`} | ${v ? `${fmt(v.rps, 2)}×` : ''} | ${v ? `${fmt(v.p99, 2)}×` : ''} |`,
+      );
+    }
+  }
+  out.push('', '† within 30% of `direct`: the load side (wrk + mock), not the target, may set the pace.');
+  return out.join('\n');
 }

@@ -9,6 +9,19 @@ export const MOCK_MODEL = 'Qwen/Qwen3-0.6B';
 export type Scenario = 'tool1' | 'stream16' | 'tools30';
 export const SCENARIOS: readonly Scenario[] = ['tool1', 'stream16', 'tools30'];
 
+/** The gateway cases profiled and compared across commits: checking off / on × scenario. */
+export interface GatewayCase {
+  name: string;
+  scenario: Scenario;
+  headers: Record<string, string>;
+}
+export const GATEWAY_CASES: readonly GatewayCase[] = [
+  { name: 'off-tool1', scenario: 'tool1', headers: { 'x-toolgate-policy': 'off' } },
+  { name: 'checked-tool1', scenario: 'tool1', headers: {} },
+  { name: 'checked-stream16', scenario: 'stream16', headers: {} },
+  { name: 'checked-tools30', scenario: 'tools30', headers: {} },
+];
+
 const weather = {
   type: 'function',
   function: {
