@@ -1,6 +1,7 @@
 // prefix (the default): send a request where its prompt's prefix is most likely already in the
 // engine's KV cache, without letting one hot tenant overload a pod.
 //   1. canonical prompt (model + tools + messages, stable JSON) → fixed-size blocks → chained hashes
+//      (streamed into the hashes; the tenant header's part is cached, see canonical.ts)
 //   2. the LRU index maps recent chain hashes → backend; the longest match ranks first
 //   3. then every backend in rendezvous order of the tenant anchor (tools + system prompt), so
 //      a tenant never seen by this replica lands where other replicas send it too
@@ -13,7 +14,7 @@ import type { Backend } from '../backend.js';
 import type { RouteContext, RoutePick, RoutingPolicy } from '../policy.js';
 import { pickBounded } from '../pick/bounded-load.js';
 import { rendezvousOrder } from '../pick/rendezvous.js';
-import { blockChain, canonicalPrompt } from '../prefix/canonical.js';
+import { canonicalChain, HeaderCache } from '../prefix/canonical.js';
 import { PrefixIndex } from '../prefix/prefix-index.js';
 
 export interface PrefixOptions {
@@ -25,12 +26,13 @@ export interface PrefixOptions {
 
 export function createPrefixPolicy(opts: PrefixOptions): RoutingPolicy {
   const index = new PrefixIndex(opts.indexEntries);
+  const headers = new HeaderCache();
   return {
     name: 'prefix',
     deterministic: true,
     pick(ctx: RouteContext, candidates: readonly Backend[]): RoutePick | null {
       if (candidates.length === 0) return null;
-      const chain = blockChain(canonicalPrompt(ctx.model, ctx.body), opts.blockChars);
+      const chain = canonicalChain(ctx.model, ctx.body, opts.blockChars, headers);
       const byUrl = new Map(candidates.map((b) => [b.url, b]));
       const matches = index.lookup(chain.hashes).filter((m) => byUrl.has(m.url));
       const ranking: Backend[] = matches.map((m) => byUrl.get(m.url)!);
