@@ -109,7 +109,7 @@ export class Router {
     this.metrics.overhead.observe({ phase: 'route' }, (performance.now() - started) / 1000);
     this.metrics.routeDecisions.inc({ policy: pool.policy.name, reason });
     if (pick?.matchedBlocks !== undefined) this.metrics.prefixMatchBlocks.observe(pick.matchedBlocks);
-    this.log.debug('route', { pool: pool.name, policy: pool.policy.name, reason, backend: pick?.backend.name, matchedBlocks: pick?.matchedBlocks });
+    if (this.log.enabled('debug')) this.log.debug('route', { pool: pool.name, policy: pool.policy.name, reason, backend: pick?.backend.name, matchedBlocks: pick?.matchedBlocks });
     if (pick?.memo && this.onMemo) this.onMemo(pool.name, pick.memo);
     return pick;
   }

@@ -1,10 +1,12 @@
 // The one catalogue of Toolgate's own Prometheus metrics: every name, help text, label set and
 // bucket layout lives here, and modules record through the typed functions below (never by
 // creating metrics of their own). Label values are bounded: backends and models come from
-// config/discovery, reasons/kinds/outcomes from closed sets. Under `serve --workers N` /metrics
+// config/discovery, reasons/kinds/outcomes from closed sets. The classes are prom-client's with a
+// fast path for the calls requests make (fast-metrics.ts). Under `serve --workers N` /metrics
 // aggregates every worker's registry (cluster/hub.ts): counters and histograms add up, gauges
 // add up unless they say otherwise (`aggregator`).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { FastCounter as Counter, FastGauge as Gauge, FastHistogram as Histogram } from './fast-metrics.js';
 
 /** vLLM's TTFT edges (shared/README §3) with finer low buckets for the gateway's own latency. */
 export const TTFT_BUCKETS = [
