@@ -77,7 +77,8 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     metrics,
     log,
     plugins,
-    apiMiddleware: [apiKeyAuth({ keys, metrics, logger: log }), rateLimit({ limiter, metrics })],
+    // Only what is configured is mounted: each middleware is a step of every request.
+    apiMiddleware: [...(keys.enabled ? [apiKeyAuth({ keys, metrics, logger: log })] : []), ...(limiter ? [rateLimit({ limiter, metrics })] : [])],
     extraRoutes: (a) => a.post('/v1/toolcalls/score', scoreRoute(cfg.server.bodyLimitBytes)),
     metricsText: opts.cluster ? () => opts.cluster!.metricsText() : undefined,
   });
