@@ -2,7 +2,7 @@
 // models it reports. Eligibility has three independent inputs, each written by its own module:
 // active probes (`probeOk`), discovery readiness (`ready`) and passive ejection (`breaker`).
 // Policies only read.
-import { Agent } from 'undici';
+import { Pool } from 'undici';
 import { CircuitBreaker, type BreakerOptions } from './circuit-breaker.js';
 
 export interface BackendOptions {
@@ -42,15 +42,21 @@ export class Backend {
   models = new Set<string>();
   /** Engine load read from the backend's /metrics, when scraped. */
   engine: EngineLoad | null = null;
-  /** Keep-alive connection pool to this backend only. */
-  readonly dispatcher: Agent;
+  /** Keep-alive connection pool to this backend only (one origin: a Pool, not an Agent). */
+  readonly dispatcher: Pool;
+  /** scheme://host:port, and the URL's path (no trailing slash) that request paths go under. */
+  readonly origin: string;
+  readonly basePath: string;
 
   constructor(opts: BackendOptions) {
     this.url = opts.url.replace(/\/+$/, '');
     this.name = opts.name ?? new URL(this.url).host;
     this.pool = opts.pool;
     this.breaker = new CircuitBreaker(opts.ejection ?? DEFAULT_EJECTION);
-    this.dispatcher = new Agent({
+    const parsed = new URL(this.url);
+    this.origin = parsed.origin;
+    this.basePath = parsed.pathname.replace(/\/+$/, '');
+    this.dispatcher = new Pool(this.origin, {
       connect: { timeout: opts.connectTimeoutMs },
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
