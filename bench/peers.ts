@@ -15,7 +15,7 @@ import path from 'node:path';
 import { freePort, REPO_ROOT } from '../gateway/test/helpers/net.js';
 import { cpuLayout, startServer, waitReady, type Server } from './lib/procs.js';
 import { errorCount, runWrk, type WrkResult } from './lib/wrk.js';
-import { groupCpuSeconds } from './lib/proc-cpu.js';
+import { groupCpuSeconds } from './lib/proc-stats.js';
 import { requestBody, SCENARIOS, type Scenario } from './peers/requests.js';
 import { defineTargets, TARGETS, type Target, type TargetName } from './peers/targets.js';
 import { GOALS } from './lib/peers-table.js';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { freePort, REPO_ROOT } from '../gateway/test/helpers/net.js';
 import { cpuLayout, startServer, waitReady } from './lib/procs.js';
 import { runWrk } from './lib/wrk.js';
-import { groupCpuSeconds } from './lib/proc-cpu.js';
+import { groupCpuSeconds } from './lib/proc-stats.js';
 import { flameSvg, summarize, trimProfile, type CpuProfile } from './lib/cpuprofile.js';
 import { GATEWAY_CASES, requestBody } from './peers/requests.js';
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, REPO_ROOT } from '../gateway/test/helpers/net.js';
 import { cpuLayout, startServer, waitReady, type Server } from './lib/procs.js';
-import { groupCpuSeconds } from './lib/proc-cpu.js';
+import { groupCpuSeconds } from './lib/proc-stats.js';
 import { runWrk } from './lib/wrk.js';
 import { GATEWAY_CASES, requestBody } from './peers/requests.js';
 
