@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Pool } from 'undici';
 import { freePort, REPO_ROOT } from '../gateway/test/helpers/net.js';
-import { cpuLayout, startServer, waitReady } from './lib/procs.js';
+import { cpuLayout, startMock, startServer, waitReady } from './lib/procs.js';
 import { groupRss } from './lib/proc-stats.js';
 import { GATEWAY_CASES, requestBody } from './peers/requests.js';
 
@@ -65,11 +65,7 @@ async function main() {
   const work = mkdtempSync(path.join(tmpdir(), 'toolgate-memory-'));
   const mockPort = await freePort();
   const mockUrl = `http://127.0.0.1:${mockPort}`;
-  const mock = startServer('mock', process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bench/peers/mock-upstream.ts'), '--port', String(mockPort), '--workers', String(layout.loadCount)], {
-    cpus: layout.load,
-    cwd: REPO_ROOT,
-    log: path.join(work, 'mock.log'),
-  });
+  const mock = await startMock(layout, mockPort, work);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const workers = process.env.MEMORY_WORKERS ? ['--workers', process.env.MEMORY_WORKERS] : [];
@@ -80,7 +76,6 @@ async function main() {
     log: path.join(work, 'toolgate.log'),
   });
   try {
-    await waitReady(mock, `${mockUrl}/health`, 60_000);
     await waitReady(gw, `${url}/ready`, 60_000);
     await new Promise((r) => setTimeout(r, 2000));
     const sample = async (label: string, requests: number) => {

@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, REPO_ROOT } from '../gateway/test/helpers/net.js';
-import { cpuLayout, startServer, waitReady, type Server } from './lib/procs.js';
+import { cpuLayout, startMock, startServer, waitReady, type Server } from './lib/procs.js';
 import { errorCount, runWrk, type WrkResult } from './lib/wrk.js';
 import { groupCpuSeconds } from './lib/proc-stats.js';
 import { requestBody, SCENARIOS, type Scenario } from './peers/requests.js';
@@ -60,13 +60,8 @@ async function main() {
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
   const loadBefore = loadavg();
   try {
-    const mock = startServer('mock', process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bench/peers/mock-upstream.ts'), '--port', String(ports.mock), '--workers', String(layout.loadCount)], {
-      cpus: layout.load,
-      cwd: REPO_ROOT,
-      log: path.join(workDir, 'mock.log'),
-    });
+    const mock = await startMock(layout, ports.mock, workDir);
     servers.set('mock', mock);
-    await waitReady(mock, `${mockUrl}/health`, 60_000);
     // Start every target's server (in parallel: LiteLLM alone takes most of a minute).
     await Promise.all(
       targets.map(async (t) => {
@@ -124,9 +119,8 @@ async function main() {
             const r = await measure(t, scenario, DURATION);
             cell.rounds.push(r);
             log(`round ${round + 1}/${ROUNDS} ${scenario} ${t.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, ${r.cpuUsPerRequest.toFixed(0)} µs CPU/request${errorCount(r) ? `, ${errorCount(r)} errors` : ''}`);
-            if (r.requests === 0 || errorCount(r) > 0.01 * Math.max(1, r.requests)) {
-              cell.failure = `${errorCount(r)} errors in ${r.requests} requests (${JSON.stringify(r.errors)})`;
-            }
+            if (r.requests === 0) cell.failure = `no request completed within ${DURATION} s (wrk timeout 10 s)`;
+            else if (errorCount(r) > 0.01 * r.requests) cell.failure = `${errorCount(r)} errors in ${r.requests} requests (${JSON.stringify(r.errors)})`;
           } catch (err) {
             cell.failure = (err as Error).message.split('\n')[0]!;
           }

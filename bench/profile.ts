@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, REPO_ROOT } from '../gateway/test/helpers/net.js';
-import { cpuLayout, startServer, waitReady } from './lib/procs.js';
+import { cpuLayout, startMock, startServer, waitReady } from './lib/procs.js';
 import { runWrk } from './lib/wrk.js';
 import { groupCpuSeconds } from './lib/proc-stats.js';
 import { flameSvg, summarize, trimProfile, type CpuProfile } from './lib/cpuprofile.js';
@@ -26,13 +26,8 @@ async function main() {
   mkdirSync(outDir, { recursive: true });
   const mockPort = await freePort();
   const mockUrl = `http://127.0.0.1:${mockPort}`;
-  const mock = startServer('mock', process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bench/peers/mock-upstream.ts'), '--port', String(mockPort), '--workers', String(layout.loadCount)], {
-    cpus: layout.load,
-    cwd: REPO_ROOT,
-    log: path.join(work, 'mock.log'),
-  });
+  const mock = await startMock(layout, mockPort, work);
   try {
-    await waitReady(mock, `${mockUrl}/health`, 60_000);
     for (const c of GATEWAY_CASES.filter((c) => !only || only.includes(c.name))) {
       const port = await freePort();
       const profDir = path.join(work, c.name);

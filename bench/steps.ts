@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, REPO_ROOT } from '../gateway/test/helpers/net.js';
-import { cpuLayout, startServer, waitReady, type Server } from './lib/procs.js';
+import { cpuLayout, startMock, startServer, waitReady, type Server } from './lib/procs.js';
 import { groupCpuSeconds } from './lib/proc-stats.js';
 import { runWrk } from './lib/wrk.js';
 import { GATEWAY_CASES, requestBody } from './peers/requests.js';
@@ -65,13 +65,8 @@ async function main() {
   try {
     const mockPort = await freePort();
     const mockUrl = `http://127.0.0.1:${mockPort}`;
-    const mock = startServer('mock', process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bench/peers/mock-upstream.ts'), '--port', String(mockPort), '--workers', String(layout.loadCount)], {
-      cpus: layout.load,
-      cwd: REPO_ROOT,
-      log: path.join(work, 'mock.log'),
-    });
+    const mock = await startMock(layout, mockPort, work);
     servers.push(mock);
-    await waitReady(mock, `${mockUrl}/health`, 60_000);
     const gateways: Array<{ server: Server; port: number }> = [];
     for (const [i, dir] of dirs.entries()) {
       const port = await freePort();

@@ -4,6 +4,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { openSync, closeSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../../gateway/test/helpers/net.js';
 
 export interface CpuLayout {
   /** Whether processes are pinned at all. */
@@ -87,4 +89,20 @@ export async function waitReady(server: Server, url: string, timeoutMs: number, 
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${server.name} not ready at ${url} after ${timeoutMs} ms:\n${server.output().slice(-2000)}`);
+}
+
+/** The benchmarks' mock upstream (bench/peers/mock-upstream.ts) on the load side's CPUs, ready. */
+export async function startMock(layout: CpuLayout, port: number, logDir: string): Promise<Server> {
+  const mock = startServer('mock', process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bench/peers/mock-upstream.ts'), '--port', String(port), '--workers', String(layout.loadCount)], {
+    cpus: layout.load,
+    cwd: REPO_ROOT,
+    log: path.join(logDir, 'mock.log'),
+  });
+  try {
+    await waitReady(mock, `http://127.0.0.1:${port}/health`, 60_000);
+  } catch (err) {
+    await mock.stop();
+    throw err;
+  }
+  return mock;
 }
