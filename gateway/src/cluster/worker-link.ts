@@ -21,6 +21,8 @@ export class WorkerLink {
   private loadTimer: NodeJS.Timeout | null = null;
   private lastLoads = '';
   private shutdownHandler: (() => void) | null = null;
+  /** A shutdown can arrive while the worker is still starting, before it set a handler. */
+  private shutdownRequested = false;
   private readonly listener = (m: unknown) => {
     if (isPrimaryMessage(m)) this.onMessage(m);
   };
@@ -45,9 +47,10 @@ export class WorkerLink {
     this.send({ type: 'toolgate:ready', url });
   }
 
-  /** Called once when the primary asks this worker to stop. */
+  /** Called once when the primary asks this worker to stop (at once if it already has). */
   onShutdown(handler: () => void): void {
-    this.shutdownHandler = handler;
+    if (this.shutdownRequested) handler();
+    else this.shutdownHandler = handler;
   }
 
   /** The whole process's metrics (every worker's registry, aggregated by the primary). */
@@ -126,6 +129,7 @@ export class WorkerLink {
         return;
       }
       case 'toolgate:shutdown':
+        this.shutdownRequested = true;
         this.shutdownHandler?.();
         this.shutdownHandler = null;
         return;
