@@ -1,6 +1,9 @@
 // npm run bench:overhead — the latency and throughput the gateway adds. The same load goes to a
 // simulator pod directly and through the gateway in one run (each in its own process, as in
-// production), non-streaming and streaming; results in bench/results/overhead.json.
+// production), non-streaming and streaming, without tools and then with one tool (every answer's
+// calls checked, the default policy); results in bench/results/overhead.json. The gateway's own
+// overhead histogram is also read for the tool modes alone (their share of the counts), which is
+// what the "≤ 0.25 ms p99 with checking on" aim is about.
 // Env: RATE (req/s, default 1000), COUNT (per open-loop phase, default 5000),
 //      CONCURRENCY (closed loop, default 64), TOTAL (closed-loop requests, default 20000).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,9 +27,13 @@ async function main() {
   const direct = `http://127.0.0.1:${simPort}`;
   const viaGw = `http://127.0.0.1:${gwPort}`;
 
+  const weather = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+  const ask = [{ role: 'user', content: 'What is the weather in Paris?' }];
   const bodies = {
     nonStream: JSON.stringify({ model: MODEL, max_tokens: 8, messages: [{ role: 'user', content: 'ping' }] }),
     stream: JSON.stringify({ model: MODEL, max_tokens: 8, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'ping' }] }),
+    toolsNonStream: JSON.stringify({ model: MODEL, max_tokens: 64, tools: weather, messages: ask }),
+    toolsStream: JSON.stringify({ model: MODEL, max_tokens: 64, stream: true, stream_options: { include_usage: true }, tools: weather, messages: ask }),
   };
   const p = '/v1/chat/completions';
   // Warm both paths (JIT, keep-alive pools).
@@ -34,7 +41,9 @@ async function main() {
   await closedLoop(viaGw, p, bodies.nonStream, 16, 2000);
 
   const results: Record<string, unknown> = {};
-  for (const mode of ['nonStream', 'stream'] as const) {
+  let beforeTools: Map<string, Array<[number, number]>> | null = null;
+  for (const mode of ['nonStream', 'stream', 'toolsNonStream', 'toolsStream'] as const) {
+    if (mode === 'toolsNonStream') beforeTools = overheadBuckets(await (await fetch(`${viaGw}/metrics`)).text());
     // Interleave halves so drift on a noisy machine hits both sides equally.
     const half = Math.floor(COUNT / 2);
     const d1 = await openLoop(direct, p, bodies[mode], RATE, half);
@@ -53,8 +62,11 @@ async function main() {
     };
     process.stderr.write(`${mode}: added p50 ${(g.p50 - d.p50).toFixed(3)} ms, p99 ${(g.p99 - d.p99).toFixed(3)} ms; throughput ratio ${(gatewayRps / directRps).toFixed(3)}\n`);
   }
-  // What the gateway measures of itself (receipt → dispatch, and relay work), from its histogram.
-  const selfReported = overheadQuantiles(await (await fetch(`${viaGw}/metrics`)).text());
+  // What the gateway measures of itself (receipt → dispatch, and relay work), from its histogram:
+  // over the whole run, and over the tool modes alone (checking on).
+  const afterAll = overheadBuckets(await (await fetch(`${viaGw}/metrics`)).text());
+  const selfReported = quantiles(afterAll);
+  const checkingOn = quantiles(minus(afterAll, beforeTools!));
   await stopProcess(gw);
   await stopProcess(sim);
 
@@ -62,9 +74,11 @@ async function main() {
     benchmark: 'overhead',
     date: new Date().toISOString(),
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
-    aims: { addedP50Ms: 0.5, addedP99Ms: 2, atRate: 1000 },
+    aims: { addedP50Ms: 0.5, addedP99Ms: 2, atRate: 1000, selfReportedP99MsCheckingOn: 0.25 },
     results,
     gatewaySelfReportedOverheadMs: selfReported,
+    gatewaySelfReportedOverheadMsCheckingOn: checkingOn,
+    selfReportedAimMet: Object.values(checkingOn).every((q) => q.p99Ms <= 0.25),
   };
   const dir = path.join(REPO_ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
@@ -72,8 +86,8 @@ async function main() {
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
 }
 
-/** p50/p99 (ms) per phase of toolgate_gateway_overhead_seconds, interpolated within buckets. */
-function overheadQuantiles(text: string): Record<string, { count: number; p50Ms: number; p99Ms: number }> {
+/** Cumulative bucket counts per phase of toolgate_gateway_overhead_seconds: [le, count] sorted by le. */
+function overheadBuckets(text: string): Map<string, Array<[number, number]>> {
   const byPhase = new Map<string, Array<[number, number]>>();
   for (const line of text.split('\n')) {
     const m = /^toolgate_gateway_overhead_seconds_bucket\{le="([^"]+)",phase="([^"]+)"\} (\S+)$/.exec(line);
@@ -82,9 +96,24 @@ function overheadQuantiles(text: string): Record<string, { count: number; p50Ms:
     list.push([m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[3])]);
     byPhase.set(m[2]!, list);
   }
+  for (const list of byPhase.values()) list.sort((a, b) => a[0] - b[0]);
+  return byPhase;
+}
+
+/** The counts of `after` that arrived after `before` was read. */
+function minus(after: Map<string, Array<[number, number]>>, before: Map<string, Array<[number, number]>>): Map<string, Array<[number, number]>> {
+  const out = new Map<string, Array<[number, number]>>();
+  for (const [phase, buckets] of after) {
+    const prev = new Map(before.get(phase) ?? []);
+    out.set(phase, buckets.map(([le, c]) => [le, c - (prev.get(le) ?? 0)]));
+  }
+  return out;
+}
+
+/** p50/p99 (ms) per phase, interpolated within buckets. */
+function quantiles(byPhase: Map<string, Array<[number, number]>>): Record<string, { count: number; p50Ms: number; p99Ms: number }> {
   const out: Record<string, { count: number; p50Ms: number; p99Ms: number }> = {};
   for (const [phase, buckets] of byPhase) {
-    buckets.sort((a, b) => a[0] - b[0]);
     const count = buckets.at(-1)![1];
     const q = (p: number) => {
       const rank = p * count;

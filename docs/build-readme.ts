@@ -6,10 +6,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configReference } from '../gateway/src/config/reference.js';
 import { metricsReference } from '../gateway/src/telemetry/reference.js';
+import { peersTable } from '../bench/lib/peers-table.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Section files in README order; `{{config-reference}}` and `{{metrics-reference}}` are filled in. */
+/** Section files in README order; `{{config-reference}}`, `{{metrics-reference}}` and `{{peers-table}}` are filled in. */
 export const SECTIONS = [
   'intro.md',
   'gateway.md',
@@ -31,7 +32,8 @@ export function buildReadme(): string {
     parts
       .join('\n\n')
       .replace('{{config-reference}}', configReference())
-      .replace('{{metrics-reference}}', metricsReference()) + '\n'
+      .replace('{{metrics-reference}}', metricsReference())
+      .replace('{{peers-table}}', peersTable()) + '\n'
   );
 }
 

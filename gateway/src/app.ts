@@ -32,6 +32,8 @@ export interface AppDeps {
   extraRoutes?: (app: Hono) => void;
   /** The Responses API's state, MCP tools and capture (POST/GET/DELETE /v1/responses). */
   responses: { store: ResponseStore; mcp: McpTools; capture: Capture };
+  /** The text /metrics serves; default: this process's registry (a worker asks the primary instead). */
+  metricsText?: () => Promise<string>;
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -48,8 +50,9 @@ export function createApp(deps: AppDeps): Hono {
     const body = { status: reachable > 0 ? 'ready' : 'not_ready', healthyBackends: healthy, reachableBackends: reachable, panicPools: pools.filter((p) => p.panic).map((p) => p.pool) };
     return c.json(body, reachable > 0 ? 200 : 503);
   });
+  const metricsText = deps.metricsText ?? (() => deps.metrics.registry.metrics());
   app.get('/metrics', async (c) => {
-    const text = await deps.metrics.registry.metrics();
+    const text = await metricsText();
     return c.text(text, 200, { 'content-type': deps.metrics.registry.contentType });
   });
 

@@ -27,6 +27,7 @@ import { defaultCompilePool } from './toolcalls/compile-pool.js';
 import type { Redis } from 'ioredis';
 import { MemoryResponseStore, RedisResponseStore } from './responses/store.js';
 import { McpTools } from './mcp/toolset.js';
+import type { WorkerLink } from './cluster/worker-link.js';
 
 export interface Gateway {
   url: string;
@@ -62,6 +63,8 @@ export interface GatewayOptions {
   metrics?: Metrics;
   /** Extra plugins (tests); the standard ones come from config. */
   plugins?: ExchangePlugin[];
+  /** In a `serve --workers N` worker: the link to the primary (shared metrics, routing state, limits). */
+  cluster?: WorkerLink;
 }
 
 /** The tool-call engine's schema limits from config (unset keys keep the engine's defaults). */
@@ -86,7 +89,12 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   if (redis) await waitForRedis(redis, 3000).catch(() => log.warn('redis not ready at start-up; continuing without it until it connects'));
   const keys = loadApiKeys(cfg.auth, process.env);
   const capture = createCapture(cfg.capture, { redis, metrics, logger: log, secrets: keys.secrets });
-  const limiter = createRateLimiter(cfg.rateLimit, { redis, logger: log });
+  // Without Redis, workers share one set of buckets held by the primary.
+  const limiter =
+    opts.cluster && !redis && cfg.rateLimit.requestsPerMinute > 0
+      ? opts.cluster.rateLimiter({ requestsPerMinute: cfg.rateLimit.requestsPerMinute, burst: cfg.rateLimit.burst })
+      : createRateLimiter(cfg.rateLimit, { redis, logger: log });
+  opts.cluster?.attach(router, metrics.registry);
   const passiveHealth = createPassiveHealth(metrics, log);
   const toolCalls = createToolCallPlugin(cfg, metrics);
   const experiments = createExperimentsPlugin(cfg, router, metrics, log, capture);
@@ -101,13 +109,15 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     metrics,
     log,
     plugins,
-    apiMiddleware: [apiKeyAuth({ keys, metrics, logger: log }), rateLimit({ limiter, metrics })],
+    // Only what is configured is mounted: each middleware is a step of every request.
+    apiMiddleware: [...(keys.enabled ? [apiKeyAuth({ keys, metrics, logger: log })] : []), ...(limiter ? [rateLimit({ limiter, metrics })] : [])],
     extraRoutes: (a) => a.post('/v1/toolcalls/score', scoreRoute(cfg.server.bodyLimitBytes)),
     responses: {
       store: redis ? new RedisResponseStore(redis, cfg.responses.ttlSeconds) : new MemoryResponseStore(cfg.responses.ttlSeconds * 1000, cfg.responses.maxEntries),
       mcp: new McpTools(cfg.mcp, toolLimits(cfg)),
       capture,
     },
+    metricsText: opts.cluster ? () => opts.cluster!.metricsText() : undefined,
   });
   if (keys.enabled) log.info('API keys required', { keys: keys.size });
 
@@ -145,6 +155,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     health,
     capture,
     async close() {
+      opts.cluster?.close();
       health.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -23,7 +23,11 @@ export function requestHeaders(c: Context): Record<string, string> {
   const incoming = nodeIncoming(c);
   const out: Record<string, string> = {};
   if (incoming) {
-    for (const [k, v] of Object.entries(incoming.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v[0]! : v;
+    const h = incoming.headers;
+    for (const k in h) {
+      const v = h[k];
+      if (v !== undefined) out[k] = typeof v === 'string' ? v : v[0]!;
+    }
   } else c.req.raw.headers.forEach((value, key) => (out[key] = value));
   return out;
 }

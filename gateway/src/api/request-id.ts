@@ -12,10 +12,11 @@ declare module 'hono' {
 
 const VALID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+// Not async: it only sets a variable, so it hands back next()'s promise instead of adding one.
 export const requestId = () =>
-  async function requestId(c: Context, next: Next): Promise<void> {
-    const header = nodeIncoming(c)?.headers['x-request-id'];
-    const incoming = typeof header === 'string' ? header : nodeIncoming(c) ? undefined : c.req.header('x-request-id');
-    c.set('requestId', incoming && VALID.test(incoming) ? incoming : randomUUID());
-    await next();
+  function requestId(c: Context, next: Next): Promise<void> {
+    const node = nodeIncoming(c);
+    const header = node ? node.headers['x-request-id'] : c.req.header('x-request-id');
+    c.set('requestId', typeof header === 'string' && VALID.test(header) ? header : randomUUID());
+    return next();
   };

@@ -23,6 +23,7 @@ export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): 
   const server = { ...((raw.server as Record<string, unknown> | undefined) ?? {}) };
   if (env.PORT !== undefined && env.PORT !== '') server.port = intEnv('PORT', env.PORT);
   if (env.HOST) server.host = env.HOST;
+  if (env.TOOLGATE_WORKERS !== undefined && env.TOOLGATE_WORKERS !== '') server.workers = intEnv('TOOLGATE_WORKERS', env.TOOLGATE_WORKERS);
   out.server = server;
   if (env.TOOLGATE_UPSTREAMS) {
     out.upstreams = env.TOOLGATE_UPSTREAMS.split(',')

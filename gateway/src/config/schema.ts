@@ -19,6 +19,12 @@ export const configSchema = Type.Object(
       port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'Listen port (env PORT); 0 = ephemeral.' }),
       bodyLimitBytes: Type.Integer({ minimum: 1024, default: 8 * 1024 * 1024, description: 'Largest accepted request body (413 above).' }),
       shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000, description: 'How long in-flight requests may finish on SIGTERM.' }),
+      workers: Type.Integer({
+        minimum: 0,
+        maximum: 256,
+        default: 0,
+        description: 'Worker processes serving the port (env TOOLGATE_WORKERS, flag --workers); 0 = one per CPU (affinity and cgroup quota).',
+      }),
     }),
     upstreams: Type.Array(Type.String({ pattern: '^https?://' }), {
       default: [],

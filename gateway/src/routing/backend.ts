@@ -2,7 +2,7 @@
 // models it reports. Eligibility has three independent inputs, each written by its own module:
 // active probes (`probeOk`), discovery readiness (`ready`) and passive ejection (`breaker`).
 // Policies only read.
-import { Agent } from 'undici';
+import { Pool } from 'undici';
 import { CircuitBreaker, type BreakerOptions } from './circuit-breaker.js';
 
 export interface BackendOptions {
@@ -27,8 +27,13 @@ export class Backend {
   readonly url: string;
   readonly name: string;
   readonly pool: string;
-  /** Requests dispatched and not yet finished; exact, maintained by the proxy. */
+  /** Requests this process dispatched and not yet finished; exact, maintained by the proxy. */
   inflight = 0;
+  /**
+   * Requests the sibling worker processes have in flight here (`serve --workers N`), as of their
+   * last report (a few milliseconds old at most); 0 in a single process. See cluster/peer-load.ts.
+   */
+  peerInflight = 0;
   /** Last active /health probe succeeded (true until the first probe says otherwise). */
   probeOk = true;
   /** Discovery says the endpoint is ready (static backends: always). */
@@ -39,23 +44,34 @@ export class Backend {
   models = new Set<string>();
   /** Engine load read from the backend's /metrics, when scraped. */
   engine: EngineLoad | null = null;
-  /** Keep-alive connection pool to this backend only. */
-  readonly dispatcher: Agent;
+  /** Keep-alive connection pool to this backend only (one origin: a Pool, not an Agent). */
+  readonly dispatcher: Pool;
+  /** scheme://host:port, and the URL's path (no trailing slash) that request paths go under. */
+  readonly origin: string;
+  readonly basePath: string;
 
   constructor(opts: BackendOptions) {
     this.url = opts.url.replace(/\/+$/, '');
     this.name = opts.name ?? new URL(this.url).host;
     this.pool = opts.pool;
     this.breaker = new CircuitBreaker(opts.ejection ?? DEFAULT_EJECTION);
-    // HTTP/1.1 keep-alive: vLLM's server (uvicorn) speaks no HTTP/2, so undici's allowH2 would
-    // buy nothing between the gateway and a pod.
-    this.dispatcher = new Agent({
+    const parsed = new URL(this.url);
+    this.origin = parsed.origin;
+    this.basePath = parsed.pathname.replace(/\/+$/, '');
+    // HTTP/1.1 keep-alive to this origin only: vLLM's server (uvicorn) speaks no HTTP/2, so
+    // undici's allowH2 would buy nothing between the gateway and a pod.
+    this.dispatcher = new Pool(this.origin, {
       connect: { timeout: opts.connectTimeoutMs, ...(opts.ca ? { ca: opts.ca } : {}) },
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
       connections: 512,
       pipelining: 1,
     });
+  }
+
+  /** In flight on this backend from the whole gateway process: what load-aware policies compare. */
+  get load(): number {
+    return this.inflight + this.peerInflight;
   }
 
   /** Eligible for traffic now: probe passing, discovery ready, not ejected. */

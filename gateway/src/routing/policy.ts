@@ -18,12 +18,22 @@ export interface RouteContext {
 /** Bounded set of reasons (label values of toolgate_route_decisions_total{reason}). */
 export type RouteReason = 'round_robin' | 'least_loaded' | 'prefix_hit' | 'hash' | 'overflow' | 'sticky' | 'fallback';
 
+/**
+ * What a policy learned from a pick that hashing alone would not reproduce (an overflow, a
+ * conversation that stays where an earlier overflow put it). Sibling worker processes adopt it,
+ * so the next request with that prefix or session goes to the same backend whichever worker
+ * takes it. Plain data: it crosses process boundaries.
+ */
+export type RouteMemo = { kind: 'prefix'; hashes: number[]; url: string } | { kind: 'session'; key: string; url: string };
+
 export interface RoutePick {
   backend: Backend;
   /** Bounded label value for toolgate_route_decisions_total{reason}. */
   reason: RouteReason;
   /** Prefix policy: blocks of the longest match on the chosen backend (0 = none). */
   matchedBlocks?: number;
+  /** Set when the pick deviates from what every replica would compute on its own. */
+  memo?: RouteMemo;
 }
 
 export interface RoutingPolicy {
@@ -35,4 +45,6 @@ export interface RoutingPolicy {
   observe?(ctx: RouteContext, pick: RoutePick): void;
   /** A backend left the pool: drop what the policy remembers about it. */
   forget?(backend: Backend): void;
+  /** Takes over what another instance of this policy learned (its pick's `memo`). */
+  adopt?(memo: RouteMemo): void;
 }

@@ -8,7 +8,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import type { Logger } from '../telemetry/log.js';
 import { Pool } from './pool.js';
 import type { Backend } from './backend.js';
-import type { RouteContext, RoutePick } from './policy.js';
+import type { RouteContext, RouteMemo, RoutePick } from './policy.js';
 import { createPolicy } from './registry.js';
 import { LoadScraper } from './load-scraper.js';
 import { KubernetesDiscovery } from './discovery/kubernetes-discovery.js';
@@ -50,6 +50,8 @@ export class Router {
   private readonly discoveries: KubernetesDiscovery[] = [];
   private readonly scrapers: LoadScraper[] = [];
   private readonly panicking = new Set<Pool>();
+  /** Set in a worker process (`serve --workers N`): hands each pick's memo to the siblings. */
+  onMemo: ((pool: string, memo: RouteMemo) => void) | null = null;
 
   constructor(
     private readonly cfg: GatewayConfig,
@@ -136,7 +138,8 @@ export class Router {
     this.metrics.overhead.observe({ phase: 'route' }, (performance.now() - started) / 1000);
     this.metrics.routeDecisions.inc({ policy: pool.policy.name, reason });
     if (pick?.matchedBlocks !== undefined) this.metrics.prefixMatchBlocks.observe(pick.matchedBlocks);
-    this.log.debug('route', { pool: pool.name, policy: pool.policy.name, reason, backend: pick?.backend.name, matchedBlocks: pick?.matchedBlocks });
+    if (this.log.enabled('debug')) this.log.debug('route', { pool: pool.name, policy: pool.policy.name, reason, backend: pick?.backend.name, matchedBlocks: pick?.matchedBlocks });
+    if (pick?.memo && this.onMemo) this.onMemo(pool.name, pick.memo);
     return pick;
   }
 
@@ -149,6 +152,11 @@ export class Router {
     const fields = { pool: pool.name, backends: pool.backends.length, eligible: pool.eligible().length };
     if (panic) this.log.warn('pool in panic: too few eligible backends, routing to every ready one', fields);
     else this.log.info('pool out of panic', fields);
+  }
+
+  /** What a sibling worker's policy learned (see RouteMemo). */
+  adopt(poolName: string, memo: RouteMemo): void {
+    this.pools.get(poolName)?.policy.adopt?.(memo);
   }
 
   async close(): Promise<void> {

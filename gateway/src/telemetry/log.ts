@@ -10,6 +10,8 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
+  /** Whether `level` is written: hot paths check it before building a log line's fields. */
+  enabled(level: LogLevel): boolean;
 }
 
 function parseLevel(v: string | undefined): LogLevel {
@@ -32,6 +34,7 @@ export function createLogger(
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
     child: (fields) => createLogger({ ...base, ...fields }, level, write),
+    enabled: (lvl) => ORDER[lvl] >= min,
   };
 }
 

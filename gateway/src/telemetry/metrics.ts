@@ -1,8 +1,12 @@
 // The one catalogue of Toolgate's own Prometheus metrics: every name, help text, label set and
 // bucket layout lives here, and modules record through the typed functions below (never by
 // creating metrics of their own). Label values are bounded: backends and models come from
-// config/discovery, reasons/kinds/outcomes from closed sets.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// config/discovery, reasons/kinds/outcomes from closed sets. The classes are prom-client's with a
+// fast path for the calls requests make (fast-metrics.ts). Under `serve --workers N` /metrics
+// aggregates every worker's registry (cluster/hub.ts): counters and histograms add up, gauges
+// add up unless they say otherwise (`aggregator`).
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { FastCounter as Counter, FastGauge as Gauge, FastHistogram as Histogram } from './fast-metrics.js';
 
 /** vLLM's TTFT edges (shared/README §3) with finer low buckets for the gateway's own latency. */
 export const TTFT_BUCKETS = [
@@ -133,6 +137,8 @@ export function createMetrics(registry: Registry = new Registry(), opts: { defau
     name: 'toolgate_backend_healthy',
     help: '1 when the backend is eligible for traffic, 0 when ejected or failing probes.',
     labelNames: ['backend', 'pool'] as const,
+    // Under `serve --workers N` each worker probes; the process reports healthy only if all agree.
+    aggregator: 'min',
     registers: r,
   });
   const poolPanic = new Gauge({
@@ -157,6 +163,8 @@ export function createMetrics(registry: Registry = new Registry(), opts: { defau
     name: 'toolgate_backend_engine_load',
     help: "Engine load scraped from each backend's /metrics (signal: running, waiting, kv_cache_usage).",
     labelNames: ['backend', 'signal'] as const,
+    // Each worker scrapes the same engine: not a sum.
+    aggregator: 'max',
     registers: r,
   });
   // Experiments, shadow and capture (issue 5).

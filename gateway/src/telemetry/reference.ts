@@ -5,8 +5,8 @@ import { createMetrics } from './metrics.js';
 export function metricsReference(): string {
   const { registry } = createMetrics(undefined, { defaultMetrics: false });
   const rows = registry.getMetricsAsArray().map((m) => {
-    const meta = m as unknown as { name: string; help: string; labelNames?: string[]; type?: string; constructor: { name: string } };
-    const type = meta.constructor.name.toLowerCase();
+    const meta = m as unknown as { name: string; help: string; labelNames?: string[]; type: string };
+    const type = meta.type;
     const labels = (meta.labelNames ?? []).map((l) => `\`${l}\``).join(', ');
     return `| \`${meta.name}\` | ${type} | ${labels} | ${meta.help.replace(/\|/g, '\\|')} |`;
   });

@@ -1,8 +1,18 @@
 // OpenTelemetry tracing with the GenAI semantic conventions. The SDK starts only when
-// OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise the API's no-op tracer makes spans free.
-import { trace, SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
+// OTEL_EXPORTER_OTLP_ENDPOINT is set. Without any tracer provider registered, a request costs
+// nothing here: one shared non-recording span, no name string, no attribute objects.
+import { trace, ProxyTracerProvider, SpanKind, SpanStatusCode, INVALID_SPAN_CONTEXT, type Span } from '@opentelemetry/api';
 
 const tracer = trace.getTracer('toolgate');
+/** The API's own no-op provider (what the global proxy delegates to until one is registered). */
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+const NOOP_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/** True once a tracer provider is registered (the SDK, or anything else that sets one). */
+function tracingOn(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_PROVIDER;
+}
 
 export async function startTracing(serviceName: string, env: NodeJS.ProcessEnv = process.env): Promise<(() => Promise<void>) | null> {
   if (!env.OTEL_EXPORTER_OTLP_ENDPOINT) return null;
@@ -18,6 +28,7 @@ export async function startTracing(serviceName: string, env: NodeJS.ProcessEnv =
 
 /** Span `chat {model}` (or `text_completion {model}`) for one gateway request. */
 export function startRequestSpan(operation: string, model: string): Span {
+  if (!tracingOn()) return NOOP_SPAN;
   return tracer.startSpan(`${operation} ${model}`, {
     kind: SpanKind.CLIENT,
     attributes: {
@@ -32,6 +43,7 @@ export function endRequestSpan(
   span: Span,
   result: { status: number; backend?: string; finishReasons?: string[]; inputTokens?: number; outputTokens?: number; error?: string },
 ): void {
+  if (span === NOOP_SPAN) return;
   if (result.backend) span.setAttribute('server.address', result.backend);
   span.setAttribute('http.response.status_code', result.status);
   if (result.finishReasons?.length) span.setAttribute('gen_ai.response.finish_reasons', result.finishReasons);

@@ -1,7 +1,7 @@
 // Sends one request to one backend through its keep-alive pool and classifies what happened
 // before the response started: a failure here is something the proxy may retry elsewhere,
 // because nothing has reached the client yet.
-import { request, errors as undiciErrors } from 'undici';
+import { errors as undiciErrors } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Backend } from '../routing/backend.js';
 
@@ -44,9 +44,11 @@ export interface DispatchOptions {
 
 export async function dispatch(backend: Backend, opts: DispatchOptions): Promise<UpstreamResponse | UpstreamFailure> {
   try {
-    const res = await request(backend.url + opts.path, {
+    // Straight to the backend's pool: no URL to parse, no dispatcher to look up per request.
+    const res = await backend.dispatcher.request({
+      origin: backend.origin,
+      path: backend.basePath + opts.path,
       method: 'POST',
-      dispatcher: backend.dispatcher,
       headers: opts.headers,
       body: opts.body,
       signal: opts.signal,

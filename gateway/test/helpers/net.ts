@@ -41,9 +41,20 @@ export async function waitForHttp(url: string, timeoutMs = 20_000, status = 200)
   throw new Error(`timed out waiting for ${url}: ${String(last)}`);
 }
 
+/**
+ * Workers for every `toolgate serve` the tests start: TOOLGATE_TEST_WORKERS (default 1), so that
+ * `TOOLGATE_TEST_WORKERS=2 npx vitest run` runs the same suites against the cluster mode.
+ */
+export const TEST_WORKERS = process.env.TOOLGATE_TEST_WORKERS ?? '1';
+
+/** `serve` arguments with `--workers TEST_WORKERS` unless the caller chose. */
+export function withTestWorkers(args: string[]): string[] {
+  return args[0] === 'serve' && !args.includes('--workers') ? [...args, '--workers', TEST_WORKERS] : args;
+}
+
 /** Runs `toolgate <args>` from source (tsx) as a child process; output is collected for assertions. */
 export function spawnToolgate(args: string[], env: Record<string, string> = {}): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'gateway/src/cli/main.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'gateway/src/cli/main.ts'), ...withTestWorkers(args)], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,8 +1,10 @@
 // The prefix policy's parts: canonical text, block chains, LRU index, the load bound.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Backend } from '../../src/routing/backend.js';
-import { blockChain, canonicalPrompt, stableStringify } from '../../src/routing/prefix/canonical.js';
+import fc from 'fast-check';
+import { blockChain, canonicalChain, canonicalPrompt, HeaderCache, stableStringify } from '../../src/routing/prefix/canonical.js';
 import { PrefixIndex } from '../../src/routing/prefix/prefix-index.js';
+import { cyrb53 } from '../../src/routing/prefix/hash.js';
 import { loadCap, pickBounded } from '../../src/routing/pick/bounded-load.js';
 import { createPrefixPolicy } from '../../src/routing/policies/prefix.js';
 
@@ -38,6 +40,70 @@ describe('canonical prompt and block chain', () => {
     const c = blockChain(canonicalPrompt('m', { tools, messages: [{ role: 'system', content: 'other' }, { role: 'user', content: 'q' }] }), 64);
     expect(new Set([a.anchor, b.anchor, c.anchor]).size).toBe(3);
     expect(a.hashes[0]).not.toBe(b.hashes[0]);
+  });
+});
+
+describe('streamed block chain (what the policy computes per request)', () => {
+  // Any UTF-16 units, lone surrogates and control characters included: JSON escaping must match.
+  const text = fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 40 }).map((units) => String.fromCharCode(...units));
+  const json: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, text, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), tie('array'), tie('object')),
+    array: fc.array(tie('value'), { maxLength: 4 }),
+    object: fc.dictionary(text, tie('value'), { maxKeys: 5 }),
+  })).value;
+  const message = fc.record({ role: fc.constantFrom('system', 'developer', 'user', 'assistant', 'tool'), content: fc.oneof(text, json) });
+  const body = fc.oneof(
+    fc.record({ tools: fc.option(fc.array(json, { maxLength: 3 }), { nil: undefined }), messages: fc.array(message, { maxLength: 6 }) }),
+    fc.record({ prompt: fc.oneof(text, json) }),
+  );
+
+  it('equals blockChain(canonicalPrompt(...)), with or without the header cache, for any request', () => {
+    const cache = new HeaderCache(8);
+    fc.assert(
+      fc.property(body, fc.integer({ min: 16, max: 80 }), (b, blockChars) => {
+        const want = blockChain(canonicalPrompt('m', b as Record<string, unknown>), blockChars);
+        expect(canonicalChain('m', b as Record<string, unknown>, blockChars)).toEqual(want);
+        // Twice through the cache: the second resumes from the cached header state.
+        const copy = JSON.parse(JSON.stringify(b)) as Record<string, unknown>;
+        expect(canonicalChain('m', b as Record<string, unknown>, blockChars, cache)).toEqual(want);
+        expect(canonicalChain('m', copy, blockChars, cache)).toEqual(blockChain(canonicalPrompt('m', copy), blockChars));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('serializes as JSON with keys sorted (UTF-16 order) at every level', () => {
+    // The definition the canonical text was first written with (string building).
+    const reference = (v: unknown): string => {
+      if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+      if (Array.isArray(v)) return `[${v.map(reference).join(',')}]`;
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+      return `{${keys.map((k) => `${JSON.stringify(k)}:${reference(o[k])}`).join(',')}}`;
+    };
+    fc.assert(
+      fc.property(json, (v) => {
+        expect(stableStringify(v)).toBe(reference(v));
+      }),
+    );
+  });
+
+  it('gives the values earlier versions gave (replicas of mixed versions agree during a rollout)', () => {
+    const body = {
+      tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } } }],
+      messages: [{ role: 'system', content: 'Be brief. "quoted" \n\t ünï ☃ \ud83d\ude00' }, { role: 'user', content: 'x'.repeat(100) }],
+    };
+    // Computed with the original string-building implementation.
+    const golden = { hashes: [2855694471924738, 2286047746052280, 525435986062004, 3084800105509118, 8417777450116631, 8495873694907942], anchor: 5775668458571302 };
+    expect(canonicalChain('Qwen/Qwen3-0.6B', body, 64)).toEqual(golden);
+    expect(canonicalChain('Qwen/Qwen3-0.6B', body, 64, new HeaderCache())).toEqual(golden);
+    expect([cyrb53(''), cyrb53('hello'), cyrb53('hello', 42)]).toEqual([3338908027751811, 4625896200565286, 275510733060164]);
+  });
+
+  it('keeps the header cache bounded', () => {
+    const cache = new HeaderCache(3);
+    for (let t = 0; t < 10; t++) canonicalChain('m', { tools: [{ name: `t${t}` }], messages: [{ role: 'user', content: 'q' }] }, 64, cache);
+    expect(cache.size).toBe(3);
   });
 });
 
@@ -85,5 +151,43 @@ describe('bounded load', () => {
     }
     expect(reasons).toEqual(new Set(['hash', 'prefix_hit', 'overflow']));
     for (const b of pool) b.inflight = 0;
+  });
+});
+
+describe('across worker processes (serve --workers N)', () => {
+  it("counts the sibling workers' in-flight requests in the bound", () => {
+    const [a, b] = mk(2);
+    a!.inflight = 1;
+    // Alone, a may take a second request (cap ⌈1.25·2/2⌉ = 2); with 2 more in flight on a from a
+    // sibling worker the cap is ⌈1.25·4/2⌉ = 3 and a (at 3) is full.
+    expect(pickBounded([a!, b!], [a!, b!], 0.25)).toEqual({ backend: a, rank: 0 });
+    a!.peerInflight = 2;
+    expect(a!.load).toBe(3);
+    expect(pickBounded([a!, b!], [a!, b!], 0.25)).toEqual({ backend: b, rank: 1 });
+    a!.inflight = a!.peerInflight = 0;
+  });
+
+  it('hands an overflow to a sibling as a memo, so both send the next turn to the same pod', () => {
+    const pool = mk(2);
+    const worker1 = createPrefixPolicy({ epsilon: 0.25, blockChars: 64, indexEntries: 1000 });
+    const worker2 = createPrefixPolicy({ epsilon: 0.25, blockChars: 64, indexEntries: 1000 });
+    const ctx = (messages: unknown[]) => ({ model: 'm', body: { tools, messages: [sys, ...messages] }, headers: {}, exclude: new Set<Backend>() });
+    const turn1 = [{ role: 'user', content: 'conversation 3' }];
+    const hashed = worker1.pick(ctx(turn1), pool)!;
+    expect(hashed.reason).toBe('hash');
+    expect(hashed.memo).toBeUndefined(); // what every replica computes alike is not shared
+    hashed.backend.inflight = 5; // the tenant's pod is full
+    const overflow = worker1.pick(ctx(turn1), pool)!;
+    expect(overflow.reason).toBe('overflow');
+    expect(overflow.memo).toMatchObject({ kind: 'prefix', url: overflow.backend.url });
+    hashed.backend.inflight = 0;
+
+    const turn2 = [...turn1, { role: 'assistant', content: 'ok' }, { role: 'user', content: 'and then?' }];
+    const fresh = createPrefixPolicy({ epsilon: 0.25, blockChars: 64, indexEntries: 1000 });
+    expect(fresh.pick(ctx(turn2), pool)!.backend).toBe(hashed.backend); // without the memo: the hash
+    worker2.adopt!(overflow.memo!);
+    const next = worker2.pick(ctx(turn2), pool)!;
+    expect(next.backend).toBe(overflow.backend);
+    expect(next.reason).toBe('prefix_hit');
   });
 });

@@ -1,8 +1,9 @@
 // session: requests carrying the same session key (a header, default x-session-id, else the
 // OpenAI `user` field) stay on one backend. A new session is placed by rendezvous hashing of
 // its key, so independent gateway replicas agree; the assignment is remembered (bounded LRU) so
-// that it survives pool changes. Every pick is subject to the load bound: a session whose
-// backend is full moves on in hash order and sticks to where it landed. No key → least loaded.
+// that it survives pool changes, and shared with sibling workers when it differs from the hash.
+// Every pick is subject to the load bound: a session whose backend is full moves on in hash
+// order and sticks to where it landed. No key → least loaded.
 import type { Backend } from '../backend.js';
 import type { RouteContext, RoutePick, RoutingPolicy } from '../policy.js';
 import { pickBounded } from '../pick/bounded-load.js';
@@ -41,14 +42,22 @@ export function createSessionPolicy(opts: SessionOptions): RoutingPolicy {
       const ranking = rendezvousOrder(cyrb53(key), candidates);
       const known = sticky.get(key);
       const home = known === undefined ? undefined : candidates.find((b) => b.url === known);
+      const hashedFirst = ranking[0];
       if (home) ranking.splice(ranking.indexOf(home), 1), ranking.unshift(home);
       const chosen = pickBounded(ranking, candidates, opts.epsilon)!;
       remember(key, chosen.backend.url);
       const reason = chosen.rank > 0 ? 'overflow' : home ? 'sticky' : 'hash';
-      return { backend: chosen.backend, reason };
+      const pick: RoutePick = { backend: chosen.backend, reason };
+      // Sibling workers would place this session by hash: tell them when it lives elsewhere, or
+      // comes back from elsewhere.
+      if (chosen.backend !== hashedFirst || (home && home !== hashedFirst)) pick.memo = { kind: 'session', key, url: chosen.backend.url };
+      return pick;
     },
     forget(backend: Backend) {
       for (const [k, url] of sticky) if (url === backend.url) sticky.delete(k);
+    },
+    adopt(memo) {
+      if (memo.kind === 'session') remember(memo.key, memo.url);
     },
   };
 }

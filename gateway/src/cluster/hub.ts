@@ -1,0 +1,153 @@
+// The primary's half of the shared state under `serve --workers N`: it holds no request and
+// routes nothing, it only relays.
+//   - in-flight counts: each worker reports its own per backend; every few ms the hub sends each
+//     worker the sum of the others', so the load bound is taken over the whole process
+//   - routing memos: forwarded to every other worker (see RouteMemo)
+//   - /metrics: one aggregation round over the ready workers (prom-client's aggregator), answered
+//     to the worker whose client asked
+//   - per-key rate limits without Redis: one in-memory bucket set, here, for all workers
+import { AggregatorRegistry } from 'prom-client';
+import type { Worker } from 'node:cluster';
+import type { Logger } from '../telemetry/log.js';
+import { MemoryRateLimiter } from '../state/token-bucket.js';
+import type { LoadTable, PrimaryMessage, WorkerMessage } from './messages.js';
+
+/** How often the hub sends each worker its peers' in-flight counts (when they changed). */
+export const LOAD_SYNC_MS = 5;
+/** A worker that does not send its metrics within this is left out of that scrape. */
+const METRICS_WAIT_MS = 2_000;
+
+interface Round {
+  pending: Set<number>;
+  parts: unknown[][];
+  timer: NodeJS.Timeout;
+  waiters: Array<(text: string) => void>;
+}
+
+export class ClusterHub {
+  private readonly workers = new Map<number, Worker>();
+  private readonly loads = new Map<number, LoadTable>();
+  private readonly sentPeerLoad = new Map<number, string>();
+  private loadsDirty = false;
+  private readonly timer: NodeJS.Timeout;
+  private readonly limiter: MemoryRateLimiter | null;
+  private round = 0;
+  private current: Round | null = null;
+
+  constructor(
+    opts: { rateLimit: { requestsPerMinute: number; burst: number } | null },
+    private readonly log: Logger,
+  ) {
+    this.limiter = opts.rateLimit && opts.rateLimit.requestsPerMinute > 0 ? new MemoryRateLimiter(opts.rateLimit) : null;
+    this.timer = setInterval(() => this.flushLoads(), LOAD_SYNC_MS);
+    this.timer.unref();
+  }
+
+  /** A worker is ready for traffic: it takes part in load sharing and metrics from now on. */
+  add(worker: Worker): void {
+    this.workers.set(worker.id, worker);
+    this.loadsDirty = true;
+  }
+
+  remove(workerId: number): void {
+    this.workers.delete(workerId);
+    this.loads.delete(workerId);
+    this.sentPeerLoad.delete(workerId);
+    this.loadsDirty = true;
+    // A worker that died mid-round no longer holds the scrape up.
+    if (this.current?.pending.delete(workerId) && this.current.pending.size === 0) this.finishRound();
+  }
+
+  handle(worker: Worker, msg: WorkerMessage): void {
+    switch (msg.type) {
+      case 'toolgate:load':
+        this.loads.set(worker.id, msg.loads);
+        this.loadsDirty = true;
+        return;
+      case 'toolgate:memo':
+        for (const w of this.workers.values()) if (w.id !== worker.id) send(w, msg);
+        return;
+      case 'toolgate:metrics':
+        if (this.current && msg.round === this.round && this.current.pending.delete(worker.id)) {
+          this.current.parts.push(msg.metrics);
+          if (this.current.pending.size === 0) this.finishRound();
+        }
+        return;
+      case 'toolgate:ask':
+        if (msg.op === 'metrics') {
+          this.collect((text) => send(worker, { type: 'toolgate:answer', id: msg.id, ok: true, value: text }));
+        } else if (msg.op === 'rate') {
+          if (this.limiter) send(worker, { type: 'toolgate:answer', id: msg.id, ok: true, value: this.limiter.takeSync(msg.key) });
+          else send(worker, { type: 'toolgate:answer', id: msg.id, ok: false, error: 'no rate limit configured' });
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    if (this.current) this.finishRound();
+  }
+
+  /** Concurrent scrapes share one round, so N clients scraping at once cost one round. */
+  private collect(reply: (text: string) => void): void {
+    if (this.current) {
+      this.current.waiters.push(reply);
+      return;
+    }
+    const round = ++this.round;
+    const pending = new Set([...this.workers.values()].filter((w) => w.isConnected()).map((w) => w.id));
+    this.current = { pending, parts: [], waiters: [reply], timer: setTimeout(() => this.finishRound(), METRICS_WAIT_MS) };
+    if (pending.size === 0) return this.finishRound();
+    for (const id of pending) send(this.workers.get(id)!, { type: 'toolgate:collect', round });
+  }
+
+  private finishRound(): void {
+    const r = this.current;
+    if (!r) return;
+    this.current = null;
+    clearTimeout(r.timer);
+    if (r.pending.size > 0) this.log.warn('metrics: workers did not answer in time; scrape is partial', { missing: r.pending.size });
+    const answer = (text: string) => {
+      for (const w of r.waiters) w(text);
+    };
+    try {
+      const registry = AggregatorRegistry.aggregate(r.parts as Parameters<typeof AggregatorRegistry.aggregate>[0]);
+      registry.metrics().then(answer, (err: unknown) => {
+        this.log.error('metrics aggregation failed', { err });
+        answer('');
+      });
+    } catch (err) {
+      this.log.error('metrics aggregation failed', { err });
+      answer('');
+    }
+  }
+
+  /** Sends each worker the sum of the other workers' counts, when it changed. */
+  private flushLoads(): void {
+    if (!this.loadsDirty) return;
+    this.loadsDirty = false;
+    const total: LoadTable = {};
+    for (const table of this.loads.values()) for (const k in table) total[k] = (total[k] ?? 0) + table[k]!;
+    for (const w of this.workers.values()) {
+      const own = this.loads.get(w.id) ?? {};
+      const peers: LoadTable = {};
+      for (const k in total) peers[k] = total[k]! - (own[k] ?? 0);
+      const text = JSON.stringify(peers);
+      if (this.sentPeerLoad.get(w.id) === text) continue;
+      this.sentPeerLoad.set(w.id, text);
+      send(w, { type: 'toolgate:peer-load', loads: peers });
+    }
+  }
+}
+
+function send(worker: Worker, msg: PrimaryMessage): void {
+  if (!worker.isConnected()) return;
+  try {
+    worker.send(msg);
+  } catch {
+    /* the worker is going away; its exit is handled by the supervisor */
+  }
+}

@@ -1,0 +1,40 @@
+// The messages between the primary and its workers under `toolgate serve --workers N`, over
+// Node's cluster IPC channel. Every type is prefixed `toolgate:` so that they never collide with
+// other users of the channel.
+import type { RouteMemo } from '../routing/policy.js';
+import type { TakeResult } from '../state/token-bucket.js';
+
+/** In-flight counts keyed by `${pool} ${backend url}`. */
+export type LoadTable = Record<string, number>;
+
+export type WorkerMessage =
+  /** The worker's gateway is listening. */
+  | { type: 'toolgate:ready'; url: string }
+  /** This worker's own in-flight counts (sent when they change, at most every few ms). */
+  | { type: 'toolgate:load'; loads: LoadTable }
+  /** A routing memo to hand to the other workers. */
+  | { type: 'toolgate:memo'; pool: string; memo: RouteMemo }
+  /** A question for the primary; answered by a `toolgate:answer` with the same id. */
+  | { type: 'toolgate:ask'; id: number; op: 'metrics' }
+  | { type: 'toolgate:ask'; id: number; op: 'rate'; key: string }
+  /** This worker's registry as JSON, for an aggregation round. */
+  | { type: 'toolgate:metrics'; round: number; metrics: unknown[] };
+
+export type PrimaryMessage =
+  /** What the other workers have in flight, per backend. */
+  | { type: 'toolgate:peer-load'; loads: LoadTable }
+  | { type: 'toolgate:memo'; pool: string; memo: RouteMemo }
+  | { type: 'toolgate:answer'; id: number; ok: true; value: string | TakeResult }
+  | { type: 'toolgate:answer'; id: number; ok: false; error: string }
+  /** Send `toolgate:metrics` for this aggregation round. */
+  | { type: 'toolgate:collect'; round: number }
+  /** Stop accepting, finish what is in flight, exit. */
+  | { type: 'toolgate:shutdown' };
+
+export function isWorkerMessage(m: unknown): m is WorkerMessage {
+  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && (m as { type: string }).type.startsWith('toolgate:');
+}
+
+export const isPrimaryMessage = isWorkerMessage as (m: unknown) => m is PrimaryMessage;
+
+export const loadKey = (pool: string, url: string) => `${pool} ${url}`;

@@ -1,0 +1,163 @@
+// A worker's half of the shared state under `serve --workers N` (the primary's is hub.ts):
+// reports this worker's in-flight counts and applies its siblings' to `Backend.peerInflight`,
+// shares and adopts routing memos, answers metrics collection rounds, and asks the primary for
+// the whole process's /metrics and for rate-limit tokens. Nothing here is on a request's path
+// but those two questions, and only when /metrics is scraped or a limit is configured without
+// Redis.
+import type { Registry } from 'prom-client';
+import type { Router } from '../routing/router.js';
+import type { Logger } from '../telemetry/log.js';
+import { MemoryRateLimiter, type RateLimiter, type TakeResult } from '../state/token-bucket.js';
+import { LOAD_SYNC_MS } from './hub.js';
+import { isPrimaryMessage, loadKey, type LoadTable, type PrimaryMessage, type WorkerMessage } from './messages.js';
+
+const ASK_TIMEOUT_MS = 5_000;
+
+export class WorkerLink {
+  private nextId = 0;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private router: Router | null = null;
+  private registry: Registry | null = null;
+  private loadTimer: NodeJS.Timeout | null = null;
+  private lastLoads = '';
+  private shutdownHandler: (() => void) | null = null;
+  /** A shutdown can arrive while the worker is still starting, before it set a handler. */
+  private shutdownRequested = false;
+  private readonly listener = (m: unknown) => {
+    if (isPrimaryMessage(m)) this.onMessage(m);
+  };
+
+  constructor(
+    readonly workerIndex: number,
+    private readonly log: Logger,
+  ) {
+    process.on('message', this.listener);
+  }
+
+  /** Starts sharing routing state for this worker's router, and metrics from its registry. */
+  attach(router: Router, registry: Registry): void {
+    this.router = router;
+    this.registry = registry;
+    router.onMemo = (pool, memo) => this.send({ type: 'toolgate:memo', pool, memo });
+    this.loadTimer = setInterval(() => this.reportLoads(), LOAD_SYNC_MS);
+    this.loadTimer.unref();
+  }
+
+  ready(url: string): void {
+    this.send({ type: 'toolgate:ready', url });
+  }
+
+  /** Called once when the primary asks this worker to stop (at once if it already has). */
+  onShutdown(handler: () => void): void {
+    if (this.shutdownRequested) handler();
+    else this.shutdownHandler = handler;
+  }
+
+  /** The whole process's metrics (every worker's registry, aggregated by the primary). */
+  async metricsText(): Promise<string> {
+    return (await this.ask({ op: 'metrics' })) as string;
+  }
+
+  /**
+   * One set of in-memory token buckets for every worker, held by the primary. If the primary does
+   * not answer (it is shutting down), this worker's own buckets decide, as with a Redis outage.
+   */
+  rateLimiter(limit: { requestsPerMinute: number; burst: number }): RateLimiter {
+    const local = new MemoryRateLimiter(limit);
+    return {
+      limit,
+      take: async (key: string): Promise<TakeResult> => {
+        try {
+          return (await this.ask({ op: 'rate', key })) as TakeResult;
+        } catch {
+          return local.takeSync(key);
+        }
+      },
+    };
+  }
+
+  close(): void {
+    if (this.loadTimer) clearInterval(this.loadTimer);
+    process.off('message', this.listener);
+    if (this.router) this.router.onMemo = null;
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new Error('worker closing'));
+    }
+    this.pending.clear();
+  }
+
+  private ask(q: { op: 'metrics' } | { op: 'rate'; key: string }): Promise<unknown> {
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`primary did not answer '${q.op}' within ${ASK_TIMEOUT_MS} ms`));
+      }, ASK_TIMEOUT_MS);
+      this.pending.set(id, { resolve, reject, timer });
+      if (!this.send({ type: 'toolgate:ask', id, ...q } as WorkerMessage)) {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        reject(new Error('no IPC channel to the primary'));
+      }
+    });
+  }
+
+  private onMessage(m: PrimaryMessage): void {
+    switch (m.type) {
+      case 'toolgate:peer-load':
+        this.applyPeerLoads(m.loads);
+        return;
+      case 'toolgate:memo':
+        this.router?.adopt(m.pool, m.memo);
+        return;
+      case 'toolgate:collect':
+        if (this.registry) {
+          this.registry.getMetricsAsJSON().then(
+            (metrics) => this.send({ type: 'toolgate:metrics', round: m.round, metrics }),
+            (err: unknown) => this.log.error('metrics collection failed', { err }),
+          );
+        }
+        return;
+      case 'toolgate:answer': {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        clearTimeout(p.timer);
+        if (m.ok) p.resolve(m.value);
+        else p.reject(new Error(m.error));
+        return;
+      }
+      case 'toolgate:shutdown':
+        this.shutdownRequested = true;
+        this.shutdownHandler?.();
+        this.shutdownHandler = null;
+        return;
+    }
+  }
+
+  private reportLoads(): void {
+    if (!this.router) return;
+    const loads: LoadTable = {};
+    for (const pool of this.router.pools.values()) for (const b of pool.backends) loads[loadKey(pool.name, b.url)] = b.inflight;
+    const text = JSON.stringify(loads);
+    if (text === this.lastLoads) return;
+    this.lastLoads = text;
+    this.send({ type: 'toolgate:load', loads });
+  }
+
+  private applyPeerLoads(loads: LoadTable): void {
+    if (!this.router) return;
+    for (const pool of this.router.pools.values()) for (const b of pool.backends) b.peerInflight = loads[loadKey(pool.name, b.url)] ?? 0;
+  }
+
+  private send(msg: WorkerMessage): boolean {
+    if (!process.send || !process.connected) return false;
+    try {
+      process.send(msg);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
