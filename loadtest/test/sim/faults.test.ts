@@ -20,9 +20,12 @@ describe('generateAssistantOutput', () => {
   });
   it('honours tool_choice none / required / named and answers in prose after a tool result', () => {
     expect(generateAssistantOutput({ ...req('weather?'), tool_choice: 'none' }).kind).toBe('text');
-    expect(generateAssistantOutput({ ...req('weather in Oslo'), tool_choice: 'required' }).text).toBe('[{"name": "get_weather", "parameters": {"city": "Oslo", "days": 1, "unit": "celsius"}}]');
+    // vLLM 0.33 constrains required/named choices to hermes <tool_call> blocks (structural tags).
+    expect(generateAssistantOutput({ ...req('weather in Oslo'), tool_choice: 'required' })).toMatchObject({
+      kind: 'tool_call', constrained: true, text: '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo", "days": 1, "unit": "celsius"}}\n</tool_call>',
+    });
     const named = generateAssistantOutput({ ...req('hi'), tool_choice: { type: 'function', function: { name: 'send_email' } } });
-    expect(named).toMatchObject({ kind: 'named_arguments', text: '{"to": "user@example.com"}' });
+    expect(named).toMatchObject({ kind: 'tool_call', constrained: true, toolName: 'send_email', text: '<tool_call>\n{"name": "send_email", "arguments": {"to": "user@example.com"}}\n</tool_call>' });
     const after = generateAssistantOutput({ messages: [{ role: 'user', content: 'weather?' }, { role: 'tool', content: '{"t": 20}' }], tools });
     expect(after.kind).toBe('text');
   });
