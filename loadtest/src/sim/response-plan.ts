@@ -80,11 +80,13 @@ function generationRequest(req: ParsedRequest): GenerationRequest {
 /**
  * A thinking Qwen3 opens its answer with a short reasoning block (chat_template_kwargs
  * enable_thinking, on by default); answers that already carry one (think faults) keep theirs.
+ * A grammar (guided JSON, a forced tool choice's structural tag) starts right after </think> and
+ * admits no leading whitespace, so a constrained answer follows it directly.
  */
-function withThinking(text: string, kind: OutputKind, toolName: string | undefined): string {
+function withThinking(text: string, kind: OutputKind, toolName: string | undefined, constrained: boolean): string {
   if (text.startsWith('<think>')) return text;
   const thought = kind === 'tool_call' && toolName ? `The request needs the ${toolName} tool.` : 'I can answer this directly.';
-  return `<think>\n${thought}\n</think>\n\n${text}`;
+  return `<think>\n${thought}\n</think>${constrained ? '' : '\n\n'}${text}`;
 }
 
 export function planResponse(req: ParsedRequest, pod: PodBehaviour): ResponsePlan {
@@ -122,7 +124,7 @@ export function planResponse(req: ParsedRequest, pod: PodBehaviour): ResponsePla
     // starts once reasoning has ended.
     text = JSON.stringify(synthesizeArguments(req.structuredJson, contextFromText(lastUserText(genReq.messages))));
     kind = 'text';
-    if (thinking) text = withThinking(text, kind, undefined);
+    if (thinking) text = withThinking(text, kind, undefined, true);
   } else if (script?.raw !== undefined) {
     text = script.raw;
     kind = 'tool_call';
@@ -133,7 +135,7 @@ export function planResponse(req: ParsedRequest, pod: PodBehaviour): ResponsePla
     fault = isTransportFault(planned.fault) ? planned.fault : null;
   } else {
     const planned = planOutput(genReq, pod.seed, pod.faults);
-    text = thinking ? withThinking(planned.text, planned.output.kind, planned.output.toolName) : planned.text;
+    text = thinking ? withThinking(planned.text, planned.output.kind, planned.output.toolName, planned.output.constrained === true) : planned.text;
     kind = planned.output.kind;
     fault = planned.fault;
     if (planned.finishReason) finishReason = planned.finishReason;

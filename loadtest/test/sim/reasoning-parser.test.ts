@@ -33,8 +33,8 @@ describe('qwen3 reasoning parser', () => {
     return { msg: r.choices[0]!.message, usage: r.usage };
   }
   async function streamed(url: string, raw: string) {
-    const events = sseEvents(await (await postJson(`${url}/v1/chat/completions`, { ...body(raw), stream: true })).text()) as Array<Record<string, any>>;
-    const deltas = events.filter((e) => e !== '[DONE]').map((e) => e.choices[0]?.delta ?? {});
+    const events = sseEvents(await (await postJson(`${url}/v1/chat/completions`, { ...body(raw), stream: true })).text()) as Array<Record<string, any> | string>;
+    const deltas = events.filter((e): e is Record<string, any> => e !== '[DONE]').map((e) => e.choices[0]?.delta ?? {});
     return {
       reasoning: deltas.map((d) => d.reasoning ?? '').join(''),
       content: deltas.map((d) => d.content ?? '').join(''),
