@@ -11,7 +11,8 @@ wheel cannot import without the multi-GB CUDA libraries, so three modules are re
 
 Nothing the fixtures exercise (the hermes tool parser, the qwen3 reasoning parser, the
 DelegatingParser, ChatStreamProcessor, message assembly, the pydantic protocol models) calls
-torch at run time; `check()` asserts the stand-ins were not called after the imports.
+torch at run time; `check()` asserts the stand-ins were not called after the imports
+(VLLM_SHIM_TRACE=1 prints the stack of any such call).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import importlib.abc
 import importlib.machinery
 import os
 import sys
+import traceback
 import types
 
 _STUBBED = ("torch", "vllm.utils.torch_utils")
@@ -45,7 +47,6 @@ class _Placeholder(type):
 
     def __call__(cls, *args, **kwargs):
         if _TRACE:
-            import traceback
             traceback.print_stack(limit=8)
         calls.append(cls.__name__)
         return _Placeholder(f"{cls.__name__}()", (), {})

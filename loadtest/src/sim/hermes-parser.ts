@@ -24,14 +24,14 @@ export interface HermesExtraction {
 }
 
 /** One regex match of `<tool_call>(.*?)</tool_call>|<tool_call>(.*)` (DOTALL): its body and span. */
-export interface ToolCallBlock {
+interface ToolCallBlock {
   body: string;
   start: number;
   end: number;
   closed: boolean;
 }
 
-export function findToolCallBlocks(output: string): ToolCallBlock[] {
+function findToolCallBlocks(output: string): ToolCallBlock[] {
   const re = /<tool_call>([\s\S]*?)<\/tool_call>|<tool_call>([\s\S]*)/g;
   const blocks: ToolCallBlock[] = [];
   for (let m = re.exec(output); m; m = re.exec(output)) {
@@ -43,7 +43,7 @@ export function findToolCallBlocks(output: string): ToolCallBlock[] {
 }
 
 /** Parses one block body the way the parser's list comprehension does; null where Python raises. */
-export function parseToolCallBody(body: string): ParsedToolCall | null {
+function parseToolCallBody(body: string): ParsedToolCall | null {
   let parsed: PyJson;
   try {
     parsed = pyJsonLoads(body);
