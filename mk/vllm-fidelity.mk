@@ -24,3 +24,9 @@ vllm-fixtures: $(VLLM_STAMP) $(NPM_STAMP)
 	@mkdir -p tmp
 	npx tsx loadtest/fidelity/export-cases.ts $(VLLM_CORPUS) tmp/vllm-fidelity-cases.json
 	$(VLLM_PY) loadtest/fidelity/generate_fixtures.py tmp/vllm-fidelity-cases.json $(VLLM_FIXTURES)
+
+.PHONY: vllm-clean
+vllm-clean:
+	rm -rf $(VLLM_VENV)
+
+clean: vllm-clean
