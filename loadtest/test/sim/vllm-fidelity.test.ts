@@ -16,6 +16,7 @@ import { SimHttpError } from '../../src/sim/vllm-errors.js';
 import { postJson, sseEvents } from './helpers.js';
 
 const FIXTURES = new URL('../../fidelity/fixtures/vllm-0.33.jsonl', import.meta.url);
+const CORPUS = new URL('../../../gateway/test/fixtures/toolcall-corpus.jsonl', import.meta.url);
 
 interface Run {
   variant: string;
@@ -154,6 +155,13 @@ function answerInProcess(c: CaseLine, run: Run, stream: boolean): { status: numb
 describe(`simulator = vLLM ${header.vllm} (${cases.length} corpus texts)`, () => {
   it('cuts every fixture text into the tokens vLLM was fed', () => {
     for (const c of cases) expect(tokenPieces(c.text), c.case).toEqual(c.pieces);
+  });
+
+  it('covers every raw text of the tool-call corpus (else: make vllm-fixtures)', () => {
+    const corpus = readFileSync(CORPUS, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; output: { content?: string | null } });
+    const recorded = new Map(cases.map((c) => [c.case, c.text]));
+    const missing = corpus.filter((c) => c.output.content && recorded.get(c.id) !== c.output.content).map((c) => c.id);
+    expect(missing, 'corpus cases without (or with stale) vLLM fixtures').toEqual([]);
   });
 
   it('has every run of the fixture file', () => {
