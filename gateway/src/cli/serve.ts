@@ -157,7 +157,10 @@ async function maybeStartSimulator(cfg: GatewayConfig, log: Logger) {
   const hasBackends = Object.values(cfg.pools).some((p) => p.backends.length > 0 || p.discovery !== undefined);
   if (hasBackends) return { cfg, sim: null };
   const { startSim } = await import('../../../loadtest/src/sim/index.js');
-  const sim = await startSim({ pods: cfg.sim.pods, port: cfg.sim.port, profile: cfg.sim.profile, faults: cfg.sim.faults, seed: cfg.sim.seed });
+  const sim = await startSim({
+    pods: cfg.sim.pods, port: cfg.sim.port, profile: cfg.sim.profile, faults: cfg.sim.faults, seed: cfg.sim.seed,
+    reasoningParser: cfg.sim.reasoningParser === 'none' ? null : 'qwen3',
+  });
   log.info('no upstreams configured: started the built-in vLLM simulator', { pods: sim.urls });
   return { cfg: resolveConfig({ ...cfg, upstreams: sim.urls }), sim };
 }

@@ -61,6 +61,10 @@ export const configSchema = Type.Object(
         profile: Type.String({ default: 'qwen3-0.6b-h200', description: 'Simulator engine profile.' }),
         faults: Type.String({ default: 'none', description: 'Simulator fault preset.' }),
         seed: Type.Integer({ default: 0, description: 'Simulator seed (fault choice and generated text).' }),
+        reasoningParser: Type.Union([Type.Literal('qwen3'), Type.Literal('none')], {
+          default: 'qwen3',
+          description: 'Simulated pods run vLLM `--reasoning-parser qwen3` (thinking in `reasoning`), as a Qwen3 deployment does; `none` turns it off.',
+        }),
       },
       'Built-in simulator, used only when no upstreams are configured.',
     ),

@@ -18,8 +18,12 @@ Runs vLLM-compatible engine simulators (OpenAI API, /metrics, /health, /tokenize
   --ttft-ms MS, --itl-ms MS   fixed timing (implies the fixed profile)
   --max-num-seqs N            override the profile's max_num_seqs
   --max-num-batched-tokens N  override the profile's max_num_batched_tokens
-  --parser hermes|none        tool-call parser (default hermes)
-  --reasoning-parser qwen3    split <think>…</think> into reasoning_content, as vLLM's qwen3 parser (default off)
+  --parser hermes|none        hermes: as vLLM with --enable-auto-tool-choice --tool-call-parser hermes
+                              (default); none: without them (tools need tool_choice "none", else 400)
+  --reasoning-parser qwen3|none
+                              qwen3 (default): thinking goes to \`reasoning\`, as vLLM --reasoning-parser qwen3
+  --exclude-tools-when-tool-choice-none
+                              as the vLLM flag: tool_choice "none" leaves the tools out of the prompt
   --faults NAME|FILE.json     fault preset: none (default), qwen3-0.6b-typical, or a JSON file
   --seed N                    seed for every deterministic choice (default 0)
   -h, --help                  this help
@@ -39,7 +43,8 @@ export async function main(argv: string[]): Promise<number> {
       port: { type: 'string' }, pods: { type: 'string' }, host: { type: 'string' }, model: { type: 'string' },
       lora: { type: 'string', multiple: true }, 'max-model-len': { type: 'string' }, profile: { type: 'string' },
       'ttft-ms': { type: 'string' }, 'itl-ms': { type: 'string' }, 'max-num-seqs': { type: 'string' },
-      'max-num-batched-tokens': { type: 'string' }, parser: { type: 'string' }, 'reasoning-parser': { type: 'string' }, faults: { type: 'string' },
+      'max-num-batched-tokens': { type: 'string' }, parser: { type: 'string' }, 'reasoning-parser': { type: 'string' },
+      'exclude-tools-when-tool-choice-none': { type: 'boolean' }, faults: { type: 'string' },
       seed: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -49,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
   const log = createLogger({ component: 'sim' });
   try {
     if (values.parser !== undefined && values.parser !== 'hermes' && values.parser !== 'none') throw new Error(`--parser must be hermes or none`);
-    if (values['reasoning-parser'] !== undefined && values['reasoning-parser'] !== 'qwen3') throw new Error(`--reasoning-parser must be qwen3`);
+    if (values['reasoning-parser'] !== undefined && values['reasoning-parser'] !== 'qwen3' && values['reasoning-parser'] !== 'none') throw new Error(`--reasoning-parser must be qwen3 or none`);
     const ttftMs = num(values['ttft-ms'], '--ttft-ms');
     const itlMs = num(values['itl-ms'], '--itl-ms');
     const maxNumSeqs = num(values['max-num-seqs'], '--max-num-seqs');
@@ -72,7 +77,8 @@ export async function main(argv: string[]): Promise<number> {
       maxModelLen: num(values['max-model-len'], '--max-model-len') ?? DEFAULT_MAX_MODEL_LEN,
       profile,
       parser: (values.parser as 'hermes' | 'none' | undefined) ?? 'hermes',
-      reasoningParser: values['reasoning-parser'] === 'qwen3' ? 'qwen3' : null,
+      reasoningParser: values['reasoning-parser'] === 'none' ? null : 'qwen3',
+      excludeToolsWhenToolChoiceNone: values['exclude-tools-when-tool-choice-none'] ?? false,
       faults: values.faults ?? 'none',
       seed: num(values.seed, '--seed') ?? 0,
     });

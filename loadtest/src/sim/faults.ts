@@ -71,6 +71,7 @@ export function isTransportFault(f: FaultKind | null | undefined): f is Transpor
 /** Faults that make sense for this output (a missing_argument needs an argument to drop, ...). */
 export function applicableFaults(req: GenerationRequest, output: GeneratedOutput): FaultKind[] {
   const out: FaultKind[] = [...TRANSPORT_FAULTS];
+  if (output.constrained) return out;
   if (output.kind === 'tool_call') {
     const hasArgs = Object.keys(output.arguments ?? {}).length > 0;
     for (const f of TOOL_CALL_FAULTS) if (hasArgs || (f !== 'type_drift' && f !== 'missing_argument')) out.push(f);

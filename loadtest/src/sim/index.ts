@@ -37,7 +37,12 @@ export async function startSim(opts: SimOptions = {}): Promise<SimCluster> {
     // vLLM refuses to start when one max-length sequence cannot fit in the KV cache.
     throw new Error(`KV cache (${profile.numGpuBlocks} blocks x ${profile.blockSize} tokens) cannot hold one sequence of max_model_len ${maxModelLen}`);
   }
-  const behaviour = { seed: opts.seed ?? 0, maxModelLen, parser: opts.parser ?? 'hermes', reasoningParser: opts.reasoningParser ?? null, faults: loadFaults(opts.faults) } as const;
+  const behaviour = {
+    seed: opts.seed ?? 0, maxModelLen, parser: opts.parser ?? 'hermes',
+    reasoningParser: opts.reasoningParser === undefined ? 'qwen3' : opts.reasoningParser,
+    excludeToolsWhenToolChoiceNone: opts.excludeToolsWhenToolChoiceNone ?? false,
+    faults: loadFaults(opts.faults),
+  } as const;
   const pods: SimPod[] = [];
   try {
     for (let i = 0; i < podCount; i++) {

@@ -14,18 +14,20 @@ export interface GenerationRequest {
   tool_choice?: unknown;
 }
 
-/**
- * text: a plain answer. tool_call: a Qwen3 `<tool_call>` block (tool_choice auto).
- * required_array: bare JSON array of {"name","parameters"} (tool_choice "required", structured output).
- * named_arguments: the arguments object alone (named tool_choice, structured output).
- */
-export type OutputKind = 'text' | 'tool_call' | 'required_array' | 'named_arguments';
+/** text: a plain answer. tool_call: a Qwen3 `<tool_call>` block. */
+export type OutputKind = 'text' | 'tool_call';
 
 export interface GeneratedOutput {
   kind: OutputKind;
   text: string;
   toolName?: string;
   arguments?: Record<string, unknown>;
+  /**
+   * The call was decoded under a grammar, so it cannot be malformed: vLLM 0.33 constrains
+   * tool_choice "required" and named choices with hermes structural tags (the call envelope
+   * `<tool_call>\n{"name": ..., "arguments": ...}\n</tool_call>`; tool_parsers/structural_tag_registry.py).
+   */
+  constrained?: boolean;
 }
 
 const WORDS = (
@@ -103,16 +105,11 @@ export function generateAssistantOutput(req: GenerationRequest, seed = 0): Gener
   const userText = lastUserText(req.messages);
   const ctx = contextFromText(userText);
   const named = namedToolChoice(req.tool_choice);
-  if (named !== undefined) {
-    const tool = tools.find((t) => t.function.name === named);
+  if (named !== undefined || req.tool_choice === 'required') {
+    const tool = named !== undefined ? tools.find((t) => t.function.name === named) : pickTool(tools, userText);
+    const name = tool?.function.name ?? named!;
     const args = synthesizeArguments(tool?.function.parameters, ctx);
-    return { kind: 'named_arguments', text: pyJsonDumps(fromJs(args)), toolName: named, arguments: args };
-  }
-  if (req.tool_choice === 'required') {
-    const tool = pickTool(tools, userText)!;
-    const args = synthesizeArguments(tool.function.parameters, ctx);
-    const body = pyJsonDumps(fromJs([{ name: tool.function.name, parameters: args }]));
-    return { kind: 'required_array', text: body, toolName: tool.function.name, arguments: args };
+    return { kind: 'tool_call', text: toolCallText(name, args), toolName: name, arguments: args, constrained: true };
   }
   // auto: after a tool result the model answers in prose; otherwise it calls the best tool.
   const last = req.messages?.[req.messages.length - 1];

@@ -217,3 +217,19 @@ export function toJs(value: PyJson): unknown {
 export function isPyDict(v: PyJson): v is PyDict {
   return v instanceof Map;
 }
+
+// Python's str.isspace() set (str.strip() with no argument strips these), which differs from
+// JavaScript's trim(): Python also strips \x1c-\x1f and \x85, JavaScript also strips \ufeff.
+const PY_SPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
+
+export function pyRstrip(s: string): string {
+  let end = s.length;
+  while (end > 0 && PY_SPACE.test(s[end - 1]!)) end--;
+  return s.slice(0, end);
+}
+
+export function pyStrip(s: string): string {
+  let start = 0;
+  while (start < s.length && PY_SPACE.test(s[start]!)) start++;
+  return pyRstrip(s.slice(start));
+}

@@ -33,10 +33,20 @@ export interface ParsedRequest {
   prompt?: string;
   promptIds?: number[];
   tools?: ChatTool[];
+  /** As sent: undefined when absent, null when sent as null (vLLM treats the two differently). */
   toolChoice?: unknown;
   enableThinking?: boolean;
+  /** parallel_tool_calls (default true); false: vLLM returns only the first call. */
+  parallelToolCalls: boolean;
+  /** include_reasoning (default true); false: vLLM drops `reasoning`. */
+  includeReasoning: boolean;
+  /** skip_special_tokens as sent (the parsers may override it, see vllm-chat-parser.ts). */
+  skipSpecialTokens?: boolean;
   script?: SimScript;
-  /** `structured_outputs.json` (or legacy `guided_json`): the output is constrained to this schema. */
+  /**
+   * The output is constrained to this JSON Schema (guided decoding): `structured_outputs.json`,
+   * legacy `guided_json`, or `response_format` json_schema / json_object ({type: object}).
+   */
   structuredJson?: Record<string, unknown>;
 }
 
@@ -74,7 +84,7 @@ function parseTools(body: Obj): ChatTool[] | undefined {
 
 function parseToolChoice(body: Obj, tools: ChatTool[] | undefined): unknown {
   const tc = body.tool_choice;
-  if (tc === undefined || tc === null) return undefined;
+  if (tc === undefined || tc === null) return tc;
   if (typeof tc === 'string') {
     if (!['none', 'auto', 'required'].includes(tc)) throw badRequest(`tool_choice: Input should be 'none', 'auto' or 'required'`, 'tool_choice');
     if (tc === 'required' && !tools?.length) throw badRequest('When using `tool_choice`, `tools` must be set.', 'tool_choice');
@@ -140,13 +150,37 @@ function common(body: Obj, api: 'chat' | 'completions'): ParsedRequest {
     maxTokens,
     minTokens,
     ignoreEos: optBool(body, 'ignore_eos') ?? false,
+    parallelToolCalls: optBool(body, 'parallel_tool_calls') ?? true,
+    includeReasoning: optBool(body, 'include_reasoning') ?? true,
+    ...(optBool(body, 'skip_special_tokens') !== undefined ? { skipSpecialTokens: optBool(body, 'skip_special_tokens') } : {}),
     script: parseScript(body.sim_script),
     ...structuredJsonOf(body),
   };
 }
 
-/** vLLM's guided decoding by JSON Schema: `structured_outputs: {json}` (or the older `guided_json`). */
+/**
+ * response_format as vLLM maps it onto structured outputs (entrypoints/generate/base/protocol.py
+ * structured_outputs_from_response_format): json_schema → its schema, json_object → any object.
+ */
+function responseFormatSchema(body: Obj): Record<string, unknown> | undefined {
+  const rf = body.response_format;
+  if (rf === undefined || rf === null) return undefined;
+  if (!isObj(rf) || typeof rf.type !== 'string') throw badRequest('response_format: Input should be a valid dictionary with a type', 'response_format');
+  if (rf.type === 'text') return undefined;
+  if (rf.type === 'json_object') return { type: 'object' };
+  if (rf.type === 'json_schema') {
+    const js = rf.json_schema;
+    if (js === undefined || js === null) throw badRequest("When response_format type is 'json_schema', the 'json_schema' field must be provided.", 'response_format');
+    if (!isObj(js) || (js.schema !== undefined && js.schema !== null && !isObj(js.schema))) throw badRequest('response_format.json_schema.schema: Input should be a valid dictionary', 'response_format');
+    return isObj(js.schema) ? js.schema : {};
+  }
+  throw badRequest(`response_format.type: Input should be 'text', 'json_object', 'json_schema' or 'structural_tag'`, 'response_format');
+}
+
+/** vLLM's guided decoding by JSON Schema: `structured_outputs: {json}` (or the older `guided_json`), or response_format. */
 function structuredJsonOf(body: Obj): { structuredJson?: Record<string, unknown> } {
+  const fromFormat = responseFormatSchema(body);
+  if (fromFormat) return { structuredJson: fromFormat };
   const so = body.structured_outputs;
   const schema = isObj(so) ? so.json : body.guided_json;
   if (schema === undefined || schema === null) return {};

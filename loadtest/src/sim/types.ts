@@ -17,10 +17,15 @@ export interface SimOptions {
   maxModelLen?: number;
   /** Named profile ('qwen3-0.6b-h200' default, 'fixed'), a .json path, or overrides. */
   profile?: string | ProfileOverrides;
-  /** Tool-call parser; default 'hermes'. */
+  /**
+   * 'hermes' (default): the pod runs `--enable-auto-tool-choice --tool-call-parser hermes`.
+   * 'none': neither flag, so requests with tools need tool_choice "none" (else 400, as vLLM).
+   */
   parser?: 'hermes' | 'none';
-  /** vLLM --reasoning-parser: 'qwen3' splits <think>…</think> into reasoning_content; default none. */
+  /** vLLM --reasoning-parser: 'qwen3' (default, as a Qwen3 deployment) puts thinking in `reasoning`; null: off. */
   reasoningParser?: 'qwen3' | null;
+  /** vLLM --exclude-tools-when-tool-choice-none: tool_choice "none" leaves the tools out of the prompt. Default false. */
+  excludeToolsWhenToolChoiceNone?: boolean;
   /** Named fault preset ('none' default, 'qwen3-0.6b-typical'), a .json path, or rates. */
   faults?: string | Partial<FaultProfile>;
   /** Default 0; every random choice derives from it. */

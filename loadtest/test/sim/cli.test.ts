@@ -10,7 +10,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 
 describe('toolgate sim CLI', () => {
   it('starts 2 pods, prints their URLs, serves LoRA cards, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'gateway/src/cli/main.ts'), 'sim', '--port', '0', '--pods', '2', '--ttft-ms', '5', '--itl-ms', '1', '--lora', 'a', '--lora', 'b', '--model', 'm'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'gateway/src/cli/main.ts'), 'sim', '--port', '0', '--pods', '2', '--ttft-ms', '5', '--itl-ms', '1', '--lora', 'a', '--lora', 'b', '--model', 'm', '--reasoning-parser', 'none', '--parser', 'none'], {
       cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' },
     });
     let out = '';
@@ -22,6 +22,11 @@ describe('toolgate sim CLI', () => {
     expect(lines.map((l) => l.pod)).toEqual([0, 1]);
     const models = (await (await fetch(`${lines[1]!.url}/v1/models`)).json()) as { data: Array<{ id: string; parent: string | null }> };
     expect(models.data.map((m) => [m.id, m.parent])).toEqual([['m', null], ['a', 'm'], ['b', 'm']]);
+    // --reasoning-parser none: think text stays in content; --parser none: tools need tool_choice "none".
+    const chat = (body: Record<string, unknown>) => fetch(`${lines[0]!.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], ...body }) });
+    const plain = (await (await chat({ sim_script: { raw: '<think>x</think>y' } })).json()) as { choices: Array<{ message: { content: string; reasoning: null } }> };
+    expect(plain.choices[0]!.message).toMatchObject({ content: '<think>x</think>y', reasoning: null });
+    expect((await chat({ tools: [{ type: 'function', function: { name: 'f' } }] })).status).toBe(400);
     const code = await new Promise<number | null>((resolve) => {
       child.once('exit', (c) => resolve(c));
       child.kill('SIGTERM');
@@ -45,6 +50,10 @@ describe('toolgate sim CLI', () => {
     const badProfile = await run(['--profile', 'nope', '--port', '0']);
     expect(badProfile.code).toBe(1);
     expect(badProfile.out).toContain("unknown profile 'nope'");
+    expect(help.out).toContain('--exclude-tools-when-tool-choice-none');
+    const badReasoning = await run(['--reasoning-parser', 'deepseek_r1', '--port', '0']);
+    expect(badReasoning.code).toBe(1);
+    expect(badReasoning.out).toContain('--reasoning-parser must be qwen3 or none');
   });
 });
 

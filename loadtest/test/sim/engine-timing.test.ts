@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { startSim } from '../../src/sim/index.js';
 import { metricValue, postJson, sleep, TOOLS } from './helpers.js';
 
-/** Streams a chat request; returns ms to the first chunk carrying content/tool_calls and to the end. */
+/** Streams a chat request; returns ms to the first chunk carrying reasoning/content/tool_calls and to the end. */
 async function timedStream(url: string, body: Record<string, unknown>): Promise<{ ttft: number; total: number; chunks: number }> {
   const t0 = performance.now();
   const res = await postJson(`${url}/v1/chat/completions`, { ...body, stream: true });
@@ -22,7 +22,7 @@ async function timedStream(url: string, body: Record<string, unknown>): Promise<
       buf = buf.slice(i + 2);
       if (!ev.startsWith('data: {')) continue;
       const delta = JSON.parse(ev.slice(6)).choices?.[0]?.delta ?? {};
-      if (delta.content || delta.tool_calls) {
+      if (delta.reasoning || delta.content || delta.tool_calls) {
         chunks++;
         if (ttft < 0) ttft = performance.now() - t0;
       }
@@ -100,7 +100,8 @@ describe('engine model', () => {
   it('fixed profile: TTFT is ttftMs and tokens arrive itlMs apart (within tolerance)', async () => {
     const sim = await startSim({ profile: { kind: 'fixed', ttftMs: 120, itlMs: 25 } });
     try {
-      const r = await timedStream(sim.urls[0]!, { messages: [{ role: 'user', content: 'hi' }], max_tokens: 11, ignore_eos: true });
+      const body = { messages: [{ role: 'user', content: 'hi' }], max_tokens: 11, ignore_eos: true, chat_template_kwargs: { enable_thinking: false } };
+      const r = await timedStream(sim.urls[0]!, body);
       expect(r.chunks).toBe(11);
       expect(r.ttft).toBeGreaterThanOrEqual(115);
       expect(r.ttft).toBeLessThan(200);
@@ -110,7 +111,7 @@ describe('engine model', () => {
       // No batching effects: 6 concurrent requests take about the time of one (served one after
       // another they would take ~6×; the margin absorbs a loaded CI machine).
       const t = performance.now();
-      await Promise.all(Array.from({ length: 6 }, () => timedStream(sim.urls[0]!, { messages: [{ role: 'user', content: 'hi' }], max_tokens: 11, ignore_eos: true })));
+      await Promise.all(Array.from({ length: 6 }, () => timedStream(sim.urls[0]!, body)));
       expect(performance.now() - t).toBeLessThan(r.total * 2.5);
     } finally {
       await sim.close();
@@ -127,7 +128,7 @@ describe('engine model', () => {
         await Promise.all(order.map(async (i) => {
           const r = (await (await postJson(`${sim.urls[0]}/v1/chat/completions`, bodies[i])).json()) as any;
           const msg = r.choices[0].message;
-          out[i] = JSON.stringify([msg.content, msg.tool_calls.map((t: any) => t.function), r.choices[0].finish_reason]);
+          out[i] = JSON.stringify([msg.content, (msg.tool_calls ?? []).map((t: any) => t.function), r.choices[0].finish_reason]);
         }));
         return out;
       } finally {

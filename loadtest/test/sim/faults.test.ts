@@ -19,10 +19,15 @@ describe('generateAssistantOutput', () => {
     expect(generateAssistantOutput(req('please send an email to Bob'), 0).toolName).toBe('send_email');
   });
   it('honours tool_choice none / required / named and answers in prose after a tool result', () => {
-    expect(generateAssistantOutput({ ...req('weather?'), tool_choice: 'none' }).kind).toBe('text');
-    expect(generateAssistantOutput({ ...req('weather in Oslo'), tool_choice: 'required' }).text).toBe('[{"name": "get_weather", "parameters": {"city": "Oslo", "days": 1, "unit": "celsius"}}]');
+    // Under "none" vLLM still renders the tools, so the model writes a call as under auto (unparsed).
+    expect(generateAssistantOutput({ ...req('weather?'), tool_choice: 'none' }).kind).toBe('tool_call');
+    expect(generateAssistantOutput({ ...req('weather?'), tools: [], tool_choice: 'none' }).kind).toBe('text');
+    // vLLM 0.33 constrains required/named choices to hermes <tool_call> blocks (structural tags).
+    expect(generateAssistantOutput({ ...req('weather in Oslo'), tool_choice: 'required' })).toMatchObject({
+      kind: 'tool_call', constrained: true, text: '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo", "days": 1, "unit": "celsius"}}\n</tool_call>',
+    });
     const named = generateAssistantOutput({ ...req('hi'), tool_choice: { type: 'function', function: { name: 'send_email' } } });
-    expect(named).toMatchObject({ kind: 'named_arguments', text: '{"to": "user@example.com"}' });
+    expect(named).toMatchObject({ kind: 'tool_call', constrained: true, toolName: 'send_email', text: '<tool_call>\n{"name": "send_email", "arguments": {"to": "user@example.com"}}\n</tool_call>' });
     const after = generateAssistantOutput({ messages: [{ role: 'user', content: 'weather?' }, { role: 'tool', content: '{"t": 20}' }], tools });
     expect(after.kind).toBe('text');
   });
