@@ -1,9 +1,10 @@
-// One upstream vLLM server as the gateway sees it: address, live in-flight count, health and the
-// models it reports. Eligibility has three independent inputs, each written by its own module:
-// active probes (`probeOk`), discovery readiness (`ready`) and passive ejection (`breaker`).
-// Policies only read.
+// One upstream inference server (vLLM, or llama.cpp's llama-server) as the gateway sees it:
+// address, kind, live in-flight count, health and the models it reports. Eligibility has three
+// independent inputs, each written by its own module: active probes (`probeOk`), discovery
+// readiness (`ready`) and passive ejection (`breaker`). Policies only read.
 import { Agent } from 'undici';
 import { CircuitBreaker, type BreakerOptions } from './circuit-breaker.js';
+import type { EngineKind, EngineKindSetting } from './engine-kind.js';
 
 export interface BackendOptions {
   url: string;
@@ -11,6 +12,8 @@ export interface BackendOptions {
   pool: string;
   connectTimeoutMs: number;
   ejection?: BreakerOptions;
+  /** Configured kind; 'auto' (default) detects it from the /v1/models cards. */
+  kind?: EngineKindSetting;
 }
 
 export interface EngineLoad {
@@ -25,6 +28,10 @@ export class Backend {
   readonly url: string;
   readonly name: string;
   readonly pool: string;
+  /** vLLM or llama-server: configured, or detected at the first successful probe (null until then). */
+  kind: EngineKind | null;
+  /** The kind came from config, so probes do not re-detect it. */
+  readonly kindConfigured: boolean;
   /** Requests dispatched and not yet finished; exact, maintained by the proxy. */
   inflight = 0;
   /** Last active /health probe succeeded (true until the first probe says otherwise). */
@@ -44,6 +51,8 @@ export class Backend {
     this.url = opts.url.replace(/\/+$/, '');
     this.name = opts.name ?? new URL(this.url).host;
     this.pool = opts.pool;
+    this.kindConfigured = opts.kind !== undefined && opts.kind !== 'auto';
+    this.kind = this.kindConfigured ? (opts.kind as EngineKind) : null;
     this.breaker = new CircuitBreaker(opts.ejection ?? DEFAULT_EJECTION);
     this.dispatcher = new Agent({
       connect: { timeout: opts.connectTimeoutMs },

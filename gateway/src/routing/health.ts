@@ -2,8 +2,11 @@
 // follows the last probe; passive ejection (circuit breaker) and discovery readiness are kept
 // separately on the backend, and the gauge shows the combined eligibility. Probes also learn
 // which models each backend serves, which is how the gateway answers /v1/models and recognises
-// unknown models. New backends (discovery) are probed as soon as they join.
+// unknown models, and — for backends of kind `auto` — whether a backend is vLLM or llama-server
+// (engine-kind.ts), whose cards are brought to vLLM's shape. New backends (discovery) are probed
+// as soon as they join.
 import { request } from 'undici';
+import { cardNames, detectKind, normalizeCard } from './engine-kind.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Backend } from './backend.js';
@@ -84,8 +87,15 @@ export class HealthChecker {
         });
         const body = (await models.body.json()) as { data?: ModelCard[] };
         if (models.statusCode === 200 && Array.isArray(body.data)) {
-          this.cards.set(backend, body.data);
-          backend.models = new Set(body.data.map((c) => c.id));
+          const raw = body.data.filter((c) => typeof c?.id === 'string');
+          if (!backend.kindConfigured) {
+            const kind = detectKind(raw);
+            if (backend.kind !== kind) this.log.info('backend kind detected', { backend: backend.name, kind });
+            backend.kind = kind;
+          }
+          const cards = raw.map((c) => normalizeCard(backend.kind ?? 'vllm', c));
+          this.cards.set(backend, cards);
+          backend.models = new Set(cards.flatMap(cardNames));
           ok = true;
         }
       }

@@ -2,11 +2,14 @@
 // time (discovery `sync`); the policy only ever sees the eligible ones.
 import { Backend } from './backend.js';
 import type { BreakerOptions } from './circuit-breaker.js';
+import type { EngineKindSetting } from './engine-kind.js';
 import type { RoutingPolicy } from './policy.js';
 
 export interface PoolOptions {
   connectTimeoutMs: number;
   ejection: BreakerOptions;
+  /** Kind of the pool's backends unless a backend says otherwise (discovered ones always use it). */
+  kind?: EngineKindSetting;
 }
 
 /** One endpoint as discovery reports it. */
@@ -46,11 +49,11 @@ export class Pool {
   }
 
   /** Adds a backend (no-op when its URL is already a member) and returns it. */
-  add(url: string, name?: string, ready = true): Backend {
+  add(url: string, name?: string, ready = true, kind: EngineKindSetting | undefined = this.opts.kind): Backend {
     const key = url.replace(/\/+$/, '');
     const existing = this.members.get(key);
     if (existing) return existing;
-    const backend = new Backend({ url: key, name, pool: this.name, connectTimeoutMs: this.opts.connectTimeoutMs, ejection: this.opts.ejection });
+    const backend = new Backend({ url: key, name, pool: this.name, connectTimeoutMs: this.opts.connectTimeoutMs, ejection: this.opts.ejection, kind });
     backend.ready = ready;
     this.members.set(key, backend);
     for (const l of this.listeners) l.added?.(backend);

@@ -49,8 +49,9 @@ export class Router {
       const pool = new Pool(name, createPolicy(poolCfg.policy ?? { type: 'prefix' }, `${where}/policy`), {
         connectTimeoutMs: cfg.timeouts.connectMs,
         ejection: { threshold: ejection.consecutiveFailures, baseMs: ejection.baseMs, maxMs: ejection.maxMs },
+        kind: poolCfg.kind,
       });
-      for (const b of poolCfg.backends) pool.add(b.url, b.name);
+      for (const b of poolCfg.backends) pool.add(b.url, b.name, true, b.kind ?? poolCfg.kind);
       if (poolCfg.discovery?.kubernetes) this.discoveries.push(new KubernetesDiscovery(pool, poolCfg.discovery.kubernetes, log.child({ pool: name }), env));
       const scrape = { ...SCRAPE_DEFAULTS, ...poolCfg.scrape };
       this.scrapers.push(new LoadScraper(() => pool.backends, scrape, metrics, log));
