@@ -9,7 +9,7 @@ import { metricsReference } from '../gateway/src/telemetry/reference.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Section files in README order; `{{config-reference}}` and `{{metrics-reference}}` are filled in. */
+/** Section files in README order; `{{config-reference}}`, `{{metrics-reference}}` and `{{edge-report}}` are filled in. */
 export const SECTIONS = [
   'intro.md',
   'gateway.md',
@@ -20,9 +20,16 @@ export const SECTIONS = [
   'loadtest.md',
   'eval.md',
   'training.md',
+  'edge.md',
   'deployment.md',
   'development.md',
 ];
+
+/** The committed edge report (`make edge-report` writes it) without its own heading. */
+function edgeReport(): string {
+  const md = readFileSync(path.join(ROOT, 'bench/results/edge-report.md'), 'utf8');
+  return md.replace(/^# .*\n+/, '').trim();
+}
 
 export function buildReadme(): string {
   const parts = SECTIONS.map((f) => readFileSync(path.join(ROOT, 'docs/readme', f), 'utf8').trim());
@@ -30,7 +37,8 @@ export function buildReadme(): string {
     parts
       .join('\n\n')
       .replace('{{config-reference}}', configReference())
-      .replace('{{metrics-reference}}', metricsReference()) + '\n'
+      .replace('{{metrics-reference}}', metricsReference())
+      .replace('{{edge-report}}', () => edgeReport()) + '\n'
   );
 }
 

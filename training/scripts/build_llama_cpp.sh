@@ -36,7 +36,7 @@ ready() {
 
 mkdir -p "$TOOLS_DIR"
 exec 9>"$TOOLS_DIR/.llama-cpp.lock"
-flock 9
+flock -n 9 || { echo "llama.cpp: another build holds $TOOLS_DIR/.llama-cpp.lock (make test starts one in the background); waiting" >&2; flock 9; }
 if ready; then echo "$BUILD/bin"; exit 0; fi
 rm -f "$STAMP"
 
