@@ -31,7 +31,8 @@ start: build
 
 test: test-deps typecheck test-node test-extra
 
-test-deps: install
+# llama-cpp-start (mk/edge.mk) first: the one long compile runs while the installs download.
+test-deps: llama-cpp-start install
 
 typecheck: install
 	npm run typecheck

@@ -10,7 +10,7 @@ import { peersTable } from '../bench/lib/peers-table.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Section files in README order; `{{config-reference}}`, `{{metrics-reference}}` and `{{peers-table}}` are filled in. */
+/** Section files in README order; `{{config-reference}}`, `{{metrics-reference}}`, `{{peers-table}}` and `{{edge-report}}` are filled in. */
 export const SECTIONS = [
   'intro.md',
   'gateway.md',
@@ -22,9 +22,16 @@ export const SECTIONS = [
   'loadtest.md',
   'eval.md',
   'training.md',
+  'edge.md',
   'deployment.md',
   'development.md',
 ];
+
+/** The committed edge report (`make edge-report` writes it) without its own heading. */
+function edgeReport(): string {
+  const md = readFileSync(path.join(ROOT, 'bench/results/edge-report.md'), 'utf8');
+  return md.replace(/^# .*\n+/, '').trim();
+}
 
 export function buildReadme(): string {
   const parts = SECTIONS.map((f) => readFileSync(path.join(ROOT, 'docs/readme', f), 'utf8').trim());
@@ -33,7 +40,8 @@ export function buildReadme(): string {
       .join('\n\n')
       .replace('{{config-reference}}', configReference())
       .replace('{{metrics-reference}}', metricsReference())
-      .replace('{{peers-table}}', peersTable()) + '\n'
+      .replace('{{peers-table}}', peersTable())
+      .replace('{{edge-report}}', () => edgeReport()) + '\n'
   );
 }
 

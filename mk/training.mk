@@ -54,7 +54,8 @@ train-grpo: training-data
 	PYTHONPATH=training $(PY) training/scripts/train_grpo.py --config $(TRAIN_CFG)/qwen3-0.6b-grpo.yaml
 	$(PY) -m llamafactory.cli export $(TRAIN_CFG)/qwen3-0.6b-grpo-merge.yaml
 
-# Merged HF model → GGUF f16 → Q8_0 and Q4_K_M (llama.cpp at a pinned release; MODEL= to choose).
+# Merged HF model → GGUF f16 → Q8_0 and Q4_K_M, checked by tensor type (llama.cpp from the
+# hash-pinned llama-cpp-python sdist, built once under .tools/; MODEL= to choose).
 export-gguf: $(TRAINING_STAMP)
 	PY=$(PY) bash training/scripts/export_gguf.sh $(or $(MODEL),training/out/qwen3-0.6b-grpo-merged) training/out/gguf
 

@@ -25,7 +25,8 @@ import yaml
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from toolgate_training.grpo_data import to_trl_row  # noqa: E402
-from toolgate_training.grpo_rewards import REWARD_FUNCS  # noqa: E402
+from toolgate_training.grpo_rewards import make_reward_funcs  # noqa: E402
+from toolgate_training.reward import RewardOptions  # noqa: E402
 
 
 def apply_override(cfg: dict[str, Any], assignment: str) -> None:
@@ -49,6 +50,29 @@ def load_config(path: str, overrides: list[str]) -> dict[str, Any]:
         if key not in cfg:
             raise SystemExit(f"{path}: missing required key {key!r}")
     return cfg
+
+
+def reward_options(cfg: dict[str, Any]) -> RewardOptions:
+    """The config's `reward:` block (docs/reward-spec.md; version 2 when absent)."""
+    block = cfg.get("reward") or {}
+    unknown = set(block) - {"version", "schedule_steps", "length_target"}
+    if unknown:
+        raise SystemExit(f"reward: unknown keys {sorted(unknown)} (known: version, schedule_steps, length_target)")
+    try:
+        return RewardOptions(version=block.get("version", 2), schedule_steps=block.get("schedule_steps", 0),
+                             length_target=block.get("length_target", 0))
+    except ValueError as err:
+        raise SystemExit(f"reward: {err}") from err
+
+
+def reward_funcs_for(cfg: dict[str, Any]) -> list[Any]:
+    """The TRL reward functions, checked against grpo.reward_weights (one weight per function)."""
+    funcs = make_reward_funcs(reward_options(cfg))
+    weights = cfg["grpo"].get("reward_weights")
+    if weights is not None and len(weights) != len(funcs):
+        names = ", ".join(f.__name__ for f in funcs)
+        raise SystemExit(f"grpo.reward_weights has {len(weights)} entries but the reward has {len(funcs)} terms ({names})")
+    return funcs
 
 
 def build_dataset(cfg: dict[str, Any], tokenizer: Any, path: str, limit: int | None) -> Any:
@@ -89,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key (dotted)")
     args = parser.parse_args(argv)
     cfg = load_config(args.config, args.set)
+    funcs = reward_funcs_for(cfg)
 
     import torch
     from peft import LoraConfig
@@ -110,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.cuda.reset_peak_memory_stats()
     trainer = GRPOTrainer(
         model=cfg["model_name_or_path"],
-        reward_funcs=REWARD_FUNCS,
+        reward_funcs=funcs,
         args=GRPOConfig(seed=cfg.get("seed", 42), **cfg["grpo"]),
         train_dataset=train,
         processing_class=tokenizer,
@@ -128,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         "losses": [h["loss"] for h in logs],
         "reward": [h.get("reward") for h in logs],
         "rewards_format": [h.get("rewards/format_reward/mean") for h in logs],
+        "reward_options": vars(reward_options(cfg)),
         "step_seconds": [round(t, 3) for t in timer.times],
         "peak_gpu_mem_gib": round(torch.cuda.max_memory_allocated() / 2**30, 3) if torch.cuda.is_available() else None,
         "output_dir": cfg["grpo"]["output_dir"],

@@ -1,4 +1,4 @@
-"""The Python reward against hand-computed cases and the shared vectors file."""
+"""The Python reward against hand-computed cases and the shared vectors files (v2, and v1 kept selectable)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ import os
 import pytest
 from conftest import REPO_ROOT
 
-from toolgate_training.grpo_rewards import REWARD_FUNCS, correctness_reward, format_reward, schema_reward
-from toolgate_training.reward import json_equal, score_reward, strict_parse, StrictParseError
+from toolgate_training.grpo_rewards import REWARD_FUNCS, correctness_reward, format_reward, make_reward_funcs, schema_reward
+from toolgate_training.reward import RewardOptions, StrictParseError, json_equal, read_output, round6, score_reward
+from toolgate_training.reward_v1 import strict_parse
 
-VECTORS = os.path.join(REPO_ROOT, "eval", "fixtures", "reward-vectors.jsonl")
+VECTORS_V2 = os.path.join(REPO_ROOT, "eval", "fixtures", "reward-vectors-v2.jsonl")
+VECTORS_V1 = os.path.join(REPO_ROOT, "eval", "fixtures", "reward-vectors-v1.jsonl")
+V1 = RewardOptions(version=1)
 
 
 def fn(name: str, props: dict | None = None, required: list[str] | None = None, extra: dict | None = None) -> dict:
@@ -28,7 +31,7 @@ def call(name: str, args: dict) -> str:
 WEATHER = [fn("get_weather", {"city": {"type": "string"}, "unit": {"type": "string"}}, ["city"])]
 PARIS = [{"name": "get_weather", "arguments": {"city": "Paris"}}]
 
-# (id, tools, raw, reference, (format, correctness, schema, total)) — worked out by hand from docs/reward-spec.md.
+# (id, tools, raw, reference, (format, correctness, schema, total)) — worked out by hand from docs/reward-spec-v1.md.
 CASES = [
     ("exact", WEATHER, call("get_weather", {"city": "Paris"}), PARIS, (1, 3, 1, 5)),
     ("empty-empty", WEATHER, "It is sunny, no tool needed.", [], (1, 3, 1, 5)),
@@ -67,8 +70,8 @@ CASES = [
 
 
 @pytest.mark.parametrize("case_id,tools,raw,reference,expected", CASES, ids=[c[0] for c in CASES])
-def test_hand_computed(case_id, tools, raw, reference, expected) -> None:
-    got = score_reward(tools, raw, reference)
+def test_hand_computed_v1(case_id, tools, raw, reference, expected) -> None:
+    got = score_reward(tools, raw, reference, V1)
     assert (got.format, got.correctness, got.schema, got.total) == pytest.approx(expected, abs=1e-9), case_id
 
 
@@ -90,6 +93,21 @@ def test_json_equal_semantics() -> None:
     assert json_equal({"x": 1, "y": 2}, {"y": 2, "x": 1}) and not json_equal({"x": 1}, {"x": 1, "y": None})
 
 
+def test_round6_is_half_up_like_the_typescript_scorer() -> None:
+    assert round6(0.0000005) == 0.000001 and round(0.0000005, 6) == 0.0  # Python's round is half-even
+    assert round6(-0.0000001) == 0.0 and str(round6(-0.0000001)) == "0.0"
+    assert round6(2.8333333333) == 2.833333
+
+
+def test_read_output_v2() -> None:
+    read = read_output(" <think>plan</think>\n" + call("a", {"x": 1}) + "\n" + call("b", {}))
+    assert read.reasoning == "plan" and [c["name"] for c in read.calls] == ["a", "b"] and not read.outside.strip()
+    assert read_output("text " + call("a", {})).outside == "text "
+    for bad in ["<think>open", "</tool_call>x<tool_call>", '<tool_call>{"name": "a", "arguments": {"n": 1e999}}</tool_call>']:
+        with pytest.raises(StrictParseError):
+            read_output(bad)
+
+
 def test_strict_parse_order_and_errors() -> None:
     raw = "prose " + call("a", {"x": 1}) + " more " + call("b", {})
     assert [c["name"] for c in strict_parse(raw)] == ["a", "b"]
@@ -105,26 +123,95 @@ def test_trl_reward_functions_sum_to_total() -> None:
     refs = [json.dumps(PARIS)] * 3
     parts = [f(completions=raws, tools=tools, reference=refs, prompts=["p"] * 3) for f in REWARD_FUNCS]
     totals = [sum(x) for x in zip(*parts, strict=True)]
-    assert totals == pytest.approx([5.0, -2.0, -3.0])
+    assert totals == pytest.approx([5.0, -3.0, -3.0])
     conversational = [[{"role": "assistant", "content": raws[0]}]]
     assert format_reward(conversational, tools[:1], refs[:1]) == [1.0]
     assert correctness_reward(conversational, tools[:1], refs[:1]) == [3.0]
     assert schema_reward(conversational, tools[:1], refs[:1]) == [1.0]
 
 
-def _shared_vectors() -> list[dict]:
-    with open(VECTORS, encoding="utf-8") as fh:
+def _vectors(path: str) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def test_shared_vectors_every_line() -> None:
-    """Every line of the vectors the gateway's TypeScript scorer also passes (expected to 6 decimals)."""
-    vectors = _shared_vectors()
-    assert len(vectors) >= 40, "the shared vectors file should cover every branch of the spec"
+def _mismatches(vectors: list[dict], default: dict | None = None) -> list[str]:
     failures = []
     for v in vectors:
-        got = score_reward(v["tools"], v["raw"], v["reference"]).as_dict()
+        got = score_reward(v["tools"], v["raw"], v["reference"], RewardOptions.from_json(v.get("options") or default)).as_dict()
         exp = v["expected"]
-        if any(round(float(got[k]), 6) != round(float(exp[k]), 6) for k in ("format", "correctness", "schema", "total")):
+        if set(got) != set(exp) or any(round(float(got[k]), 6) != round(float(exp[k]), 6) for k in exp):
             failures.append(f"{v['id']}: expected {exp}, got {got}")
+    return failures
+
+
+def test_shared_vectors_v2_every_line() -> None:
+    """Every line of the v2 vectors the gateway's TypeScript scorer also passes (expected to 6 decimals)."""
+    vectors = _vectors(VECTORS_V2)
+    assert len([v for v in vectors if v["id"].startswith("adv_")]) >= 30
+    failures = _mismatches(vectors)
     assert not failures, "\n".join(failures)
+
+
+def test_gaming_cases_score_below_a_single_correct_call() -> None:
+    """Issue 14's three cases, each paid the maximum 5 by version 1."""
+    paris, rome = call("get_weather", {"city": "Paris"}), call("get_weather", {"city": "Rome"})
+    assert score_reward(WEATHER, paris, PARIS).total == 5
+    gaming = {"repeat": paris + "\n" + paris, "second call, wrong arguments": paris + "\n" + rome, "prose": "Sure. " + paris + " Done."}
+    for case, raw in gaming.items():
+        assert score_reward(WEATHER, raw, PARIS, V1).total == 5, case
+        assert score_reward(WEATHER, raw, PARIS).total < 5, case
+
+
+def test_shared_vectors_v1_every_line() -> None:
+    vectors = _vectors(VECTORS_V1)
+    assert len(vectors) == 73
+    failures = _mismatches(vectors, {"version": 1})
+    assert not failures, "\n".join(failures)
+
+
+def test_trl_reward_functions_with_options() -> None:
+    """The schedule follows trainer_state.global_step; length adds a 4th function; an open <think> in the prompt is closed."""
+    funcs = make_reward_funcs(RewardOptions(schedule_steps=100, length_target=4))
+    assert [f.__name__ for f in funcs] == ["format_reward", "correctness_reward", "schema_reward", "length_reward"]
+    raws = [call("get_weather", {"city": "Paris"}), "a b</think>\n" + call("get_weather", {"city": "Paris"})]
+    kw = {"tools": [json.dumps(WEATHER)] * 2, "reference": [json.dumps(PARIS)] * 2, "prompts": ["<|im_start|>assistant\n", "...<think>\n"]}
+    state = type("State", (), {"global_step": 0})()
+    fmt, corr, schema, length = (f(completions=raws, trainer_state=state, **kw) for f in funcs)
+    assert fmt == [2.0, 2.0] and corr == [2.0, 2.0] and schema == [1.0, 1.0] and length == [0.0, 0.5]
+    state.global_step = 50
+    assert funcs[0](completions=raws, trainer_state=state, **kw) == [1.5, 1.5]
+    # without the prompt's open <think>, "a b</think>" is text outside the call
+    assert format_reward(completions=raws[1:], tools=kw["tools"][:1], reference=kw["reference"][:1], prompts=["x"]) == [0.0]
+
+
+def test_score_cli_versions(tmp_path, capsys) -> None:
+    from toolgate_training.cli import main
+
+    paris = call("get_weather", {"city": "Paris"})
+    rows = [{"id": "twice", "tools": WEATHER, "raw": paris + paris, "reference": PARIS},
+            {"id": "twice-v1", "tools": WEATHER, "raw": paris + paris, "reference": PARIS, "reward": {"version": 1}}]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    assert main(["score", str(path)]) == 0
+    assert [json.loads(line)["total"] for line in capsys.readouterr().out.splitlines()] == [2, 5]
+    assert main(["score", "--reward-version", "1", str(path)]) == 0
+    assert [json.loads(line)["total"] for line in capsys.readouterr().out.splitlines()] == [5, 5]
+
+
+def test_grpo_script_checks_reward_weights() -> None:
+    import importlib.util
+
+    from conftest import TRAINING_DIR
+
+    spec = importlib.util.spec_from_file_location("train_grpo", os.path.join(TRAINING_DIR, "scripts", "train_grpo.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    cfg = {"grpo": {"reward_weights": [1.0, 1.0, 1.0]}, "reward": {"version": 2}}
+    assert [f.__name__ for f in mod.reward_funcs_for(cfg)] == ["format_reward", "correctness_reward", "schema_reward"]
+    with pytest.raises(SystemExit, match="3 entries but the reward has 4 terms"):
+        mod.reward_funcs_for({"grpo": {"reward_weights": [1.0] * 3}, "reward": {"length_target": 512}})
+    with pytest.raises(SystemExit, match="unknown keys"):
+        mod.reward_options({"reward": {"lenght_target": 5}})
+    with pytest.raises(SystemExit, match="version 1 takes no"):
+        mod.reward_options({"reward": {"version": 1, "schedule_steps": 10}})

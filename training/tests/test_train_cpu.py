@@ -96,5 +96,6 @@ def test_grpo_prompt_rendering_and_reward_on_known_completions(tiny_model: str, 
     completions = [good, wrong_city, broken, "It is sunny."]
     kw = {"tools": [trl_row["tools"]] * 4, "reference": [trl_row["reference"]] * 4, "prompts": [prompt] * 4}
     totals = [sum(x) for x in zip(*(f(completions=completions, **kw) for f in REWARD_FUNCS))]
-    # exact 5; right name+keys, wrong value: 1 + (6·2/3 − 3) + 1 = 3; unparsable −3; plain answer 1 − 3 + 0 = −2
-    assert totals == pytest.approx([5.0, 3.0, -3.0, -2.0])
+    # spec v2: exact 5; right name+keys, wrong value: 1 + (6·2/3 − 3) + 1 = 3; unparsable −3;
+    # a plain answer on a tool turn: format 0, correctness −3, schema 0
+    assert totals == pytest.approx([5.0, 3.0, -3.0, -3.0])

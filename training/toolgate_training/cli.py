@@ -8,7 +8,7 @@ import sys
 
 from .bfcl_prompts import installed_bfcl_files, load_bfcl_queries
 from .prepare import prepare
-from .reward import score_reward
+from .reward import RewardOptions, score_reward
 
 
 def _prepare(args: argparse.Namespace) -> int:
@@ -33,8 +33,9 @@ def _score(args: argparse.Namespace) -> int:
             continue
         try:
             row = json.loads(line)
-            result = score_reward(row.get("tools") or [], row["raw"], row.get("reference") or []).as_dict()
-        except (json.JSONDecodeError, KeyError, TypeError) as err:
+            options = RewardOptions.from_json({"version": args.reward_version, **(row.get("reward") or {})})
+            result = score_reward(row.get("tools") or [], row["raw"], row.get("reference") or [], options).as_dict()
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
             print(f"line {lineno}: {err}", file=sys.stderr)
             return 1
         print(json.dumps({"id": row.get("id"), **result}))
@@ -55,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_prepare)
     s = sub.add_parser("score", help="score JSONL lines {tools, raw, reference} with the reward spec")
     s.add_argument("input", nargs="?", default="-", help="JSONL file or - for stdin")
+    s.add_argument("--reward-version", type=int, choices=[1, 2], default=2,
+                   help="reward version for lines without reward.version (default 2; 1 is superseded)")
     s.set_defaults(func=_score)
     args = parser.parse_args(argv)
     try:

@@ -1,10 +1,13 @@
 """A tiny random-weight model of Qwen3's architecture, built locally (no hub, no weights).
 
-Tests and the GPU smoke script run the real LLaMA-Factory / TRL code paths on it. The tokenizer
-is a byte-level BPE trained here on the sample data, with Qwen3's special tokens, and a chat
-template written for this project that renders tools, tool calls and `enable_thinking` the
-way Qwen3's template does (tools in the system turn, `<tool_call>` JSON blocks, an empty
-`<think>\\n\\n</think>\\n\\n` when thinking is disabled).
+Tests and the GPU smoke script run the real LLaMA-Factory / TRL code paths on it, and the edge
+tests export it to GGUF and serve it with llama-server. The tokenizer is a byte-level BPE trained
+here on the sample data with Qwen2/Qwen3's pre-tokenizer (the same split regex), Qwen3's special
+tokens (`<|endoftext|>`, `<|im_start|>`, `<|im_end|>`) and, like Qwen3, the tool and think tags as
+added tokens that are *not* special (so decoding with skip_special_tokens keeps them, as TRL and
+llama.cpp need). The chat template, written for this project, renders tools, tool calls and
+`enable_thinking` the way Qwen3's template does (tools in the system turn, `<tool_call>` JSON
+blocks, an empty `<think>\\n\\n</think>\\n\\n` when thinking is disabled).
 """
 
 from __future__ import annotations
@@ -13,8 +16,12 @@ import glob
 import os
 from collections.abc import Iterable
 
-SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<tool_call>", "</tool_call>", "<think>", "</think>",
-                  "<tool_response>", "</tool_response>", "<tools>", "</tools>"]
+SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+# Added tokens that Qwen3 marks "special": false (tokenizer_config.json of Qwen/Qwen3-0.6B).
+TAG_TOKENS = ["<tool_call>", "</tool_call>", "<think>", "</think>", "<tool_response>", "</tool_response>", "<tools>", "</tools>"]
+# Qwen2's pre-tokenizer split (tokenizer.json of Qwen2/Qwen3; llama.cpp's LLAMA_VOCAB_PRE_TYPE_QWEN2).
+QWEN2_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+"
+               r"|\s+(?!\S)|\s+")
 
 TOOL_PROMPT = (
     "# Tools\\n\\nYou may call one or more functions to assist with the user query.\\n\\n"
@@ -59,17 +66,21 @@ def _corpus(sample_dir: str) -> Iterable[str]:
 
 
 def build_tokenizer(sample_dir: str, vocab_size: int = 800):
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(QWEN2_SPLIT), behavior="isolated", invert=False),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False),
+    ])
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
     tok.train_from_iterator(_corpus(sample_dir), trainer=trainer)
+    tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in TAG_TOKENS])
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>",
-                                   additional_special_tokens=SPECIAL_TOKENS[3:],
+                                   additional_special_tokens=SPECIAL_TOKENS[1:],
                                    model_input_names=["input_ids", "attention_mask"])  # like Qwen2TokenizerFast
     fast.chat_template = CHAT_TEMPLATE
     return fast

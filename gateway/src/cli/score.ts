@@ -8,16 +8,18 @@ import { GatewayError } from '../api/errors.js';
 import { parseScoreRequest, scoreOutput } from '../toolcalls/score.js';
 import { JsonDepthError, parseJson } from '../toolcalls/safe-json.js';
 
-const HELP = `usage: toolgate score [--in FILE] [--out FILE]
+const HELP = `usage: toolgate score [--in FILE] [--out FILE] [--reward-version 1|2]
 
 Scores tool-call outputs. Each input line is a JSON object
-  {"id"?: any, "tools": [...OpenAI tools...], "raw": "<assistant raw text>", "reference"?: [{"name", "arguments"}]}
-and each output line carries the strict parse, schema and name checks, the gateway's repair verdict
-and, when "reference" is given, the reward of docs/reward-spec.md ({format, correctness, schema, total}).
+  {"id"?: any, "tools": [...OpenAI tools...], "raw": "<assistant raw text>", "reference"?: [{"name", "arguments"}],
+   "reward"?: {"version"?: 1|2, "schedule"?: {"step", "steps"}, "length"?: {"target"}}}
+and each output line carries the strict read, schema and name checks, the gateway's repair verdict
+and, when "reference" is given, the reward of docs/reward-spec.md ({version, format, correctness, schema, total}).
 
-  --in FILE    read JSONL from FILE (default: stdin)
-  --out FILE   write JSONL to FILE (default: stdout)
-  -h, --help   show this help
+  --in FILE               read JSONL from FILE (default: stdin)
+  --out FILE              write JSONL to FILE (default: stdout)
+  --reward-version N      reward version for lines without "reward.version": 2 (default) or the superseded 1
+  -h, --help              show this help
 
 Exit code: 0 when every line scored, 1 when any line was rejected (its output line has "error"), 2 on bad flags.
 A summary (lines, errors, mean total reward) goes to stderr.`;
@@ -29,9 +31,15 @@ function errorOf(err: unknown): { message: string; type: string; param: string |
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const parsed = parseFlags('score', HELP, { args: argv, options: { in: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  const parsed = parseFlags('score', HELP, { args: argv, options: { in: { type: 'string' }, out: { type: 'string' }, 'reward-version': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
+  const versionFlag = values['reward-version'] ?? '2';
+  if (versionFlag !== '1' && versionFlag !== '2') {
+    process.stderr.write(`toolgate score: --reward-version must be 1 or 2, got '${versionFlag}'\n`);
+    return 2;
+  }
+  const rewardVersion = versionFlag === '1' ? 1 : 2;
   const input = values.in ? createReadStream(values.in, 'utf8') : process.stdin;
   const output = values.out ? createWriteStream(values.out, 'utf8') : process.stdout;
   let lines = 0;
@@ -49,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     try {
       const body: unknown = parseJson(line);
       if (typeof body === 'object' && body !== null && 'id' in body) id = (body as { id: unknown }).id;
-      const result = scoreOutput(parseScoreRequest(body));
+      const result = scoreOutput(parseScoreRequest(body, { rewardVersion }));
       if (result.reward) {
         rewardSum += result.reward.total;
         rewarded++;

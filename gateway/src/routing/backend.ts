@@ -1,9 +1,10 @@
-// One upstream vLLM server as the gateway sees it: address, live in-flight count, health and the
-// models it reports. Eligibility has three independent inputs, each written by its own module:
-// active probes (`probeOk`), discovery readiness (`ready`) and passive ejection (`breaker`).
-// Policies only read.
+// One upstream inference server (vLLM, or llama.cpp's llama-server) as the gateway sees it:
+// address, kind, live in-flight count, health and the models it reports. Eligibility has three
+// independent inputs, each written by its own module: active probes (`probeOk`), discovery
+// readiness (`ready`) and passive ejection (`breaker`). Policies only read.
 import { Pool } from 'undici';
 import { CircuitBreaker, type BreakerOptions } from './circuit-breaker.js';
+import type { EngineKind, EngineKindSetting } from './engine-kind.js';
 
 export interface BackendOptions {
   url: string;
@@ -13,6 +14,8 @@ export interface BackendOptions {
   ejection?: BreakerOptions;
   /** CA certificates (PEM) trusted for https:// backends (they replace Node's default store for this backend). */
   ca?: string;
+  /** Configured kind; 'auto' (default) detects it from the /v1/models cards. */
+  kind?: EngineKindSetting;
 }
 
 export interface EngineLoad {
@@ -27,6 +30,10 @@ export class Backend {
   readonly url: string;
   readonly name: string;
   readonly pool: string;
+  /** vLLM or llama-server: configured, or detected at the first successful probe (null until then). */
+  kind: EngineKind | null;
+  /** The kind came from config, so probes do not re-detect it. */
+  readonly kindConfigured: boolean;
   /** Requests this process dispatched and not yet finished; exact, maintained by the proxy. */
   inflight = 0;
   /**
@@ -54,6 +61,8 @@ export class Backend {
     this.url = opts.url.replace(/\/+$/, '');
     this.name = opts.name ?? new URL(this.url).host;
     this.pool = opts.pool;
+    this.kindConfigured = opts.kind !== undefined && opts.kind !== 'auto';
+    this.kind = this.kindConfigured ? (opts.kind as EngineKind) : null;
     this.breaker = new CircuitBreaker(opts.ejection ?? DEFAULT_EJECTION);
     const parsed = new URL(this.url);
     this.origin = parsed.origin;

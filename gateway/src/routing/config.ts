@@ -4,10 +4,16 @@
 // against the registry at start so that the message can list the known names.
 import { Type, type Static } from '@sinclair/typebox';
 
+export const engineKindSchema = Type.Union([Type.Literal('auto'), Type.Literal('vllm'), Type.Literal('llamacpp')], {
+  description:
+    "Inference server kind: vllm, llamacpp (llama.cpp's llama-server: its /health, model cards and llamacpp:* metrics) or auto (default: detected from /v1/models).",
+});
+
 export const backendSchema = Type.Object(
   {
-    url: Type.String({ pattern: '^https?://', description: 'Base URL of a vLLM OpenAI server, e.g. http://10.0.0.7:8000' }),
+    url: Type.String({ pattern: '^https?://', description: 'Base URL of a vLLM or llama-server OpenAI server, e.g. http://10.0.0.7:8000' }),
     name: Type.Optional(Type.String({ description: 'Label used in metrics and headers; defaults to host:port.' })),
+    kind: Type.Optional(engineKindSchema),
   },
   { additionalProperties: false },
 );
@@ -71,6 +77,7 @@ export const tlsSchema = Type.Object(
 export const poolSchema = Type.Object(
   {
     backends: Type.Array(backendSchema, { default: [], description: 'Static backends.' }),
+    kind: Type.Optional(engineKindSchema),
     discovery: Type.Optional(Type.Object({ kubernetes: kubernetesDiscoverySchema }, { additionalProperties: false })),
     policy: policySchema,
     ejection: ejectionSchema,

@@ -1,12 +1,15 @@
 // Active health probes: every interval, GET /health and /v1/models on each backend. `probeOk`
 // follows the probes with hysteresis, as Envoy's health checker: `unhealthyThreshold` failures in
 // a row take a backend out (at once when the connection is refused or it never passed a probe),
-// `healthyThreshold` passes in a row bring it back. One probe that times out on a busy host must not drop a pod
-// mid-burst and pile its share on the others. Passive ejection (circuit breaker) and discovery
-// readiness are kept separately on the backend, and the gauge shows the combined eligibility.
-// Probes also learn which models each backend serves, which is how the gateway answers
-// /v1/models and recognises unknown models. New backends (discovery) are probed as soon as they join.
+// `healthyThreshold` passes in a row bring it back. One probe that times out on a busy host must
+// not drop a pod mid-burst and pile its share on the others. Passive ejection (circuit breaker)
+// and discovery readiness are kept separately on the backend, and the gauge shows the combined
+// eligibility. Probes also learn which models each backend serves, which is how the gateway
+// answers /v1/models and recognises unknown models, and — for backends of kind `auto` — whether a
+// backend is vLLM or llama-server (engine-kind.ts), whose cards are brought to vLLM's shape. New
+// backends (discovery) are probed as soon as they join.
 import { request } from 'undici';
+import { cardNames, detectKind, normalizeCard } from './engine-kind.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Backend } from './backend.js';
@@ -94,8 +97,15 @@ export class HealthChecker {
         });
         const body = (await models.body.json()) as { data?: ModelCard[] };
         if (models.statusCode === 200 && Array.isArray(body.data)) {
-          this.cards.set(backend, body.data);
-          backend.models = new Set(body.data.map((c) => c.id));
+          const raw = body.data.filter((c) => typeof c?.id === 'string');
+          if (!backend.kindConfigured) {
+            const kind = detectKind(raw);
+            if (backend.kind !== kind) this.log.info('backend kind detected', { backend: backend.name, kind });
+            backend.kind = kind;
+          }
+          const cards = raw.map((c) => normalizeCard(backend.kind ?? 'vllm', c));
+          this.cards.set(backend, cards);
+          backend.models = new Set(cards.flatMap(cardNames));
           ok = true;
         }
       }

@@ -1,20 +1,20 @@
-// Engine load from each backend's own /metrics: vllm:num_requests_running, _waiting and
-// kv_cache_usage_perc, summed over the label sets a pod exports (one per engine/model). Scrape
+// Engine load from each backend's own /metrics, by the backend's kind (engine-kind.ts): vLLM's
+// vllm:num_requests_running, _waiting and kv_cache_usage_perc, or llama-server's
+// llamacpp:requests_processing and requests_deferred, summed over the label sets a server exports
+// (one per engine/model). A backend whose kind is not known yet is read with both maps. Scrape
 // failures leave the last value for one interval and then clear it, so a stale figure never
 // steers routing for long.
 import { request } from 'undici';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Backend, EngineLoad } from './backend.js';
+import { LOAD_SIGNALS, type EngineKind } from './engine-kind.js';
 
-const SIGNALS = {
-  'vllm:num_requests_running': 'running',
-  'vllm:num_requests_waiting': 'waiting',
-  'vllm:kv_cache_usage_perc': 'kvCacheUsage',
-} as const;
+const ANY_KIND: Readonly<Record<string, keyof EngineLoad>> = { ...LOAD_SIGNALS.vllm, ...LOAD_SIGNALS.llamacpp };
 
-/** Reads the three vLLM load gauges from Prometheus text exposition; null when none is present. */
-export function parseEngineLoad(text: string): EngineLoad | null {
+/** Reads the load gauges of `kind` (any kind when null) from Prometheus text exposition; null when none is present. */
+export function parseEngineLoad(text: string, kind: EngineKind | null = null): EngineLoad | null {
+  const signals = kind ? LOAD_SIGNALS[kind] : ANY_KIND;
   const load: EngineLoad = { running: 0, waiting: 0, kvCacheUsage: 0 };
   let kvSeries = 0;
   let found = false;
@@ -23,7 +23,7 @@ export function parseEngineLoad(text: string): EngineLoad | null {
     const brace = line.indexOf('{');
     const space = line.indexOf(' ');
     const name = line.slice(0, brace >= 0 && brace < space ? brace : space);
-    const key = SIGNALS[name as keyof typeof SIGNALS];
+    const key = Object.hasOwn(signals, name) ? signals[name] : undefined;
     if (!key) continue;
     const rest = line.slice(brace >= 0 && brace < space ? line.indexOf('}', brace) + 1 : space).trim();
     const value = Number(rest.split(/\s+/)[0]);
@@ -72,7 +72,7 @@ export class LoadScraper {
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
       const text = await res.body.text();
-      if (res.statusCode === 200) load = parseEngineLoad(text);
+      if (res.statusCode === 200) load = parseEngineLoad(text, backend.kind);
     } catch (err) {
       this.log.debug('metrics scrape failed', { backend: backend.name, err });
     }

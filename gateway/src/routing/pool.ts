@@ -5,6 +5,7 @@
 // or refuse everything because a correlated failure ejected most of the pool).
 import { Backend } from './backend.js';
 import type { BreakerOptions } from './circuit-breaker.js';
+import type { EngineKindSetting } from './engine-kind.js';
 import type { RoutingPolicy } from './policy.js';
 
 /** Who reads tool calls out of this pool's answers: the gateway (raw text) or the pod's parser. */
@@ -19,6 +20,8 @@ export interface PoolOptions {
   ca?: string;
   /** Who parses tool calls for this pool's answers (api/toolcalls/parse-mode.ts). */
   toolParsing?: ToolParsing;
+  /** Kind of the pool's backends unless a backend says otherwise (discovered ones always use it). */
+  kind?: EngineKindSetting;
 }
 
 /** One endpoint as discovery reports it. */
@@ -74,11 +77,11 @@ export class Pool {
   }
 
   /** Adds a backend (no-op when its URL is already a member) and returns it. */
-  add(url: string, name?: string, ready = true): Backend {
+  add(url: string, name?: string, ready = true, kind: EngineKindSetting | undefined = this.opts.kind): Backend {
     const key = url.replace(/\/+$/, '');
     const existing = this.members.get(key);
     if (existing) return existing;
-    const backend = new Backend({ url: key, name, pool: this.name, connectTimeoutMs: this.opts.connectTimeoutMs, ejection: this.opts.ejection, ca: this.opts.ca });
+    const backend = new Backend({ url: key, name, pool: this.name, connectTimeoutMs: this.opts.connectTimeoutMs, ejection: this.opts.ejection, ca: this.opts.ca, kind });
     backend.ready = ready;
     this.members.set(key, backend);
     for (const l of this.listeners) l.added?.(backend);

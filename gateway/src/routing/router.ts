@@ -72,8 +72,9 @@ export class Router {
         panicThreshold: poolCfg.panicThreshold ?? PANIC_THRESHOLD_DEFAULT,
         ca: poolCfg.tls?.caFile ? readCaFile(poolCfg.tls.caFile, `${where}/tls/caFile`) : undefined,
         toolParsing: poolCfg.toolParsing ?? 'gateway',
+        kind: poolCfg.kind,
       });
-      for (const b of poolCfg.backends) pool.add(b.url, b.name);
+      for (const b of poolCfg.backends) pool.add(b.url, b.name, true, b.kind ?? poolCfg.kind);
       if (poolCfg.discovery?.kubernetes) this.discoveries.push(new KubernetesDiscovery(pool, poolCfg.discovery.kubernetes, log.child({ pool: name }), env));
       const scrape = { ...SCRAPE_DEFAULTS, ...poolCfg.scrape };
       this.scrapers.push(new LoadScraper(() => pool.backends, scrape, metrics, log));

@@ -1,10 +1,13 @@
-// Tool-call reward v1, implemented to the letter of docs/reward-spec.md (ToolRL-style format +
-// correctness in [-3, 3] + schema validity). Held to eval/fixtures/reward-vectors.jsonl together
-// with the Python GRPO reward in training/.
-import { isPlainObject } from './json-text.js';
-import { jsonEqual, strictParse, type StrictCall } from './strict-parse.js';
+// Tool-call reward, version 2 of docs/reward-spec.md (ToolRL-style turn-aware format + multiset
+// correctness in [-c, c] + schema validity, with ToolRL's optional schedule and length terms).
+// Held to eval/fixtures/reward-vectors-v2.jsonl together with the Python GRPO reward in training/.
+// `version: 1` selects the superseded version 1 (reward-v1.ts).
+import { callWeight, matchCalls, matchedTerms, round6, schemaValid, unmatchedPredictions } from './reward-terms.js';
+import { scoreRewardV1 } from './reward-v1.js';
+import { isBlank, readOutput, type StrictCall } from './strict-parse.js';
 import type { ToolDef } from './types.js';
-import { defaultValidatorCache } from './validator-cache.js';
+
+export { keyJaccard, matchCalls, schemaValid, valueMatches } from './reward-terms.js';
 
 export interface RewardInput {
   tools: ToolDef[];
@@ -12,108 +15,102 @@ export interface RewardInput {
   reference: StrictCall[];
 }
 
+export interface RewardOptions {
+  /** 2 (default) or the superseded 1, which takes no other option. */
+  version?: 1 | 2;
+  /** ToolRL's dynamic scaling: format pays 2 − t, correctness spans ±(2 + t), t = min(1, step/steps). */
+  schedule?: { step: number; steps: number };
+  /** ToolRL's length term: min(1, words of the reasoning / target). */
+  length?: { target: number };
+}
+
 export interface RewardBreakdown {
-  format: 0 | 1;
+  version: 1 | 2;
+  /** 0 or the format pay (1 without a schedule). */
+  format: number;
   correctness: number;
   schema: 0 | 1;
+  /** Present only with the `length` option. */
+  length?: number;
   total: number;
-  /** The terms behind correctness (null when the format failed). */
-  detail: { rName: number; rParam: number; rValue: number; s: number; sMax: number; matched: [number, number][] } | null;
+  /** The terms behind correctness (null when the read failed). */
+  detail: {
+    rName: number;
+    rParam: number;
+    rValue: number;
+    s: number;
+    sMax: number;
+    matched: [number, number][];
+    unmatchedPredicted: number[];
+    /** v2: non-whitespace text outside the calls (reasoning excluded). */
+    textOutsideCalls?: boolean;
+  } | null;
 }
 
-const round6 = (x: number): number => {
-  const r = Math.round(x * 1e6) / 1e6;
-  return Object.is(r, -0) ? 0 : r;
-};
-
-export function keyJaccard(g: Record<string, unknown>, p: Record<string, unknown>): number {
-  const gk = new Set(Object.keys(g));
-  const pk = new Set(Object.keys(p));
-  if (gk.size === 0 && pk.size === 0) return 1;
+/** Jaccard of the multisets of names (ToolRL's match_score); 1 when both are empty. */
+export function nameMultisetJaccard(p: StrictCall[], g: StrictCall[]): number {
+  if (p.length === 0 && g.length === 0) return 1;
+  const counts = new Map<string, number>();
+  for (const c of g) counts.set(c.name, (counts.get(c.name) ?? 0) + 1);
   let inter = 0;
-  for (const k of gk) if (pk.has(k)) inter++;
-  return inter / (gk.size + pk.size - inter);
-}
-
-export function valueMatches(g: Record<string, unknown>, p: Record<string, unknown>): number {
-  let n = 0;
-  for (const [k, v] of Object.entries(g)) if (Object.prototype.hasOwnProperty.call(p, k) && jsonEqual(v, p[k])) n++;
-  return n;
-}
-
-function nameJaccard(p: StrictCall[], g: StrictCall[]): number {
-  const pn = new Set(p.map((c) => c.name));
-  const gn = new Set(g.map((c) => c.name));
-  if (pn.size === 0 && gn.size === 0) return 1;
-  let inter = 0;
-  for (const n of gn) if (pn.has(n)) inter++;
-  return inter / (pn.size + gn.size - inter);
-}
-
-/** Greedy matching in reference order; ties go to the lowest predicted index. Returns [g, p] pairs. */
-export function matchCalls(p: StrictCall[], g: StrictCall[]): [number, number][] {
-  const used = new Set<number>();
-  const pairs: [number, number][] = [];
-  g.forEach((gc, gi) => {
-    let best = -1;
-    let bestScore = -Infinity;
-    p.forEach((pc, pi) => {
-      if (used.has(pi) || pc.name !== gc.name) return;
-      const score = keyJaccard(gc.arguments, pc.arguments) + valueMatches(gc.arguments, pc.arguments);
-      if (score > bestScore) {
-        best = pi;
-        bestScore = score;
-      }
-    });
-    if (best >= 0) {
-      used.add(best);
-      pairs.push([gi, best]);
-    }
-  });
-  return pairs;
-}
-
-/** Draft-07 validity of every predicted call against the request's tools. */
-export function schemaValid(tools: ToolDef[], calls: StrictCall[]): boolean {
-  for (const c of calls) {
-    const tool = tools.find((t) => isPlainObject(t) && isPlainObject(t.function) && t.function.name === c.name);
-    if (!tool) return false;
-    const params = tool.function.parameters;
-    if (params === undefined || params === null) {
-      if (Object.keys(c.arguments).length > 0) return false;
-      continue;
-    }
-    try {
-      if (!defaultValidatorCache.get(params).validate(c.arguments)) return false;
-    } catch {
-      return false; // an uncompilable schema accepts nothing
+  for (const c of p) {
+    const left = counts.get(c.name) ?? 0;
+    if (left > 0) {
+      inter++;
+      counts.set(c.name, left - 1);
     }
   }
-  return true;
+  return inter / (p.length + g.length - inter);
 }
 
-export function scoreReward(input: RewardInput): RewardBreakdown {
-  const parsed = strictParse(input.raw);
-  if (!parsed.ok) return { format: 0, correctness: -3, schema: 0, total: -3, detail: null };
-  const P = parsed.calls;
-  const G = input.reference;
-  const rName = nameJaccard(P, G);
-  const matched = matchCalls(P, G);
-  let rParam = 0;
-  let rValue = 0;
-  for (const [gi, pi] of matched) {
-    rParam += keyJaccard(G[gi]!.arguments, P[pi]!.arguments);
-    rValue += valueMatches(G[gi]!.arguments, P[pi]!.arguments);
-  }
-  const s = rName + rParam + rValue;
-  const sMax = 1 + G.length + G.reduce((acc, g) => acc + Object.keys(g.arguments).length, 0);
-  const correctness = round6((6 * s) / sMax - 3);
-  const schema: 0 | 1 = P.length === 0 ? (G.length === 0 ? 1 : 0) : schemaValid(input.tools, P) ? 1 : 0;
-  return {
-    format: 1,
-    correctness,
-    schema,
-    total: round6(1 + (6 * s) / sMax - 3 + schema),
-    detail: { rName: round6(rName), rParam: round6(rParam), rValue: round6(rValue), s: round6(s), sMax, matched },
+const wordCount = (text: string): number => text.match(/[^ \t\n\r]+/g)?.length ?? 0;
+
+function scales(opts: RewardOptions): { formatPay: number; bound: number } {
+  if (!opts.schedule) return { formatPay: 1, bound: 3 };
+  const t = Math.min(1, Math.max(0, opts.schedule.step) / opts.schedule.steps);
+  return { formatPay: 2 - t, bound: 2 + t };
+}
+
+export function scoreReward(input: RewardInput, opts: RewardOptions = {}): RewardBreakdown {
+  if (opts.version === 1) return scoreRewardV1(input);
+  const { formatPay, bound } = scales(opts);
+  const read = readOutput(input.raw);
+  // Totals are summed from unrounded terms and rounded once.
+  const finish = (b: Omit<RewardBreakdown, 'version' | 'total' | 'length'>, length: number): RewardBreakdown => {
+    const total = b.format + b.correctness + b.schema + (opts.length ? length : 0);
+    const out: RewardBreakdown = { version: 2, ...b, format: round6(b.format), correctness: round6(b.correctness), total: round6(total) };
+    if (opts.length) out.length = round6(length);
+    return out;
   };
+  if (!read.ok) return finish({ format: 0, correctness: -bound, schema: 0, detail: null }, 0);
+  const P = read.calls;
+  const G = input.reference;
+  const strayThink = read.outside.includes('<think>') || read.outside.includes('</think>');
+  const formatOk = G.length > 0 ? P.length > 0 && isBlank(read.outside) : P.length === 0 && !isBlank(read.outside) && !strayThink;
+  const rName = nameMultisetJaccard(P, G);
+  const matched = matchCalls(P, G);
+  const unmatched = unmatchedPredictions(P, matched);
+  const { rParam, rValue } = matchedTerms(P, G, matched);
+  const s = rName + rParam + rValue;
+  const sMax = 1 + G.reduce((acc, g) => acc + callWeight(g), 0) + unmatched.reduce((acc, i) => acc + callWeight(P[i]!), 0);
+  const schema: 0 | 1 = (P.length === 0) === (G.length === 0) && schemaValid(input.tools, P) ? 1 : 0;
+  const length = opts.length && read.reasoning !== null ? Math.min(1, wordCount(read.reasoning) / opts.length.target) : 0;
+  return finish(
+    {
+      format: formatOk ? formatPay : 0,
+      correctness: (2 * bound * s) / sMax - bound,
+      schema,
+      detail: {
+        rName: round6(rName),
+        rParam: round6(rParam),
+        rValue: round6(rValue),
+        s: round6(s),
+        sMax,
+        matched,
+        unmatchedPredicted: unmatched,
+        textOutsideCalls: !isBlank(read.outside),
+      },
+    },
+    length,
+  );
 }

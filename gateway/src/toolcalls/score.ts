@@ -1,22 +1,25 @@
-// The scoring service behind `toolgate score` and POST /v1/toolcalls/score: the strict parse, the
-// gateway's (repairing) verdict, name and argument checks, and — given a reference — the reward.
+// The scoring service behind `toolgate score` and POST /v1/toolcalls/score: the strict read, the
+// gateway's (repairing) verdict, name and argument checks, and — given a reference — the reward
+// (docs/reward-spec.md version 2 by default; `reward: {"version": 1}` selects version 1).
 import { GatewayError } from '../api/errors.js';
 import { checkToolCalls } from './check.js';
 import { compileTools } from './compile-tools.js';
 import { isPlainObject } from './json-text.js';
 import type { RepairKind } from './repair-kinds.js';
-import { keyJaccard, matchCalls, schemaValid, scoreReward, valueMatches, type RewardBreakdown } from './reward.js';
-import { strictParse, type StrictCall } from './strict-parse.js';
+import { keyJaccard, matchCalls, schemaValid, scoreReward, valueMatches, type RewardBreakdown, type RewardOptions } from './reward.js';
+import { readOutput, strictParse, type StrictCall } from './strict-parse.js';
 import type { CallError, Outcome, ToolDef } from './types.js';
 
 export interface ScoreInput {
   tools: ToolDef[];
   raw: string;
   reference?: StrictCall[];
+  /** Reward version and options (docs/reward-spec.md); version 2 when absent. */
+  reward?: RewardOptions;
 }
 
 export interface ScoreResult {
-  /** The strict parse of docs/reward-spec.md. */
+  /** The strict read of the reward's version (docs/reward-spec.md §1, or v1's strict parse). */
   parse: { ok: boolean; error?: string; calls: StrictCall[] };
   /** 1 iff every strictly parsed call names a tool and validates (spec's `schema` term, without a reference for P = []). */
   schema: { ok: boolean };
@@ -47,19 +50,46 @@ function readReference(v: unknown): StrictCall[] {
   });
 }
 
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+function readRewardOptions(v: unknown, defaultVersion: 1 | 2): RewardOptions {
+  if (v === undefined || v === null) return { version: defaultVersion };
+  if (!isPlainObject(v)) throw bad('`reward` must be an object {version?, schedule?, length?}', 'reward');
+  for (const k of Object.keys(v)) {
+    if (k !== 'version' && k !== 'schedule' && k !== 'length') throw bad(`unknown reward option '${k}' (known: version, schedule, length)`, `reward.${k}`);
+  }
+  const version = v.version ?? defaultVersion;
+  if (version !== 1 && version !== 2) throw bad('`reward.version` must be 1 or 2', 'reward.version');
+  const out: RewardOptions = { version };
+  if (v.schedule !== undefined) {
+    const sc = v.schedule;
+    if (!isPlainObject(sc) || !isNumber(sc.step) || !isNumber(sc.steps) || sc.steps <= 0) {
+      throw bad('`reward.schedule` must be {"step": number, "steps": number > 0}', 'reward.schedule');
+    }
+    out.schedule = { step: sc.step, steps: sc.steps };
+  }
+  if (v.length !== undefined) {
+    const ln = v.length;
+    if (!isPlainObject(ln) || !isNumber(ln.target) || ln.target <= 0) throw bad('`reward.length` must be {"target": number > 0}', 'reward.length');
+    out.length = { target: ln.target };
+  }
+  if (version === 1 && (out.schedule || out.length)) throw bad('reward version 1 takes no schedule or length option', 'reward.version');
+  return out;
+}
+
 /** Validates a request body (HTTP or one JSONL line); throws GatewayError 400 in OpenAI's shape. */
-export function parseScoreRequest(body: unknown): ScoreInput {
+export function parseScoreRequest(body: unknown, defaults: { rewardVersion?: 1 | 2 } = {}): ScoreInput {
   if (!isPlainObject(body)) throw bad('request body must be a JSON object {tools, raw, reference?}', '');
   if (typeof body.raw !== 'string') throw bad('`raw` must be a string (the assistant\'s raw output)', 'raw');
   const tools = body.tools ?? [];
   compileTools(tools); // admission: a bad schema is a 400 naming the tool
-  const out: ScoreInput = { tools: tools as ToolDef[], raw: body.raw };
+  const out: ScoreInput = { tools: tools as ToolDef[], raw: body.raw, reward: readRewardOptions(body.reward, defaults.rewardVersion ?? 2) };
   if (body.reference !== undefined && body.reference !== null) out.reference = readReference(body.reference);
   return out;
 }
 
 export function scoreOutput(input: ScoreInput): ScoreResult {
-  const parsed = strictParse(input.raw);
+  const parsed = input.reward?.version === 1 ? strictParse(input.raw) : readOutput(input.raw);
   const toolNames = new Set(input.tools.map((t) => t.function.name));
   const predicted = parsed.calls.map((c) => c.name);
   const report = checkToolCalls(input.tools, { content: input.raw });
@@ -88,7 +118,7 @@ export function scoreOutput(input: ScoreInput): ScoreResult {
         valueMatches: pc ? valueMatches(gc.arguments, pc.arguments) : 0,
       };
     });
-    result.reward = scoreReward({ tools: input.tools, raw: input.raw, reference: g });
+    result.reward = scoreReward({ tools: input.tools, raw: input.raw, reference: g }, input.reward);
   }
   return result;
 }

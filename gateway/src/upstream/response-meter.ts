@@ -24,9 +24,9 @@ export class ResponseMeter {
   usage: Usage | null = null;
   finishReasons = new Set<string>();
 
-  // Labelled children resolved once per request rather than on every token.
-  private readonly ttftChild;
-  private readonly itlChild;
+  // Labelled children resolved once per request rather than on every token, and only at the first
+  // token: a request that generates nothing (/tokenize) must not create an empty series.
+  private itlChild: ReturnType<Metrics['itl']['labels']> | null = null;
 
   constructor(
     /** performance.now() when the request was received. */
@@ -34,8 +34,6 @@ export class ResponseMeter {
     private readonly metrics: Metrics | null,
     private readonly labels: MeterLabels,
   ) {
-    this.ttftChild = metrics?.ttft.labels(labels) ?? null;
-    this.itlChild = metrics?.itl.labels(labels) ?? null;
   }
 
   /** Inspects one parsed chunk (chat or completions) at time `now`. */
@@ -64,7 +62,8 @@ export class ResponseMeter {
     this.tokenEvents++;
     if (this.firstTokenAt === null) {
       this.firstTokenAt = now;
-      this.ttftChild?.observe((now - this.receivedAt) / 1000);
+      this.metrics?.ttft.labels(this.labels).observe((now - this.receivedAt) / 1000);
+      this.itlChild = this.metrics?.itl.labels(this.labels) ?? null;
     } else if (this.lastTokenAt !== null) {
       this.itlChild?.observe((now - this.lastTokenAt) / 1000);
     }

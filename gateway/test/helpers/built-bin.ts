@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, REPO_ROOT, waitForHttp } from './net.js';
+import { freePort, REPO_ROOT, TEST_WORKERS, waitForHttp } from './net.js';
 
 export const BIN = path.join(REPO_ROOT, 'dist/gateway/src/cli/main.js');
 const SOURCES = ['gateway/src', 'loadtest/src', 'eval/src'].map((d) => path.join(REPO_ROOT, d));
@@ -90,7 +90,8 @@ export async function serveBuilt(config: Record<string, unknown>, env: Record<st
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'toolgate-built-'));
   const file = path.join(dir, 'config.json');
-  const server = { host: '127.0.0.1', ...(config.server as object | undefined), port };
+  // One worker unless the test or TOOLGATE_TEST_WORKERS says otherwise (as spawnToolgate).
+  const server = { host: '127.0.0.1', workers: Number(TEST_WORKERS), ...(config.server as object | undefined), port };
   writeFileSync(file, JSON.stringify({ ...config, server }));
   const child = spawn(process.execPath, [bin, 'serve', '--config', file], {
     cwd: REPO_ROOT,

@@ -1,4 +1,5 @@
 // Loopback helpers shared by the integration tests.
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -54,7 +55,21 @@ export function withTestWorkers(args: string[]): string[] {
 
 /** Runs `toolgate <args>` from source (tsx) as a child process; output is collected for assertions. */
 export function spawnToolgate(args: string[], env: Record<string, string> = {}): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'gateway/src/cli/main.ts'), ...withTestWorkers(args)], {
+  return spawnCollecting(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'gateway/src/cli/main.ts'), ...withTestWorkers(args)], env);
+}
+
+/** The built `toolgate` bin (`npm run build` → dist/), which is what users run. */
+export const BUILT_BIN = path.join(REPO_ROOT, 'dist/gateway/src/cli/main.js');
+
+/** Runs the built `toolgate <args>` (dist/) as a child process; throws when it has not been built. */
+export function spawnBuiltToolgate(args: string[], env: Record<string, string> = {}): ChildProcess & { output: () => string } {
+  if (!existsSync(BUILT_BIN)) throw new Error(`${BUILT_BIN} is missing: run \`npm run build\` (make test does)`);
+  return spawnCollecting(process.execPath, [BUILT_BIN, ...args], env);
+}
+
+/** Spawns a command with stdout+stderr collected for assertions and error messages. */
+export function spawnCollecting(cmd: string, args: string[], env: Record<string, string> = {}): ChildProcess & { output: () => string } {
+  const child = spawn(cmd, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -84,6 +99,10 @@ export function forwardTo(target: string): (req: IncomingMessage, res: ServerRes
       r.pipe(res);
     });
     out.on('error', () => res.destroy());
+    // A client that goes away cancels the forwarded request too, as a real proxy does.
+    res.on('close', () => {
+      if (!res.writableFinished) out.destroy();
+    });
     req.pipe(out);
   };
 }

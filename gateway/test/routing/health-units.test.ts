@@ -1,5 +1,5 @@
 // Passive ejection (circuit breaker, whose failure a failure is), the panic threshold, probe hysteresis,
-// EndpointSlice parsing and engine-load parsing.
+// EndpointSlice parsing and engine-load parsing and engine kinds.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { createLogger } from '../../src/telemetry/log.js';
 import { CircuitBreaker } from '../../src/routing/circuit-breaker.js';
 import { endpointsFromSlices, type EndpointSlice } from '../../src/routing/discovery/endpoint-slices.js';
 import { parseEngineLoad } from '../../src/routing/load-scraper.js';
+import { cardNames, detectKind, normalizeCard } from '../../src/routing/engine-kind.js';
 
 describe('circuit breaker', () => {
   it('ejects after N consecutive failures, backs off exponentially and re-admits', () => {
@@ -186,5 +187,52 @@ describe('active probes with hysteresis', () => {
       server.close();
       await router.close();
     }
+  });
+});
+
+describe('engine kinds (vLLM and llama-server)', () => {
+  // llama-server's exposition as tools/server/server-task.cpp writes it (llama-cpp-python 0.3.36's tree)
+  const llamacpp = [
+    '# HELP llamacpp:prompt_tokens_total Number of prompt tokens processed, excluding cached tokens',
+    '# TYPE llamacpp:prompt_tokens_total counter',
+    'llamacpp:prompt_tokens_total 120',
+    '# TYPE llamacpp:requests_processing gauge',
+    'llamacpp:requests_processing 1',
+    '# TYPE llamacpp:requests_deferred gauge',
+    'llamacpp:requests_deferred 3',
+    'llamacpp:n_busy_slots_per_decode 1',
+  ].join('\n');
+
+  it("maps llamacpp:requests_processing/_deferred to running/waiting, per the backend's kind", () => {
+    expect(parseEngineLoad(llamacpp, 'llamacpp')).toEqual({ running: 1, waiting: 3, kvCacheUsage: 0 });
+    expect(parseEngineLoad(llamacpp, null)).toEqual({ running: 1, waiting: 3, kvCacheUsage: 0 });
+    expect(parseEngineLoad(llamacpp, 'vllm')).toBeNull();
+    expect(parseEngineLoad('vllm:num_requests_running 2\n', 'llamacpp')).toBeNull();
+    // older llama-server builds export a KV ratio; names inherited from Object.prototype are no signals
+    expect(parseEngineLoad('llamacpp:kv_cache_usage_ratio 0.4\nconstructor 5\n__proto__ 1\n', 'llamacpp')).toEqual({ running: 0, waiting: 0, kvCacheUsage: 0.4 });
+  });
+
+  it("detects llama-server from its cards and serves them in vLLM's shape", () => {
+    const card = { id: 'tiny', aliases: ['tiny', 'edge'], object: 'model', created: 1, owned_by: 'llamacpp', meta: { n_ctx: 2048, n_ctx_train: 1024 } };
+    expect(detectKind([card])).toBe('llamacpp');
+    expect(detectKind([{ id: 'Qwen/Qwen3-0.6B', owned_by: 'vllm', max_model_len: 4096 }])).toBe('vllm');
+    expect(normalizeCard('llamacpp', card)).toEqual({ ...card, root: 'tiny', parent: null, max_model_len: 2048 });
+    const vllmCard = { id: 'm', owned_by: 'vllm', max_model_len: 8 };
+    expect(normalizeCard('vllm', vllmCard)).toBe(vllmCard);
+    expect(cardNames(card)).toEqual(['tiny', 'tiny', 'edge']);
+  });
+
+  it('takes the kind from the backend, else its pool; auto is left to detection; unknown kinds fail validation', () => {
+    const cfg = resolveConfig({
+      pools: {
+        edge: { kind: 'llamacpp', backends: [{ url: 'http://127.0.0.1:1' }, { url: 'http://127.0.0.1:2', kind: 'vllm' }] },
+        auto: { backends: [{ url: 'http://127.0.0.1:3' }, { url: 'http://127.0.0.1:4', kind: 'auto' }] },
+      },
+    });
+    const router = new Router(cfg, createMetrics(), createLogger({}, 'silent'));
+    const kinds = router.allBackends().map((b) => [b.url.slice(-1), b.kind, b.kindConfigured]);
+    expect(kinds).toEqual([['1', 'llamacpp', true], ['2', 'vllm', true], ['3', null, false], ['4', null, false]]);
+    expect(() => resolveConfig({ pools: { p: { kind: 'llama', backends: [{ url: 'http://127.0.0.1:1' }] } } })).toThrow(/kind/);
+    expect(() => resolveConfig({ pools: { p: { backends: [{ url: 'http://127.0.0.1:1', kind: 'tgi' }] } } })).toThrow(/kind/);
   });
 });

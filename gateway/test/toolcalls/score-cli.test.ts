@@ -62,6 +62,18 @@ describe('toolgate score', () => {
     expect(out[2].reward.total).toBe(5);
   }, 60_000);
 
+  it('scores with reward version 2 by default; --reward-version 1 and a line\'s reward.version select version 1', async () => {
+    const repeated = { id: 'repeat', tools, raw: `${call}\n${call}`, reference: [{ name: 'get_weather', arguments: { city: 'Paris' } }] };
+    const input = [repeated, { ...repeated, id: 'repeat-v1', reward: { version: 1 } }].map((l) => JSON.stringify(l)).join('\n');
+    const v2 = (await runScore([], input)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(v2.map((o) => [o.reward.version, o.reward.total])).toEqual([[2, 2], [1, 5]]);
+    const v1 = await runScore(['--reward-version', '1'], JSON.stringify(repeated));
+    expect(JSON.parse(v1.stdout).reward).toMatchObject({ version: 1, total: 5 });
+    const bad = await runScore(['--reward-version', '3'], JSON.stringify(repeated));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--reward-version must be 1 or 2');
+  }, 60_000);
+
   it('prints help and rejects unknown flags', async () => {
     const help = await runScore(['--help']);
     expect(help.code).toBe(0);
