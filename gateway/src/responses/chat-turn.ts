@@ -48,6 +48,11 @@ export class ChatTurn {
   private readonly chatCalls: Obj[] = [];
   private content = '';
   private reasoning = '';
+  /**
+   * Whitespace that would open a message item (the "\n\n" a Qwen3 writes between `</think>` and a
+   * call): held until real text follows, dropped if none does, so no blank message item appears.
+   */
+  private heldSpace = '';
 
   constructor(
     private readonly out: ResponseOutput,
@@ -84,6 +89,7 @@ export class ChatTurn {
   }
 
   private onReasoning(text: string): void {
+    this.heldSpace = '';
     if (this.open.kind !== 'reasoning') {
       this.close('completed');
       const item: ReasoningItem = { type: 'reasoning', id: newId('rs'), summary: [], content: [], status: 'in_progress' };
@@ -98,6 +104,12 @@ export class ChatTurn {
 
   private onContent(text: string): void {
     if (this.open.kind !== 'message') {
+      if (/^\s*$/.test(text)) {
+        this.heldSpace += text;
+        return;
+      }
+      text = this.heldSpace + text;
+      this.heldSpace = '';
       this.close('completed');
       const item: MessageItem = { type: 'message', id: newId('msg'), role: 'assistant', status: 'in_progress', content: [] };
       const index = this.out.add(item);
@@ -110,6 +122,7 @@ export class ChatTurn {
   }
 
   private onCallFragment(f: Obj): void {
+    this.heldSpace = '';
     const chatIndex = typeof f.index === 'number' ? f.index : 0;
     const fn = isObj(f.function) ? f.function : {};
     const args = typeof fn.arguments === 'string' ? fn.arguments : '';

@@ -297,8 +297,14 @@ export class ResponseRun {
       approval_request_id: String(request.id),
     };
     const index = this.output.add(item);
-    const before = [...this.conversation];
-    this.conversation.push({ role: 'assistant', content: null, tool_calls: [{ id: item.id, type: 'function', function: { name: item.name, arguments: item.arguments } }] });
+    // The call belongs to the model turn that asked for approval: when that turn's reasoning is
+    // the last message, the call joins it, and the conversation before the call ends with the prompt.
+    const call = { id: item.id, type: 'function', function: { name: item.name, arguments: item.arguments } };
+    const last = this.conversation.at(-1);
+    const turn = last?.role === 'assistant' && !last.tool_calls && (last.content === null || last.content === undefined || last.content === '') ? last : null;
+    const before = turn ? this.conversation.slice(0, -1) : [...this.conversation];
+    if (turn) turn.tool_calls = [call];
+    else this.conversation.push({ role: 'assistant', content: null, tool_calls: [call] });
     const offered = this.toolset?.byName.get(item.name);
     if (!offered || offered.server.serverLabel !== item.server_label) {
       this.refuseCall(index, `Not run: '${item.name}' is not a tool of an mcp server in this request.`);

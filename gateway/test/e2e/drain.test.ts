@@ -70,7 +70,7 @@ describe('SIGTERM draining (built bin)', () => {
   });
 
   it('lets in-flight streams finish, refuses new connections, and exits 0', async () => {
-    sim = await startSim({ port: 0, pods: 2 });
+    sim = await startSim({ port: 0, pods: 2, reasoningParser: null });
     gateway = await serveBuilt({ upstreams: sim.urls, server: { shutdownGraceMs: 15_000 } });
     const streams = await Promise.all([0, 1, 2].map((i) => startStream(gateway!.url, streamBody(i, 100))));
     const signalled = Date.now();
@@ -89,7 +89,7 @@ describe('SIGTERM draining (built bin)', () => {
   }, 120_000);
 
   it('does not wait past shutdownGraceMs for a stream that would outlast it', async () => {
-    sim = await startSim({ port: 0, pods: 1 });
+    sim = await startSim({ port: 0, pods: 1, reasoningParser: null });
     gateway = await serveBuilt({ upstreams: sim.urls, server: { shutdownGraceMs: 1_000 } });
     const stream = await startStream(gateway.url, streamBody(9, 1_000)); // ≈ 20 s of stream
     const signalled = Date.now();

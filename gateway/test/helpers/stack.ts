@@ -15,13 +15,17 @@ export interface Stack {
 /**
  * `sims`: one SimOptions per independent simulator (each may have several pods); all their pods
  * become the default pool's backends. `config`: raw gateway config merged over the defaults.
+ * Pods run without a reasoning parser unless a test asks (`reasoningParser: 'qwen3'`): scripted
+ * raw texts then reach the gateway as the model wrote them. Under vLLM 0.33's qwen3 parser a text
+ * with neither `</think>` nor `<tool_call>` is all reasoning (docs/vllm-tool-parsing.md §2); the
+ * suites that need that path ask for it.
  */
 export async function startStack(
   sims: SimOptions[] = [{ pods: 2 }],
   config: Record<string, unknown> = {},
   opts: GatewayOptions = {},
 ): Promise<Stack> {
-  const clusters = await Promise.all(sims.map((s) => startSim({ port: 0, ...s })));
+  const clusters = await Promise.all(sims.map((s) => startSim({ port: 0, reasoningParser: null, ...s })));
   const urls = clusters.flatMap((c) => c.urls);
   const cfg = resolveConfig({
     server: { host: '127.0.0.1', port: 0 },

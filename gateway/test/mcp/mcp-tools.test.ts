@@ -15,6 +15,16 @@ import { MODEL, collect } from '../responses/helpers.js';
 
 type Item = OpenAI.Responses.ResponseOutputItem;
 
+/** Output items other than the model's reasoning (the pods run the qwen3 reasoning parser). */
+const visible = (r: { output: Item[] }): Item[] => r.output.filter((i) => i.type !== 'reasoning');
+
+/** Stream events minus those of reasoning items (found by their output_index). */
+function withoutReasoning<E extends { type: string }>(events: E[]): E[] {
+  const reasoning = new Set<number>();
+  for (const e of events as Array<E & { output_index?: number; item?: { type?: string } }>) if (e.type === 'response.output_item.added' && e.item?.type === 'reasoning') reasoning.add(e.output_index!);
+  return events.filter((e) => !reasoning.has((e as { output_index?: number }).output_index ?? -1));
+}
+
 describe('MCP tools through /v1/responses', () => {
   let mcp: TestMcpServer;
   let legacy: TestMcpServer;
@@ -32,7 +42,7 @@ describe('MCP tools through /v1/responses', () => {
     tmp = await tempDir('toolgate-mcp-');
     const port = (u: string) => new URL(u).port;
     deadPort = await freePort(); // allowed, but nothing listens there
-    stack = await startStack([{ pods: 1, profile: { kind: 'fixed', ttftMs: 1, itlMs: 0 }, faults: { rates: { trailing_comma: 1 } } }], {
+    stack = await startStack([{ pods: 1, profile: { kind: 'fixed', ttftMs: 1, itlMs: 0 }, faults: { rates: { trailing_comma: 1 } }, reasoningParser: 'qwen3' }], {
       mcp: { allowedServers: [`http://127.0.0.1:${port(mcp.url)}/mcp`, `http://127.0.0.1:${port(legacy.url)}/sse`, `http://127.0.0.1:${deadPort}/mcp`], callTimeoutMs: 3000, maxSteps: 3 },
       capture: { dir: tmp.dir, sampleValid: 0 },
     });
@@ -49,11 +59,13 @@ describe('MCP tools through /v1/responses', () => {
     const calls = mcp.calls.length;
     const r = await ask('What is the forecast for Oslo?', [tool()]);
     expect(r.status).toBe('completed');
-    expect(r.output.map((i) => i.type)).toEqual(['mcp_list_tools', 'mcp_call', 'message']);
-    const list = r.output[0] as Extract<Item, { type: 'mcp_list_tools' }>;
+    // The pods run vLLM's qwen3 reasoning parser: each model call's thinking is a reasoning item.
+    expect(r.output.filter((i) => i.type === 'reasoning')).toHaveLength(2);
+    expect(visible(r).map((i) => i.type)).toEqual(['mcp_list_tools', 'mcp_call', 'message']);
+    const list = visible(r)[0] as Extract<Item, { type: 'mcp_list_tools' }>;
     expect(list.server_label).toBe('weather');
     expect(list.tools.map((t) => t.name)).toEqual(['get_forecast', 'convert_currency']);
-    const call = r.output[1] as Extract<Item, { type: 'mcp_call' }>;
+    const call = visible(r)[1] as Extract<Item, { type: 'mcp_call' }>;
     expect(call).toMatchObject({ server_label: 'weather', name: 'get_forecast', status: 'completed', error: null });
     expect(JSON.parse(call.arguments)).toEqual({ city: 'Oslo', days: 1 });
     expect(call.output).toBe('Forecast for Oslo: sunny, 21 °C, for 1 day(s).');
@@ -69,7 +81,7 @@ describe('MCP tools through /v1/responses', () => {
   it('streams the MCP events in order, numbered from 0', async () => {
     const events = await collect(await client.responses.create({ model: MODEL, input: 'What is the forecast for Bergen?', tools: [tool()], stream: true } as never));
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
-    const types = events.map((e) => e.type).filter((t) => t !== 'response.output_text.delta' && t !== 'response.mcp_call_arguments.delta');
+    const types = withoutReasoning(events).map((e) => e.type).filter((t) => t !== 'response.output_text.delta' && t !== 'response.mcp_call_arguments.delta');
     expect(types).toEqual([
       'response.created',
       'response.in_progress',
@@ -89,7 +101,7 @@ describe('MCP tools through /v1/responses', () => {
       'response.output_item.done',
       'response.completed',
     ]);
-    const done = events.filter((e) => e.type === 'response.output_item.done').map((e) => (e as { item: Item }).item);
+    const done = withoutReasoning(events).filter((e) => e.type === 'response.output_item.done').map((e) => (e as { item: Item }).item);
     expect(done[1]).toMatchObject({ type: 'mcp_call', output: 'Forecast for Bergen: sunny, 21 °C, for 1 day(s).' });
   });
 
@@ -142,8 +154,8 @@ describe('MCP tools through /v1/responses', () => {
   it('asks for approval by default, runs the call once approved, and tells the model about a denial', async () => {
     const calls = mcp.calls.length;
     const r1 = await ask('What is the forecast for Paris?', [tool({ require_approval: undefined })]);
-    expect(r1.output.map((i) => i.type)).toEqual(['mcp_list_tools', 'mcp_approval_request']);
-    const request = r1.output[1] as Extract<Item, { type: 'mcp_approval_request' }>;
+    expect(visible(r1).map((i) => i.type)).toEqual(['mcp_list_tools', 'mcp_approval_request']);
+    const request = visible(r1)[1] as Extract<Item, { type: 'mcp_approval_request' }>;
     expect(request).toMatchObject({ server_label: 'weather', name: 'get_forecast' });
     expect(mcp.calls.length).toBe(calls);
 
@@ -154,8 +166,8 @@ describe('MCP tools through /v1/responses', () => {
       input: [{ type: 'mcp_approval_response', approval_request_id: request.id, approve: true }],
     } as never);
     // The tools were listed in this conversation already: no second mcp_list_tools item.
-    expect(approved.output.map((i) => i.type)).toEqual(['mcp_call', 'message']);
-    expect(approved.output[0]).toMatchObject({ status: 'completed', approval_request_id: request.id, output: 'Forecast for Paris: sunny, 21 °C, for 1 day(s).' });
+    expect(visible(approved).map((i) => i.type)).toEqual(['mcp_call', 'message']);
+    expect(visible(approved)[0]).toMatchObject({ status: 'completed', approval_request_id: request.id, output: 'Forecast for Paris: sunny, 21 °C, for 1 day(s).' });
     expect(mcp.calls.length).toBe(calls + 1);
 
     const denied = await client.responses.create({
@@ -164,15 +176,15 @@ describe('MCP tools through /v1/responses', () => {
       tools: [tool({ require_approval: { never: { tool_names: ['convert_currency'] } } })],
       input: [{ type: 'mcp_approval_response', approval_request_id: request.id, approve: false, reason: 'not now' }],
     } as never);
-    expect(denied.output.map((i) => i.type)).toEqual(['message']);
+    expect(visible(denied).map((i) => i.type)).toEqual(['message']);
     expect(mcp.calls.length).toBe(calls + 1);
   });
 
   it('falls back to the HTTP+SSE transport for an older server', async () => {
     const calls = legacy.calls.length;
     const r = await ask('What is the forecast for Lima?', [tool({ server_label: 'legacy', server_url: legacy.url })]);
-    expect(r.output.map((i) => i.type)).toEqual(['mcp_list_tools', 'mcp_call', 'message']);
-    expect(r.output[1]).toMatchObject({ status: 'completed', output: 'Forecast for Lima: sunny, 21 °C, for 1 day(s).' });
+    expect(visible(r).map((i) => i.type)).toEqual(['mcp_list_tools', 'mcp_call', 'message']);
+    expect(visible(r)[1]).toMatchObject({ status: 'completed', output: 'Forecast for Lima: sunny, 21 °C, for 1 day(s).' });
     expect(legacy.calls.length).toBe(calls + 1);
   });
 

@@ -26,7 +26,7 @@ describe('AI SDK openai(model) provider (Responses API) with tools and stopWhen'
   };
 
   beforeAll(async () => {
-    stack = await startStack([{ pods: 2, profile: { kind: 'fixed', ttftMs: 2, itlMs: 1 } }]);
+    stack = await startStack([{ pods: 2, profile: { kind: 'fixed', ttftMs: 2, itlMs: 1 }, reasoningParser: 'qwen3' }]);
     provider = createOpenAI({ baseURL: `${stack.gateway.url}/v1`, apiKey: 'unused' });
   });
   afterAll(async () => stack?.close());

@@ -18,7 +18,9 @@ describe('Responses API through the openai SDK', () => {
   let stack: Stack;
   let client: OpenAI;
   beforeAll(async () => {
-    stack = await startStack([{ pods: 2, profile: { kind: 'fixed', ttftMs: 2, itlMs: 1 } }], { toolcalls: { policy: 'repair' } });
+    // The pods run vLLM's qwen3 reasoning parser, as a Qwen3 deployment does: each answer opens with
+    // a reasoning item, which the assertions below step over (the reasoning suite checks it).
+    stack = await startStack([{ pods: 2, profile: { kind: 'fixed', ttftMs: 2, itlMs: 1 }, reasoningParser: 'qwen3' }], { toolcalls: { policy: 'repair' } });
     client = new OpenAI({ baseURL: `${stack.gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
   });
   afterAll(async () => stack?.close());
@@ -42,7 +44,7 @@ describe('Responses API through the openai SDK', () => {
       tools: [weather],
     });
     expect(r2.previous_response_id).toBe(r1.id);
-    expect(r2.output.map((i) => i.type)).toEqual(['message']);
+    expect(r2.output.map((i) => i.type)).toEqual(['reasoning', 'message']);
     expect(r2.output_text.length).toBeGreaterThan(0);
 
     const got = await client.responses.retrieve(r2.id);
@@ -64,24 +66,31 @@ describe('Responses API through the openai SDK', () => {
     expect(types[0]).toBe('response.created');
     expect(types[1]).toBe('response.in_progress');
     expect(types.at(-1)).toBe('response.completed');
-    const added = events.find((e) => e.type === 'response.output_item.added');
+    const added = events.find((e) => e.type === 'response.output_item.added' && e.item.type !== 'reasoning');
     expect(added?.type === 'response.output_item.added' && added.item).toMatchObject({ type: 'function_call', name: 'get_weather', arguments: '' });
     const deltas = events.filter((e) => e.type === 'response.function_call_arguments.delta').map((e) => (e.type === 'response.function_call_arguments.delta' ? e.delta : ''));
     const done = events.find((e) => e.type === 'response.function_call_arguments.done');
     expect(done?.type === 'response.function_call_arguments.done' && done.arguments).toBe(deltas.join(''));
     expect(JSON.parse(deltas.join(''))).toEqual({ city: 'Paris' });
     const completed = events.at(-1)!;
-    const itemDone = events.find((e) => e.type === 'response.output_item.done');
-    expect(completed.type === 'response.completed' && completed.response.output).toEqual([itemDone?.type === 'response.output_item.done' && itemDone.item]);
+    const itemsDone = events.flatMap((e) => (e.type === 'response.output_item.done' ? [e.item] : []));
+    expect(itemsDone.map((i) => i.type)).toEqual(['reasoning', 'function_call']);
+    expect(completed.type === 'response.completed' && completed.response.output).toEqual(itemsDone);
     expect(completed.type === 'response.completed' && completed.response.usage!.output_tokens).toBeGreaterThan(0);
   });
 
   it('streams text as a message item whose deltas add up to the done text', async () => {
     const stream = await client.responses.create({ model: MODEL, input: 'Tell me a story', stream: true, instructions: 'Be brief.' });
     const events = await collect(stream);
-    expect(events.map((e) => e.type).filter((t) => t !== 'response.output_text.delta')).toEqual([
+    expect(events.map((e) => e.type).filter((t) => t !== 'response.output_text.delta' && t !== 'response.reasoning_text.delta')).toEqual([
       'response.created',
       'response.in_progress',
+      // the reasoning item (qwen3 reasoning parser), then the message
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.reasoning_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
       'response.output_item.added',
       'response.content_part.added',
       'response.output_text.done',
@@ -165,7 +174,8 @@ describe('Responses API through the openai SDK', () => {
     const raw = Array.from({ length: 200 }, (_, i) => `word${i}`).join(' ');
     const stream = await client.responses.create({ model: MODEL, input: 'x', stream: true, sim_script: { raw, parser: 'none', itl_ms: 20 } } as never);
     const s = stream as unknown as AsyncIterable<ResponseStreamEvent>;
-    for await (const e of s) if (e.type === 'response.output_text.delta') break; // leaving the loop aborts the request
+    // A text with neither </think> nor <tool_call> is all reasoning behind the qwen3 parser.
+    for await (const e of s) if (e.type === 'response.reasoning_text.delta' || e.type === 'response.output_text.delta') break; // leaving the loop aborts the request
     const deadline = Date.now() + 10_000;
     while (aborted() === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     expect(aborted()).toBe(before + 1);

@@ -9,7 +9,7 @@ const MODEL = 'Qwen/Qwen3-0.6B';
 const body = (i: number, stream: boolean) => ({
   model: MODEL,
   stream,
-  max_tokens: 30,
+  max_tokens: 80, // room for the thinking block and the whole call (a cut call would be re-asked)
   tools: [{ type: 'function', function: { name: `t${i % 9}`, parameters: { type: 'object' } } }],
   messages: [{ role: 'system', content: `tenant ${i % 9}` }, { role: 'user', content: `request ${i}` }],
 });

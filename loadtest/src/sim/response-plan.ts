@@ -81,7 +81,9 @@ function generationRequest(req: ParsedRequest): GenerationRequest {
  * A thinking Qwen3 opens its answer with a short reasoning block (chat_template_kwargs
  * enable_thinking, on by default); answers that already carry one (think faults) keep theirs.
  * A grammar (guided JSON, a forced tool choice's structural tag) starts right after </think> and
- * admits no leading whitespace, so a constrained answer follows it directly.
+ * admits no leading whitespace, so a constrained answer follows it directly — on a pod with a
+ * reasoning parser. Without one, reasoning counts as ended from the first token (vLLM 0.33
+ * protocol.py `resolve_reasoning_ended`), so the grammar binds at once and there is no <think>.
  */
 function withThinking(text: string, kind: OutputKind, toolName: string | undefined, constrained: boolean): string {
   if (text.startsWith('<think>')) return text;
@@ -124,7 +126,7 @@ export function planResponse(req: ParsedRequest, pod: PodBehaviour): ResponsePla
     // starts once reasoning has ended.
     text = JSON.stringify(synthesizeArguments(req.structuredJson, contextFromText(lastUserText(genReq.messages))));
     kind = 'text';
-    if (thinking) text = withThinking(text, kind, undefined, true);
+    if (thinking && pod.reasoningParser === 'qwen3') text = withThinking(text, kind, undefined, true);
   } else if (script?.raw !== undefined) {
     text = script.raw;
     kind = 'tool_call';
@@ -135,7 +137,8 @@ export function planResponse(req: ParsedRequest, pod: PodBehaviour): ResponsePla
     fault = isTransportFault(planned.fault) ? planned.fault : null;
   } else {
     const planned = planOutput(genReq, pod.seed, pod.faults);
-    text = thinking ? withThinking(planned.text, planned.output.kind, planned.output.toolName, planned.output.constrained === true) : planned.text;
+    const constrained = planned.output.constrained === true;
+    text = thinking && (!constrained || pod.reasoningParser === 'qwen3') ? withThinking(planned.text, planned.output.kind, planned.output.toolName, constrained) : planned.text;
     kind = planned.output.kind;
     fault = planned.fault;
     if (planned.finishReason) finishReason = planned.finishReason;
