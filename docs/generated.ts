@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { configReference } from '../gateway/src/config/reference.js';
 import { metricsReference } from '../gateway/src/telemetry/reference.js';
 import { peersTable } from '../bench/lib/peers-table.js';
+import type { ModeResult, RealResults } from '../bench/lib/real-results.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -20,22 +21,12 @@ function edgeReport(): string {
   return md.replace(/^# .*\n+/, '').trim();
 }
 
-interface RealMode {
-  mode: string;
-  cases: number;
-  recoverable: number;
-  recovered: number;
-  recovery: number;
-  exact: number;
-  emptied: number;
-}
-
 const pct = (x: number) => `${(x * 100).toFixed(1).replace(/\.0$/, '')} %`;
 
 /** What a client receives for the malformed-output corpus, vLLM alone vs through Toolgate (`npm run bench:real`). */
 function realRecovery(): string {
-  const r = JSON.parse(readFileSync(path.join(ROOT, 'bench/results/real.json'), 'utf8')) as { corpusCases: number; policy: string; modes: RealMode[]; gatewayModesEqual: boolean };
-  const row = (label: string, m: RealMode) => `| ${label} | ${m.recovered}/${m.recoverable} (${pct(m.recovery)}) | ${m.exact}/${m.cases} | ${m.emptied} |`;
+  const r = JSON.parse(readFileSync(path.join(ROOT, 'bench/results/real.json'), 'utf8')) as RealResults;
+  const row = (label: string, m: ModeResult) => `| ${label} | ${m.recovered}/${m.recoverable} (${pct(m.recovery)}) | ${m.exact}/${m.cases} | ${m.emptied} |`;
   const find = (prefix: string) => {
     const m = r.modes.find((x) => x.mode.startsWith(prefix));
     if (!m) throw new Error(`bench/results/real.json has no mode starting '${prefix}'`);
