@@ -18,11 +18,14 @@ COPY --from=build /app/dist dist
 COPY --from=build /app/package.json package.json
 # Simulator profiles are read at run time.
 COPY loadtest/src/sim/profiles dist/loadtest/src/sim/profiles
-RUN mkdir -p /data && chown node:node /data
-USER node
+# The base image's `node` user, by number (uid/gid 1000, as the chart's securityContext runs it):
+# a name may not resolve on the host or under a runtime that checks runAsNonRoot.
+RUN mkdir -p /data && chown 1000:1000 /data
+USER 1000:1000
 EXPOSE 8080
 VOLUME ["/data"]
+# Exec form: no shell in between, so the probe is node itself and nothing else.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["node", "dist/gateway/src/cli/main.js"]
 CMD ["serve"]

@@ -11,6 +11,8 @@ export default defineConfig({
       'bench/**/*.test.ts',
       'charts/**/*.test.ts',
       'grafana/**/*.test.ts',
+      'docs/**/*.test.ts',
+      'docker/**/*.test.ts',
     ],
     exclude: ['node_modules/**', 'dist/**', '.venv/**'],
     testTimeout: 60_000,

@@ -6,7 +6,7 @@
 // pinned apart from the target (see bench/lib/procs.ts); `direct` (wrk → mock) is the ceiling
 // of the load side, and a target within 30% of it is flagged as possibly limited by it. Besides
 // req/s and latency, each run records the CPU time the target's processes spent per request.
-// Results: bench/results/peers.json, and the README table (docs/readme/gateway.md).
+// Results: bench/results/peers.json, and the table in docs/loadtest.md (its generated block).
 // Env: PEERS_DURATION (s per run, 5), PEERS_ROUNDS (3), PEERS_CONNECTIONS (32), PEERS_WARMUP (s, 2),
 //      PEERS_TARGETS / PEERS_SCENARIOS (comma lists; default all), PEERS_PIN (auto|off).
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import { groupCpuSeconds } from './lib/proc-stats.js';
 import { requestBody, SCENARIOS, type Scenario } from './peers/requests.js';
 import { defineTargets, TARGETS, type Target, type TargetName } from './peers/targets.js';
 import { GOALS } from './lib/peers-table.js';
-import { buildReadme } from '../docs/build-readme.js';
+import { writeDocs } from '../docs/build.js';
 
 const DURATION = Number(process.env.PEERS_DURATION ?? 5);
 const ROUNDS = Number(process.env.PEERS_ROUNDS ?? 3);
@@ -187,8 +187,8 @@ async function main() {
     const dir = path.join(REPO_ROOT, 'bench/results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'peers.json'), JSON.stringify(out, null, 2) + '\n');
-    writeFileSync(path.join(REPO_ROOT, 'README.md'), buildReadme());
-    log(`wrote bench/results/peers.json and README.md`);
+    const pages = writeDocs();
+    log(`wrote bench/results/peers.json${pages.length ? ` and ${pages.join(', ')}` : ''}`);
     for (const g of goals) log(`goal ${g.scenario} ${g.target} ${g.metric} ${g.metric === 'rps' ? '≥' : '≤'} ${g.bound}× vllm-router: ${g.value === null ? 'n/a' : g.value.toFixed(2)} ${g.pass === null ? '' : g.pass ? 'PASS' : 'FAIL'}`);
   } finally {
     await stopAll();

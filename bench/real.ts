@@ -12,22 +12,10 @@ import { startGateway, type Gateway } from '../gateway/src/server.js';
 import { createLogger } from '../gateway/src/telemetry/log.js';
 import { assembleStream, wholeMessage, type ClientView } from '../gateway/test/helpers/messages.js';
 import { isRecoverable, loadToolcallCorpus, type CorpusCase } from '../gateway/test/toolcalls/corpus.js';
+import type { ModeResult, RealResults } from './lib/real-results.js';
 
 const MODEL = 'Qwen/Qwen3-0.6B';
 type Call = { name: string; arguments: unknown };
-
-interface ModeResult {
-  mode: string;
-  cases: number;
-  recoverable: number;
-  /** Recoverable cases whose calls reached the client exactly as expected. */
-  recovered: number;
-  recovery: number;
-  /** Cases whose calls (and, for invalid ones, none) match the expectation exactly. */
-  exact: number;
-  /** Answers that came back with neither content nor calls although the model wrote something. */
-  emptied: number;
-}
 
 const cases = loadToolcallCorpus().filter((c) => !c.output.tool_calls && !c.output.reasoning_content && typeof c.output.content === 'string');
 
@@ -93,7 +81,7 @@ async function main(): Promise<void> {
     }
     const gatewayModes = modes.filter((m) => m.mode.startsWith('gateway'));
     const allEqual = gatewayModes.every((m) => m.recovered === gatewayModes[0]!.recovered && m.exact === gatewayModes[0]!.exact);
-    const out = { bench: 'real', corpusCases: cases.length, policy: 'repair', modes, gatewayModesEqual: allEqual };
+    const out: RealResults = { bench: 'real', corpusCases: cases.length, policy: 'repair', modes, gatewayModesEqual: allEqual };
     mkdirSync('bench/results', { recursive: true });
     writeFileSync('bench/results/real.json', `${JSON.stringify(out, null, 2)}\n`);
     for (const m of modes) console.log(`${m.mode.padEnd(58)} recovery ${(100 * m.recovery).toFixed(1)}% (${m.recovered}/${m.recoverable})  exact ${m.exact}/${m.cases}  emptied ${m.emptied}`);

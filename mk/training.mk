@@ -3,7 +3,7 @@
 # the stamp makes re-runs a no-op. The pip lock is shared with the other areas' installs.
 TRAINING_STAMP := $(VENV)/.training-installed
 TRAINING_ENV := PYTHONPATH=training HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
-# Inputs of `make training-data` (download them on a machine with hub access; see docs/readme/training.md).
+# Inputs of `make training-data` (download them on a machine with hub access; see docs/training.md).
 TRAIN_RAW ?= training/out/raw
 TRAIN_DATA ?= training/out/data
 XLAM ?= $(TRAIN_RAW)/xlam_function_calling_60k.json

@@ -1,4 +1,4 @@
-// The README's peers table, generated from bench/results/peers.json (written by
+// The peers table of docs/loadtest.md (a generated block), from bench/results/peers.json (written by
 // `npm run bench:peers`), and the goals that run is checked against (issue 15).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -65,7 +65,7 @@ export function createApp(deps: AppDeps): Hono {
   const proxyDeps = { cfg: deps.cfg, router: deps.router, metrics: deps.metrics, log: deps.log, plugins: deps.plugins, passiveHealth: deps.passiveHealth };
   app.post('/v1/chat/completions', proxyRoute('chat', proxyDeps));
   app.post('/v1/completions', proxyRoute('completions', proxyDeps));
-  // Translated to chat completions at the gateway (responses/run.ts; README "Responses API").
+  // Translated to chat completions at the gateway (responses/run.ts; docs/responses.md).
   mountResponses(app, { ...proxyDeps, ...deps.responses });
   // vLLM's /tokenize, routed like a request for the same model (same pool, same tokenizer).
   app.post('/tokenize', proxyRoute('tokenize', proxyDeps));

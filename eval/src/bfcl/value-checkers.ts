@@ -1,7 +1,7 @@
 // Per-parameter checks of the official BFCL AST checker (bfcl_eval/eval_checker/ast_eval/
 // ast_checker.py: type_checker, standardize_string, string_checker, list_checker, dict_checker,
 // list_dict_checker), ported branch for branch. Quirks of the original are kept on purpose and
-// marked "QUIRK"; docs/readme/eval.md lists them.
+// marked "QUIRK"; docs/eval.md lists them.
 import { EMPTY, isEmptyStr, pyContains, pyGetKey, pyIndex, pyIndexIter, pyItems, pyIter } from './py-ops.js';
 import { PyCrash, pyEq, pyIn, pyLen, pyRepr, type PyType, type PyValue } from './py-value.js';
 

@@ -1,4 +1,4 @@
-// Scores one answered item. Definitions (also in docs/readme/eval.md):
+// Scores one answered item. Definitions (also in docs/eval.md):
 //   call item       an item whose expected answer has ≥ 1 call; no-call item: expected = []
 //   parsed          (call items) the engine extracted ≥ 1 call and every call is readable and
 //                   names a declared tool (no call-level error)

@@ -1,7 +1,7 @@
 // One request as it moves through the gateway, and the plugin contract through which tool-call
 // handling, experiments and capture take part without the proxy knowing them. Plugins run in
 // their configured order; each sees the same Exchange and shares typed state through `state`.
-// The whole contract, hook by hook, is documented in docs/readme/gateway.md ("Plugins").
+// The whole contract, hook by hook, is documented in docs/extending.md ("A plugin").
 import type { Backend } from '../routing/backend.js';
 import type { ModelRoute } from '../routing/router.js';
 import type { ResponseMeter } from '../upstream/response-meter.js';
@@ -120,11 +120,12 @@ export interface ExchangeResult {
 
 /**
  * Hooks, in the order they fire for one exchange. Every hook is optional; plugins run in order.
- * A shadow exchange (role 'shadow') runs onDispatch, answer and onFinish, never onRequest.
+ * A shadow exchange (role 'shadow') runs every hook too, but only with the plugins the shadow
+ * runner was given (server.ts: the tool-call plugin alone).
  */
 export interface ExchangePlugin {
   readonly name: string;
-  /** Primary only, before routing. May edit the body (setBodyField), choose the route, or throw a GatewayError (the client gets it). */
+  /** Once per exchange, before routing (a shadow's route is already set). May edit the body (setBodyField), choose the route, or throw a GatewayError (the client gets it). */
   onRequest?(ex: Exchange): void | Promise<void>;
   /**
    * Once per exchange, with the route known, just before the first upstream dispatch (retries on

@@ -18,7 +18,7 @@ import { WorkerLink } from '../cluster/worker-link.js';
 
 const HELP = `usage: toolgate serve [--config FILE] [--port N] [--host ADDR] [--upstream URL ...] [--workers N]
 
-  --config FILE     YAML or JSON config (see README: Configuration)
+  --config FILE     YAML or JSON config (docs/reference/configuration.md)
   --port N          listen port (default 8080; env PORT)
   --host ADDR       listen address (default 0.0.0.0; env HOST)
   --upstream URL    a vLLM base URL; repeatable (env TOOLGATE_UPSTREAMS, comma-separated)

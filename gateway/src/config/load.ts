@@ -17,7 +17,7 @@ export class ConfigError extends Error {
 const ajv = new Ajv({ useDefaults: true, allErrors: true, strict: false, coerceTypes: false });
 const validate = ajv.compile<GatewayConfig>(configSchema);
 
-/** Env variables that override config keys; documented in the README. */
+/** Env variables that override config keys; documented in docs/reference/configuration.md. */
 export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = { ...raw };
   const server = { ...((raw.server as Record<string, unknown> | undefined) ?? {}) };

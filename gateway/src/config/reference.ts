@@ -1,5 +1,5 @@
 // Renders the configuration reference (every key, type, default, description) as Markdown from
-// the same schema that validates the config, so the README cannot drift from the code.
+// the same schema that validates the config, so docs/reference/configuration.md cannot drift from the code.
 import type { TSchema } from '@sinclair/typebox';
 import { configSchema } from './schema.js';
 

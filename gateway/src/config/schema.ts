@@ -72,7 +72,7 @@ export const configSchema = Type.Object(
       {
         policy: Type.Union([Type.Literal('off'), Type.Literal('annotate'), Type.Literal('repair'), Type.Literal('retry'), Type.Literal('reject')], {
           default: 'retry',
-          description: 'What to do with tool calls: off | annotate | repair | retry | reject (see README: Tool calls).',
+          description: 'What to do with tool calls: off | annotate | repair | retry | reject (docs/gateway.md#tool-call-policies).',
         }),
         perModel: Type.Record(Type.String(), Type.Union([Type.Literal('off'), Type.Literal('annotate'), Type.Literal('repair'), Type.Literal('retry'), Type.Literal('reject')]), {
           default: {},

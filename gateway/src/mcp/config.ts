@@ -17,7 +17,7 @@ export const mcpConfigSchema = Type.Object(
     maxLoopMs: Type.Integer({ minimum: 1000, default: 120_000, description: 'No new model call or tool call starts after this long since receipt.' }),
     maxOutputBytes: Type.Integer({ minimum: 256, default: 65_536, description: 'A tool result longer than this (UTF-8 bytes) is cut, with a note, before it reaches the model.' }),
   },
-  { additionalProperties: false, default: {}, description: 'MCP tools in Responses requests (see README: MCP tools).' },
+  { additionalProperties: false, default: {}, description: 'MCP tools in Responses requests (docs/responses.md#mcp-tools).' },
 );
 
 export type McpConfig = Static<typeof mcpConfigSchema>;

@@ -1,5 +1,5 @@
 // Renders the metrics catalogue (name, type, labels, help) as Markdown from the live registry,
-// so the README's metrics reference is generated from the code that exports them.
+// so docs/reference/metrics.md is generated from the code that exports them.
 import { createMetrics } from './metrics.js';
 
 export function metricsReference(): string {

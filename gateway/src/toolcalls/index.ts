@@ -1,4 +1,4 @@
-// Public surface of the tool-call engine (pure, synchronous). See docs/readme/toolcalls.md.
+// Public surface of the tool-call engine (pure, synchronous). See docs/toolcalls.md.
 export type {
   AssistantOutput,
   CallError,

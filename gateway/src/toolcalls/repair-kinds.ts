@@ -1,5 +1,5 @@
 // The closed set of repair labels. They become Prometheus label values and capture fields, so the
-// set is bounded and every label means exactly one kind of fix (documented in docs/readme/toolcalls.md).
+// set is bounded and every label means exactly one kind of fix (documented in docs/toolcalls.md).
 
 export const REPAIR_KINDS = [
   // where the call was found

@@ -1,7 +1,7 @@
 // Fault injection. Which fault a request gets is a pure function of (seed, hash of messages +
 // tools): never of arrival order, so concurrent runs and eval replays agree. Output faults
-// rewrite the correct answer into one of the malformed shapes small models produce (shared
-// README §3); transport faults break the HTTP exchange.
+// rewrite the correct answer into one of the malformed shapes small models produce (the shared
+// design notes, §3); transport faults break the HTTP exchange.
 import { generateAssistantOutput, type GenerationRequest, type GeneratedOutput, lastUserText, pickTool, requestContentHash, toolCallText } from './output-generator.js';
 import { unitFloat } from './hash.js';
 import { fromJs, pyJsonDumps } from './py-json.js';

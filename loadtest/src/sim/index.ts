@@ -1,5 +1,5 @@
 // Public entry point of the vLLM-compatible engine simulator: startSim() brings up N pods on
-// loopback ports, each an independent engine. See docs/readme/simulator.md.
+// loopback ports, each an independent engine. See docs/simulator.md.
 import { readFileSync } from 'node:fs';
 import { resolveFaultProfile, type FaultProfile } from './faults.js';
 import { startPod } from './pod-server.js';

@@ -1,5 +1,5 @@
 // JSON Schemas of the exported rows (the contract the training converters rely on; also in
-// docs/readme/capture.md). Checked with ajv by the tests and, cheaply, by the exporter itself.
+// docs/experiments-and-capture.md). Checked with ajv by the tests and, cheaply, by the exporter itself.
 
 const turn = (roles: string[]) => ({
   type: 'object',

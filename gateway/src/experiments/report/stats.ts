@@ -1,4 +1,4 @@
-// Small, exact statistics for the A/B report. Methods (documented in docs/readme/capture.md):
+// Small, exact statistics for the A/B report. Methods (documented in docs/experiments-and-capture.md):
 //   rates           Wilson score interval, 95 %
 //   latency deltas  paired differences d = shadow − primary of the same request; mean(d) ± z·s/√n
 //                   with s the sample standard deviation (n − 1) and z = 1.959964 (normal
