@@ -129,6 +129,22 @@ describe('the first-event deadline', () => {
     expect(body.destroyed).toBe(true);
   });
 
+  it('is one deadline, not one per read: bytes that never complete an event do not extend it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { body, stream } = open({ firstEventMs: 1_000 });
+    let failed: unknown = null;
+    stream.next().catch((e: unknown) => (failed = e));
+    for (let t = 0; t < 900; t += 300) {
+      await vi.advanceTimersByTimeAsync(300);
+      body.write('data: {"choices":'.slice(0, 2 + t / 100)); // a trickle of one event that is never complete
+    }
+    await vi.advanceTimersByTimeAsync(100);
+    await new Promise((r) => setImmediate(r)); // setImmediate is real here: the rejection has landed
+    expect(failed).toBeInstanceOf(UpstreamFailure);
+    expect(failed).toMatchObject({ kind: 'timeout_first_token' });
+    expect(body.destroyed).toBe(true);
+  });
+
   it('does not apply once the first event arrived (later gaps are the idle timeout’s)', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { body, stream } = open({ firstEventMs: 1_000 });
