@@ -3,6 +3,7 @@
 // starting at the first output, refusals, bad upstream answers, client aborts and deadlines. The
 // real router, passive health, metrics and SSE renderer take part; only the network is fake. The
 // same paths over real simulator pods are the process-level suites (relay, faults, odd-upstream).
+import { errors as undiciErrors } from 'undici';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resolveConfig } from '../../src/config/load.js';
 import { GatewayError } from '../../src/api/errors.js';
@@ -150,6 +151,22 @@ describe('whole answers', () => {
     expect(calls).toEqual(['chunk hello', 'end']);
   });
 
+  it('a transform that refuses a whole answer makes it an HTTP error', async () => {
+    const refuse = transformPlugin('reject', () => ({
+      chunk: () => {
+        throw new GatewayError(422, 'refused', { code: 'refused' });
+      },
+      end: () => [],
+    }));
+    const { exchanger, fake, inflight, finished } = setup({ plugins: [refuse] });
+    fake.reply(response(200, JSON.stringify(completion({ content: 'x' }))));
+    const answer = await exchanger.run();
+    expect(answer).toMatchObject({ type: 'error', status: 422, body: { error: { message: 'refused', code: 'refused' } } });
+    expect(fake.calls).toHaveLength(1);
+    expect(inflight.a).toEqual([1, 0]);
+    expect(finished.map((r) => r.status)).toEqual([422]);
+  });
+
   it('passes a 4xx through as the upstream sent it: no retry, and the backend counts as working', async () => {
     const { exchanger, fake, inflight, health } = setup();
     const error = '{"object":"error","message":"max_tokens is too large","type":"BadRequestError","param":null,"code":400}';
@@ -206,6 +223,19 @@ describe('retry before the first output', () => {
     expect(answer).toMatchObject({ type: 'stream', headers: { 'x-toolgate-backend': 'b' } });
     expect(await clientText(answer)).toBe(sseEvent(chunk({ content: 'b' })) + sseEvent('[DONE]'));
     expect(inflight).toEqual({ a: [1, 0], b: [1, 0] });
+  });
+
+  it('a whole body cut off while it is read moves to another backend', async () => {
+    const { exchanger, fake, inflight, health } = setup();
+    const cut = new FakeBody();
+    fake.reply(response(200, cut), response(200, JSON.stringify(completion({ content: 'b' }))));
+    cut.write('{"id":"x","choices":[');
+    const run = exchanger.run();
+    await settle();
+    cut.destroy(resetError());
+    expect(await run).toMatchObject({ type: 'whole', status: 200, headers: { 'x-toolgate-backend': 'b' } });
+    expect(inflight).toEqual({ a: [1, 0], b: [1, 0] });
+    expect(health).toEqual(['failure a reset retrying', 'success b']);
   });
 
   it('a stream silent past the first-token timeout moves to another backend', async () => {
@@ -330,6 +360,18 @@ describe('streamed answers', () => {
     expect(health).toEqual(['success a', 'failure a reset']);
     expect(await counterValue(metrics.upstreamErrors, { backend: 'a', kind: 'reset' })).toBe(1);
     expect(finished.map((r) => r.error?.kind)).toEqual(['reset']);
+  });
+
+  it('a stall after the first output (undici’s body timeout) ends with a timeout_error event', async () => {
+    const { exchanger, fake, health } = setup({ stream: true });
+    const body = new FakeBody();
+    fake.reply(response(200, body));
+    body.write(sseEvent(chunk({ content: 'Hel' })));
+    const text = clientText(await exchanger.run());
+    await settle();
+    body.destroy(new undiciErrors.BodyTimeoutError());
+    expect(await text).toBe(sseEvent(chunk({ content: 'Hel' })) + sseEvent({ error: { message: 'upstream stalled: no data within the idle timeout', type: 'timeout_error', param: null, code: 'timeout_idle' } }) + sseEvent('[DONE]'));
+    expect(health).toEqual(['success a', 'failure a timeout_idle']);
   });
 
   it('an upstream that closes without [DONE] ends with a reset error event', async () => {
