@@ -7,7 +7,7 @@ import { composeTransforms, type AnswerTransform, type Chunk } from '../../src/a
 import { GatewayError } from '../../src/api/errors.js';
 import { UpstreamStream } from '../../src/upstream/upstream-stream.js';
 import { BadUpstreamAnswer } from '../../src/upstream/whole-answer.js';
-import { FakeBody, chunk, completion, sseEvent } from '../helpers/fake-dispatch.js';
+import { FakeBody, chunk, completion, content, drain, sseEvent, withContent } from '../helpers/fake-dispatch.js';
 
 function flowOver(text: string | null, transform: AnswerTransform | null) {
   const body = new FakeBody();
@@ -20,17 +20,6 @@ function flowOver(text: string | null, transform: AnswerTransform | null) {
   return { body, flow: new StreamAnswerFlow(upstream, transform) };
 }
 
-async function steps(flow: StreamAnswerFlow): Promise<FlowStep[]> {
-  const out: FlowStep[] = [];
-  for (;;) {
-    const step = await flow.next();
-    out.push(step);
-    if (step.type !== 'out') return out;
-  }
-}
-
-const content = (c: Chunk) => ((c.choices as Array<{ delta: { content?: string } }>)[0]!.delta.content ?? '');
-const withContent = (c: Chunk, text: string): Chunk => ({ ...c, choices: [{ ...(c.choices as object[])[0], delta: { content: text } }] });
 const texts = (ss: FlowStep[]) => ss.map((s) => (s.type === 'out' ? s.chunks.map(content).join('|') : s.type));
 
 /** A transform that logs what it is called with, under `name`, and passes every chunk on with `name` appended. */
@@ -55,7 +44,7 @@ describe('StreamAnswerFlow', () => {
   it('without a transform, relays every event with its raw text and ends at [DONE]', async () => {
     const c1 = sseEvent(chunk({ content: 'a' }));
     const { body, flow } = flowOver(`${c1}: ping\n\n${sseEvent('[DONE]')}`, null);
-    expect(await steps(flow)).toEqual([
+    expect(await drain(flow)).toEqual([
       { type: 'out', chunks: [chunk({ content: 'a' })], raw: c1 },
       { type: 'out', chunks: [], raw: ': ping\n\n' },
       { type: 'end' },
@@ -67,7 +56,7 @@ describe('StreamAnswerFlow', () => {
   it('skips what a transform holds, drops comments, and flushes the held chunks at [DONE]', async () => {
     const log: string[] = [];
     const { flow } = flowOver(sseEvent(chunk({ content: 'a' })) + ': ping\n\n' + sseEvent(chunk({ content: 'b' })) + sseEvent('[DONE]'), tagging('H', log, { hold: true }));
-    const out = await steps(flow);
+    const out = await drain(flow);
     expect(texts(out)).toEqual(['aH|bH', 'end']);
     expect(out[0]).not.toHaveProperty('raw'); // rewritten chunks are serialized again
     expect(log).toEqual(['H.chunk(a)', 'H.chunk(b)', 'H.end']);
@@ -76,7 +65,7 @@ describe('StreamAnswerFlow', () => {
   it('ends with a reset failure when the body ends before [DONE], and the end hook never runs', async () => {
     const log: string[] = [];
     const { flow } = flowOver(sseEvent(chunk({ content: 'a' })), tagging('T', log));
-    expect(await steps(flow)).toEqual([
+    expect(await drain(flow)).toEqual([
       { type: 'out', chunks: [withContent(chunk({ content: 'a' }), 'aT')] },
       { type: 'fail', kind: 'reset', message: 'upstream closed the stream before [DONE]' },
     ]);
@@ -86,12 +75,12 @@ describe('StreamAnswerFlow', () => {
   it('turns vLLM’s in-stream error into a failure carrying its body', async () => {
     const event = { error: { message: 'engine dead', type: 'InternalServerError', code: 500 } };
     const { flow } = flowOver(sseEvent(event) + sseEvent('[DONE]'), null);
-    expect(await steps(flow)).toEqual([{ type: 'fail', kind: 'upstream_error', message: 'engine dead', error: event }]);
+    expect(await drain(flow)).toEqual([{ type: 'fail', kind: 'upstream_error', message: 'engine dead', error: event }]);
   });
 
   it('turns a reader failure into a failure step of its kind', async () => {
     const { flow } = flowOver(sseEvent({ object: 'nope' }), null);
-    expect(await steps(flow)).toEqual([{ type: 'fail', kind: 'bad_response', message: 'upstream sent a stream event that is not a completion chunk' }]);
+    expect(await drain(flow)).toEqual([{ type: 'fail', kind: 'bad_response', message: 'upstream sent a stream event that is not a completion chunk' }]);
   });
 
   it('lets a transform’s refusal out of next() as its GatewayError', async () => {
@@ -159,7 +148,7 @@ describe('transformWhole', () => {
     const make = () => composeTransforms([tagging('A', [], { hold: true, tail: '!' }), tagging('B', [])])!;
     const whole = await transformWhole(completion({ content: 'hello' }), make());
     const { flow } = flowOver(sseEvent(chunk({ role: 'assistant', content: 'hello' }, 'stop')) + sseEvent('[DONE]'), make());
-    const streamed = texts(await steps(flow));
+    const streamed = texts(await drain(flow));
     expect(streamed).toEqual(['helloAB|!B', 'end']);
     expect((whole.choices as Array<{ message: { content: string } }>)[0]!.message.content).toBe('helloAB!B');
     expect(whole.usage).toEqual(completion({}).usage);

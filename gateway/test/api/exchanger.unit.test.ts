@@ -10,7 +10,6 @@ import { GatewayError } from '../../src/api/errors.js';
 import { Exchange, type ExchangePlugin, type ExchangeResult } from '../../src/api/exchange.js';
 import { Exchanger, type Answer, type AnswerSteps } from '../../src/api/exchanger.js';
 import type { AnswerTransform, Chunk } from '../../src/api/answer-transform.js';
-import type { FlowStep } from '../../src/api/answer-flow.js';
 import type { ProxyDeps } from '../../src/api/proxy-route.js';
 import { renderAnswer } from '../../src/api/render-chat.js';
 import type { Endpoint } from '../../src/api/validate-request.js';
@@ -18,7 +17,7 @@ import { Router } from '../../src/routing/router.js';
 import { createPassiveHealth, type PassiveHealth } from '../../src/routing/passive-health.js';
 import type { FailureKind } from '../../src/upstream/dispatch.js';
 import { counterValue, quietLogger, testMetrics } from '../capture/helpers.js';
-import { FakeBody, FakeUpstream, HANG, chunk, completion, failure, response, sseEvent, trackInflight } from '../helpers/fake-dispatch.js';
+import { FakeBody, FakeUpstream, HANG, chunk, completion, content, drain, failure, response, sseEvent, trackInflight, withContent } from '../helpers/fake-dispatch.js';
 
 interface SetupOptions {
   backends?: number;
@@ -75,16 +74,6 @@ function setup(o: SetupOptions = {}) {
   return { ex, exchanger, fake, metrics, inflight, health, finished, pool };
 }
 
-/** Every step of a started stream, through its end. */
-async function drain(steps: AnswerSteps): Promise<FlowStep[]> {
-  const out: FlowStep[] = [];
-  for (;;) {
-    const step = await steps.next();
-    out.push(step);
-    if (step.type !== 'out') return out;
-  }
-}
-
 /** The steps of a stream answer (any other answer fails the test). */
 function stepsOf(answer: Answer): AnswerSteps {
   if (answer.type !== 'stream') throw new Error(`expected a stream, got ${JSON.stringify(answer)}`);
@@ -100,8 +89,6 @@ const settle = () => new Promise((r) => setImmediate(r));
 /** A plugin whose transform is `make()`, fresh for every answer read. */
 const transformPlugin = (name: string, make: () => AnswerTransform): ExchangePlugin => ({ name, answer: () => make() });
 
-const content = (c: Chunk) => ((c.choices as Array<{ delta: { content?: string } }>)[0]!.delta.content ?? '');
-const withContent = (c: Chunk, text: string): Chunk => ({ ...c, choices: [{ ...(c.choices as object[])[0], delta: { content: text } }] });
 
 /** Holds every chunk until the end, then emits them joined (what the tool-call engine does with a call). */
 const holdAll = (): AnswerTransform => {

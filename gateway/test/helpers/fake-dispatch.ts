@@ -2,8 +2,11 @@
 // dispatch.ts's contract) that records every call and answers each with what the test scripted —
 // a failure classified before the response, or a response whose body the test writes. Bodies
 // behave as undici's do where the exchanger relies on it: the request's signal destroys them,
-// destroy(err) fails the pending read, text() and dump() consume them.
+// destroy(err) fails the pending read, text() and dump() consume them. Also the builders (chunks,
+// completions, SSE events) and step readers the exchanger and answer-flow unit tests share.
 import { PassThrough } from 'node:stream';
+import type { FlowStep } from '../../src/api/answer-flow.js';
+import type { Chunk } from '../../src/api/answer-transform.js';
 import type { Backend } from '../../src/routing/backend.js';
 import { classifyError, describeKind, type Dispatch, type DispatchOptions, type FailureKind, type UpstreamResponse } from '../../src/upstream/dispatch.js';
 
@@ -121,3 +124,17 @@ export function trackInflight(backend: Backend): number[] {
   });
   return history;
 }
+
+/** Every step of an answer (the exchanger's steps or a flow), through its end or failure. */
+export async function drain(steps: { next(): Promise<FlowStep> }): Promise<FlowStep[]> {
+  const out: FlowStep[] = [];
+  for (;;) {
+    const step = await steps.next();
+    out.push(step);
+    if (step.type !== 'out') return out;
+  }
+}
+
+/** The first choice's delta content of a chunk, and a copy of the chunk with other content. */
+export const content = (c: Chunk): string => (c.choices as Array<{ delta: { content?: string } }>)[0]!.delta.content ?? '';
+export const withContent = (c: Chunk, text: string): Chunk => ({ ...c, choices: [{ ...(c.choices as object[])[0], delta: { content: text } }] });
