@@ -20,7 +20,6 @@ import { counterValue, quietLogger, testMetrics } from '../capture/helpers.js';
 import { FakeBody, FakeUpstream, HANG, chunk, completion, content, drain, failure, response, sseEvent, trackInflight, withContent } from '../helpers/fake-dispatch.js';
 
 interface SetupOptions {
-  backends?: number;
   /** retry.attempts */
   attempts?: number;
   stream?: boolean;
@@ -38,7 +37,7 @@ afterEach(async () => {
 });
 
 function setup(o: SetupOptions = {}) {
-  const names = ['a', 'b', 'c'].slice(0, o.backends ?? 2);
+  const names = ['a', 'b'];
   const cfg = resolveConfig({
     retry: { attempts: o.attempts ?? 1 },
     timeouts: { firstTokenMs: o.firstTokenMs ?? 60_000 },
@@ -71,7 +70,7 @@ function setup(o: SetupOptions = {}) {
   const body = { model: 'm', stream, messages: [{ role: 'user', content: 'hi' }] };
   const ex = new Exchange({ id: 'req-1', endpoint, role: 'primary', receivedAt: performance.now(), body, model: 'm', stream, tools: null, headers: {}, route: { pool, upstreamModel: 'm' } });
   const exchanger = new Exchanger(ex, o.raw ?? JSON.stringify(body), deps, o.totalMs ? { totalMs: o.totalMs } : {});
-  return { ex, exchanger, fake, metrics, inflight, health, finished, pool };
+  return { ex, exchanger, fake, metrics, inflight, health, finished };
 }
 
 /** The steps of a stream answer (any other answer fails the test). */
@@ -88,7 +87,6 @@ const settle = () => new Promise((r) => setImmediate(r));
 
 /** A plugin whose transform is `make()`, fresh for every answer read. */
 const transformPlugin = (name: string, make: () => AnswerTransform): ExchangePlugin => ({ name, answer: () => make() });
-
 
 /** Holds every chunk until the end, then emits them joined (what the tool-call engine does with a call). */
 const holdAll = (): AnswerTransform => {
@@ -165,7 +163,7 @@ describe('whole answers', () => {
     expect(health).toEqual(['success a']);
   });
 
-  it('sends a plugin’s body edit serialized again, else the raw bytes (tokenize goes to its own path)', async () => {
+  it('sends the body serialized again when a plugin changed it (tokenize: its own path, its answer as is)', async () => {
     const edit: ExchangePlugin = { name: 'edit', onDispatch: (ex) => ex.setUpstreamField('tool_choice', 'none') };
     const { exchanger, fake } = setup({ plugins: [edit], endpoint: 'tokenize' });
     fake.reply(response(200, '{"count":3,"tokens":[1,2,3]}'));
