@@ -141,7 +141,7 @@ export class Exchanger {
 
   /** One upstream call for this exchange, under its deadline and timeouts. */
   private send(backend: Backend, body: string | Buffer, stream: boolean) {
-    return dispatch(backend, {
+    return (this.deps.dispatch ?? dispatch)(backend, {
       path: PATHS[this.ex.endpoint],
       body,
       headers: {

@@ -15,6 +15,7 @@ import { nodeIncoming, onClientGone, requestHeaders } from './node-bindings.js';
 import { renderAnswer } from './render-chat.js';
 import { validateRequest, type Endpoint } from './validate-request.js';
 import type { PassiveHealth } from '../routing/passive-health.js';
+import type { Dispatch } from '../upstream/dispatch.js';
 
 export interface ProxyDeps {
   cfg: GatewayConfig;
@@ -23,6 +24,8 @@ export interface ProxyDeps {
   log: Logger;
   plugins: ExchangePlugin[];
   passiveHealth: PassiveHealth;
+  /** The upstream call (upstream/dispatch.ts unless given: unit tests pass a fake). */
+  dispatch?: Dispatch;
 }
 
 /** Runs the onRequest hooks and resolves the route: the exchange is then ready for an Exchanger. */

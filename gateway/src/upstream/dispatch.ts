@@ -42,6 +42,9 @@ export interface DispatchOptions {
   idleMs: number;
 }
 
+/** One upstream call: `dispatch` below; unit tests hand the exchanger a fake (ProxyDeps.dispatch). */
+export type Dispatch = (backend: Backend, opts: DispatchOptions) => Promise<UpstreamResponse | UpstreamFailure>;
+
 export async function dispatch(backend: Backend, opts: DispatchOptions): Promise<UpstreamResponse | UpstreamFailure> {
   try {
     // Straight to the backend's pool: no URL to parse, no dispatcher to look up per request.

@@ -42,6 +42,8 @@ export class UpstreamStream {
   private queue: SseEvent[] = [];
   private head = 0;
   private sawFirst = false;
+  /** performance.now() by which the first complete event must have arrived (set at the first read). */
+  private firstEventDeadline: number | null = null;
   private ended = false;
   /** When this answer last let the event loop run (a read, or a deliberate yield). */
   private lastYield = performance.now();
@@ -98,10 +100,14 @@ export class UpstreamStream {
   }
 
   private async read(): Promise<Buffer | null> {
-    this.lastYield = performance.now();
+    const now = performance.now();
+    this.lastYield = now;
     let timer: NodeJS.Timeout | null = null;
     if (!this.sawFirst) {
-      timer = setTimeout(() => this.destroy(Object.assign(new Error('first token timeout'), { firstToken: true })), this.opts.firstEventMs);
+      // One deadline from the first read: bytes that never complete an event must not extend it.
+      this.firstEventDeadline ??= now + this.opts.firstEventMs;
+      const left = Math.max(0, Math.round(this.firstEventDeadline - now)); // whole ms: float noise aside
+      timer = setTimeout(() => this.destroy(Object.assign(new Error('first token timeout'), { firstToken: true })), left);
     }
     try {
       const next = await this.iterator.next();
