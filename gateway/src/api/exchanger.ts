@@ -71,7 +71,22 @@ export class Exchanger {
     if (!this.controller.signal.aborted) this.controller.abort({ kind: 'aborted' });
   }
 
+  /**
+   * The answer to the client. A fault inside the gateway (a plugin's transform throwing anything
+   * but a GatewayError) before the response starts is a 500 in OpenAI's shape, and the exchange
+   * still finishes: metrics, capture and the span see it like any other answer.
+   */
   async run(): Promise<Answer> {
+    try {
+      return await this.runAttempts();
+    } catch (err) {
+      if (this.finished) throw err;
+      this.deps.log.error('the gateway failed while answering', { requestId: this.ex.id, err });
+      return this.refuse(new GatewayError(500, 'The gateway failed while reading the answer; see its log for this request id.', { type: 'server_error', code: 'internal_error' }));
+    }
+  }
+
+  private async runAttempts(): Promise<Answer> {
     const { router, metrics } = this.deps;
     const pool = this.ex.route!.pool;
     let lastFailure: Failure | null = null;

@@ -152,6 +152,23 @@ describe('whole answers', () => {
     expect(finished.map((r) => r.status)).toEqual([422]);
   });
 
+  it('a transform that fails (a bug, not a refusal) is a 500 in OpenAI shape, and the exchange still finishes', async () => {
+    for (const stream of [false, true]) {
+      const broken = transformPlugin('broken', () => ({
+        chunk: () => {
+          throw new TypeError('plugin bug');
+        },
+        end: () => [],
+      }));
+      const { exchanger, fake, inflight, finished } = setup({ stream, plugins: [broken] });
+      fake.reply(stream ? response(200, sseEvent(chunk({ content: 'x' })) + sseEvent('[DONE]')) : response(200, JSON.stringify(completion({ content: 'x' }))));
+      const answer = await exchanger.run();
+      expect(answer).toMatchObject({ type: 'error', status: 500, body: { error: { type: 'server_error', code: 'internal_error' } } });
+      expect(inflight.a).toEqual([1, 0]);
+      expect(finished.map((r) => [r.status, r.error?.kind])).toEqual([[500, 'internal_error']]);
+    }
+  });
+
   it('passes a 4xx through as the upstream sent it: no retry, and the backend counts as working', async () => {
     const { exchanger, fake, inflight, health } = setup();
     const error = '{"object":"error","message":"max_tokens is too large","type":"BadRequestError","param":null,"code":400}';
