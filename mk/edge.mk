@@ -42,8 +42,10 @@ $(EDGE_TINY_STAMP): $(TRAINING_STAMP) training/toolgate_training/tiny_model.py t
 # `llama-cpp` first: a stamp left by an earlier build whose binaries have gone is redone.
 edge-deps: llama-cpp $(EDGE_TINY_STAMP)
 
-# The edge test runs the built `toolgate` bin in front of llama-server.
-test-deps: edge-deps build
+# The edge test runs the built `toolgate` bin in front of llama-server. Hooked on test-node, after
+# every other test dependency, so that the npm/apt/pip installs run while the background build
+# (llama-cpp-start) compiles, and only then is it waited for.
+test-node: edge-deps build
 
 # The tiny model's figures always; a real model's too when EDGE_MODEL names a merged HF model
 # (exported here first) or a folder of GGUF files.
