@@ -9,7 +9,7 @@ import type { Logger } from './telemetry/log.js';
 import type { ExchangePlugin } from './api/exchange.js';
 import type { PassiveHealth } from './routing/passive-health.js';
 import type { MiddlewareHandler } from 'hono';
-import { GatewayError, errorBody } from './api/errors.js';
+import { asGatewayError, errorBody } from './api/errors.js';
 import { requestId } from './api/request-id.js';
 import { proxyRoute } from './api/proxy-route.js';
 import { modelsRoute } from './api/models-route.js';
@@ -72,9 +72,10 @@ export function createApp(deps: AppDeps): Hono {
 
   app.notFound((c) => c.json(errorBody(`Unknown path: ${c.req.method} ${c.req.path}`, 'invalid_request_error', 'not_found'), 404));
   app.onError((err, c) => {
-    if (err instanceof GatewayError) {
-      for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
-      return c.json(err.toBody(), err.status as 400);
+    const known = asGatewayError(err);
+    if (known) {
+      for (const [k, v] of Object.entries(known.headers)) c.header(k, v);
+      return c.json(known.toBody(), known.status as 400);
     }
     deps.log.error('unhandled error', { requestId: c.get('requestId'), err });
     return c.json(errorBody('Internal gateway error.', 'server_error', 'internal_error'), 500);

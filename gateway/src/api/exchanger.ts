@@ -15,7 +15,7 @@ import { BadUpstreamAnswer } from '../upstream/whole-answer.js';
 import { parseJson } from '../toolcalls/index.js';
 import { RelayClock, StreamAnswerFlow, transformWhole, type FlowStep } from './answer-flow.js';
 import { composeTransforms, type AnswerTransform } from './answer-transform.js';
-import { GatewayError, errorBody, type OpenAIErrorBody } from './errors.js';
+import { GatewayError, asGatewayError, errorBody, type OpenAIErrorBody } from './errors.js';
 import type { Exchange, ExchangeResult } from './exchange.js';
 import type { ProxyDeps } from './proxy-route.js';
 import type { Endpoint } from './validate-request.js';
@@ -217,7 +217,8 @@ export class Exchanger {
       if (this.ex.endpoint === 'chat') out = await transformWhole(json, this.transform(), clock);
     } catch (err) {
       if (err instanceof BadUpstreamAnswer) return { failure: { kind: 'bad_response', message: err.message } };
-      if (err instanceof GatewayError) return { answer: this.refuse(err) };
+      const refusal = asGatewayError(err);
+      if (refusal) return { answer: this.refuse(refusal) };
       throw err;
     }
     this.deps.passiveHealth.success(this.ex.backend!, { request: this });
@@ -254,7 +255,8 @@ export class Exchanger {
     } catch (err) {
       drop();
       release();
-      if (err instanceof GatewayError) return { answer: this.refuse(err) };
+      const refusal = asGatewayError(err);
+      if (refusal) return { answer: this.refuse(refusal) };
       throw err;
     }
     if (first.type === 'fail') {
@@ -299,10 +301,11 @@ export class Exchanger {
           try {
             step = await flow.next();
           } catch (err) {
-            if (!(err instanceof GatewayError)) throw err;
+            const refusal = asGatewayError(err);
+            if (!refusal) throw err;
             flow.close();
             res.body.destroy();
-            step = { type: 'fail', kind: 'rejected', message: err.message, error: err.toBody() as unknown as Record<string, unknown> };
+            step = { type: 'fail', kind: 'rejected', message: refusal.message, error: refusal.toBody() as unknown as Record<string, unknown> };
           }
         }
         if (step.type === 'out') {

@@ -4,7 +4,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { parseFlags } from './flags.js';
-import { GatewayError } from '../api/errors.js';
+import { asGatewayError } from '../api/errors.js';
 import { parseScoreRequest, scoreOutput } from '../toolcalls/score.js';
 import { JsonDepthError, parseJson } from '../toolcalls/safe-json.js';
 
@@ -25,7 +25,8 @@ Exit code: 0 when every line scored, 1 when any line was rejected (its output li
 A summary (lines, errors, mean total reward) goes to stderr.`;
 
 function errorOf(err: unknown): { message: string; type: string; param: string | null; code: string | null } {
-  if (err instanceof GatewayError) return err.toBody().error;
+  const refusal = asGatewayError(err);
+  if (refusal) return refusal.toBody().error;
   if (err instanceof JsonDepthError) return { message: `line ${err.message}`, type: 'invalid_request_error', param: null, code: 'json_too_deep' };
   return { message: err instanceof Error ? err.message : String(err), type: 'invalid_request_error', param: null, code: 'invalid_json' };
 }

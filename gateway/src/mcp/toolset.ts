@@ -5,7 +5,7 @@
 // allowlist and the cache; one McpToolset per response holds the sessions.
 import { GatewayError } from '../api/errors.js';
 import type { McpToolSpec } from '../responses/request.js';
-import { compileTools, type CompiledTools, type SchemaLimits } from '../toolcalls/index.js';
+import { compileTools, ToolInputError, type CompiledTools, type SchemaLimits } from '../toolcalls/index.js';
 import { ServerAllowlist } from './allowlist.js';
 import type { McpConfig } from './config.js';
 import { executeCall, type Execution } from './execute.js';
@@ -100,7 +100,7 @@ export class McpToolset {
     try {
       this.compiled = compileTools(this.chatTools, { limits });
     } catch (err) {
-      const msg = err instanceof GatewayError ? err.message : String(err);
+      const msg = err instanceof ToolInputError ? err.message : String(err);
       throw new GatewayError(424, `An MCP server offers a tool whose inputSchema cannot be used: ${msg}`, { type: 'external_connector_error', code: 'mcp_invalid_tool_schema', param: 'tools' });
     }
   }

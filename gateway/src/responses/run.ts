@@ -10,7 +10,7 @@
 // refused before it (a 4xx of the plugins, no upstream, the reject policy's 422) throws a
 // RefusedResponse, which is an HTTP error; a failure after it ends the stream with `error` and
 // `response.failed`.
-import { GatewayError, type OpenAIErrorBody } from '../api/errors.js';
+import { GatewayError, asGatewayError, type OpenAIErrorBody } from '../api/errors.js';
 import type { Answer, AnswerSteps } from '../api/exchanger.js';
 import type { ProxyDeps } from '../api/proxy-route.js';
 import { worstOutcome } from '../api/toolcalls/annotation.js';
@@ -193,7 +193,8 @@ export class ResponseRun {
         ...(this.toolset ? { executions: log } : {}),
       }));
       const answer = await call.run(deps).catch((err: unknown) => {
-        if (err instanceof GatewayError && (step > 0 || this.started)) return errorAnswer(err);
+        const refusal = asGatewayError(err);
+        if (refusal && (step > 0 || this.started)) return errorAnswer(refusal);
         throw err;
       });
       const failure = failureOf(answer);

@@ -92,7 +92,7 @@ function outcomeOf(calls: CheckedCall[]): Outcome {
 /**
  * Checks every tool call in one assistant message against the request's tools.
  * `tools` may be the raw request array (compiled and cached here; an invalid schema throws a
- * GatewayError 400) or the result of compileTools().
+ * ToolInputError) or the result of compileTools().
  */
 export function checkToolCalls(tools: ToolDef[] | CompiledTools | unknown, output: AssistantOutput, opts: CheckOptions = {}): ToolCallReport {
   const compiled = isCompiledTools(tools) ? tools : compileTools(tools);

@@ -22,6 +22,7 @@ export { scoreReward, type RewardBreakdown, type RewardInput } from './reward.js
 export { scoreOutput, parseScoreRequest, type ScoreInput, type ScoreResult } from './score.js';
 export { toOpenAIToolCall, toOpenAIToolCalls, toolCallId, type OpenAIToolCallOut } from './openai-shape.js';
 export { callText, rawModelText, toolCallBlock } from './model-text.js';
+export { EngineBusyError, ToolInputError } from './errors.js';
 export { JsonDepthError, MAX_JSON_DEPTH, parseJson } from './safe-json.js';
 export { ToolCallStreamSplitter, type SplitEvent, type SplitterOptions } from './stream-splitter.js';
 export { repairHistory, type HistoryRepairResult } from './history-repair.js';

@@ -1,9 +1,9 @@
 // The scoring service behind `toolgate score` and POST /v1/toolcalls/score: the strict read, the
 // gateway's (repairing) verdict, name and argument checks, and — given a reference — the reward
 // (docs/reward-spec.md version 2 by default; `reward: {"version": 1}` selects version 1).
-import { GatewayError } from '../api/errors.js';
 import { checkToolCalls } from './check.js';
 import { compileTools } from './compile-tools.js';
+import { ToolInputError } from './errors.js';
 import { isPlainObject } from './json-text.js';
 import type { RepairKind } from './repair-kinds.js';
 import { keyJaccard, matchCalls, schemaValid, scoreReward, valueMatches, type RewardBreakdown, type RewardOptions } from './reward.js';
@@ -36,8 +36,8 @@ export interface ScoreResult {
   reward?: RewardBreakdown;
 }
 
-function bad(message: string, param: string): GatewayError {
-  return new GatewayError(400, message, { code: 'invalid_score_request', param });
+function bad(message: string, param: string): ToolInputError {
+  return new ToolInputError(message, 'invalid_score_request', param);
 }
 
 function readReference(v: unknown): StrictCall[] {
@@ -77,12 +77,12 @@ function readRewardOptions(v: unknown, defaultVersion: 1 | 2): RewardOptions {
   return out;
 }
 
-/** Validates a request body (HTTP or one JSONL line); throws GatewayError 400 in OpenAI's shape. */
+/** Validates a request body (HTTP or one JSONL line); throws ToolInputError (code `invalid_score_request`, or a tool's `invalid_tool_schema`). */
 export function parseScoreRequest(body: unknown, defaults: { rewardVersion?: 1 | 2 } = {}): ScoreInput {
   if (!isPlainObject(body)) throw bad('request body must be a JSON object {tools, raw, reference?}', '');
   if (typeof body.raw !== 'string') throw bad('`raw` must be a string (the assistant\'s raw output)', 'raw');
   const tools = body.tools ?? [];
-  compileTools(tools); // admission: a bad schema is a 400 naming the tool
+  compileTools(tools); // admission: a bad schema is refused naming the tool
   const out: ScoreInput = { tools: tools as ToolDef[], raw: body.raw, reward: readRewardOptions(body.reward, defaults.rewardVersion ?? 2) };
   if (body.reference !== undefined && body.reference !== null) out.reference = readReference(body.reference);
   return out;

@@ -1,20 +1,20 @@
-// Tool schema admission: bad schemas are a 400 in OpenAI's shape naming the tool; pathological
+// Tool schema admission: bad schemas are a ToolInputError naming the tool (the gateway's 400); pathological
 // ones (deep, huge enum, catastrophic regex, remote $ref, oversized) are refused before Ajv runs.
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../src/api/errors.js';
 import { compileTools, compileToolsOffThread } from '../../src/toolcalls/compile-tools.js';
+import { ToolInputError } from '../../src/toolcalls/errors.js';
 import { DEFAULT_SCHEMA_LIMITS } from '../../src/toolcalls/schema-limits.js';
 import { ValidatorCache } from '../../src/toolcalls/validator-cache.js';
 
 const tool = (name: string, parameters: unknown) => ({ type: 'function', function: { name, parameters } });
 const ok = tool('get_weather', { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] });
 
-function refusal(tools: unknown, limits?: Parameters<typeof compileTools>[1]): GatewayError {
+function refusal(tools: unknown, limits?: Parameters<typeof compileTools>[1]): ToolInputError {
   try {
     compileTools(tools, limits);
   } catch (err) {
-    expect(err).toBeInstanceOf(GatewayError);
-    return err as GatewayError;
+    expect(err).toBeInstanceOf(ToolInputError);
+    return err as ToolInputError;
   }
   throw new Error('expected compileTools to refuse the tools');
 }
@@ -27,15 +27,12 @@ describe('compileTools admission', () => {
     expect(compiled.byName.get('get_time')!.validator.validate({ x: 1 })).toBe(false);
   });
 
-  it('rejects an invalid JSON Schema with a 400 naming the tool and the schema error', () => {
+  it('rejects an invalid JSON Schema naming the tool and the schema error (the HTTP body: api/engine-errors.test.ts)', () => {
     const err = refusal([ok, tool('lookup', { type: 'object', properties: { q: { type: 'strnig' } } })]);
-    expect(err.status).toBe(400);
     expect(err.code).toBe('invalid_tool_schema');
     expect(err.param).toBe('tools[1].function.parameters');
     expect(err.message).toContain("tool 'lookup'");
     expect(err.message).toMatch(/type/);
-    const body = err.toBody();
-    expect(body.error).toEqual({ message: err.message, type: 'invalid_request_error', param: 'tools[1].function.parameters', code: 'invalid_tool_schema' });
   });
 
   it.each([
@@ -48,7 +45,7 @@ describe('compileTools admission', () => {
     ['unresolvable local $ref', [tool('x', { type: 'object', properties: { a: { $ref: '#/definitions/nope' } } })], /cannot resolve \$ref "#\/definitions\/nope"/],
   ])('rejects %s', (_name, tools, pattern) => {
     const err = refusal(tools);
-    expect(err.status).toBe(400);
+    expect(err.code).toBe('invalid_tool_schema');
     expect(err.message).toMatch(pattern);
   });
 
@@ -87,7 +84,7 @@ describe('compileTools admission', () => {
     }
     for (const p of ['(a)\\1', '(?=a)b', '(?<!a)b', 'a{1,5000}']) {
       const err = refusal([tool('p', { type: 'object', properties: { s: { type: 'string', pattern: p } } })]);
-      expect(err.status).toBe(400);
+      expect(err.code).toBe('invalid_tool_schema');
       expect(err.message).toMatch(/is not supported: .*linear-time RE2/);
       expect(err.message).toContain(JSON.stringify(p));
       expect(err.param).toBe('tools[0].function.parameters');
@@ -121,7 +118,6 @@ describe('recursive and exponential schemas (issue 18 finding 4)', () => {
 
   it('refuses {"$ref": "#"} and longer same-value cycles with a 400 that names the cycle', () => {
     const self = refusal([tool('f', { $ref: '#' })]);
-    expect(self.status).toBe(400);
     expect(self.code).toBe('invalid_tool_schema');
     expect(self.message).toMatch(/recursive schema: # → #/);
     const loop = refusal([tool('g', { definitions: { a: { allOf: [{ $ref: '#/definitions/b' }] }, b: { anyOf: [{ $ref: '#/definitions/a' }] } }, $ref: '#/definitions/a' })]);
@@ -210,10 +206,10 @@ describe('ValidatorCache', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(GatewayError);
-    expect((err as GatewayError).status).toBe(400);
-    expect((err as GatewayError).param).toBe('tools[1].function.parameters');
-    expect((err as GatewayError).message).toMatch(/tool 'huge': schema too costly to compile \(compiling took longer than 1 ms\)/);
+    expect(err).toBeInstanceOf(ToolInputError);
+    expect((err as ToolInputError).code).toBe('invalid_tool_schema');
+    expect((err as ToolInputError).param).toBe('tools[1].function.parameters');
+    expect((err as ToolInputError).message).toMatch(/tool 'huge': schema too costly to compile \(compiling took longer than 1 ms\)/);
     const compiled = await compileToolsOffThread([ok], { cache });
     expect(compiled.byName.get('get_weather')!.validator.validate({ city: 'Oslo' })).toBe(true);
   });

@@ -4,7 +4,7 @@
 // validation through an inherited value.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { GatewayError } from '../../src/api/errors.js';
+import { ToolInputError } from '../../src/toolcalls/errors.js';
 import { checkToolCalls, parseScoreRequest, repairHistory, scoreOutput } from '../../src/toolcalls/index.js';
 import { parseLenient } from '../../src/toolcalls/json-text.js';
 import { MAX_JSON_DEPTH, canonicalJson, jsonTextDepth, parseJson, setOwn, valueDepth } from '../../src/toolcalls/safe-json.js';
@@ -54,10 +54,9 @@ describe('nesting depth', () => {
       } catch (e) {
         err = e;
       }
-      expect(err).toBeInstanceOf(GatewayError);
-      expect((err as GatewayError).status).toBe(400);
-      expect((err as GatewayError).code).toBe('json_too_deep');
-      expect((err as GatewayError).param).toBe('messages[1].tool_calls[0].function.arguments');
+      expect(err).toBeInstanceOf(ToolInputError);
+      expect((err as ToolInputError).code).toBe('json_too_deep');
+      expect((err as ToolInputError).param).toBe('messages[1].tool_calls[0].function.arguments');
     }
     expect(repairHistory(history(`{"city":${deep(10)}}`)).repaired).toBe(0);
   });
