@@ -6,12 +6,12 @@ type CommandModule = { main(argv: string[]): Promise<number> };
 
 const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandModule> }> = {
   serve: { describe: 'run the gateway', load: () => import('./serve.js') },
-  sim: { describe: 'run the vLLM-compatible engine simulator', load: () => import('../../../loadtest/src/sim/cli.js') },
+  sim: { describe: 'run the vLLM-compatible engine simulator', load: () => import('./sim.js') },
   loadtest: { describe: 'run the concurrency × context-length load matrix', load: () => import('../../../loadtest/src/runner/cli.js') },
   eval: { describe: 'offline function-calling eval (and `eval compare`)', load: () => import('../../../eval/src/cli.js') },
   score: { describe: 'score tool-call outputs (JSONL in → JSONL out)', load: () => import('./score.js') },
-  export: { describe: 'export captured calls as training datasets', load: () => import('../capture/export-cli.js') },
-  report: { describe: 'reports over captured data (`report ab`)', load: () => import('../experiments/report-cli.js') },
+  export: { describe: 'export captured calls as training datasets', load: () => import('./export.js') },
+  report: { describe: 'reports over captured data (`report ab`)', load: () => import('./report.js') },
 };
 
 function usage(): string {

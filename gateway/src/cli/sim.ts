@@ -1,8 +1,7 @@
-// `toolgate sim`: run N simulated vLLM pods until SIGINT/SIGTERM. Logs one JSON line per pod.
-import { parseFlags } from '../../../gateway/src/cli/flags.js';
-import { createLogger } from '../../../gateway/src/telemetry/log.js';
-import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MODEL, startSim } from './index.js';
-import { DEFAULT_PROFILE, type ProfileOverrides } from './profiles.js';
+// `toolgate sim`: run N simulated vLLM pods (loadtest/src/sim) until SIGINT/SIGTERM. Logs one JSON line per pod.
+import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MODEL, DEFAULT_PROFILE, startSim, type ProfileOverrides } from '../../../loadtest/src/sim/index.js';
+import { createLogger } from '../telemetry/log.js';
+import { parseFlags } from './flags.js';
 
 const HELP = `usage: toolgate sim [flags]
 

@@ -1,11 +1,11 @@
 // `toolgate export --format llamafactory-sft|llamafactory-dpo|trl-grpo --out DIR` — turns captured
 // tool calls into training sets. Input: capture JSONL files (--in, default ./data/capture) or a
 // Redis Stream (--redis URL --stream NAME). Malformed input lines are skipped and counted.
-import { parseFlags } from '../cli/flags.js';
 import { Redis } from 'ioredis';
-import { EXPORT_FORMATS, type ExportFormat } from './export/formats.js';
-import { runExport } from './export/run-export.js';
-import { readRecords, type ReadResult } from './read-records.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../capture/export/formats.js';
+import { runExport } from '../capture/export/run-export.js';
+import { readRecords, type ReadResult } from '../capture/read-records.js';
+import { parseFlags } from './flags.js';
 
 const HELP = `usage: toolgate export --format FORMAT --out DIR [flags]
 
