@@ -60,7 +60,7 @@ async function main() {
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
   const loadBefore = loadavg();
   try {
-    const mock = await startMock(layout, ports.mock, workDir);
+    const mock = await startMock(layout, ports.mock!, workDir);
     servers.set('mock', mock);
     // Start every target's server (in parallel: LiteLLM alone takes most of a minute).
     await Promise.all(
