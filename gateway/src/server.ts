@@ -23,7 +23,7 @@ import { loadApiKeys } from './state/api-keys.js';
 import { apiKeyAuth } from './api/auth-middleware.js';
 import { rateLimit } from './api/rate-limit-middleware.js';
 import { scoreRoute } from './api/score-route.js';
-import { defaultCompilePool } from './toolcalls/compile-pool.js';
+import { defaultCompilePool } from './toolcalls/index.js';
 import type { Redis } from 'ioredis';
 import { MemoryResponseStore, RedisResponseStore } from './responses/store.js';
 import { McpTools } from './mcp/toolset.js';

@@ -3,7 +3,7 @@
 // 400 for anything that is not a JSON object or nests deeper than MAX_JSON_DEPTH (checked on
 // the text before parsing, so nothing recursive downstream ever sees a deeper value).
 import type { IncomingMessage } from 'node:http';
-import { JsonDepthError, MAX_JSON_DEPTH, parseJson } from '../toolcalls/safe-json.js';
+import { JsonDepthError, MAX_JSON_DEPTH, parseJson } from '../toolcalls/index.js';
 import { GatewayError } from './errors.js';
 
 type Source = Request | IncomingMessage;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Redis } from 'ioredis';
 import { anyRecordSchema, type CaptureRecord } from './record.js';
-import { MAX_JSON_DEPTH, parseJson } from '../toolcalls/safe-json.js';
+import { MAX_JSON_DEPTH, parseJson } from '../toolcalls/index.js';
 
 const RECORD_MAX_DEPTH = 2 * MAX_JSON_DEPTH;
 

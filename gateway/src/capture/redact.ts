@@ -9,8 +9,7 @@
 // Object keys (argument names) and the record's metadata (ids, model, variant, outcome …) are
 // left alone, except conversationId, which is replaced by a pseudonym.
 import { createHmac } from 'node:crypto';
-import { compileLinear, LinearRegexError, replaceAllLinear } from '../toolcalls/linear-regex.js';
-import { setOwn } from '../toolcalls/safe-json.js';
+import { compileLinear, LinearRegexError, replaceAllLinear, setOwn } from '../toolcalls/index.js';
 import type { KnownSecrets } from '../state/known-secrets.js';
 import type { RedactConfig } from './config.js';
 

@@ -5,8 +5,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { parseFlags } from './flags.js';
 import { asGatewayError } from '../api/errors.js';
-import { parseScoreRequest, scoreOutput } from '../toolcalls/score.js';
-import { JsonDepthError, parseJson } from '../toolcalls/safe-json.js';
+import { JsonDepthError, parseJson, parseScoreRequest, scoreOutput } from '../toolcalls/index.js';
 
 const HELP = `usage: toolgate score [--in FILE] [--out FILE] [--reward-version 1|2]
 

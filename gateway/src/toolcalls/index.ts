@@ -23,6 +23,9 @@ export { scoreOutput, parseScoreRequest, type ScoreInput, type ScoreResult } fro
 export { toOpenAIToolCall, toOpenAIToolCalls, toolCallId, type OpenAIToolCallOut } from './openai-shape.js';
 export { callText, rawModelText, toolCallBlock } from './model-text.js';
 export { EngineBusyError, ToolInputError } from './errors.js';
-export { JsonDepthError, MAX_JSON_DEPTH, parseJson } from './safe-json.js';
+// The engine's safe JSON and linear-time regex helpers, which the gateway reuses rather than copies.
+export { JsonDepthError, MAX_JSON_DEPTH, canonicalJson, parseJson, setOwn } from './safe-json.js';
+export { isPlainObject } from './json-text.js';
+export { LinearRegexError, compileLinear, replaceAllLinear } from './linear-regex.js';
 export { ToolCallStreamSplitter, type SplitEvent, type SplitterOptions } from './stream-splitter.js';
 export { repairHistory, type HistoryRepairResult } from './history-repair.js';

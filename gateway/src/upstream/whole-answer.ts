@@ -2,8 +2,10 @@
 // message becomes one chunk whose delta carries the whole message, and what the transforms emit
 // is assembled into the completion again. Only the message fields and finish_reason are rebuilt;
 // every other field (id, usage, logprobs, vLLM extras) is kept from the upstream's answer.
-import type { Chunk } from '../api/answer-transform.js';
 import { ToolCallDeltas } from './tool-call-deltas.js';
+
+/** One chat.completion.chunk as the answer transforms see it (api/answer-transform.ts reads the same shape). */
+type Chunk = Record<string, unknown>;
 
 /** An upstream answer the gateway cannot read as a chat completion (mapped to 502). */
 export class BadUpstreamAnswer extends Error {}

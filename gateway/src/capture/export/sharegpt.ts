@@ -5,7 +5,7 @@
 //   LLaMA-Factory's own OpenAI converter joins them. human/observation must sit at odd positions
 //   and gpt/function_call at even ones; anything that cannot be made to fit is reported, not guessed.
 import type { ChatMessage, ParsedCall, ToolDefRecord } from '../record.js';
-import { parseJson } from '../../toolcalls/safe-json.js';
+import { parseJson } from '../../toolcalls/index.js';
 
 export type ShareGptRole = 'human' | 'gpt' | 'function_call' | 'observation';
 export interface ShareGptTurn {
