@@ -63,11 +63,6 @@ export function defaultType(status: number): OpenAIErrorType {
   return 'invalid_request_error';
 }
 
-/** Shorthands for the errors every module needs. */
-export const badRequest = (message: string, param: string | null = null, code: string | null = 'invalid_request') =>
-  new GatewayError(400, message, { param, code });
-export const notFound = (message: string, code = 'not_found') => new GatewayError(404, message, { code });
-
 /**
  * The gateway's error for `err`, or null when it is not one the gateway knows (a bug: a 500):
  * a GatewayError as it is; the engine's refusals in OpenAI's shape — bad input a 400 with the

@@ -130,7 +130,6 @@ export type ChatMessage = Static<typeof chatMessageSchema>;
 export type ToolDefRecord = Static<typeof toolDefSchema>;
 export type ParsedCall = Static<typeof parsedCallSchema>;
 export type ToolCallRecord = Static<typeof toolCallRecordSchema>;
-export type ExecutionRecord = Static<typeof executionSchema>;
 export type PairSide = Static<typeof pairSideSchema>;
 export type ShadowPairRecord = Static<typeof shadowPairRecordSchema>;
 export type CaptureRecord = ToolCallRecord | ShadowPairRecord;

@@ -39,7 +39,6 @@ export const experimentsSchema = Type.Object(
 );
 
 export type ModelRouteConfig = Static<typeof modelRouteSchema>;
-export type VariantConfig = Static<typeof variantSchema>;
 
 /** Cross-field checks the schema cannot express; returns problems naming the key. */
 export function checkModelRoutes(models: Record<string, ModelRouteConfig>, pools: Set<string>): string[] {

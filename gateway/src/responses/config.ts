@@ -1,6 +1,6 @@
 // The `responses` config section: how long stored responses (`store`, `previous_response_id`,
 // GET/DELETE /v1/responses/{id}) are kept, in Redis when configured, else in this process.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 
 export const responsesConfigSchema = Type.Object(
   {
@@ -14,5 +14,3 @@ export const responsesConfigSchema = Type.Object(
   },
   { additionalProperties: false, default: {}, description: 'Stored responses (POST /v1/responses with `store`, the default).' },
 );
-
-export type ResponsesConfig = Static<typeof responsesConfigSchema>;

@@ -99,10 +99,6 @@ export const poolSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export type BackendConfig = Static<typeof backendSchema>;
 export type PolicyConfig = Static<typeof policySchema>;
 export type KubernetesDiscoveryConfig = Static<typeof kubernetesDiscoverySchema>;
-export type EjectionConfig = Static<typeof ejectionSchema>;
-export type TlsConfig = Static<typeof tlsSchema>;
-export type ScrapeConfig = Static<typeof scrapeSchema>;
 export type PoolConfig = Static<typeof poolSchema>;

@@ -41,8 +41,6 @@ export interface RoutingPolicy {
   /** Same state + same input → same pick, across instances built from the same config. */
   readonly deterministic: boolean;
   pick(ctx: RouteContext, candidates: readonly Backend[]): RoutePick | null;
-  /** Called when a request finishes on the picked backend (for policies that learn). */
-  observe?(ctx: RouteContext, pick: RoutePick): void;
   /** A backend left the pool: drop what the policy remembers about it. */
   forget?(backend: Backend): void;
   /** Takes over what another instance of this policy learned (its pick's `memo`). */

@@ -47,7 +47,6 @@ export const stateConfigSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
-export type RedisConfig = Static<typeof redisConfigSchema>;
 export type AuthConfig = Static<typeof authConfigSchema>;
 export type RateLimitConfig = Static<typeof rateLimitConfigSchema>;
 export type StateConfig = Static<typeof stateConfigSchema>;

@@ -6,7 +6,7 @@ import type { RateLimitConfig } from './config.js';
 import { RedisRateLimiter } from './redis-rate-limiter.js';
 import { MemoryRateLimiter, type RateLimiter } from './token-bucket.js';
 
-export type { RateLimiter, TakeResult } from './token-bucket.js';
+export type { RateLimiter } from './token-bucket.js';
 
 export function createRateLimiter(cfg: RateLimitConfig, deps: { redis?: Redis | null; logger?: Logger } = {}): RateLimiter | null {
   if (cfg.requestsPerMinute <= 0) return null;

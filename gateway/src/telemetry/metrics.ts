@@ -25,9 +25,6 @@ export const OVERHEAD_BUCKETS = [
 ];
 const PREFIX_BLOCK_BUCKETS = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 
-export type Role = 'primary' | 'shadow';
-export type ToolCallOutcomeLabel = 'none' | 'valid' | 'repaired' | 'invalid';
-
 export function createMetrics(registry: Registry = new Registry(), opts: { defaultMetrics?: boolean } = {}) {
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'toolgate_process_' });
   const r = [registry];

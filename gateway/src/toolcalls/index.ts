@@ -11,7 +11,7 @@ export type {
   ToolDef,
   ToolFunction,
 } from './types.js';
-export { REPAIR_KINDS, isRepairKind, type RepairKind } from './repair-kinds.js';
+export { REPAIR_KINDS, type RepairKind } from './repair-kinds.js';
 export { checkToolCalls } from './check.js';
 export { compileTools, compileToolsOffThread, isCompiledTools, type CompiledTool, type CompiledTools, type CompileOptions, type OffThreadOptions } from './compile-tools.js';
 export { DEFAULT_SCHEMA_LIMITS, type SchemaLimits } from './schema-limits.js';

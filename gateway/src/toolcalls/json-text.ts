@@ -103,11 +103,6 @@ export function parseLenient(text: string): LenientResult {
   }
 }
 
-/** Strict parse as the reward spec and vLLM define it: JSON.parse and nothing else (depth-limited). */
-export function parseStrict(text: string): { ok: true; value: unknown } | { ok: false } {
-  return tryParse(text);
-}
-
 export interface JsonPiece {
   start: number;
   end: number;
