@@ -30,7 +30,15 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write(`toolgate: unknown command '${name}'\n\n${usage()}\n`);
     return 2;
   }
-  const mod = await cmd.load();
+  let mod: CommandModule;
+  try {
+    mod = await cmd.load();
+  } catch (err) {
+    // The gateway image (Dockerfile) ships only what `serve` runs; say so rather than show a stack.
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    process.stderr.write(`toolgate ${name}: this installation does not include it (${(err as Error).message}).\nThe gateway image ships serve, sim, score, export and report; the npm package has every command.\n`);
+    return 1;
+  }
   return mod.main(rest);
 }
 
