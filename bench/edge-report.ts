@@ -268,14 +268,14 @@ async function main(): Promise<void> {
       r.vsF16 = { size: r.sizeBytes / base!.sizeBytes, ttft: r.ttftMs.p50 / base!.ttftMs.p50, decode: r.decodeTokensPerSec.client / base!.decodeTokensPerSec.client };
     }
   }
-  mkdirSync(values.out!, { recursive: true });
+  mkdirSync(values.out, { recursive: true });
   const md = markdown(report);
-  writeFileSync(path.join(values.out!, 'edge-report.json'), JSON.stringify(report, null, 2) + '\n');
-  writeFileSync(path.join(values.out!, 'edge-report.md'), md);
+  writeFileSync(path.join(values.out, 'edge-report.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(path.join(values.out, 'edge-report.md'), md);
   process.stdout.write(md);
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   process.stderr.write(`edge-report: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

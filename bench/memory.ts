@@ -125,7 +125,7 @@ async function main() {
   }
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   process.stderr.write(`bench:memory failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exitCode = 1;
 });

@@ -131,7 +131,7 @@ function quantiles(byPhase: Map<string, Array<[number, number]>>): Record<string
   return out;
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   process.stderr.write(`bench:overhead failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exitCode = 1;
 });

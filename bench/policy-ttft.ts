@@ -28,7 +28,7 @@ async function ttft(url: string, policy: string, raw: string): Promise<number> {
     headers: { 'content-type': 'application/json', 'x-toolgate-policy': policy },
     body: JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'weather?' }], tools, sim_script: { raw } }),
   });
-  const reader = res.body!.getReader();
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let buf = '';
   let first = NaN;

@@ -26,7 +26,7 @@ function hermesBodies(content: string): string[] {
 
 function toCall(v: unknown, key: 'arguments' | 'parameters' = 'arguments'): Call | null {
   if (!isPlainObject(v) || typeof v.name !== 'string' || !(key in v) || !isPlainObject(v[key])) return null;
-  return { name: v.name, arguments: v[key] as Record<string, unknown> };
+  return { name: v.name, arguments: v[key] };
 }
 
 function parsedToolCalls(out: AssistantOutput, parse: (s: string) => unknown): Call[] | null {
@@ -83,7 +83,7 @@ const repairAjv: Engine = (c) => {
     try {
       const values = bodies.flatMap((b) => {
         const v = lenient(b);
-        return Array.isArray(v) ? v : [v];
+        return Array.isArray(v) ? (v as unknown[]) : [v];
       });
       const mapped = values.map((v) => toCall(v) ?? toCall(v, 'parameters'));
       if (!content.includes('<tool_call>') && mapped.every((x) => x === null)) return [];

@@ -107,7 +107,10 @@ async function runOne(label: string, policy: object, skewed: boolean, tenants: T
       for (;;) {
         const { done } = await reader.read();
         if (done) break;
-        if (first) ttfts.push(performance.now() - started), (first = false);
+        if (first) {
+        ttfts.push(performance.now() - started);
+        first = false;
+      }
       }
       if (res.status !== 200) errors++;
     } catch {
@@ -235,7 +238,7 @@ async function main() {
   process.stdout.write(JSON.stringify(aims, null, 2) + '\n');
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   process.stderr.write(`bench:routing failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
 });

@@ -122,7 +122,7 @@ async function main() {
   }
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   process.stderr.write(`bench:steps failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exitCode = 1;
 });

@@ -93,8 +93,7 @@ describe('bad input', () => {
     const dir = tmp();
     const dataset = join(dir, 'd.jsonl');
     writeAddDataset(dataset, 12);
-    let ep!: ScriptedEndpoint;
-    ep = await startScriptedEndpoint((req, n) => {
+    const ep: ScriptedEndpoint = await startScriptedEndpoint((req, n) => {
       if (n === 5) ep.dropAll(); // answers this one, then drops every later connection
       return answerAdd(String(req.messages[0]!.content));
     });

@@ -81,8 +81,7 @@ describe('BFCL multi-turn conversations', () => {
     await runEval({ ...base, endpoint: rejecting.url, dataset: 'bfcl:multi_turn_long_context', out });
     expect(rejecting.requests).toHaveLength(2);
 
-    let dropping!: ScriptedEndpoint;
-    dropping = await endpoint((_req, n) => {
+    const dropping: ScriptedEndpoint = await endpoint((_req, n) => {
       if (n === 2) dropping.dropAll();
       return { content: 'OK.' };
     });

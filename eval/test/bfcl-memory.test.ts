@@ -48,7 +48,7 @@ describe('BFCL memory categories', () => {
     // Prerequisite conversations ran one after another in BFCL's order, then the question.
     const firstUserOf = (q: ChatRequest): string => String(q.messages.find((m) => m.role === 'user')!.content);
     const opened = ep.requests.filter((q) => q.messages.filter((m) => m.role === 'user').length === 1 && q.messages[q.messages.length - 1]!.role === 'user');
-    const expectedOrder = [...prereqs, question].map((it) => String(it.conversation!.question[0]!.find((m) => m.role === 'user')!.content));
+    const expectedOrder = [...prereqs, question].map((it) => it.conversation!.question[0]!.find((m) => m.role === 'user')!.content);
     expect(opened.map(firstUserOf)).toEqual(expectedOrder);
     // The first prerequisite's write is in the snapshot BFCL's backend flushed, and in the question's prompt.
     const snapshot = join(out, 'bfcl-memory/agentic/memory/kv/memory_snapshot/customer_final.json');

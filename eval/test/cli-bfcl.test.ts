@@ -35,7 +35,7 @@ async function start(args: string[], url: string): Promise<void> {
   await waitForHttp(url, 60_000);
 }
 
-const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
+const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
 
 describe('toolgate eval on BFCL through the built bin', () => {
   it('finds the project Python from dist/, from any working directory, or as configured', async () => {
@@ -48,7 +48,7 @@ describe('toolgate eval on BFCL through the built bin', () => {
     expect(r.stderr).not.toMatch(/dist\/\.venv|not installed/);
     expect(r.code).toBe(0);
     expect(ep.requests).toHaveLength(4);
-    const m = readJson<{ byCategory: Record<string, { bfclAccuracy: { k: number; n: number } }> }>(join(out, 'metrics.json'));
+    const m = readJson(join(out, 'metrics.json')) as { byCategory: Record<string, { bfclAccuracy: { k: number; n: number } }> };
     expect(m.byCategory['irrelevance']!.bfclAccuracy).toMatchObject({ k: 2, n: 2 });
     expect(m.byCategory['simple_python']!.bfclAccuracy).toMatchObject({ k: 0, n: 2 });
 
@@ -105,7 +105,7 @@ describe('toolgate eval on BFCL through the built bin', () => {
       const conversations = records.filter((x) => x.turns);
       expect(conversations).toHaveLength(2);
 
-      const metrics = readJson<{ bfclLeaderboard: LeaderboardView; conversations: { steps: number; toolCalls: number } }>(join(out, run, 'metrics.json'));
+      const metrics = readJson(join(out, run, 'metrics.json')) as { bfclLeaderboard: LeaderboardView; conversations: { steps: number; toolCalls: number } };
       const board = metrics.bfclLeaderboard;
       expect(board.categories['multi_turn_base']).toMatchObject({ status: 'partial', total: 2, size: 200 });
       expect(board.categories['web_search_base']!.status).toBe('not_run');
@@ -122,7 +122,7 @@ describe('toolgate eval on BFCL through the built bin', () => {
     }
 
     // The comparison: the same BFCL rows for both runs, and the gateway's repairs as a number.
-    const cmp = readJson<Comparison>(join(out, 'compare/compare.json'));
+    const cmp = readJson(join(out, 'compare/compare.json')) as Comparison;
     expect(cmp.runs.map((x) => x.name)).toEqual(['pod', 'gateway']);
     expect(cmp.bfcl.map((x) => x.key)).toEqual(expect.arrayContaining(['overall', 'section:multi_turn', 'category:multi_turn_base', 'category:simple_python']));
     const executable = cmp.metrics.find((m) => m.key === 'executableRate')!;

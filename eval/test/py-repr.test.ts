@@ -34,7 +34,7 @@ function randomJson(pick: () => number, depth = 0): string {
   const chars = Array.from({ length: Math.floor(pick() * 8) }, () => {
     const [lo, hi] = blocks[Math.floor(pick() * blocks.length)]!;
     return String.fromCharCode(lo + Math.floor(pick() * (hi - lo)));
-  }).join('') + ['', "'", '"', '\\'][Math.floor(pick() * 4)];
+  }).join('') + ['', "'", '"', '\\'][Math.floor(pick() * 4)]!;
   return JSON.stringify(chars);
 }
 

@@ -20,7 +20,7 @@ let promUrl = '';
 type PromResult = { status: string; error?: string; data: { resultType: string; result: unknown[] } };
 
 async function promQuery(expr: string): Promise<PromResult> {
-  const res = await fetch(`${promUrl}/api/v1/query?${new URLSearchParams({ query: expr })}`);
+  const res = await fetch(`${promUrl}/api/v1/query?${new URLSearchParams({ query: expr }).toString()}`);
   return (await res.json()) as PromResult;
 }
 
@@ -49,8 +49,8 @@ beforeAll(async () => {
   const simPort = await freePort();
   const [gwPort, promPort] = [await freePort(), await freePort()];
   sim = spawnToolgate(['sim', '--port', String(simPort), '--pods', '2', '--lora', 'qwen3-sft', '--lora', 'qwen3-grpo', '--faults', 'qwen3-0.6b-typical', '--ttft-ms', '5', '--itl-ms', '2', '--seed', '7']);
-  await waitForHttp(`http://127.0.0.1:${simPort}/health`).catch((e: Error) => {
-    throw new Error(`${e.message}\nsim output:\n${sim?.output()}`);
+  await waitForHttp(`http://127.0.0.1:${simPort}/health`).catch((e: unknown) => {
+    throw new Error(`${(e as Error).message}\nsim output:\n${sim?.output()}`);
   });
   await waitForHttp(`http://127.0.0.1:${simPort + 1}/health`);
 
@@ -71,8 +71,8 @@ beforeAll(async () => {
   };
   writeFileSync(path.join(dir, 'toolgate.json'), JSON.stringify(config));
   gateway = spawnToolgate(['serve', '--port', String(gwPort), '--config', path.join(dir, 'toolgate.json')]);
-  await waitForHttp(`http://127.0.0.1:${gwPort}/health`).catch((e: Error) => {
-    throw new Error(`${e.message}\ngateway output:\n${gateway?.output()}`);
+  await waitForHttp(`http://127.0.0.1:${gwPort}/health`).catch((e: unknown) => {
+    throw new Error(`${(e as Error).message}\ngateway output:\n${gateway?.output()}`);
   });
 
   const targets = (port: number[]) => JSON.stringify(port.map((p) => `127.0.0.1:${p}`));
@@ -91,8 +91,8 @@ beforeAll(async () => {
   prom = spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let promErr = '';
   prom.stderr?.on('data', (d: Buffer) => (promErr += d.toString()));
-  await waitForHttp(`${promUrl}/-/ready`).catch((e: Error) => {
-    throw new Error(`${e.message}\nprometheus:\n${promErr}`);
+  await waitForHttp(`${promUrl}/-/ready`).catch((e: unknown) => {
+    throw new Error(`${(e as Error).message}\nprometheus:\n${promErr}`);
   });
 
   // Traffic: streaming and not, many users (sticky variants), tools on every request.
@@ -111,7 +111,9 @@ beforeAll(async () => {
     };
     if (i % 2) {
       const stream = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } });
-      for await (const _chunk of stream) void _chunk;
+      for await (const _chunk of stream) {
+        // drained: the gateway meters the whole stream
+      }
     } else await client.chat.completions.create(body);
   });
   for (let i = 0; i < asks.length; i += 4) await Promise.allSettled(asks.slice(i, i + 4).map((f) => f()));

@@ -120,7 +120,7 @@ class Parser {
       }
       const e = s[this.i++];
       const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-      if (e !== undefined && e in simple) out += simple[e];
+      if (e !== undefined && e in simple) out += simple[e]!;
       else if (e === 'u') {
         const hex = s.slice(this.i, this.i + 4);
         if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new PyJsonError('Invalid \\uXXXX escape', this.i);

@@ -39,7 +39,7 @@ function errorOf(err: unknown): RawRecord['error'] {
   }
   const connection = code !== null && ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNRESET', 'UND_ERR_SOCKET', 'EAI_AGAIN'].includes(code);
   return {
-    message: `${cause?.message ?? (err as Error).message}`,
+    message: cause?.message ?? (err as Error).message,
     type: connection ? 'connection_error' : 'network_error',
     code,
   };

@@ -21,7 +21,7 @@ export function createProgress(total: number, opts: { stream?: NodeJS.WriteStrea
     if (!ok) failed++;
   };
   // TTY: a bar redrawn in place; otherwise one plain line per interval (CI logs).
-  const tty = stream.isTTY === true;
+  const tty = stream.isTTY;
   const draw = (): void => {
     const width = 30;
     const filled = total ? Math.round((width * done) / total) : width;

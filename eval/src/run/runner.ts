@@ -267,7 +267,7 @@ function bfclLeaderboard(scores: ItemScore[], python?: string): LeaderboardView 
 export async function scoreRun(out: string, items: EvalItem[], sidecar: () => BfclSidecar): Promise<{ scores: ItemScore[]; metrics: RunMetrics }> {
   const latest = latestById(loadRaw(join(out, RUN_FILES.raw)).records);
   const scored = items.filter((it) => !isPrerequisite(it));
-  const scores: ItemScore[] = new Array(scored.length);
+  const scores = new Array<ItemScore>(scored.length);
   // Multi-turn checks are round trips to the sidecar; a few in flight keep it busy.
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -101,11 +101,11 @@ export function memoryCases(category: string, entryId: string, answers: string[]
   add('wrong', [[lookup, "{'answer': 'I do not know', 'context': 'I do not know'}"]]);
   add('only-calls', [[lookup]]);
   add('empty-content-last', [[lookup, '']]);
-  add('empty-list-last', [[`${a}`, []]]);
-  add('null-last', [[`${a}`, null]]);
+  add('empty-list-last', [[a, []]]);
+  add('null-last', [[a, null]]);
   add('bad-json-call-last', [[[{ name: 'core_memory_add', arguments: `{"value": "${a}"` }]]]);
-  add('earlier-answer-then-call', [[`${a}`, lookup]]);
-  add('two-turns', [[`${a}`], [`${a}`]]);
+  add('earlier-answer-then-call', [[a, lookup]]);
+  add('two-turns', [[a], [a]]);
   add('no-turns', []);
   add('inference-error', 'Error during inference: Error code: 400');
   return out;

@@ -1,7 +1,7 @@
 // A small OpenAI-compatible endpoint on 127.0.0.1 for runner tests that need failures on cue
 // (answer K requests, then drop connections) and an exact request count per item id. Answers are
 // scripted per request by the test, so the expected metrics are known.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ChatRequest {
@@ -30,7 +30,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startScriptedEndpoint(answer: (req: ChatRequest, n: number) => Answer, opts: { delayMs?: number } = {}): Promise<ScriptedEndpoint> {
   const requests: ChatRequest[] = [];
   let dropping = false;
-  const server: Server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (dropping) {
       req.socket.destroy();
       return;
@@ -57,7 +57,8 @@ export async function startScriptedEndpoint(answer: (req: ChatRequest, n: number
         usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
       }),
     );
-  });
+  };
+  const server: Server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   return {

@@ -233,13 +233,13 @@ export class Exchanger {
       if (this.ex.meter!.firstTokenAt === null) this.ex.meter!.onToken(now);
     }
     this.complete({ status: res.status, json, endedAt: performance.now() });
-    const contentType = json ? 'application/json' : String(res.headers['content-type'] ?? 'application/json');
+    const contentType = json ? 'application/json' : (res.headers['content-type'] ?? 'application/json');
     return { type: 'whole', status: res.status, headers: { ...this.baseHeaders(), 'content-type': contentType }, text, json };
   }
 
   /** Reads the stream until its first output; only then does the client's response start. */
   private async startStream(res: UpstreamResponse, release: () => void): Promise<Attempt> {
-    const upstream = new UpstreamStream(res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>, (e) => res.body.destroy(e), {
+    const upstream = new UpstreamStream(res.body[Symbol.asyncIterator](), (e) => res.body.destroy(e), {
       firstEventMs: this.deps.cfg.timeouts.firstTokenMs,
       maxEventBytes: MAX_EVENT_BYTES,
       signal: this.controller.signal,
@@ -286,7 +286,7 @@ export class Exchanger {
       if (this.ex.role === 'primary') this.deps.metrics.overhead.observe({ phase: 'relay' }, flow.clock.ms / 1000);
       if (step.type === 'fail' && step.kind !== 'rejected') {
         this.deps.metrics.upstreamErrors.inc({ backend: this.ex.backend!.name, kind: step.kind });
-        if (step.kind !== 'aborted') this.deps.passiveHealth.failure(this.ex.backend!, step.kind as FailureKind, { request: this });
+        if (step.kind !== 'aborted') this.deps.passiveHealth.failure(this.ex.backend!, step.kind, { request: this });
       }
       this.complete({ status: 200, json: null, endedAt: performance.now(), error: step.type === 'fail' ? { kind: step.kind, message: step.message } : undefined });
     };

@@ -56,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     let id: unknown = null;
     try {
       const body: unknown = parseJson(line);
-      if (typeof body === 'object' && body !== null && 'id' in body) id = (body as { id: unknown }).id;
+      if (typeof body === 'object' && body !== null && 'id' in body) id = (body).id;
       const result = scoreOutput(parseScoreRequest(body, { rewardVersion }));
       if (result.reward) {
         rewardSum += result.reward.total;

@@ -75,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
       loraAdapters: values.lora ?? [],
       maxModelLen: num(values['max-model-len'], '--max-model-len') ?? DEFAULT_MAX_MODEL_LEN,
       profile,
-      parser: (values.parser as 'hermes' | 'none' | undefined) ?? 'hermes',
+      parser: (values.parser) ?? 'hermes',
       reasoningParser: values['reasoning-parser'] === 'none' ? null : 'qwen3',
       excludeToolsWhenToolChoiceNone: values['exclude-tools-when-tool-choice-none'] ?? false,
       faults: values.faults ?? 'none',

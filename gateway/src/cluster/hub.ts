@@ -100,7 +100,7 @@ export class ClusterHub {
     const round = ++this.round;
     const pending = new Set([...this.workers.values()].filter((w) => w.isConnected()).map((w) => w.id));
     this.current = { pending, parts: [], waiters: [reply], timer: setTimeout(() => this.finishRound(), METRICS_WAIT_MS) };
-    if (pending.size === 0) return this.finishRound();
+    if (pending.size === 0) { this.finishRound(); return; }
     for (const id of pending) send(this.workers.get(id)!, { type: 'toolgate:collect', round });
   }
 
@@ -114,7 +114,7 @@ export class ClusterHub {
       for (const w of r.waiters) w(text);
     };
     try {
-      const registry = AggregatorRegistry.aggregate(r.parts as Parameters<typeof AggregatorRegistry.aggregate>[0]);
+      const registry = AggregatorRegistry.aggregate(r.parts);
       registry.metrics().then(answer, (err: unknown) => {
         this.log.error('metrics aggregation failed', { err });
         answer('');

@@ -95,7 +95,7 @@ export class WorkerLink {
         reject(new Error(`primary did not answer '${q.op}' within ${ASK_TIMEOUT_MS} ms`));
       }, ASK_TIMEOUT_MS);
       this.pending.set(id, { resolve, reject, timer });
-      if (!this.send({ type: 'toolgate:ask', id, ...q } as WorkerMessage)) {
+      if (!this.send({ type: 'toolgate:ask', id, ...q })) {
         clearTimeout(timer);
         this.pending.delete(id);
         reject(new Error('no IPC channel to the primary'));

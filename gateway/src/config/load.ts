@@ -30,7 +30,7 @@ export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): 
       .map((s) => s.trim())
       .filter(Boolean);
   }
-  if (env.REDIS_URL) out.redis = { ...((raw.redis as Record<string, unknown> | undefined) ?? {}), url: env.REDIS_URL };
+  if (env.REDIS_URL) out.redis = { ...((raw.redis) ?? {}), url: env.REDIS_URL };
   return out;
 }
 
@@ -57,7 +57,7 @@ function mergeUpstreamsShorthand(value: Record<string, unknown>): void {
   const pools = (value.pools ?? {}) as Record<string, unknown>;
   if (typeof pools !== 'object' || Array.isArray(pools)) return;
   const pool = (pools.default ?? {}) as Record<string, unknown>;
-  const backends = Array.isArray(pool.backends) ? pool.backends : [];
+  const backends: unknown[] = Array.isArray(pool.backends) ? pool.backends : [];
   const known = new Set(backends.map((b) => (b as { url?: unknown })?.url));
   pools.default = { ...pool, backends: [...backends, ...upstreams.filter((u) => !known.has(u)).map((url) => ({ url }))] };
   value.pools = pools;
@@ -73,7 +73,7 @@ export function resolveConfig(raw: unknown): GatewayConfig {
   if (!validate(value)) {
     throw new ConfigError((validate.errors ?? []).map(describe));
   }
-  const cfg = value as GatewayConfig;
+  const cfg = value;
   const problems = checkModelRoutes(cfg.models, new Set(Object.keys(cfg.pools)));
   if (problems.length) throw new ConfigError(problems);
   return cfg;

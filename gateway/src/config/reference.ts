@@ -43,7 +43,7 @@ function walk(schema: Record<string, unknown>, prefix: string, rows: Row[]): voi
 
 export function configReference(schema: TSchema = configSchema): string {
   const rows: Row[] = [];
-  walk(schema as unknown as Record<string, unknown>, '', rows);
+  walk(schema, '', rows);
   const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   return [
     '| key | type | default | description |',

@@ -61,7 +61,7 @@ export class McpSession {
         tools.push({
           name: t.name,
           description: t.description ?? null,
-          inputSchema: t.inputSchema as Record<string, unknown>,
+          inputSchema: t.inputSchema,
           annotations: (t.annotations as Record<string, unknown> | undefined) ?? null,
         });
       }
@@ -93,6 +93,7 @@ async function loadSdk() {
     Client: client.Client,
     StreamableHTTPClientTransport: streamable.StreamableHTTPClientTransport,
     StreamableHTTPError: streamable.StreamableHTTPError,
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- servers that only speak the legacy SSE transport are still served
     SSEClientTransport: sse.SSEClientTransport,
   };
 }

@@ -59,7 +59,7 @@ export class ChatTurn {
   }
 
   chunk(chunk: Obj): void {
-    if (isObj(chunk.usage)) this.result.usage = chunk.usage as ChatUsage;
+    if (isObj(chunk.usage)) this.result.usage = chunk.usage;
     if (isObj(chunk.toolgate) && 'tool_calls' in chunk.toolgate) this.result.verdict = chunk.toolgate.tool_calls;
     const choices = Array.isArray(chunk.choices) ? (chunk.choices as unknown[]) : [];
     for (const choice of choices) {

@@ -38,7 +38,7 @@ async function create(c: Context, deps: ResponsesDeps): Promise<Response> {
   const receivedAt = performance.now();
   const { body } = await readJsonBody(nodeIncoming(c) ?? c.req.raw, deps.cfg.server.bodyLimitBytes);
   const req = readResponsesRequest(body);
-  const requestId = c.get('requestId') as string;
+  const requestId: string = c.get('requestId');
   const run = new ResponseRun(deps, req, { requestId, receivedAt, headers: requestHeaders(c) });
   let started = false;
   onClientGone(c, () => {

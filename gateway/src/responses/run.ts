@@ -366,7 +366,7 @@ export class ResponseRun {
 
   private async *fail(f: Failure): AsyncGenerator<Obj> {
     const e = f.body.error;
-    this.response.error = { code: e.code ?? String(e.type ?? 'server_error'), message: e.message };
+    this.response.error = { code: e.code ?? e.type ?? 'server_error', message: e.message };
     this.emit({ type: 'error', code: e.code ?? null, message: e.message, param: e.param ?? null });
     await this.finish(null, 'failed');
     yield* this.flush();
@@ -436,7 +436,7 @@ function errorAnswer(err: GatewayError): Answer {
 }
 
 function streamFailure(step: { kind: string; message: string; error?: Record<string, unknown> }): Failure {
-  const e = isObj(step.error?.error) ? (step.error.error as Obj) : null;
+  const e = isObj(step.error?.error) ? (step.error.error) : null;
   const type = step.kind === 'timeout_idle' || step.kind === 'timeout_total' ? 'timeout_error' : step.kind === 'rejected' ? 'invalid_response_error' : 'upstream_error';
   return {
     status: 502,

@@ -60,7 +60,7 @@ export class Router {
     env: NodeJS.ProcessEnv = process.env,
   ) {
     if (Object.keys(cfg.pools).length === 0) throw new Error('no backends configured: set upstreams, pools or TOOLGATE_UPSTREAMS');
-    for (const [name, poolCfg] of Object.entries(cfg.pools) as Array<[string, PoolConfig]>) {
+    for (const [name, poolCfg] of Object.entries<PoolConfig>(cfg.pools)) {
       const where = `/pools/${name}`;
       if (poolCfg.backends.length === 0 && !poolCfg.discovery) {
         throw new Error(`${where}: pool '${name}' is empty: give it static backends or a discovery source`);

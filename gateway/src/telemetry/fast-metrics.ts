@@ -71,7 +71,7 @@ export class FastCounter<T extends string = string> extends Counter<T> {
     this.entries = new Entries(this as unknown as Internals<{ value: number; labels: Labels }>, (labels) => ({ value: 0, labels }));
     // prom-client assigns inc per instance; replace it the same way.
     this.inc = ((labels?: LabelValues<T> | number, value?: number) => {
-      if (typeof labels !== 'object' || labels === null) [value, labels] = [labels, {} as LabelValues<T>];
+      if (typeof labels !== 'object' || labels === null) [value, labels] = [labels, {}];
       const v = value ?? 1;
       checkValue(v);
       if (v < 0) throw new Error('It is not possible to decrease a counter');
@@ -104,7 +104,7 @@ export class FastGauge<T extends string = string> extends Gauge<T> {
 
   override set(labels: LabelValues<T> | number, value?: number): void {
     const v = typeof labels === 'object' ? value! : labels;
-    if (typeof v !== 'number') throw new TypeError(`Value is not a valid number: ${v}`);
+    if (typeof v !== 'number') throw new TypeError(`Value is not a valid number: ${String(v)}`);
     this.entry(labels).value = v;
   }
 
@@ -229,6 +229,6 @@ class HistogramChild<T extends string> {
   }
 
   startTimer(more?: LabelValues<T>): (end?: LabelValues<T>) => number {
-    return this.histogram.startTimer({ ...this.labels, ...more } as LabelValues<T>);
+    return this.histogram.startTimer({ ...this.labels, ...more });
   }
 }

@@ -5,12 +5,14 @@ import { trace, ProxyTracerProvider, SpanKind, SpanStatusCode, INVALID_SPAN_CONT
 
 const tracer = trace.getTracer('toolgate');
 /** The API's own no-op provider (what the global proxy delegates to until one is registered). */
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- @opentelemetry/api 1.x offers no other way to tell the no-op provider
 const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
 const NOOP_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /** True once a tracer provider is registered (the SDK, or anything else that sets one). */
 function tracingOn(): boolean {
   const provider = trace.getTracerProvider();
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- as above
   return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_PROVIDER;
 }
 

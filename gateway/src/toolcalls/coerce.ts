@@ -117,7 +117,7 @@ export function coerceObject(obj: Record<string, unknown>, s: Schema, repairs: R
   const required = Array.isArray(s.required) ? new Set(s.required.filter((r): r is string => typeof r === 'string')) : new Set<string>();
   const out: Record<string, unknown> = {};
   const known = Object.keys(props);
-  const squash = (k: string): string => k.toLowerCase().replace(/[\s_\-]/g, '');
+  const squash = (k: string): string => k.toLowerCase().replace(/[\s_-]/g, '');
   for (const [key, value] of Object.entries(obj)) {
     let target = key;
     if (!hasOwn(props, key)) {

@@ -45,7 +45,7 @@ export const DEFAULT_COMPILE_TIMEOUT_MS = 10_000;
 
 // A tool without parameters takes no arguments (OpenAI semantics; docs/reward-spec.md).
 const NO_PARAMETERS: Record<string, unknown> = { type: 'object', properties: {}, additionalProperties: false };
-const NAME = /^[A-Za-z0-9_.:\-]{1,64}$/;
+const NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 const invalidTool = (index: number, message: string, field = 'function.parameters'): ToolInputError =>
   new ToolInputError(message, 'invalid_tool_schema', `tools[${index}].${field}`);
@@ -199,7 +199,7 @@ function compileInline(t: AdmittedTool, a: Admission, cache: ValidatorCache): Pr
     v.checkedUnder.add(a.limitsKey);
     return Promise.resolve(v);
   } catch (err) {
-    return Promise.reject(err);
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
 }
 

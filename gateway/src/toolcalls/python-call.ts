@@ -11,7 +11,7 @@ export interface PythonCall {
   repairs: RepairKind[];
 }
 
-const HEAD = /^([A-Za-z_][\w.\-]*)\s*\(/;
+const HEAD = /^([A-Za-z_][\w.-]*)\s*\(/;
 
 /** Splits `text` at top-level occurrences of `sep` (outside strings and brackets). */
 function splitTopLevel(text: string, sep: string): string[] {

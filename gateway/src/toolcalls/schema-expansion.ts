@@ -200,7 +200,11 @@ function countExpansion(nodes: Node[], order: number[], limits: ExpansionLimits)
     while (stack.length > 0) {
       const i = stack.pop()!;
       if (++work > WORK_LIMIT) return null;
-      for (const c of nodes[i]!.inPlace) if (!reach.has(c)) reach.add(c), stack.push(c);
+      for (const c of nodes[i]!.inPlace) {
+        if (reach.has(c)) continue;
+        reach.add(c);
+        stack.push(c);
+      }
     }
     const counts = new Map(seed);
     for (const i of [...reach].sort((a, b) => rank[a]! - rank[b]!)) {

@@ -44,7 +44,7 @@ const THINK_CLOSE = '</think>';
 const FENCE = '```';
 const PYTHON = 'python';
 /** A line that may be becoming `name(` or `[name(`: leading blanks, then the identifier so far. */
-const PYTHON_HEAD = /^[ \t]*(\[?[ \t]*([A-Za-z_][\w.\-]*)([ \t]*\()?)/;
+const PYTHON_HEAD = /^[ \t]*(\[?[ \t]*([A-Za-z_][\w.-]*)([ \t]*\()?)/;
 
 export class ToolCallStreamSplitter {
   private mode: Mode;

@@ -70,7 +70,7 @@ export function assembleCompletion(original: Record<string, unknown>, chunks: Ch
       if (!a) byIndex.set(index, (a = { content: null, reasoning: {}, calls: new ToolCallDeltas(), finishReason: null, sawFinish: false }));
       const d = (c.delta ?? {}) as Record<string, unknown>;
       if (typeof d.content === 'string' && d.content !== '') a.content = (a.content ?? '') + d.content;
-      for (const f of REASONING_FIELDS) if (typeof d[f] === 'string') a.reasoning[f] = (a.reasoning[f] ?? '') + (d[f] as string);
+      for (const f of REASONING_FIELDS) if (typeof d[f] === 'string') a.reasoning[f] = (a.reasoning[f] ?? '') + (d[f]);
       a.calls.add(d.tool_calls);
       if (c.finish_reason !== undefined && c.finish_reason !== null) {
         a.finishReason = c.finish_reason;

@@ -26,7 +26,7 @@ async function setup(): Promise<{ server: RedisServer; redis: Redis; dir: string
   admin.on('error', () => undefined);
   await waitForRedis(redis);
   const dir = await mkdtemp(path.join(tmpdir(), 'toolgate-capture-redis-'));
-  cleanups.push(() => server.dispose(), () => void redis.disconnect(), () => void admin.disconnect());
+  cleanups.push(() => server.dispose(), () => redis.disconnect(), () => admin.disconnect());
   return { server, redis, dir, admin };
 }
 

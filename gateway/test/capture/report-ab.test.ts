@@ -21,8 +21,8 @@ function synthetic(): ShadowPairRecord[] {
   const agree = [true, false, true, false];
   return pe2e.map((_, i) =>
     pairRecord(
-      { e2eMs: pe2e[i] as number, ttftMs: pttft[i] as number | null, parsed: pParsed[i] as boolean, schemaValid: pValid[i] as boolean, ...(i === 3 ? { outcome: 'error' as const, calls: null } : {}) },
-      { e2eMs: se2e[i] as number, ttftMs: sttft[i] as number, parsed: true, schemaValid: sValid[i] as boolean },
+      { e2eMs: pe2e[i], ttftMs: pttft[i], parsed: pParsed[i], schemaValid: pValid[i], ...(i === 3 ? { outcome: 'error' as const, calls: null } : {}) },
+      { e2eMs: se2e[i], ttftMs: sttft[i], parsed: true, schemaValid: sValid[i] },
       agree[i] as boolean,
     ),
   );

@@ -143,7 +143,7 @@ describe('serve --workers 2: routing state and metrics shared across workers', (
 
     // Its next turns follow it to the pod it overflowed to, on either worker (only one of them
     // made that decision; the other learned it from the memo).
-    const next = [...firsts[2]!, { role: 'assistant', content: String((turn1[2]!.json.choices as Array<{ message: { content: string } }>)[0]!.message.content) }, { role: 'user', content: 'and then?' }];
+    const next = [...firsts[2]!, { role: 'assistant', content: (turn1[2]!.json.choices as Array<{ message: { content: string } }>)[0]!.message.content }, { role: 'user', content: 'and then?' }];
     const from2 = gw.child.output().length;
     for (let i = 0; i < 4; i++) expect((await send(chatBody('hot', next))).backend).toBe(turn1[2]!.backend);
     expect(new Set(logLines(gw.child, 'route', from2).map((l) => l.worker))).toEqual(new Set([0, 1]));

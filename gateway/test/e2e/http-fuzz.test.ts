@@ -33,7 +33,7 @@ const baseChat = () => structuredClone({
     { role: 'user', content: [{ type: 'text', text: 'And tomorrow?' }] },
   ],
   tools: [weather],
-} as Record<string, unknown>);
+});
 
 /** Values a hostile client puts anywhere. */
 const hostile: fc.Arbitrary<unknown> = fc.oneof(
@@ -234,7 +234,7 @@ async function fuzz(arb: fc.Arbitrary<Fuzzed>, seed: number, numRuns: number): P
     failure = err;
   }
   const h = await watch.stop();
-  if (failure) throw failure;
+  if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
   expect(h.samples).toBeGreaterThan(5);
   await confirmLateHealth(h.late);
 }

@@ -156,8 +156,8 @@ describe('shadow traffic through the gateway', () => {
       await s.gateway.capture.flush();
       onDisk = (await readJsonl(capture.dir)).filter((r) => r.kind === 'shadow_pair');
       return onDisk.length >= 3 + 1 + 3 + 5;
-    }, 'all pair records on disk', 5000).catch((err: Error) => {
-      throw new Error(`${err.message}; have ${JSON.stringify(onDisk.map((r) => r.model))}`);
+    }, 'all pair records on disk', 5000).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}; have ${JSON.stringify(onDisk.map((r) => r.model))}`);
     });
     expect(onDisk).toHaveLength(3 + 1 + 3 + 5);
 

@@ -99,8 +99,8 @@ export async function serveBuilt(config: Record<string, unknown>, env: Record<st
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
@@ -127,19 +127,19 @@ export async function simBuilt(args: string[] = []): Promise<{ urls: string[]; s
   let out = '';
   const urls = await new Promise<string[]>((resolve, reject) => {
     const found: string[] = [];
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       for (const m of out.matchAll(/"url":"(http:\/\/[^"]+)"/g)) if (!found.includes(m[1]!)) found.push(m[1]!);
       if (found.length >= pods) resolve(found);
     });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => reject(new Error(`toolgate sim exited (${code}):\n${out}`)));
   });
   return {
     urls,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),

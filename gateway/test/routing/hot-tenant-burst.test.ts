@@ -35,7 +35,13 @@ async function slowHealthProxy(target: string, delayMs: number): Promise<{ url: 
     } else forward(req, res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const slowProbe = () => new Promise<void>((r) => (onSlow = () => ((onSlow = null), r())));
+  const slowProbe = () =>
+    new Promise<void>((r) => {
+      onSlow = () => {
+        onSlow = null;
+        r();
+      };
+    });
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, slowProbe };
 }
 

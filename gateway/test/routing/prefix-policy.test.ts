@@ -14,7 +14,9 @@ const mk = (n: number) => {
   made.push(...out);
   return out;
 };
-afterAll(async () => void (await Promise.all(made.map((b) => b.close()))));
+afterAll(async () => {
+  await Promise.all(made.map((b) => b.close()));
+});
 
 const tools = [{ type: 'function', function: { name: 'lookup', description: 'x'.repeat(600), parameters: { type: 'object' } } }];
 const sys = { role: 'system', content: 'You are the support agent of ACME. '.repeat(20) };
@@ -61,7 +63,7 @@ describe('streamed block chain (what the policy computes per request)', () => {
     const cache = new HeaderCache(8);
     fc.assert(
       fc.property(body, fc.integer({ min: 16, max: 80 }), (b, blockChars) => {
-        const want = blockChain(canonicalPrompt('m', b as Record<string, unknown>), blockChars);
+        const want = blockChain(canonicalPrompt('m', b), blockChars);
         expect(canonicalChain('m', b as Record<string, unknown>, blockChars)).toEqual(want);
         // Twice through the cache: the second resumes from the cached header state.
         const copy = JSON.parse(JSON.stringify(b)) as Record<string, unknown>;

@@ -152,7 +152,7 @@ describe('rate limits', () => {
     cleanups.push(() => server.dispose());
     const client = createRedisClient(server.url, { commandTimeoutMs: 200 });
     client.on('error', () => undefined);
-    cleanups.push(() => void client.disconnect());
+    cleanups.push(() => client.disconnect());
     await waitForRedis(client);
     const limiter = new RedisRateLimiter(client, { requestsPerMinute: 1, burst: 2, logger: quietLogger() });
     expect((await limiter.take('k')).allowed).toBe(true);

@@ -60,7 +60,7 @@ function cellTable(cells: CellResult[]): string {
     const m = x.metrics;
     const kv = (o: Record<string, number>, pct = false) => Object.entries(o).map(([k, v]) => `${k} ${pct ? `${(v * 100).toFixed(0)}%` : v}`).join(', ');
     if (x.aborted) return `<tr class="aborted"><td class="l">${esc(x.targetLabel)}</td><td>${x.contextTokens}</td><td>–</td><td>–</td><td>${x.concurrency}</td><td class="l" colspan="${head.length - 5}">not run: ${esc(x.aborted)}</td></tr>`;
-    const cells2 = [x.promptTokensMeasured + (x.promptTokensMethod === 'estimate' ? '≈' : ''), x.toolsPerPrompt, x.concurrency, m.completed, m.failed, f(m.requestThroughput, 2), f(m.outputThroughput, 0), f(m.requestGoodput, 2), f(m.ttftMs.p50), f(m.ttftMs.p95), f(m.ttftMs.p99), f(m.tpotMs.p50, 2), f(m.tpotMs.p95, 2), f(m.itlMs.p50, 2), f(m.itlMs.p99, 2), f(m.e2elMs.p50, 0), f(m.e2elMs.p95, 0)];
+    const cells2 = [`${x.promptTokensMeasured}${x.promptTokensMethod === 'estimate' ? '≈' : ''}`, x.toolsPerPrompt, x.concurrency, m.completed, m.failed, f(m.requestThroughput, 2), f(m.outputThroughput, 0), f(m.requestGoodput, 2), f(m.ttftMs.p50), f(m.ttftMs.p95), f(m.ttftMs.p99), f(m.tpotMs.p50, 2), f(m.tpotMs.p95, 2), f(m.itlMs.p50, 2), f(m.itlMs.p99, 2), f(m.e2elMs.p50, 0), f(m.e2elMs.p95, 0)];
     return `<tr><td class="l">${esc(x.targetLabel)}</td><td>${x.contextTokens}</td>${cells2.map((v) => `<td>${esc(String(v))}</td>`).join('')}<td class="l">${esc(kv(m.errors))}</td><td class="l">${esc(kv(m.toolCallOutcomes, true))}</td></tr>`;
   });
   return `<p><small>Latencies in ms (TTFT, TPOT = (E2EL − TTFT)/(output tokens − 1), ITL pooled over all chunk gaps, E2EL); percentiles by linear interpolation as numpy/vLLM; ≈ marks estimated prompt lengths.</small></p>

@@ -90,7 +90,7 @@ function recommendFor(settings: ServerSettings, cells: CellResult[], ttftTarget:
     };
   });
 
-  const withBest = perContext.filter((p) => p.best !== null).map((p) => p.best as BestCell);
+  const withBest = perContext.filter((p) => p.best !== null).map((p) => p.best);
   for (const p of perContext) if (!p.best) notes.push(`No tested concurrency meets P95 TTFT ≤ ${ttftTarget} ms at ${p.contextTokens} tokens of context.`);
   const score = withBest.reduce((s, b) => s + b.outputThroughput, 0);
   if (withBest.length === 0) return { label: settings.label, settings, perContext, maxNumSeqs: null, maxNumBatchedTokens: null, score, notes };

@@ -55,8 +55,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   }
   awaitGateway(logFile, Number(pid), timeout ? Number(timeout) : undefined).then(
     (url) => process.stdout.write(`${url}\n`),
-    (err: Error) => {
-      process.stderr.write(`make loadtest: ${err.message}\n`);
+    (err: unknown) => {
+      process.stderr.write(`make loadtest: ${(err as Error).message}\n`);
       process.exitCode = 1;
     },
   );

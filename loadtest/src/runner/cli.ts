@@ -160,7 +160,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!values.out) throw new UsageError('--out DIR is required');
     outDir = values.out;
     const matrix = values.matrix ? await loadMatrix(values.matrix) : {};
-    cfg = buildConfig(values as ParsedValues, goodputArgs, matrix);
+    cfg = buildConfig(values, goodputArgs, matrix);
     apiKey = values['api-key'] ?? process.env.OPENAI_API_KEY;
     quiet = values.quiet ?? false;
   } catch (err) {

@@ -8,7 +8,7 @@ export interface Progress {
 
 export function createProgress(stream: NodeJS.WriteStream | null = process.stderr): Progress {
   if (!stream) return { cellStart() {}, request() {}, cellEnd() {}, note() {} };
-  const tty = Boolean(stream.isTTY);
+  const tty = stream.isTTY;
   let prefix = '';
   let lastDraw = 0;
   return {

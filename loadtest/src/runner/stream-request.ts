@@ -123,7 +123,7 @@ function handleEvent(event: string, ts: number, s: StreamState): void {
     error?: { message?: string; code?: string | number | null };
   };
   try {
-    parsed = JSON.parse(data);
+    parsed = JSON.parse(data) as typeof parsed;
   } catch {
     s.badJson = true;
     return;

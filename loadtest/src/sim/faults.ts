@@ -191,8 +191,7 @@ export function applyOutputFault(fault: FaultKind | null, output: GeneratedOutpu
     case 'invented_argument':
       return { text: wrap(dumps({ name, arguments: { ...args, verbose: true } })) };
     case 'missing_argument': {
-      const rest = { ...args };
-      delete rest[firstKey!];
+      const { [firstKey!]: _dropped, ...rest } = args;
       return { text: wrap(dumps({ name, arguments: rest })) };
     }
     case 'near_miss_name':

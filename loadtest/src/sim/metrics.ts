@@ -36,9 +36,9 @@ export class PodMetrics {
     const labels = this.labels;
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({ name, help, labelNames, registers, collect() { this.set(labels, read()); } });
-    gauge('vllm:num_requests_running', 'Number of requests in model execution batches.', gauges.running);
-    gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.', gauges.waiting);
-    gauge('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', gauges.kvUsage);
+    gauge('vllm:num_requests_running', 'Number of requests in model execution batches.', () => gauges.running());
+    gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.', () => gauges.waiting());
+    gauge('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', () => gauges.kvUsage());
     const counter = (name: string, help: string) => new Counter({ name, help, labelNames, registers });
     this.promptTokens = counter('vllm:prompt_tokens_total', 'Number of prefill tokens processed.');
     this.generationTokens = counter('vllm:generation_tokens_total', 'Number of generation tokens processed.');

@@ -80,7 +80,9 @@ export async function startPod(cfg: PodConfig): Promise<SimPod> {
     servedModels,
     podIndex: cfg.index,
     nextRequestNumber: () => requestNumber++,
-    countRequest: () => void requests++,
+    countRequest: () => {
+        requests++;
+      },
   };
 
   const tokenizeBody = (body: unknown) => {

@@ -57,10 +57,10 @@ const NON_NEGATIVE_FIELDS = ['decodePerSeqMs', 'decodePerKvTokenMs', 'prefillBas
 function validate(p: EngineProfile): EngineProfile {
   const rec = p as unknown as Record<string, unknown>;
   for (const f of POSITIVE_FIELDS) {
-    if (f in rec && !(typeof rec[f] === 'number' && (rec[f] as number) > 0)) throw new Error(`profile ${p.name}: ${f} must be a positive number`);
+    if (f in rec && !(typeof rec[f] === 'number' && (rec[f]) > 0)) throw new Error(`profile ${p.name}: ${f} must be a positive number`);
   }
   for (const f of NON_NEGATIVE_FIELDS) {
-    if (f in rec && !(typeof rec[f] === 'number' && (rec[f] as number) >= 0)) throw new Error(`profile ${p.name}: ${f} must be a number >= 0`);
+    if (f in rec && !(typeof rec[f] === 'number' && (rec[f]) >= 0)) throw new Error(`profile ${p.name}: ${f} must be a number >= 0`);
   }
   return p;
 }

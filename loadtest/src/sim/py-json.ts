@@ -47,9 +47,7 @@ export function pyJsonLoads(text: string): PyJson {
           i += 6;
           continue;
         }
-        const mapped = ESCAPES[esc!];
-        if (mapped === undefined) fail('Invalid \\escape');
-        out += mapped;
+        out += ESCAPES[esc!] ?? fail('Invalid \\escape');
         i += 2;
         continue;
       }
@@ -220,6 +218,7 @@ export function isPyDict(v: PyJson): v is PyDict {
 
 // Python's str.isspace() set (str.strip() with no argument strips these), which differs from
 // JavaScript's trim(): Python also strips \x1c-\x1f and \x85, JavaScript also strips \ufeff.
+// eslint-disable-next-line no-control-regex -- Python's str.split() also splits on \x1c-\x1f
 const PY_SPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
 
 export function pyRstrip(s: string): string {

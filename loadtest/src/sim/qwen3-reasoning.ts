@@ -133,7 +133,7 @@ export class Qwen3ReasoningEngine {
       for (const lit of LITERALS) if (this.buffer.startsWith(lit[0]) && (!best || lit[0].length > best[0].length)) best = lit;
       if (PREFIXES.has(this.buffer) && !final) {
         if (!best) return;
-        const longer = LITERALS.some(([lit]) => lit.length > best![0].length && lit.startsWith(this.buffer));
+        const longer = LITERALS.some(([lit]) => lit.length > best[0].length && lit.startsWith(this.buffer));
         if (longer) return;
       }
       if (best) {

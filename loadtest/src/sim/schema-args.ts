@@ -36,7 +36,7 @@ export function synthesizeValue(schema: unknown, propName: string, ctx: Synthesi
   for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
     const alts = schema[key];
     if (Array.isArray(alts) && alts.length > 0) {
-      const pick = alts.find((a) => isObj(a) && a.type !== 'null') ?? alts[0];
+      const pick: unknown = (alts as unknown[]).find((a) => isObj(a) && a.type !== 'null') ?? alts[0];
       return synthesizeValue(pick, propName, ctx, depth + 1);
     }
   }

@@ -132,7 +132,7 @@ function checkStream(label: string, c: CaseLine, chunks: Array<Record<string, an
   expect([typeof id, typeof created, model, object]).toEqual(['string', 'number', 'Qwen/Qwen3-0.6B', 'chat.completion.chunk']);
   expect(usageRest, label).toEqual(header.envelopes['stream.usage']);
   const { prompt_tokens, total_tokens, ...u } = usage;
-  expect(total_tokens).toBe(prompt_tokens + u.completion_tokens);
+  expect(total_tokens).toBe((prompt_tokens as number) + (u.completion_tokens as number));
   expect(u, `${label} usage`).toEqual(run.stream.usage);
 }
 

@@ -58,7 +58,7 @@ function checkContent(m: Record<string, unknown>, role: string, at: string): voi
   if (isObject(content) && Object.keys(content).length === 0) return;
   if (!Array.isArray(content)) throw bad(`'${at}.content' must be a string or an array of content parts.`, `${at}.content`);
   for (let j = 0; j < content.length; j++) {
-    const part = content[j];
+    const part: unknown = content[j];
     const pat = `${at}.content[${j}]`;
     if (typeof part === 'string') continue;
     if (!isObject(part)) throw bad(`'${pat}' must be an object or a string.`, pat);
@@ -88,7 +88,7 @@ function checkToolCalls(m: Record<string, unknown>, at: string): void {
     throw bad(`'${at}.tool_calls' must be an array of tool calls.`, `${at}.tool_calls`);
   }
   for (let k = 0; k < calls.length; k++) {
-    const call = calls[k];
+    const call: unknown = calls[k];
     const cat = `${at}.tool_calls[${k}]`;
     if (!isObject(call)) throw bad(`'${cat}' must be an object.`, cat);
     if (typeof call.id !== 'string') throw bad(`'${cat}.id' is required and must be a string.`, `${cat}.id`, call.id === undefined ? 'missing_required_parameter' : 'invalid_type');

@@ -8,7 +8,7 @@
 // an answer: the client sees the model's text, as vLLM alone would have returned it.
 import { callText, toOpenAIToolCall, toolCallId, type CheckedCall, type ToolCallReport } from '../../toolcalls/index.js';
 import type { AssembledCall } from '../../upstream/tool-call-deltas.js';
-import type { FinishDecision, FinishedMessage, OutCall, Segment, ToolCallJudge } from './tool-call-transform.js';
+import type { FinishDecision, FinishedMessage, OutCall, ToolCallJudge } from './tool-call-transform.js';
 
 export interface JudgeContext {
   /** Checks an assistant output against the request's tools. */

@@ -25,7 +25,7 @@ export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): Exch
 
   const check = (state: ToolCallState, output: Parameters<JudgeContext['check']>[0]): ToolCallReport => {
     const started = performance.now();
-    const report = checkToolCalls(state.compiled as never, output as never, { toolChoice: state.toolChoice });
+    const report = checkToolCalls(state.compiled, output, { toolChoice: state.toolChoice });
     metrics.toolCallValidation.observe((performance.now() - started) / 1000);
     return report;
   };

@@ -2,7 +2,7 @@
 // conversation → JSONL files (+ LLaMA-Factory dataset_info.json entries) in the output directory.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CaptureRecord, ToolCallRecord } from '../record.js';
+import type { CaptureRecord } from '../record.js';
 import { unitHash } from './canonical.js';
 import { buildRow, contentKey, conversationIdOf, type ExportFormat, type ExportRow } from './formats.js';
 
@@ -73,7 +73,7 @@ export async function runExport(records: CaptureRecord[], opts: ExportOptions): 
       continue;
     }
     seenContent.add(key);
-    const conv = conversationIdOf(rec as ToolCallRecord);
+    const conv = conversationIdOf(rec);
     const isHoldout = unitHash(opts.seed, conv) < opts.holdout;
     (isHoldout ? held : train).push(built.row);
     (isHoldout ? convs.holdout : convs.train).add(conv);

@@ -43,7 +43,10 @@ export function createSessionPolicy(opts: SessionOptions): RoutingPolicy {
       const known = sticky.get(key);
       const home = known === undefined ? undefined : candidates.find((b) => b.url === known);
       const hashedFirst = ranking[0];
-      if (home) ranking.splice(ranking.indexOf(home), 1), ranking.unshift(home);
+      if (home) {
+    ranking.splice(ranking.indexOf(home), 1);
+    ranking.unshift(home);
+  }
       const chosen = pickBounded(ranking, candidates, opts.epsilon)!;
       remember(key, chosen.backend.url);
       const reason = chosen.rank > 0 ? 'overflow' : home ? 'sticky' : 'hash';

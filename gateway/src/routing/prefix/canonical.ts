@@ -20,15 +20,15 @@ interface Sink {
 
 /** Writes `value` as JSON with object keys sorted at every level (undefined members dropped). */
 function writeStable(value: unknown, out: Sink): void {
-  if (typeof value === 'string') return out.writeJsonString(value);
-  if (value === null || typeof value !== 'object') return out.write(JSON.stringify(value) ?? 'null');
+  if (typeof value === 'string') { out.writeJsonString(value); return; }
+  if (value === null || typeof value !== 'object') { out.write(JSON.stringify(value) ?? 'null'); return; }
   if (Array.isArray(value)) {
     out.write('[');
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out.write(',');
       writeStable(value[i], out);
     }
-    return out.write(']');
+    out.write(']'); return;
   }
   const obj = value as Record<string, unknown>;
   const keys = sortedKeys(obj);
@@ -96,12 +96,18 @@ function writeHeader(model: string, parts: Parts, out: Sink): void {
   out.write(`model:${model}\ntools:`);
   writeStable(parts.tools, out);
   out.write('\n');
-  for (const m of parts.header) writeStable(m, out), out.write('\n');
+  for (const m of parts.header) {
+      writeStable(m, out);
+      out.write('\n');
+    }
 }
 
 function writeRest(parts: Parts, out: Sink): void {
   if (parts.rest) {
-    for (const m of parts.rest) writeStable(m, out), out.write('\n');
+    for (const m of parts.rest) {
+      writeStable(m, out);
+      out.write('\n');
+    }
   } else if (typeof parts.prompt === 'string') out.write(parts.prompt);
   else writeStable(parts.prompt ?? '', out);
 }
