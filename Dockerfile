@@ -1,5 +1,8 @@
 # Toolgate gateway image: multi-stage, production dependencies only, non-root, with a health check.
 # Build: docker build -t toolgate .      Run: docker run -p 8080:8080 toolgate
+# It ships what `toolgate serve` runs: the gateway, its CLI, and the vLLM simulator that serve
+# starts when no upstream is configured (also `toolgate sim`) — not the load test or the eval,
+# which run from the npm package (gateway/test/e2e/image-layout.test.ts runs this layout).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -14,10 +17,10 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production PORT=8080
 WORKDIR /app
 COPY --from=build /app/node_modules node_modules
-COPY --from=build /app/dist dist
 COPY --from=build /app/package.json package.json
-# Simulator profiles are read at run time.
-COPY loadtest/src/sim/profiles dist/loadtest/src/sim/profiles
+COPY --from=build /app/dist/gateway/src dist/gateway/src
+# (with its profiles/*.json, which the build emits beside the modules that import them)
+COPY --from=build /app/dist/loadtest/src/sim dist/loadtest/src/sim
 # The base image's `node` user, by number (uid/gid 1000, as the chart's securityContext runs it):
 # a name may not resolve on the host or under a runtime that checks runAsNonRoot.
 RUN mkdir -p /data && chown 1000:1000 /data

@@ -9,7 +9,7 @@ export NODE_OPTIONS ?= --max-old-space-size=4096
 
 NPM_STAMP := node_modules/.toolgate-installed
 
-.PHONY: help install build start test test-deps typecheck test-node test-extra bench clean
+.PHONY: help install build start test test-deps typecheck lint test-node test-extra bench clean
 
 help:
 	@echo "make start   run the gateway (with two simulated vLLM pods) on :8080"
@@ -29,13 +29,19 @@ build: install
 start: build
 	node dist/gateway/src/cli/main.js serve $(ARGS)
 
-test: test-deps typecheck test-node test-extra
+test: test-deps typecheck lint test-node test-extra
 
 # llama-cpp-start (mk/edge.mk) first: the one long compile runs while the installs download.
 test-deps: llama-cpp-start install
 
 typecheck: install
 	npm run typecheck
+
+# Prettier's check (TS/JS/JSON; `npm run format` fixes it), then ESLint: typescript-eslint's strict
+# type-checked rules and the package boundaries (eslint.config.js).
+lint: install
+	npm run format:check
+	npm run lint
 
 # Built first: some suites run the built `toolgate` bin (dist/), as users do.
 test-node: test-deps build

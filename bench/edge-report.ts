@@ -25,7 +25,11 @@ const weather = {
   function: {
     name: 'get_weather',
     description: 'Current weather for a city',
-    parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } }, required: ['city'] },
+    parameters: {
+      type: 'object',
+      properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } },
+      required: ['city'],
+    },
   },
 };
 
@@ -52,7 +56,9 @@ function quantOf(file: string): string {
 function ggufFiles(spec: string): string[] {
   if (!existsSync(spec)) throw new Error(`${spec} does not exist`);
   if (statSync(spec).isFile()) return [spec];
-  const files = readdirSync(spec).filter((f) => f.endsWith('.gguf')).map((f) => path.join(spec, f));
+  const files = readdirSync(spec)
+    .filter((f) => f.endsWith('.gguf'))
+    .map((f) => path.join(spec, f));
   if (files.length === 0) throw new Error(`${spec} holds no .gguf files (make export-gguf MODEL=... writes them)`);
   const rank = (f: string) => {
     const i = QUANT_ORDER.indexOf(quantOf(f));
@@ -62,8 +68,6 @@ function ggufFiles(spec: string): string[] {
 }
 
 const median = (xs: number[]) => summarize(xs).p50;
-
-
 
 /** The chat prompt as the model's own template renders it (tools included, thinking off, as served). */
 async function renderPrompt(url: string): Promise<string> {
@@ -116,7 +120,11 @@ async function streamOnce(url: string, prompt: string, maxTokens: number) {
       const event = buf.slice(0, nl).trim();
       buf = buf.slice(nl + 2);
       if (!event.startsWith('data:')) continue;
-      const chunk = JSON.parse(event.slice(5).trim()) as { tokens?: number[]; tokens_evaluated?: number; timings?: Record<string, number> };
+      const chunk = JSON.parse(event.slice(5).trim()) as {
+        tokens?: number[];
+        tokens_evaluated?: number;
+        timings?: Record<string, number>;
+      };
       if (chunk.timings) timings = chunk.timings;
       if (typeof chunk.tokens_evaluated === 'number') promptTokens = chunk.tokens_evaluated;
       const n = chunk.tokens?.length ?? 0;
@@ -145,13 +153,23 @@ type StreamRun = Awaited<ReturnType<typeof streamOnce>>;
  * load rounds start every file in turn; then every server stays up and the requests go round
  * the servers one at a time (never two generating at once).
  */
-async function measureModel(model: string, files: string[], opts: { bin: string; threads: number; loads: number; requests: number; maxTokens: number }): Promise<Row[]> {
+async function measureModel(
+  model: string,
+  files: string[],
+  opts: { bin: string; threads: number; loads: number; requests: number; maxTokens: number },
+): Promise<Row[]> {
   const loadRuns = files.map(() => [] as number[]);
   const servers: LlamaServer[] = [];
   try {
     for (let round = 0; round < opts.loads; round++) {
       for (const [i, file] of files.entries()) {
-        const s = await startLlamaServer({ model: file, alias: model, bin: opts.bin, threads: opts.threads, ctx: 4096 });
+        const s = await startLlamaServer({
+          model: file,
+          alias: model,
+          bin: opts.bin,
+          threads: opts.threads,
+          ctx: 4096,
+        });
         loadRuns[i]!.push(s.loadMs);
         if (round < opts.loads - 1) await s.stop();
         else servers.push(s);
@@ -180,10 +198,16 @@ async function measureModel(model: string, files: string[], opts: { bin: string;
         peakRssBytes: peak?.peak ?? null,
         promptTokens: own[0]!.promptTokens,
         ttftMs: { p50: ttft.p50, p90: ttft.p90, runs: own.map((r) => r.ttftMs) },
-        decodeTokensPerSec: { client: median(own.map((r) => r.decodeTps)), server: serverTps.length ? median(serverTps) : null },
+        decodeTokensPerSec: {
+          client: median(own.map((r) => r.decodeTps)),
+          server: serverTps.length ? median(serverTps) : null,
+        },
         promptTokensPerSec: promptTps.length ? median(promptTps) : null,
         vsF16: null,
-        targets: { ttftUnder100ms: ttft.p50 < TARGETS.ttftMs, memoryUnder4GB: peak ? peak.peak < TARGETS.memoryBytes : null },
+        targets: {
+          ttftUnder100ms: ttft.p50 < TARGETS.ttftMs,
+          memoryUnder4GB: peak ? peak.peak < TARGETS.memoryBytes : null,
+        },
       };
     });
   } finally {
@@ -197,7 +221,13 @@ function machine(bin: string) {
   const version = spawnSync(bin, ['--version'], { encoding: 'utf8' });
   const line = `${version.stdout ?? ''}${version.stderr ?? ''}`.split('\n').find((l) => l.startsWith('version:'));
   const sdist = /llama\.cpp-([\d.]+)\//.exec(bin)?.[1];
-  const llamaCpp = [sdist ? `llama-cpp-python ${sdist} sdist` : null, line ? `llama.cpp ${line.slice('version:'.length).trim()}` : null].filter(Boolean).join(', ') || 'unknown';
+  const llamaCpp =
+    [
+      sdist ? `llama-cpp-python ${sdist} sdist` : null,
+      line ? `llama.cpp ${line.slice('version:'.length).trim()}` : null,
+    ]
+      .filter(Boolean)
+      .join(', ') || 'unknown';
   return {
     cpu: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown',
     cores: os.availableParallelism(),
@@ -211,19 +241,28 @@ function machine(bin: string) {
 const mib = (b: number | null) => (b === null ? '—' : `${(b / 2 ** 20).toFixed(b < 10 * 2 ** 20 ? 2 : 0)} MiB`);
 const fmt = (x: number | null, d = 1) => (x === null || !Number.isFinite(x) ? '—' : x.toFixed(d));
 
-function markdown(report: { date: string; machine: ReturnType<typeof machine>; settings: Record<string, unknown>; rows: Row[] }): string {
+function markdown(report: {
+  date: string;
+  machine: ReturnType<typeof machine>;
+  settings: Record<string, unknown>;
+  rows: Row[];
+}): string {
   const m = report.machine;
   const lines = [
     `# Edge report (${report.date})`,
     '',
     `llama-server (${m.llamaCpp}) on ${m.cpu}, ${m.cores} cores, ${(m.memoryBytes / 2 ** 30).toFixed(0)} GiB; load average at start ${m.loadAverageAtStart.join(' / ')}.`,
-    `Settings: ${Object.entries(report.settings).map(([k, v]) => `${k} ${String(v)}`).join(', ')}. Targets: first token < ${TARGETS.ttftMs} ms, memory < 4 GB.`,
+    `Settings: ${Object.entries(report.settings)
+      .map(([k, v]) => `${k} ${String(v)}`)
+      .join(', ')}. Targets: first token < ${TARGETS.ttftMs} ms, memory < 4 GB.`,
     '',
     '| model | quant | file | load (median) | RSS after load | peak RSS | prompt tokens | TTFT p50 / p90 | decode tok/s (client / server) | prompt tok/s | vs f16: size, TTFT, decode | TTFT < 100 ms | memory < 4 GB |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of report.rows) {
-    const vs = r.vsF16 ? `${r.vsF16.size.toFixed(2)}×, ${r.vsF16.ttft.toFixed(2)}×, ${r.vsF16.decode.toFixed(2)}×` : '—';
+    const vs = r.vsF16
+      ? `${r.vsF16.size.toFixed(2)}×, ${r.vsF16.ttft.toFixed(2)}×, ${r.vsF16.decode.toFixed(2)}×`
+      : '—';
     lines.push(
       `| ${r.model} | ${r.quant} | ${mib(r.sizeBytes)} | ${fmt(r.loadMs.median, 0)} ms | ${mib(r.rssAfterLoadBytes)} | ${mib(r.peakRssBytes)} | ${r.promptTokens ?? '—'} | ` +
         `${fmt(r.ttftMs.p50)} / ${fmt(r.ttftMs.p90)} ms | ${fmt(r.decodeTokensPerSec.client)} / ${fmt(r.decodeTokensPerSec.server)} | ${fmt(r.promptTokensPerSec)} | ${vs} | ` +
@@ -232,7 +271,7 @@ function markdown(report: { date: string; machine: ReturnType<typeof machine>; s
   }
   lines.push(
     '',
-    'Load: spawn until /health answers 200 (model loaded). TTFT: request sent until the first generated token streams back, for the model\'s chat template rendered with one tool (llama-server `/apply-template`, thinking off) and sent to `/completion` with `cache_prompt: false`. Decode: tokens after the first over their wall time (client), and llama-server\'s own `predicted_per_second` (server). Ratios against the f16 file of the same model, measured in the same run.',
+    "Load: spawn until /health answers 200 (model loaded). TTFT: request sent until the first generated token streams back, for the model's chat template rendered with one tool (llama-server `/apply-template`, thinking off) and sent to `/completion` with `cache_prompt: false`. Decode: tokens after the first over their wall time (client), and llama-server's own `predicted_per_second` (server). Ratios against the f16 file of the same model, measured in the same run.",
     '',
   );
   return lines.join('\n');
@@ -258,24 +297,40 @@ async function main(): Promise<void> {
   });
   if (models.length === 0) throw new Error('give at least one --model NAME=DIR_OR_GGUF');
   const bin = values['llama-server'] ?? findLlamaServer();
-  const settings = { threads: Number(values.threads), loads: Number(values.loads), requests: Number(values.requests), maxTokens: Number(values['max-tokens']), ctx: 4096 };
-  const report = { benchmark: 'edge', date: new Date().toISOString(), machine: machine(bin), settings, rows: [] as Row[] };
+  const settings = {
+    threads: Number(values.threads),
+    loads: Number(values.loads),
+    requests: Number(values.requests),
+    maxTokens: Number(values['max-tokens']),
+    ctx: 4096,
+  };
+  const report = {
+    benchmark: 'edge',
+    date: new Date().toISOString(),
+    machine: machine(bin),
+    settings,
+    rows: [] as Row[],
+  };
   for (const m of models) {
     process.stderr.write(`edge-report: ${m.name}: ${m.files.map(quantOf).join(', ')} …\n`);
     report.rows.push(...(await measureModel(m.name, m.files, { bin, ...settings })));
     const base = report.rows.find((r) => r.model === m.name && r.quant === 'F16');
     for (const r of report.rows.filter((x) => x.model === m.name && base)) {
-      r.vsF16 = { size: r.sizeBytes / base!.sizeBytes, ttft: r.ttftMs.p50 / base!.ttftMs.p50, decode: r.decodeTokensPerSec.client / base!.decodeTokensPerSec.client };
+      r.vsF16 = {
+        size: r.sizeBytes / base!.sizeBytes,
+        ttft: r.ttftMs.p50 / base!.ttftMs.p50,
+        decode: r.decodeTokensPerSec.client / base!.decodeTokensPerSec.client,
+      };
     }
   }
-  mkdirSync(values.out!, { recursive: true });
+  mkdirSync(values.out, { recursive: true });
   const md = markdown(report);
-  writeFileSync(path.join(values.out!, 'edge-report.json'), JSON.stringify(report, null, 2) + '\n');
-  writeFileSync(path.join(values.out!, 'edge-report.md'), md);
+  writeFileSync(path.join(values.out, 'edge-report.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(path.join(values.out, 'edge-report.md'), md);
   process.stdout.write(md);
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   process.stderr.write(`edge-report: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

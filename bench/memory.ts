@@ -69,19 +69,43 @@ async function main() {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const workers = process.env.MEMORY_WORKERS ? ['--workers', process.env.MEMORY_WORKERS] : [];
-  const gw = startServer('toolgate', process.execPath, [path.join(REPO_ROOT, 'dist/gateway/src/cli/main.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--upstream', mockUrl, ...workers], {
-    cpus: layout.target,
-    cwd: REPO_ROOT,
-    env: { LOG_LEVEL: 'warn' },
-    log: path.join(work, 'toolgate.log'),
-  });
+  const gw = startServer(
+    'toolgate',
+    process.execPath,
+    [
+      path.join(REPO_ROOT, 'dist/gateway/src/cli/main.js'),
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--upstream',
+      mockUrl,
+      ...workers,
+    ],
+    {
+      cpus: layout.target,
+      cwd: REPO_ROOT,
+      env: { LOG_LEVEL: 'warn' },
+      log: path.join(work, 'toolgate.log'),
+    },
+  );
   try {
     await waitReady(gw, `${url}/ready`, 60_000);
     await new Promise((r) => setTimeout(r, 2000));
     const sample = async (label: string, requests: number) => {
       const procs = groupRss(gw.child.pid!);
-      const s = { label, requests, rssBytes: procs.reduce((a, p) => a + p.rssBytes, 0), processes: procs.length, perProcessRssBytes: procs.map((p) => p.rssBytes), heapUsedBytes: await heapUsedBytes(url) };
-      log(`${label}: RSS ${(s.rssBytes / MB).toFixed(1)} MB over ${s.processes} processes, heap used ${(s.heapUsedBytes / MB).toFixed(1)} MB`);
+      const s = {
+        label,
+        requests,
+        rssBytes: procs.reduce((a, p) => a + p.rssBytes, 0),
+        processes: procs.length,
+        perProcessRssBytes: procs.map((p) => p.rssBytes),
+        heapUsedBytes: await heapUsedBytes(url),
+      };
+      log(
+        `${label}: RSS ${(s.rssBytes / MB).toFixed(1)} MB over ${s.processes} processes, heap used ${(s.heapUsedBytes / MB).toFixed(1)} MB`,
+      );
       return s;
     };
     const samples = [await sample('idle after start', 0)];
@@ -90,7 +114,12 @@ async function main() {
     const started = Date.now();
     for (let done = 0; done < REQUESTS; done += SAMPLE_EVERY) {
       errors += await drive(url, done, Math.min(REQUESTS, done + SAMPLE_EVERY));
-      samples.push(await sample(`after ${Math.min(REQUESTS, done + SAMPLE_EVERY)} requests`, Math.min(REQUESTS, done + SAMPLE_EVERY)));
+      samples.push(
+        await sample(
+          `after ${Math.min(REQUESTS, done + SAMPLE_EVERY)} requests`,
+          Math.min(REQUESTS, done + SAMPLE_EVERY),
+        ),
+      );
     }
     const seconds = (Date.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, 5000));
@@ -99,15 +128,26 @@ async function main() {
     // Growth over the second half of the run, when every bounded cache is full.
     const half = samples.find((s) => s.requests >= REQUESTS / 2)!;
     const end = samples.at(-2)!;
-    const growth = { rssBytes: end.rssBytes - half.rssBytes, heapUsedBytes: end.heapUsedBytes - half.heapUsedBytes, fromRequests: half.requests, toRequests: end.requests };
+    const growth = {
+      rssBytes: end.rssBytes - half.rssBytes,
+      heapUsedBytes: end.heapUsedBytes - half.heapUsedBytes,
+      fromRequests: half.requests,
+      toRequests: end.requests,
+    };
     const allowedBytes = 32 * MB;
     const out = {
       benchmark: 'memory',
       date: new Date().toISOString(),
       machine: { node: process.version, layout },
-      settings: { requests: REQUESTS, concurrency: CONCURRENCY, tenants: TENANTS, workers: process.env.MEMORY_WORKERS ?? 'default (one per CPU)', durationS: seconds },
+      settings: {
+        requests: REQUESTS,
+        concurrency: CONCURRENCY,
+        tenants: TENANTS,
+        workers: process.env.MEMORY_WORKERS ?? 'default (one per CPU)',
+        durationS: seconds,
+      },
       errors,
-      note: 'RSS summed over the gateway primary and workers (/proc); heap used is the workers\' toolgate_process_nodejs_heap_size_used_bytes summed by /metrics. Growth is measured over the second half, when every bounded cache is full.',
+      note: "RSS summed over the gateway primary and workers (/proc); heap used is the workers' toolgate_process_nodejs_heap_size_used_bytes summed by /metrics. Growth is measured over the second half, when every bounded cache is full.",
       idleRssBytes: samples[0]!.rssBytes,
       rssAfterRequestsBytes: end.rssBytes,
       growthSecondHalf: growth,
@@ -117,7 +157,9 @@ async function main() {
     };
     mkdirSync(path.join(REPO_ROOT, 'bench/results'), { recursive: true });
     writeFileSync(path.join(REPO_ROOT, 'bench/results/memory.json'), JSON.stringify(out, null, 2) + '\n');
-    log(`idle ${(out.idleRssBytes / MB).toFixed(1)} MB, after ${REQUESTS} requests ${(out.rssAfterRequestsBytes / MB).toFixed(1)} MB; second-half growth RSS ${(growth.rssBytes / MB).toFixed(1)} MB, heap ${(growth.heapUsedBytes / MB).toFixed(1)} MB → ${out.noGrowth ? 'no growth' : 'GROWS'}; ${errors} errors`);
+    log(
+      `idle ${(out.idleRssBytes / MB).toFixed(1)} MB, after ${REQUESTS} requests ${(out.rssAfterRequestsBytes / MB).toFixed(1)} MB; second-half growth RSS ${(growth.rssBytes / MB).toFixed(1)} MB, heap ${(growth.heapUsedBytes / MB).toFixed(1)} MB → ${out.noGrowth ? 'no growth' : 'GROWS'}; ${errors} errors`,
+    );
     if (errors > 0) process.exitCode = 1;
   } finally {
     await gw.stop();
@@ -125,7 +167,7 @@ async function main() {
   }
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   process.stderr.write(`bench:memory failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exitCode = 1;
 });

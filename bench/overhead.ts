@@ -20,20 +20,47 @@ const MODEL = 'Qwen/Qwen3-0.6B';
 async function main() {
   const simPort = await freePort();
   const gwPort = await freePort();
-  const sim = spawnToolgate(['sim', '--port', String(simPort), '--pods', '1', '--profile', 'fixed', '--ttft-ms', '0', '--itl-ms', '0'], { LOG_LEVEL: 'warn' });
+  const sim = spawnToolgate(
+    ['sim', '--port', String(simPort), '--pods', '1', '--profile', 'fixed', '--ttft-ms', '0', '--itl-ms', '0'],
+    { LOG_LEVEL: 'warn' },
+  );
   await waitForHttp(`http://127.0.0.1:${simPort}/health`);
-  const gw = spawnToolgate(['serve', '--port', String(gwPort), '--host', '127.0.0.1', '--upstream', `http://127.0.0.1:${simPort}`], { LOG_LEVEL: 'warn' });
+  const gw = spawnToolgate(
+    ['serve', '--port', String(gwPort), '--host', '127.0.0.1', '--upstream', `http://127.0.0.1:${simPort}`],
+    { LOG_LEVEL: 'warn' },
+  );
   await waitForHttp(`http://127.0.0.1:${gwPort}/ready`);
   const direct = `http://127.0.0.1:${simPort}`;
   const viaGw = `http://127.0.0.1:${gwPort}`;
 
-  const weather = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+  const weather = [
+    {
+      type: 'function',
+      function: {
+        name: 'get_weather',
+        parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+      },
+    },
+  ];
   const ask = [{ role: 'user', content: 'What is the weather in Paris?' }];
   const bodies = {
     nonStream: JSON.stringify({ model: MODEL, max_tokens: 8, messages: [{ role: 'user', content: 'ping' }] }),
-    stream: JSON.stringify({ model: MODEL, max_tokens: 8, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'ping' }] }),
+    stream: JSON.stringify({
+      model: MODEL,
+      max_tokens: 8,
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'ping' }],
+    }),
     toolsNonStream: JSON.stringify({ model: MODEL, max_tokens: 64, tools: weather, messages: ask }),
-    toolsStream: JSON.stringify({ model: MODEL, max_tokens: 64, stream: true, stream_options: { include_usage: true }, tools: weather, messages: ask }),
+    toolsStream: JSON.stringify({
+      model: MODEL,
+      max_tokens: 64,
+      stream: true,
+      stream_options: { include_usage: true },
+      tools: weather,
+      messages: ask,
+    }),
   };
   const p = '/v1/chat/completions';
   // Warm both paths (JIT, keep-alive pools).
@@ -57,10 +84,27 @@ async function main() {
     const directRps = (dt.latenciesMs.length / dt.wallMs) * 1000;
     const gatewayRps = (gt.latenciesMs.length / gt.wallMs) * 1000;
     results[mode] = {
-      openLoop: { rate: RATE, requests: COUNT, direct: d, gateway: g, addedP50Ms: g.p50 - d.p50, addedP99Ms: g.p99 - d.p99, errors: { direct: d1.errors + d2.errors, gateway: g1.errors + g2.errors } },
-      closedLoop: { concurrency: CONCURRENCY, requests: TOTAL, directRps, gatewayRps, throughputRatio: gatewayRps / directRps, errors: { direct: dt.errors, gateway: gt.errors } },
+      openLoop: {
+        rate: RATE,
+        requests: COUNT,
+        direct: d,
+        gateway: g,
+        addedP50Ms: g.p50 - d.p50,
+        addedP99Ms: g.p99 - d.p99,
+        errors: { direct: d1.errors + d2.errors, gateway: g1.errors + g2.errors },
+      },
+      closedLoop: {
+        concurrency: CONCURRENCY,
+        requests: TOTAL,
+        directRps,
+        gatewayRps,
+        throughputRatio: gatewayRps / directRps,
+        errors: { direct: dt.errors, gateway: gt.errors },
+      },
     };
-    process.stderr.write(`${mode}: added p50 ${(g.p50 - d.p50).toFixed(3)} ms, p99 ${(g.p99 - d.p99).toFixed(3)} ms; throughput ratio ${(gatewayRps / directRps).toFixed(3)}\n`);
+    process.stderr.write(
+      `${mode}: added p50 ${(g.p50 - d.p50).toFixed(3)} ms, p99 ${(g.p99 - d.p99).toFixed(3)} ms; throughput ratio ${(gatewayRps / directRps).toFixed(3)}\n`,
+    );
   }
   // What the gateway measures of itself (receipt → dispatch, and relay work), from its histogram:
   // over the whole run, and over the tool modes alone (checking on).
@@ -101,17 +145,25 @@ function overheadBuckets(text: string): Map<string, Array<[number, number]>> {
 }
 
 /** The counts of `after` that arrived after `before` was read. */
-function minus(after: Map<string, Array<[number, number]>>, before: Map<string, Array<[number, number]>>): Map<string, Array<[number, number]>> {
+function minus(
+  after: Map<string, Array<[number, number]>>,
+  before: Map<string, Array<[number, number]>>,
+): Map<string, Array<[number, number]>> {
   const out = new Map<string, Array<[number, number]>>();
   for (const [phase, buckets] of after) {
     const prev = new Map(before.get(phase) ?? []);
-    out.set(phase, buckets.map(([le, c]) => [le, c - (prev.get(le) ?? 0)]));
+    out.set(
+      phase,
+      buckets.map(([le, c]) => [le, c - (prev.get(le) ?? 0)]),
+    );
   }
   return out;
 }
 
 /** p50/p99 (ms) per phase, interpolated within buckets. */
-function quantiles(byPhase: Map<string, Array<[number, number]>>): Record<string, { count: number; p50Ms: number; p99Ms: number }> {
+function quantiles(
+  byPhase: Map<string, Array<[number, number]>>,
+): Record<string, { count: number; p50Ms: number; p99Ms: number }> {
   const out: Record<string, { count: number; p50Ms: number; p99Ms: number }> = {};
   for (const [phase, buckets] of byPhase) {
     const count = buckets.at(-1)![1];
@@ -120,7 +172,10 @@ function quantiles(byPhase: Map<string, Array<[number, number]>>): Record<string
       let prevLe = 0;
       let prevCount = 0;
       for (const [le, c] of buckets) {
-        if (c >= rank) return le === Infinity ? prevLe * 1000 : (prevLe + ((le - prevLe) * (rank - prevCount)) / Math.max(1, c - prevCount)) * 1000;
+        if (c >= rank)
+          return le === Infinity
+            ? prevLe * 1000
+            : (prevLe + ((le - prevLe) * (rank - prevCount)) / Math.max(1, c - prevCount)) * 1000;
         prevLe = le;
         prevCount = c;
       }
@@ -131,7 +186,7 @@ function quantiles(byPhase: Map<string, Array<[number, number]>>): Record<string
   return out;
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   process.stderr.write(`bench:overhead failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exitCode = 1;
 });

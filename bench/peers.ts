@@ -25,7 +25,8 @@ const DURATION = Number(process.env.PEERS_DURATION ?? 5);
 const ROUNDS = Number(process.env.PEERS_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.PEERS_CONNECTIONS ?? 32);
 const WARMUP = Number(process.env.PEERS_WARMUP ?? 2);
-const list = <T extends string>(env: string | undefined, all: readonly T[]): T[] => (env ? (env.split(',').map((s) => s.trim()) as T[]).filter((s) => all.includes(s)) : [...all]);
+const list = <T extends string>(env: string | undefined, all: readonly T[]): T[] =>
+  env ? (env.split(',').map((s) => s.trim()) as T[]).filter((s) => all.includes(s)) : [...all];
 const WANT_TARGETS = list<TargetName>(process.env.PEERS_TARGETS, TARGETS);
 const WANT_SCENARIOS = list<Scenario>(process.env.PEERS_SCENARIOS, SCENARIOS);
 // direct (the ceiling) and vllm-router (the baseline) are always measured.
@@ -48,7 +49,9 @@ interface Cell {
 async function main() {
   const layout = cpuLayout(process.env.PEERS_PIN !== 'off');
   const workDir = mkdtempSync(path.join(tmpdir(), 'toolgate-peers-'));
-  log(`CPU layout: ${layout.pinned ? `load side (wrk + mock) on ${layout.load}, targets on ${layout.target}` : 'not pinned'}; logs in ${workDir}`);
+  log(
+    `CPU layout: ${layout.pinned ? `load side (wrk + mock) on ${layout.load}, targets on ${layout.target}` : 'not pinned'}; logs in ${workDir}`,
+  );
   const ports: Record<string, number> = {};
   for (const k of ['mock', 'router', 'routerMetrics', 'toolgate', 'portkey', 'litellm']) ports[k] = await freePort();
   const mockUrl = `http://127.0.0.1:${ports.mock}`;
@@ -60,7 +63,7 @@ async function main() {
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
   const loadBefore = loadavg();
   try {
-    const mock = await startMock(layout, ports.mock, workDir);
+    const mock = await startMock(layout, ports.mock!, workDir);
     servers.set('mock', mock);
     // Start every target's server (in parallel: LiteLLM alone takes most of a minute).
     await Promise.all(
@@ -71,7 +74,12 @@ async function main() {
           unavailable.set(spec.key, spec.missing);
           return;
         }
-        const s = startServer(spec.key, spec.cmd, spec.args, { cpus: layout.target, env: spec.env, cwd: REPO_ROOT, log: path.join(workDir, `${spec.key}.log`) });
+        const s = startServer(spec.key, spec.cmd, spec.args, {
+          cpus: layout.target,
+          env: spec.env,
+          cwd: REPO_ROOT,
+          log: path.join(workDir, `${spec.key}.log`),
+        });
         servers.set(spec.key, s);
         try {
           await waitReady(s, `http://127.0.0.1:${t.port}${spec.readyPath}`, spec.startTimeoutMs, spec.readyHeaders);
@@ -87,7 +95,11 @@ async function main() {
     const cells = new Map<string, Cell>();
     const cellOf = (t: Target, s: Scenario) => {
       const k = `${s}/${t.name}`;
-      if (!cells.has(k)) cells.set(k, { rounds: [], failure: t.server && unavailable.has(t.server.key) ? `not started: ${unavailable.get(t.server.key)}` : null });
+      if (!cells.has(k))
+        cells.set(k, {
+          rounds: [],
+          failure: t.server && unavailable.has(t.server.key) ? `not started: ${unavailable.get(t.server.key)}` : null,
+        });
       return cells.get(k)!;
     };
     const groupOf = (t: Target) => servers.get(t.server ? t.server.key : 'mock')!.child.pid!;
@@ -118,9 +130,12 @@ async function main() {
             if (round === 0 && WARMUP > 0) await measure(t, scenario, WARMUP);
             const r = await measure(t, scenario, DURATION);
             cell.rounds.push(r);
-            log(`round ${round + 1}/${ROUNDS} ${scenario} ${t.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, ${r.cpuUsPerRequest.toFixed(0)} µs CPU/request${errorCount(r) ? `, ${errorCount(r)} errors` : ''}`);
+            log(
+              `round ${round + 1}/${ROUNDS} ${scenario} ${t.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, ${r.cpuUsPerRequest.toFixed(0)} µs CPU/request${errorCount(r) ? `, ${errorCount(r)} errors` : ''}`,
+            );
             if (r.requests === 0) cell.failure = `no request completed within ${DURATION} s (wrk timeout 10 s)`;
-            else if (errorCount(r) > 0.01 * r.requests) cell.failure = `${errorCount(r)} errors in ${r.requests} requests (${JSON.stringify(r.errors)})`;
+            else if (errorCount(r) > 0.01 * r.requests)
+              cell.failure = `${errorCount(r)} errors in ${r.requests} requests (${JSON.stringify(r.errors)})`;
           } catch (err) {
             cell.failure = (err as Error).message.split('\n')[0]!;
           }
@@ -158,29 +173,57 @@ async function main() {
               ...(m
                 ? {
                     median: m,
-                    vsVllmRouter: base ? { rps: m.rps / base.rps, p99: m.p99Ms / base.p99Ms, cpuPerRequest: m.cpuUsPerRequest / base.cpuUsPerRequest } : null,
+                    vsVllmRouter: base
+                      ? {
+                          rps: m.rps / base.rps,
+                          p99: m.p99Ms / base.p99Ms,
+                          cpuPerRequest: m.cpuUsPerRequest / base.cpuUsPerRequest,
+                        }
+                      : null,
                     // How far the load side is from its own ceiling while serving this target.
                     loadSideHeadroom: ceiling && t.name !== 'direct' ? ceiling.rps / m.rps : null,
                     possiblyLoadSideBound: ceiling && t.name !== 'direct' ? ceiling.rps / m.rps < 1.3 : false,
                   }
                 : {}),
-              rounds: c.rounds.map((r) => ({ rps: r.rps, p50Ms: r.latencyMs.p50, p90Ms: r.latencyMs.p90, p99Ms: r.latencyMs.p99, cpuUsPerRequest: r.cpuUsPerRequest, requests: r.requests, errors: r.errors })),
+              rounds: c.rounds.map((r) => ({
+                rps: r.rps,
+                p50Ms: r.latencyMs.p50,
+                p90Ms: r.latencyMs.p90,
+                p99Ms: r.latencyMs.p99,
+                cpuUsPerRequest: r.cpuUsPerRequest,
+                requests: r.requests,
+                errors: r.errors,
+              })),
             },
           ];
         }),
       );
     }
     const goals = GOALS.map((g) => {
-      const cell = results[g.scenario]?.[g.target] as { vsVllmRouter?: { rps: number; p99: number } | null } | undefined;
+      const cell = results[g.scenario]?.[g.target] as
+        { vsVllmRouter?: { rps: number; p99: number } | null } | undefined;
       const value = cell?.vsVllmRouter ? cell.vsVllmRouter[g.metric] : null;
       return { ...g, value, pass: value === null ? null : g.metric === 'rps' ? value >= g.bound : value <= g.bound };
     });
     const out = {
       benchmark: 'peers',
       date: new Date().toISOString(),
-      machine: { cpus: layout.loadCount + (layout.pinned ? layout.targetCount : 0), node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadAfter, layout },
-      settings: { durationS: DURATION, rounds: ROUNDS, connections: CONNECTIONS, warmupS: WARMUP, wrkThreads: layout.loadCount, toolgateWorkers: layout.targetCount },
-      note: 'Medians over rounds; ratios are against vllm-router in the same run. cpuUsPerRequest: CPU time of all the target\'s processes per request (robust to other load on the machine). loadSideHeadroom = direct req/s ÷ target req/s: near 1 means the mock + wrk, not the target, set the pace.',
+      machine: {
+        cpus: layout.loadCount + (layout.pinned ? layout.targetCount : 0),
+        node: process.version,
+        loadavgBefore: loadBefore,
+        loadavgAfter: loadAfter,
+        layout,
+      },
+      settings: {
+        durationS: DURATION,
+        rounds: ROUNDS,
+        connections: CONNECTIONS,
+        warmupS: WARMUP,
+        wrkThreads: layout.loadCount,
+        toolgateWorkers: layout.targetCount,
+      },
+      note: "Medians over rounds; ratios are against vllm-router in the same run. cpuUsPerRequest: CPU time of all the target's processes per request (robust to other load on the machine). loadSideHeadroom = direct req/s ÷ target req/s: near 1 means the mock + wrk, not the target, set the pace.",
       goals,
       results,
     };
@@ -189,13 +232,16 @@ async function main() {
     writeFileSync(path.join(dir, 'peers.json'), JSON.stringify(out, null, 2) + '\n');
     const pages = writeDocs();
     log(`wrote bench/results/peers.json${pages.length ? ` and ${pages.join(', ')}` : ''}`);
-    for (const g of goals) log(`goal ${g.scenario} ${g.target} ${g.metric} ${g.metric === 'rps' ? '≥' : '≤'} ${g.bound}× vllm-router: ${g.value === null ? 'n/a' : g.value.toFixed(2)} ${g.pass === null ? '' : g.pass ? 'PASS' : 'FAIL'}`);
+    for (const g of goals)
+      log(
+        `goal ${g.scenario} ${g.target} ${g.metric} ${g.metric === 'rps' ? '≥' : '≤'} ${g.bound}× vllm-router: ${g.value === null ? 'n/a' : g.value.toFixed(2)} ${g.pass === null ? '' : g.pass ? 'PASS' : 'FAIL'}`,
+      );
   } finally {
     await stopAll();
   }
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   process.stderr.write(`bench:peers failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exitCode = 1;
 });

@@ -12,7 +12,15 @@ import { summarize } from './lib/load.js';
 
 const MODEL = 'Qwen/Qwen3-0.6B';
 const POLICIES = ['off', 'annotate', 'repair', 'retry', 'reject'] as const;
-const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+const tools = [
+  {
+    type: 'function',
+    function: {
+      name: 'get_weather',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    },
+  },
+];
 const call = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>';
 const ANSWERS = {
   prose_then_call: `Let me look up the current weather in Paris for you.\n${call}`,
@@ -26,9 +34,15 @@ async function ttft(url: string, policy: string, raw: string): Promise<number> {
   const res = await fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-toolgate-policy': policy },
-    body: JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'weather?' }], tools, sim_script: { raw } }),
+    body: JSON.stringify({
+      model: MODEL,
+      stream: true,
+      messages: [{ role: 'user', content: 'weather?' }],
+      tools,
+      sim_script: { raw },
+    }),
   });
-  const reader = res.body!.getReader();
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let buf = '';
   let first = NaN;
@@ -43,19 +57,36 @@ async function ttft(url: string, policy: string, raw: string): Promise<number> {
 
 async function main(): Promise<void> {
   const sim = await startSim({ pods: 1, port: 0, profile: { kind: 'fixed', ttftMs: 60, itlMs: 12 } });
-  const gw = await startGateway(resolveConfig({ server: { host: '127.0.0.1', port: 0 }, upstreams: sim.urls }), { logger: createLogger({}, 'silent') });
+  const gw = await startGateway(resolveConfig({ server: { host: '127.0.0.1', port: 0 }, upstreams: sim.urls }), {
+    logger: createLogger({}, 'silent'),
+  });
   try {
     const results: Record<string, Record<string, { p50: number; ratioToOff: number }>> = {};
     for (const [answer, raw] of Object.entries(ANSWERS)) {
       const samples: Record<string, number[]> = Object.fromEntries(POLICIES.map((p) => [p, []]));
       for (let i = 0; i < RUNS; i++) for (const p of POLICIES) samples[p]!.push(await ttft(gw.url, p, raw)); // interleaved
       const off = summarize(samples.off!).p50;
-      results[answer] = Object.fromEntries(POLICIES.map((p) => [p, { p50: Number(summarize(samples[p]!).p50.toFixed(1)), ratioToOff: Number((summarize(samples[p]!).p50 / off).toFixed(2)) }]));
+      results[answer] = Object.fromEntries(
+        POLICIES.map((p) => [
+          p,
+          {
+            p50: Number(summarize(samples[p]!).p50.toFixed(1)),
+            ratioToOff: Number((summarize(samples[p]!).p50 / off).toFixed(2)),
+          },
+        ]),
+      );
     }
-    const out = { bench: 'policy-ttft', simulator: { ttftMs: 60, itlMs: 12 }, runs: RUNS, answers: Object.fromEntries(Object.entries(ANSWERS).map(([k, v]) => [k, v.length])), ttftMs: results };
+    const out = {
+      bench: 'policy-ttft',
+      simulator: { ttftMs: 60, itlMs: 12 },
+      runs: RUNS,
+      answers: Object.fromEntries(Object.entries(ANSWERS).map(([k, v]) => [k, v.length])),
+      ttftMs: results,
+    };
     mkdirSync('bench/results', { recursive: true });
     writeFileSync('bench/results/policy-ttft.json', `${JSON.stringify(out, null, 2)}\n`);
-    for (const [answer, r] of Object.entries(results)) console.log(answer.padEnd(16), POLICIES.map((p) => `${p} ${r[p]!.p50} ms`).join('  '));
+    for (const [answer, r] of Object.entries(results))
+      console.log(answer.padEnd(16), POLICIES.map((p) => `${p} ${r[p]!.p50} ms`).join('  '));
   } finally {
     await gw.close();
     await sim.close();

@@ -35,11 +35,31 @@ async function main() {
       const gw = startServer(
         'toolgate',
         process.execPath,
-        ['--cpu-prof', `--cpu-prof-dir=${profDir}`, path.join(REPO_ROOT, 'dist/gateway/src/cli/main.js'), 'serve', '--workers', '1', '--host', '127.0.0.1', '--port', String(port), '--upstream', mockUrl],
+        [
+          '--cpu-prof',
+          `--cpu-prof-dir=${profDir}`,
+          path.join(REPO_ROOT, 'dist/gateway/src/cli/main.js'),
+          'serve',
+          '--workers',
+          '1',
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--upstream',
+          mockUrl,
+        ],
         { cpus: layout.target, cwd: REPO_ROOT, env: { LOG_LEVEL: 'warn' }, log: path.join(work, `${c.name}.log`) },
       );
       await waitReady(gw, `http://127.0.0.1:${port}/ready`, 60_000);
-      const run = { url: `http://127.0.0.1:${port}/v1/chat/completions`, body: requestBody(c.scenario), headers: c.headers, connections: CONNECTIONS, threads: layout.loadCount, cpus: layout.load };
+      const run = {
+        url: `http://127.0.0.1:${port}/v1/chat/completions`,
+        body: requestBody(c.scenario),
+        headers: c.headers,
+        connections: CONNECTIONS,
+        threads: layout.loadCount,
+        cpus: layout.load,
+      };
       await runWrk({ ...run, durationS: 2 }); // warm-up (JIT), trimmed off below
       const loadFrom = Date.now() - spawnedAt;
       const cpu0 = groupCpuSeconds(gw.child.pid!);
@@ -49,25 +69,46 @@ async function main() {
       await gw.stop();
       const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
       if (!file) throw new Error(`no profile written for ${c.name}:\n${gw.output()}`);
-      const profile = trimProfile(JSON.parse(readFileSync(path.join(profDir, file), 'utf8')) as CpuProfile, loadFrom, loadTo);
+      const profile = trimProfile(
+        JSON.parse(readFileSync(path.join(profDir, file), 'utf8')) as CpuProfile,
+        loadFrom,
+        loadTo,
+      );
       const summary = summarize(profile);
       writeFileSync(
         path.join(outDir, `${c.name}.json`),
-        JSON.stringify({ case: c.name, date: new Date().toISOString(), wrk: { rps: r.rps, p50Ms: r.latencyMs.p50, p99Ms: r.latencyMs.p99, requests: r.requests }, cpuUsPerRequest, ...summary }, null, 2) + '\n',
+        JSON.stringify(
+          {
+            case: c.name,
+            date: new Date().toISOString(),
+            wrk: { rps: r.rps, p50Ms: r.latencyMs.p50, p99Ms: r.latencyMs.p99, requests: r.requests },
+            cpuUsPerRequest,
+            ...summary,
+          },
+          null,
+          2,
+        ) + '\n',
       );
-      writeFileSync(path.join(outDir, `${c.name}.svg`), flameSvg(profile, `${c.name}: ${r.rps.toFixed(0)} req/s, ${cpuUsPerRequest.toFixed(0)} µs CPU per request`));
-      process.stderr.write(`[bench:profile] ${c.name}: ${r.rps.toFixed(0)} req/s, ${cpuUsPerRequest.toFixed(0)} µs of CPU per request; top areas: ${summary.areas
-        .slice(0, 6)
-        .map((a) => `${a.area} ${a.selfPctOfBusy}%`)
-        .join(', ')}\n`);
+      writeFileSync(
+        path.join(outDir, `${c.name}.svg`),
+        flameSvg(profile, `${c.name}: ${r.rps.toFixed(0)} req/s, ${cpuUsPerRequest.toFixed(0)} µs CPU per request`),
+      );
+      process.stderr.write(
+        `[bench:profile] ${c.name}: ${r.rps.toFixed(0)} req/s, ${cpuUsPerRequest.toFixed(0)} µs of CPU per request; top areas: ${summary.areas
+          .slice(0, 6)
+          .map((a) => `${a.area} ${a.selfPctOfBusy}%`)
+          .join(', ')}\n`,
+      );
     }
-    process.stderr.write(`[bench:profile] summaries and flame graphs in bench/results/profiles/; raw profiles in ${work}\n`);
+    process.stderr.write(
+      `[bench:profile] summaries and flame graphs in bench/results/profiles/; raw profiles in ${work}\n`,
+    );
   } finally {
     await mock.stop();
   }
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   process.stderr.write(`bench:profile failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exitCode = 1;
 });

@@ -17,7 +17,9 @@ import type { ModeResult, RealResults } from './lib/real-results.js';
 const MODEL = 'Qwen/Qwen3-0.6B';
 type Call = { name: string; arguments: unknown };
 
-const cases = loadToolcallCorpus().filter((c) => !c.output.tool_calls && !c.output.reasoning_content && typeof c.output.content === 'string');
+const cases = loadToolcallCorpus().filter(
+  (c) => !c.output.tool_calls && !c.output.reasoning_content && typeof c.output.content === 'string',
+);
 
 function callsOf(v: ClientView): Call[] | null {
   try {
@@ -55,14 +57,17 @@ async function measure(mode: string, url: string, stream: boolean, viaGateway: b
     const match = calls !== null && JSON.stringify(calls) === JSON.stringify(expected);
     if (match) exact++;
     if (isRecoverable(c) && match) recovered++;
-    if ((v.content ?? '').trim() === '' && (calls?.length ?? 0) === 0 && (c.output.content ?? '').trim() !== '') emptied++;
+    if ((v.content ?? '').trim() === '' && (calls?.length ?? 0) === 0 && (c.output.content ?? '').trim() !== '')
+      emptied++;
   }
   const recoverable = cases.filter(isRecoverable).length;
   return { mode, cases: cases.length, recoverable, recovered, recovery: recovered / recoverable, exact, emptied };
 }
 
 async function gatewayOver(sim: SimCluster): Promise<Gateway> {
-  return startGateway(resolveConfig({ server: { host: '127.0.0.1', port: 0 }, upstreams: sim.urls }), { logger: createLogger({}, 'silent') });
+  return startGateway(resolveConfig({ server: { host: '127.0.0.1', port: 0 }, upstreams: sim.urls }), {
+    logger: createLogger({}, 'silent'),
+  });
 }
 
 async function main(): Promise<void> {
@@ -80,11 +85,22 @@ async function main(): Promise<void> {
       modes.push(await measure(`vLLM alone (hermes), ${how}`, hermesPods.urls[0]!, stream, false));
     }
     const gatewayModes = modes.filter((m) => m.mode.startsWith('gateway'));
-    const allEqual = gatewayModes.every((m) => m.recovered === gatewayModes[0]!.recovered && m.exact === gatewayModes[0]!.exact);
-    const out: RealResults = { bench: 'real', corpusCases: cases.length, policy: 'repair', modes, gatewayModesEqual: allEqual };
+    const allEqual = gatewayModes.every(
+      (m) => m.recovered === gatewayModes[0]!.recovered && m.exact === gatewayModes[0]!.exact,
+    );
+    const out: RealResults = {
+      bench: 'real',
+      corpusCases: cases.length,
+      policy: 'repair',
+      modes,
+      gatewayModesEqual: allEqual,
+    };
     mkdirSync('bench/results', { recursive: true });
     writeFileSync('bench/results/real.json', `${JSON.stringify(out, null, 2)}\n`);
-    for (const m of modes) console.log(`${m.mode.padEnd(58)} recovery ${(100 * m.recovery).toFixed(1)}% (${m.recovered}/${m.recoverable})  exact ${m.exact}/${m.cases}  emptied ${m.emptied}`);
+    for (const m of modes)
+      console.log(
+        `${m.mode.padEnd(58)} recovery ${(100 * m.recovery).toFixed(1)}% (${m.recovered}/${m.recoverable})  exact ${m.exact}/${m.cases}  emptied ${m.emptied}`,
+      );
     console.log(`gateway modes equal: ${allEqual}`);
     if (!allEqual) process.exitCode = 1;
   } finally {

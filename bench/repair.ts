@@ -26,7 +26,7 @@ function hermesBodies(content: string): string[] {
 
 function toCall(v: unknown, key: 'arguments' | 'parameters' = 'arguments'): Call | null {
   if (!isPlainObject(v) || typeof v.name !== 'string' || !(key in v) || !isPlainObject(v[key])) return null;
-  return { name: v.name, arguments: v[key] as Record<string, unknown> };
+  return { name: v.name, arguments: v[key] };
 }
 
 function parsedToolCalls(out: AssistantOutput, parse: (s: string) => unknown): Call[] | null {
@@ -83,7 +83,7 @@ const repairAjv: Engine = (c) => {
     try {
       const values = bodies.flatMap((b) => {
         const v = lenient(b);
-        return Array.isArray(v) ? v : [v];
+        return Array.isArray(v) ? (v as unknown[]) : [v];
       });
       const mapped = values.map((v) => toCall(v) ?? toCall(v, 'parameters'));
       if (!content.includes('<tool_call>') && mapped.every((x) => x === null)) return [];
@@ -189,7 +189,16 @@ function latencies(engines: Record<string, Engine>, corpus: CorpusCase[], rounds
     names.map((n) => {
       const o = perOutput.get(n)!;
       const k = perCall.get(n)!;
-      return [n, { samples: o.length, p50_us_per_output: pct(o, 50), p99_us_per_output: pct(o, 99), p50_us_per_call: pct(k, 50), p99_us_per_call: pct(k, 99) }];
+      return [
+        n,
+        {
+          samples: o.length,
+          p50_us_per_output: pct(o, 50),
+          p99_us_per_output: pct(o, 99),
+          p50_us_per_call: pct(k, 50),
+          p99_us_per_call: pct(k, 99),
+        },
+      ];
     }),
   );
 }
@@ -198,7 +207,12 @@ type Latency = ReturnType<typeof latencies>[string];
 function main(): void {
   const corpus = loadToolcallCorpus();
   const rounds = Number(process.env.REPAIR_BENCH_ROUNDS ?? 30);
-  const engines: Record<string, Engine> = { toolgate, toolgate_streamed: toolgateStreamed, hermes, jsonrepair_ajv: repairAjv };
+  const engines: Record<string, Engine> = {
+    toolgate,
+    toolgate_streamed: toolgateStreamed,
+    hermes,
+    jsonrepair_ajv: repairAjv,
+  };
   // the gateway compiles tools once per request (memoized by content); measure the engine on its own too
   const precompiled = new Map(corpus.map((c) => [c, compileTools(c.tools)]));
   const toolgateCompiled: Engine = (c) => {
@@ -207,7 +221,8 @@ function main(): void {
   };
   const lat = latencies({ ...engines, toolgate_precompiled_tools: toolgateCompiled }, corpus, rounds);
   const results: Record<string, unknown> = {};
-  for (const [name, engine] of Object.entries(engines)) results[name] = { ...quality(engine, corpus), latency: lat[name] };
+  for (const [name, engine] of Object.entries(engines))
+    results[name] = { ...quality(engine, corpus), latency: lat[name] };
   results.toolgate_precompiled_tools = { latency: lat.toolgate_precompiled_tools };
   const tg = results.toolgate as ReturnType<typeof quality> & { latency: Latency };
   const st = results.toolgate_streamed as ReturnType<typeof quality>;
@@ -222,10 +237,13 @@ function main(): void {
       modes: new Set(corpus.map((c) => c.mode)).size,
     },
     definitions: {
-      recovery_rate: 'malformed cases whose expected result has calls, where the engine returned exactly the expected calls',
-      false_repair_rate: 'outputs where the engine returned calls that differ from the expected ones (incl. calls where none/invalid was expected) / outputs where it returned calls',
+      recovery_rate:
+        'malformed cases whose expected result has calls, where the engine returned exactly the expected calls',
+      false_repair_rate:
+        'outputs where the engine returned calls that differ from the expected ones (incl. calls where none/invalid was expected) / outputs where it returned calls',
       valid_unchanged_rate: 'valid_* cases returned with exactly the original calls',
-      toolgate_streamed: 'the streaming path: content fed to ToolCallStreamSplitter in 7-character deltas, then checkToolCalls on its callOutput() (named tool_choice is held whole, as the gateway does)',
+      toolgate_streamed:
+        'the streaming path: content fed to ToolCallStreamSplitter in 7-character deltas, then checkToolCalls on its callOutput() (named tool_choice is held whole, as the gateway does)',
       latency: `wall time of one engine call per corpus output, engines interleaved case by case (${rounds} rounds after warm-up, schemas cached); per_call divides by the expected number of calls (min 1); toolgate includes compileTools() on the raw tools array (memoized), toolgate_precompiled_tools does not`,
     },
     engines: results,
@@ -239,7 +257,10 @@ function main(): void {
         false_repairs: tg.false_repairs === 0,
         valid_unchanged: tg.valid_unchanged_rate === 1,
         p99: tg.latency.p99_us_per_call < 200,
-        streamed_equals_whole: st.recovered === tg.recovered && st.false_repairs === tg.false_repairs && st.valid_unchanged === tg.valid_unchanged,
+        streamed_equals_whole:
+          st.recovered === tg.recovered &&
+          st.false_repairs === tg.false_repairs &&
+          st.valid_unchanged === tg.valid_unchanged,
       },
     },
   };
@@ -249,7 +270,11 @@ function main(): void {
     const r = results[n] as ReturnType<typeof quality> & { latency: Latency };
     return `${n.padEnd(15)} recovery ${r.recovery_rate}  false-repair ${r.false_repair_rate} (${r.false_repairs})  valid-unchanged ${r.valid_unchanged_rate}  p50 ${r.latency.p50_us_per_call}µs  p99 ${r.latency.p99_us_per_call}µs per call`;
   };
-  process.stdout.write(['toolgate', 'toolgate_streamed', 'hermes', 'jsonrepair_ajv'].map(line).join('\n') + `\ntoolgate (tools precompiled) p50 ${lat.toolgate_precompiled_tools!.p50_us_per_call}µs  p99 ${lat.toolgate_precompiled_tools!.p99_us_per_call}µs per call` + '\nwrote bench/results/repair.json\n');
+  process.stdout.write(
+    ['toolgate', 'toolgate_streamed', 'hermes', 'jsonrepair_ajv'].map(line).join('\n') +
+      `\ntoolgate (tools precompiled) p50 ${lat.toolgate_precompiled_tools!.p50_us_per_call}µs  p99 ${lat.toolgate_precompiled_tools!.p99_us_per_call}µs per call` +
+      '\nwrote bench/results/repair.json\n',
+  );
 }
 
 main();

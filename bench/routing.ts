@@ -23,8 +23,13 @@ const MODEL = 'Qwen/Qwen3-0.6B';
 // Scaled H200 profile (loadtest/src/sim/profiles/qwen3-0.6b-h200.json): every cost × SCALE; KV
 // cache of 2500 blocks × 16 = 40k tokens per pod, i.e. ~15 tenant prefixes of ~2k tokens.
 const PROFILE = {
-  base: 'qwen3-0.6b-h200', decodeBaseMs: 2.4 * SCALE, decodePerSeqMs: 0.03 * SCALE, decodePerKvTokenMs: 0.000133 * SCALE,
-  prefillTokensPerSecond: 190_000 / SCALE, numGpuBlocks: 2500, blockSize: 16,
+  base: 'qwen3-0.6b-h200',
+  decodeBaseMs: 2.4 * SCALE,
+  decodePerSeqMs: 0.03 * SCALE,
+  decodePerKvTokenMs: 0.000133 * SCALE,
+  prefillTokensPerSecond: 190_000 / SCALE,
+  numGpuBlocks: 2500,
+  blockSize: 16,
 };
 const POLICIES = [
   { label: 'round_robin', policy: { type: 'round_robin' } },
@@ -42,21 +47,41 @@ function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-const WORDS = 'account order refund policy shipping invoice customer product warranty return status update payment address delivery support ticket escalate verify identity billing plan upgrade cancel schedule'.split(' ');
-const words = (r: () => number, n: number) => Array.from({ length: n }, () => WORDS[Math.floor(r() * WORDS.length)]).join(' ');
+const WORDS =
+  'account order refund policy shipping invoice customer product warranty return status update payment address delivery support ticket escalate verify identity billing plan upgrade cancel schedule'.split(
+    ' ',
+  );
+const words = (r: () => number, n: number) =>
+  Array.from({ length: n }, () => WORDS[Math.floor(r() * WORDS.length)]).join(' ');
 
-interface Tenant { system: string; tools: unknown[] }
+interface Tenant {
+  system: string;
+  tools: unknown[];
+}
 function makeTenants(r: () => number): Tenant[] {
   return Array.from({ length: TENANTS }, (_, t) => ({
     system: `You are the assistant of tenant ${t}. ${words(r, 700 + Math.floor(r() * 1800))}`,
     tools: Array.from({ length: 1 + Math.floor(r() * 3) }, (_, k) => ({
       type: 'function',
-      function: { name: `t${t}_tool${k}`, description: words(r, 60), parameters: { type: 'object', properties: { id: { type: 'string', description: words(r, 20) } }, required: ['id'] } },
+      function: {
+        name: `t${t}_tool${k}`,
+        description: words(r, 60),
+        parameters: {
+          type: 'object',
+          properties: { id: { type: 'string', description: words(r, 20) } },
+          required: ['id'],
+        },
+      },
     })),
   }));
 }
 
-interface Conversation { tenant: number; messages: Array<{ role: string; content: string }>; busy: boolean; turns: number }
+interface Conversation {
+  tenant: number;
+  messages: Array<{ role: string; content: string }>;
+  busy: boolean;
+  turns: number;
+}
 const quantile = (xs: number[], q: number) => {
   if (xs.length === 0) return 0;
   const s = [...xs].sort((a, b) => a - b);
@@ -64,7 +89,9 @@ const quantile = (xs: number[], q: number) => {
 };
 function metric(text: string, name: string): number {
   let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(name + '{') || line.startsWith(name + ' ')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  for (const line of text.split('\n'))
+    if (line.startsWith(name + '{') || line.startsWith(name + ' '))
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   return sum;
 }
 
@@ -72,7 +99,13 @@ async function runOne(label: string, policy: object, skewed: boolean, tenants: T
   const { sim, pods } = await startPods(dir);
   const gwPort = await freePort();
   const cfgFile = path.join(dir, `gw-${label}.json`);
-  writeFileSync(cfgFile, JSON.stringify({ server: { host: '127.0.0.1', port: gwPort }, pools: { default: { backends: pods.map((url) => ({ url })), policy } } }));
+  writeFileSync(
+    cfgFile,
+    JSON.stringify({
+      server: { host: '127.0.0.1', port: gwPort },
+      pools: { default: { backends: pods.map((url) => ({ url })), policy } },
+    }),
+  );
   const gw = spawnToolgate(['serve', '--config', cfgFile], { LOG_LEVEL: 'warn' });
   const gwUrl = `http://127.0.0.1:${gwPort}`;
   await waitForHttp(`${gwUrl}/ready`, 30_000);
@@ -83,13 +116,18 @@ async function runOne(label: string, policy: object, skewed: boolean, tenants: T
   let errors = 0;
   const imbalance: number[] = [];
   const sampler = setInterval(() => {
-    void Promise.all(pods.map(async (u) => {
-      const t = await (await fetch(`${u}/metrics`)).text();
-      return metric(t, 'vllm:num_requests_running') + metric(t, 'vllm:num_requests_waiting');
-    })).then((loads) => {
-      const mean = loads.reduce((a, b) => a + b, 0) / loads.length;
-      if (mean > 0) imbalance.push(Math.max(...loads) / mean);
-    }, () => undefined);
+    void Promise.all(
+      pods.map(async (u) => {
+        const t = await (await fetch(`${u}/metrics`)).text();
+        return metric(t, 'vllm:num_requests_running') + metric(t, 'vllm:num_requests_waiting');
+      }),
+    ).then(
+      (loads) => {
+        const mean = loads.reduce((a, b) => a + b, 0) / loads.length;
+        if (mean > 0) imbalance.push(Math.max(...loads) / mean);
+      },
+      () => undefined,
+    );
   }, 250);
 
   const send = async (c: Conversation) => {
@@ -100,14 +138,23 @@ async function runOne(label: string, policy: object, skewed: boolean, tenants: T
       const res = await fetch(`${gwUrl}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: MODEL, stream: true, max_tokens: MAX_TOKENS, tools: t.tools, messages: [{ role: 'system', content: t.system }, ...c.messages] }),
+        body: JSON.stringify({
+          model: MODEL,
+          stream: true,
+          max_tokens: MAX_TOKENS,
+          tools: t.tools,
+          messages: [{ role: 'system', content: t.system }, ...c.messages],
+        }),
       });
       const reader = res.body!.getReader();
       let first = true;
       for (;;) {
         const { done } = await reader.read();
         if (done) break;
-        if (first) ttfts.push(performance.now() - started), (first = false);
+        if (first) {
+          ttfts.push(performance.now() - started);
+          first = false;
+        }
       }
       if (res.status !== 200) errors++;
     } catch {
@@ -162,7 +209,22 @@ async function startPods(dir: string) {
   writeFileSync(profileFile, JSON.stringify(PROFILE));
   for (let attempt = 1; ; attempt++) {
     const simPort = await freePort();
-    const sim = spawnToolgate(['sim', '--port', String(simPort), '--pods', String(PODS), '--profile', profileFile, '--max-model-len', '16384', '--seed', String(SEED)], { LOG_LEVEL: 'warn' });
+    const sim = spawnToolgate(
+      [
+        'sim',
+        '--port',
+        String(simPort),
+        '--pods',
+        String(PODS),
+        '--profile',
+        profileFile,
+        '--max-model-len',
+        '16384',
+        '--seed',
+        String(SEED),
+      ],
+      { LOG_LEVEL: 'warn' },
+    );
     const pods = Array.from({ length: PODS }, (_, i) => `http://127.0.0.1:${simPort + i}`);
     try {
       await Promise.all(pods.map((u) => waitForHttp(`${u}/health`, 20_000)));
@@ -170,7 +232,9 @@ async function startPods(dir: string) {
     } catch (err) {
       await stopProcess(sim, 'SIGKILL');
       if (attempt >= 3) throw new Error(`simulator did not start: ${String(err)}\n${sim.output()}`);
-      process.stderr.write(`simulator start failed (attempt ${attempt}), retrying on other ports: ${sim.output().slice(-300)}\n`);
+      process.stderr.write(
+        `simulator start failed (attempt ${attempt}), retrying on other ports: ${sim.output().slice(-300)}\n`,
+      );
     }
   }
 }
@@ -178,12 +242,18 @@ async function startPods(dir: string) {
 type Row = Awaited<ReturnType<typeof runOne>>;
 function chart(results: Record<string, Row[]>): string {
   const panels = [
-    { title: 'prefix-cache hit rate', get: (x: Row) => x.prefixCacheHitRate, fmt: (v: number) => `${(v * 100).toFixed(0)}%` },
+    {
+      title: 'prefix-cache hit rate',
+      get: (x: Row) => x.prefixCacheHitRate,
+      fmt: (v: number) => `${(v * 100).toFixed(0)}%`,
+    },
     { title: 'TTFT p95 (ms)', get: (x: Row) => x.ttftMs.p95, fmt: (v: number) => v.toFixed(0) },
     { title: 'pod load max/mean', get: (x: Row) => x.podLoadMaxOverMean, fmt: (v: number) => v.toFixed(2) },
   ];
   const colors = ['#9e9e9e', '#5c6bc0', '#ffa726', '#2e7d32'];
-  const W = 300, H = 220, workloads = Object.keys(results);
+  const W = 300,
+    H = 220,
+    workloads = Object.keys(results);
   let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W * panels.length}" height="${H + 40}" font-family="sans-serif" font-size="11">`;
   panels.forEach((p, pi) => {
     const x0 = pi * W + 30;
@@ -193,12 +263,18 @@ function chart(results: Record<string, Row[]>): string {
       const gx = x0 + wi * 130;
       svg += `<text x="${gx + 50}" y="${H + 14}" text-anchor="middle">${w}</text>`;
       results[w]!.forEach((row, ri) => {
-        const v = p.get(row), h = (v / max) * (H - 50), x = gx + ri * 26, y = H - h;
+        const v = p.get(row),
+          h = (v / max) * (H - 50),
+          x = gx + ri * 26,
+          y = H - h;
         svg += `<rect x="${x}" y="${y}" width="22" height="${h}" fill="${colors[ri]}"/><text x="${x + 11}" y="${y - 3}" text-anchor="middle" font-size="9">${p.fmt(v)}</text>`;
       });
     });
   });
-  POLICIES.forEach((p, i) => (svg += `<rect x="${30 + i * 150}" y="${H + 24}" width="10" height="10" fill="${colors[i]}"/><text x="${44 + i * 150}" y="${H + 33}">${p.label}</text>`));
+  POLICIES.forEach(
+    (p, i) =>
+      (svg += `<rect x="${30 + i * 150}" y="${H + 24}" width="10" height="10" fill="${colors[i]}"/><text x="${44 + i * 150}" y="${H + 33}">${p.label}</text>`),
+  );
   return svg + '</svg>\n';
 }
 
@@ -213,18 +289,41 @@ async function main() {
     for (const p of POLICIES) {
       const row = await runOne(p.label, p.policy, workload === 'skewed', tenants, rate, dir);
       results[workload]!.push(row);
-      process.stderr.write(`${workload} ${p.label}: hit ${(row.prefixCacheHitRate * 100).toFixed(1)}% ttft p50 ${row.ttftMs.p50.toFixed(0)} p95 ${row.ttftMs.p95.toFixed(0)} ms, load max/mean ${row.podLoadMaxOverMean.toFixed(2)}, errors ${row.errors}\n`);
+      process.stderr.write(
+        `${workload} ${p.label}: hit ${(row.prefixCacheHitRate * 100).toFixed(1)}% ttft p50 ${row.ttftMs.p50.toFixed(0)} p95 ${row.ttftMs.p95.toFixed(0)} ms, load max/mean ${row.podLoadMaxOverMean.toFixed(2)}, errors ${row.errors}\n`,
+      );
     }
   }
   const get = (w: string, l: string) => results[w]!.find((x) => x.policy === l)!;
   const aims = {
-    hitRateBoundedOverRoundRobin: { uniform: get('uniform', 'prefix_bounded').prefixCacheHitRate / Math.max(1e-9, get('uniform', 'round_robin').prefixCacheHitRate), skewed: get('skewed', 'prefix_bounded').prefixCacheHitRate / Math.max(1e-9, get('skewed', 'round_robin').prefixCacheHitRate) },
-    lowestP95InSkewed: results.skewed!.reduce((a, b) => (b.ttftMs.p95 < a.ttftMs.p95 ? b : a)).policy === 'prefix_bounded',
+    hitRateBoundedOverRoundRobin: {
+      uniform:
+        get('uniform', 'prefix_bounded').prefixCacheHitRate /
+        Math.max(1e-9, get('uniform', 'round_robin').prefixCacheHitRate),
+      skewed:
+        get('skewed', 'prefix_bounded').prefixCacheHitRate /
+        Math.max(1e-9, get('skewed', 'round_robin').prefixCacheHitRate),
+    },
+    lowestP95InSkewed:
+      results.skewed!.reduce((a, b) => (b.ttftMs.p95 < a.ttftMs.p95 ? b : a)).policy === 'prefix_bounded',
   };
   const out = {
     benchmark: 'routing',
     when: new Date().toISOString(),
-    setup: { pods: PODS, tenants: TENANTS, avgPromptTokens: Math.round(avgPrompt), maxTokens: MAX_TOKENS, rateRps: rate, utilizationTarget: 0.7, durationS: DURATION_S, scale: SCALE, profile: PROFILE, seed: SEED, turnsPerConversation: '1-4', skew: 'tenant 0 sends 50% of new conversations' },
+    setup: {
+      pods: PODS,
+      tenants: TENANTS,
+      avgPromptTokens: Math.round(avgPrompt),
+      maxTokens: MAX_TOKENS,
+      rateRps: rate,
+      utilizationTarget: 0.7,
+      durationS: DURATION_S,
+      scale: SCALE,
+      profile: PROFILE,
+      seed: SEED,
+      turnsPerConversation: '1-4',
+      skew: 'tenant 0 sends 50% of new conversations',
+    },
     results,
     aims,
   };
@@ -235,7 +334,7 @@ async function main() {
   process.stdout.write(JSON.stringify(aims, null, 2) + '\n');
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   process.stderr.write(`bench:routing failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
 });

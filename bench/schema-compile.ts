@@ -29,7 +29,10 @@ function schema(seed: number): Record<string, unknown> {
 }
 
 const tools = (count: number, offset: number) =>
-  Array.from({ length: count }, (_, i) => ({ type: 'function', function: { name: `tool_${offset + i}`, parameters: schema(offset + i) } }));
+  Array.from({ length: count }, (_, i) => ({
+    type: 'function',
+    function: { name: `tool_${offset + i}`, parameters: schema(offset + i) },
+  }));
 
 /** Runs `work` while a 5 ms timer measures how late the event loop lets it fire. */
 async function measure(work: () => unknown): Promise<{ wall_ms: number; max_stall_ms: number; outcome: string }> {
@@ -56,12 +59,19 @@ async function measure(work: () => unknown): Promise<{ wall_ms: number; max_stal
 }
 
 const limits = { maxTotalSchemaBytes: 64 * 1024 * 1024 };
-await compileToolsOffThread(tools(1, 9_000).map((t) => ({ ...t, function: { ...t.function, parameters: { type: 'object' } } })), { cache: new ValidatorCache() }); // worker started
+await compileToolsOffThread(
+  tools(1, 9_000).map((t) => ({ ...t, function: { ...t.function, parameters: { type: 'object' } } })),
+  { cache: new ValidatorCache() },
+); // worker started
 
 const [beforeTools, afterTools] = [tools(TOOLS, 0), tools(TOOLS, 1_000)];
-const probeTools = Array.from({ length: 128 }, (_, i) => structuredClone({ ...afterTools[i % TOOLS]!, function: { ...afterTools[i % TOOLS]!.function, name: `probe_${i}` } }));
+const probeTools = Array.from({ length: 128 }, (_, i) =>
+  structuredClone({ ...afterTools[i % TOOLS]!, function: { ...afterTools[i % TOOLS]!.function, name: `probe_${i}` } }),
+);
 const before = await measure(() => compileTools(beforeTools, { cache: new ValidatorCache(), limits }));
-const after = await measure(() => compileToolsOffThread(afterTools, { cache: new ValidatorCache(), limits, compileTimeoutMs: 600_000 }));
+const after = await measure(() =>
+  compileToolsOffThread(afterTools, { cache: new ValidatorCache(), limits, compileTimeoutMs: 600_000 }),
+);
 const probe = await measure(() => compileToolsOffThread(probeTools, { cache: new ValidatorCache() }));
 await defaultCompilePool.close();
 
@@ -71,7 +81,8 @@ const result = {
   definitions: {
     workload: `${TOOLS} distinct tool schemas of ~${SCHEMA_BYTES} bytes each (string/integer/enum-array properties, additionalProperties false), fresh cache per run`,
     wall_ms: 'time until the tools were admitted (or refused)',
-    max_stall_ms: 'worst lateness of a 5 ms interval timer during the admission: how long /health or any other request would have waited',
+    max_stall_ms:
+      'worst lateness of a 5 ms interval timer during the admission: how long /health or any other request would have waited',
     stall_ratio: 'before.max_stall_ms / after.max_stall_ms, same run',
     probe_request: "issue 18's probe: 128 such schemas in one request, default limits",
   },

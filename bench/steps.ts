@@ -19,7 +19,9 @@ import { GATEWAY_CASES, requestBody } from './peers/requests.js';
 const DURATION = Number(process.env.STEPS_DURATION ?? 4);
 const ROUNDS = Number(process.env.STEPS_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.PEERS_CONNECTIONS ?? 32);
-const CASES = GATEWAY_CASES.filter((c) => !process.env.STEPS_CASES || process.env.STEPS_CASES.split(',').includes(c.name));
+const CASES = GATEWAY_CASES.filter(
+  (c) => !process.env.STEPS_CASES || process.env.STEPS_CASES.split(',').includes(c.name),
+);
 
 const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
@@ -32,7 +34,9 @@ interface Step {
 
 function steps(): Step[] {
   const base = process.env.STEPS_BASE ?? git('merge-base', 'HEAD', 'main');
-  const list: Step[] = [{ commit: git('rev-parse', base), label: `base: ${git('log', '-1', '--format=%s', base).slice(0, 80)}` }];
+  const list: Step[] = [
+    { commit: git('rev-parse', base), label: `base: ${git('log', '-1', '--format=%s', base).slice(0, 80)}` },
+  ];
   for (const line of git('log', '--reverse', '--format=%H %s', `${base}..HEAD`).split('\n').filter(Boolean)) {
     const [commit, ...subject] = line.split(' ');
     const s = subject.join(' ');
@@ -50,9 +54,19 @@ function build(commit: string): string {
   log(`building ${commit.slice(0, 10)}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  execFileSync('bash', ['-c', `git archive ${commit} gateway/src loadtest/src eval/src tsconfig.json tsconfig.build.json package.json | tar -x -C '${dir}'`], { cwd: REPO_ROOT });
+  execFileSync(
+    'bash',
+    [
+      '-c',
+      `git archive ${commit} gateway/src loadtest/src eval/src tsconfig.json tsconfig.build.json package.json | tar -x -C '${dir}'`,
+    ],
+    { cwd: REPO_ROOT },
+  );
   symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  execFileSync(path.join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: dir, stdio: 'inherit' });
+  execFileSync(path.join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], {
+    cwd: dir,
+    stdio: 'inherit',
+  });
   return dir;
 }
 
@@ -70,12 +84,28 @@ async function main() {
     const gateways: Array<{ server: Server; port: number }> = [];
     for (const [i, dir] of dirs.entries()) {
       const port = await freePort();
-      const server = startServer(`step${i}`, process.execPath, [path.join(dir, MAIN), 'serve', '--workers', '1', '--host', '127.0.0.1', '--port', String(port), '--upstream', mockUrl], {
-        cpus: layout.target,
-        cwd: dir,
-        env: { LOG_LEVEL: 'warn' },
-        log: path.join(work, `step${i}.log`),
-      });
+      const server = startServer(
+        `step${i}`,
+        process.execPath,
+        [
+          path.join(dir, MAIN),
+          'serve',
+          '--workers',
+          '1',
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--upstream',
+          mockUrl,
+        ],
+        {
+          cpus: layout.target,
+          cwd: dir,
+          env: { LOG_LEVEL: 'warn' },
+          log: path.join(work, `step${i}.log`),
+        },
+      );
       servers.push(server);
       gateways.push({ server, port });
     }
@@ -87,7 +117,14 @@ async function main() {
         for (let k = 0; k < gateways.length; k++) {
           const i = (k + round) % gateways.length; // rotate the order each round
           const g = gateways[i]!;
-          const run = { url: `http://127.0.0.1:${g.port}/v1/chat/completions`, body: requestBody(c.scenario), headers: c.headers, connections: CONNECTIONS, threads: layout.loadCount, cpus: layout.load };
+          const run = {
+            url: `http://127.0.0.1:${g.port}/v1/chat/completions`,
+            body: requestBody(c.scenario),
+            headers: c.headers,
+            connections: CONNECTIONS,
+            threads: layout.loadCount,
+            cpus: layout.load,
+          };
           if (round === 0) await runWrk({ ...run, durationS: 1 });
           const cpu0 = groupCpuSeconds(g.server.child.pid!);
           const r = await runWrk({ ...run, durationS: DURATION });
@@ -95,11 +132,24 @@ async function main() {
           const list2 = runs[i]!.get(c.name) ?? [];
           list2.push({ rps: r.rps, p99Ms: r.latencyMs.p99, cpuUsPerRequest });
           runs[i]!.set(c.name, list2);
-          log(`round ${round + 1} ${c.name} step ${i}: ${r.rps.toFixed(0)} req/s, ${cpuUsPerRequest.toFixed(0)} µs CPU/request`);
+          log(
+            `round ${round + 1} ${c.name} step ${i}: ${r.rps.toFixed(0)} req/s, ${cpuUsPerRequest.toFixed(0)} µs CPU/request`,
+          );
         }
       }
     }
-    const med = runs.map((m) => Object.fromEntries([...m].map(([k, v]) => [k, { rps: median(v.map((x) => x.rps)), p99Ms: median(v.map((x) => x.p99Ms)), cpuUsPerRequest: median(v.map((x) => x.cpuUsPerRequest)) }])));
+    const med = runs.map((m) =>
+      Object.fromEntries(
+        [...m].map(([k, v]) => [
+          k,
+          {
+            rps: median(v.map((x) => x.rps)),
+            p99Ms: median(v.map((x) => x.p99Ms)),
+            cpuUsPerRequest: median(v.map((x) => x.cpuUsPerRequest)),
+          },
+        ]),
+      ),
+    );
     const ratio = (a: number | undefined, b: number | undefined) => (a && b ? Math.round((a / b) * 1000) / 1000 : null);
     const out = {
       benchmark: 'steps',
@@ -110,19 +160,35 @@ async function main() {
       steps: list.map((s, i) => ({
         ...s,
         median: med[i],
-        cpuGainVsPrevious: i === 0 ? null : Object.fromEntries(CASES.map((c) => [c.name, ratio(med[i - 1]![c.name]?.cpuUsPerRequest, med[i]![c.name]?.cpuUsPerRequest)])),
-        cpuGainVsBase: i === 0 ? null : Object.fromEntries(CASES.map((c) => [c.name, ratio(med[0]![c.name]?.cpuUsPerRequest, med[i]![c.name]?.cpuUsPerRequest)])),
+        cpuGainVsPrevious:
+          i === 0
+            ? null
+            : Object.fromEntries(
+                CASES.map((c) => [
+                  c.name,
+                  ratio(med[i - 1]![c.name]?.cpuUsPerRequest, med[i]![c.name]?.cpuUsPerRequest),
+                ]),
+              ),
+        cpuGainVsBase:
+          i === 0
+            ? null
+            : Object.fromEntries(
+                CASES.map((c) => [c.name, ratio(med[0]![c.name]?.cpuUsPerRequest, med[i]![c.name]?.cpuUsPerRequest)]),
+              ),
       })),
     };
     mkdirSync(path.join(REPO_ROOT, 'bench/results'), { recursive: true });
     writeFileSync(path.join(REPO_ROOT, 'bench/results/steps.json'), JSON.stringify(out, null, 2) + '\n');
-    for (const s of out.steps) log(`${s.label}: ${CASES.map((c) => `${c.name} ${s.median![c.name]?.cpuUsPerRequest.toFixed(0)} µs${s.cpuGainVsPrevious ? ` (×${s.cpuGainVsPrevious[c.name]})` : ''}`).join(', ')}`);
+    for (const s of out.steps)
+      log(
+        `${s.label}: ${CASES.map((c) => `${c.name} ${s.median![c.name]?.cpuUsPerRequest.toFixed(0)} µs${s.cpuGainVsPrevious ? ` (×${s.cpuGainVsPrevious[c.name]})` : ''}`).join(', ')}`,
+      );
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
   }
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   process.stderr.write(`bench:steps failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exitCode = 1;
 });

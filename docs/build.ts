@@ -39,10 +39,15 @@ export function fillBlocks(file: string, text: string, generators: Record<string
       const opened = [...part.matchAll(OPENING)].map((m) => m[1]!);
       const closed = [...part.matchAll(BLOCK)].map((m) => m[1]!);
       for (const name of opened) {
-        if (!generators[name]) throw new Error(`${file}: unknown generated block '${name}' (known: ${Object.keys(generators).join(', ')})`);
+        if (!generators[name])
+          throw new Error(`${file}: unknown generated block '${name}' (known: ${Object.keys(generators).join(', ')})`);
       }
-      if (opened.length !== closed.length) throw new Error(`${file}: a generated block is not closed (<!-- /generated:NAME --> after its content)`);
-      return part.replace(BLOCK, (_, name: string) => `<!-- generated:${name} -->\n${generators[name]!().trim()}\n<!-- /generated:${name} -->`);
+      if (opened.length !== closed.length)
+        throw new Error(`${file}: a generated block is not closed (<!-- /generated:NAME --> after its content)`);
+      return part.replace(
+        BLOCK,
+        (_, name: string) => `<!-- generated:${name} -->\n${generators[name]!().trim()}\n<!-- /generated:${name} -->`,
+      );
     })
     .join('');
 }
@@ -67,7 +72,9 @@ export function writeDocs(root = ROOT): string[] {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const changed = writeDocs();
-  process.stdout.write(changed.length ? `rewrote the generated blocks of ${changed.join(', ')}\n` : 'generated blocks up to date\n');
+  process.stdout.write(
+    changed.length ? `rewrote the generated blocks of ${changed.join(', ')}\n` : 'generated blocks up to date\n',
+  );
   const broken = [...checkDocs(buildDocs()), ...checkCodeRefs(codeRefFiles())];
   for (const b of broken) process.stderr.write(`${b}\n`);
   if (broken.length) {

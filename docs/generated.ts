@@ -26,7 +26,8 @@ const pct = (x: number) => `${(x * 100).toFixed(1).replace(/\.0$/, '')} %`;
 /** What a client receives for the malformed-output corpus, vLLM alone vs through Toolgate (`npm run bench:real`). */
 function realRecovery(): string {
   const r = JSON.parse(readFileSync(path.join(ROOT, 'bench/results/real.json'), 'utf8')) as RealResults;
-  const row = (label: string, m: ModeResult) => `| ${label} | ${m.recovered}/${m.recoverable} (${pct(m.recovery)}) | ${m.exact}/${m.cases} | ${m.emptied} |`;
+  const row = (label: string, m: ModeResult) =>
+    `| ${label} | ${m.recovered}/${m.recoverable} (${pct(m.recovery)}) | ${m.exact}/${m.cases} | ${m.emptied} |`;
   const find = (prefix: string) => {
     const m = r.modes.find((x) => x.mode.startsWith(prefix));
     if (!m) throw new Error(`bench/results/real.json has no mode starting '${prefix}'`);
@@ -41,7 +42,10 @@ function realRecovery(): string {
     '| --- | ---: | ---: | ---: |',
     row('vLLM alone (hermes parser), whole', find('vLLM alone (hermes), whole')),
     row('vLLM alone (hermes parser), streamed', find('vLLM alone (hermes), streamed')),
-    row(`through Toolgate (${gateway.length} modes: pods with or without a tool parser, streamed or whole${r.gatewayModesEqual ? ', all equal' : '; the worst shown'})`, worst),
+    row(
+      `through Toolgate (${gateway.length} modes: pods with or without a tool parser, streamed or whole${r.gatewayModesEqual ? ', all equal' : '; the worst shown'})`,
+      worst,
+    ),
   ].join('\n');
 }
 
@@ -53,7 +57,9 @@ interface RoutingRow {
 
 /** The README's routing figure (`npm run bench:routing`): bounded prefix affinity against round-robin. */
 function routingHeadline(): string {
-  const r = JSON.parse(readFileSync(path.join(ROOT, 'bench/results/routing.json'), 'utf8')) as { results: Record<string, RoutingRow[]> };
+  const r = JSON.parse(readFileSync(path.join(ROOT, 'bench/results/routing.json'), 'utf8')) as {
+    results: Record<string, RoutingRow[]>;
+  };
   const parts = Object.entries(r.results).map(([workload, rows]) => {
     const by = (p: string) => {
       const row = rows.find((x) => x.policy === p);
@@ -69,7 +75,10 @@ function routingHeadline(): string {
 /** The README's overhead figure (`npm run bench:overhead`): latency the gateway adds at 1,000 req/s. */
 function overheadHeadline(): string {
   type Side = { openLoop: { rate: number; addedP50Ms: number; addedP99Ms: number } };
-  const r = JSON.parse(readFileSync(path.join(ROOT, 'bench/results/overhead.json'), 'utf8')) as { machine: { cpus: number }; results: { nonStream: Side; stream: Side } };
+  const r = JSON.parse(readFileSync(path.join(ROOT, 'bench/results/overhead.json'), 'utf8')) as {
+    machine: { cpus: number };
+    results: { nonStream: Side; stream: Side };
+  };
   const ms = (x: number) => `${x.toFixed(2)} ms`;
   const { nonStream, stream } = r.results;
   return `**Overhead**: the latency the gateway adds at ${nonStream.openLoop.rate.toLocaleString('en-US')} req/s, p50 / p99, is ${ms(nonStream.openLoop.addedP50Ms)} / ${ms(nonStream.openLoop.addedP99Ms)} whole and ${ms(stream.openLoop.addedP50Ms)} / ${ms(stream.openLoop.addedP99Ms)} streamed, on ${r.machine.cpus} CPUs shared by the load generator, the gateway and the pod ([overhead](docs/gateway.md#measured-overhead); beside vllm-router, LiteLLM and Portkey: [the peers table](docs/loadtest.md#side-by-side-with-peers)).`;

@@ -36,14 +36,16 @@ function readPage(markdown: string): Page {
   const tokens = marked.lexer(markdown);
   const slugger = new GithubSlugger();
   const page: Page = { anchors: new Set(), links: [], codePaths: [] };
-  marked.walkTokens(tokens, (t) => {
+  void marked.walkTokens(tokens, (t) => {
     if (t.type === 'heading') page.anchors.add(slugger.slug(plainText((t as Tokens.Heading).tokens)));
     else if (t.type === 'link' || t.type === 'image') page.links.push((t as Tokens.Link).href);
-    else if (t.type === 'html') for (const m of (t as Tokens.HTML).text.matchAll(/\b(?:id|name)="([^"]+)"/g)) page.anchors.add(m[1]!);
+    else if (t.type === 'html')
+      for (const m of (t as Tokens.HTML).text.matchAll(/\b(?:id|name)="([^"]+)"/g)) page.anchors.add(m[1]!);
     else if (t.type === 'codespan') {
       const text = (t as Tokens.Codespan).text.trim();
       const first = text.split('/')[0]!;
-      if (REPO_DIRS.includes(first) && text.includes('/') && !/\s/.test(text) && !NOT_A_PATH.test(text)) page.codePaths.push(text.replace(/[:#].*$/, ''));
+      if (REPO_DIRS.includes(first) && text.includes('/') && !/\s/.test(text) && !NOT_A_PATH.test(text))
+        page.codePaths.push(text.replace(/[:#].*$/, ''));
     }
   });
   return page;
@@ -57,7 +59,8 @@ export function checkDocs(pages: Map<string, string>, root = ROOT): string[] {
   const read = new Map<string, Page>();
   const pageAt = (file: string): Page | null => {
     if (!read.has(file)) {
-      const text = pages.get(file) ?? (existsSync(path.join(root, file)) ? readFileSync(path.join(root, file), 'utf8') : null);
+      const text =
+        pages.get(file) ?? (existsSync(path.join(root, file)) ? readFileSync(path.join(root, file), 'utf8') : null);
       if (text === null) return null;
       read.set(file, readPage(text));
     }
@@ -73,7 +76,12 @@ export function checkDocs(pages: Map<string, string>, root = ROOT): string[] {
       const hash = href.indexOf('#');
       const target = decodeURIComponent(hash < 0 ? href : href.slice(0, hash));
       const anchor = hash < 0 ? null : decodeURIComponent(href.slice(hash + 1));
-      const resolved = target === '' ? file : target.startsWith('/') ? target.slice(1) : path.posix.normalize(path.posix.join(dir, target));
+      const resolved =
+        target === ''
+          ? file
+          : target.startsWith('/')
+            ? target.slice(1)
+            : path.posix.normalize(path.posix.join(dir, target));
       if (resolved.startsWith('..')) {
         broken.push(`${file}: link ${href} leaves the repository`);
         continue;
@@ -86,10 +94,13 @@ export function checkDocs(pages: Map<string, string>, root = ROOT): string[] {
       if (anchor === null) continue;
       if (statSync(abs).isDirectory()) broken.push(`${file}: link ${href}: a folder has no anchors`);
       else if (resolved.endsWith('.md')) {
-        if (!pageAt(resolved)!.anchors.has(anchor)) broken.push(`${file}: link ${href}: no heading '#${anchor}' in ${resolved}`);
-      } else if (!/^L\d+(-L\d+)?$/.test(anchor)) broken.push(`${file}: link ${href}: only line anchors (#L12) point into ${resolved}`);
+        if (!pageAt(resolved)!.anchors.has(anchor))
+          broken.push(`${file}: link ${href}: no heading '#${anchor}' in ${resolved}`);
+      } else if (!/^L\d+(-L\d+)?$/.test(anchor))
+        broken.push(`${file}: link ${href}: only line anchors (#L12) point into ${resolved}`);
     }
-    for (const p of page.codePaths) if (!existsSync(path.join(root, p))) broken.push(`${file}: \`${p}\` does not exist`);
+    for (const p of page.codePaths)
+      if (!existsSync(path.join(root, p))) broken.push(`${file}: \`${p}\` does not exist`);
   }
   return broken;
 }
@@ -124,5 +135,10 @@ export function codeRefFiles(root = ROOT): string[] {
   return execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
     .split('\0')
     .filter((f) => f && !f.endsWith('.md') && !f.startsWith('docs/') && !/\.(png|jpe?g|gif|ico|whl|gz|gguf)$/i.test(f))
-    .filter((f) => existsSync(path.join(root, f)) && statSync(path.join(root, f)).isFile() && statSync(path.join(root, f)).size < 4 * 1024 * 1024);
+    .filter(
+      (f) =>
+        existsSync(path.join(root, f)) &&
+        statSync(path.join(root, f)).isFile() &&
+        statSync(path.join(root, f)).size < 4 * 1024 * 1024,
+    );
 }

@@ -36,15 +36,24 @@ const AREAS: Array<[string, RegExp]> = [
   ['answer: ajv', /node_modules\/ajv/],
   ['answer: jsonrepair', /node_modules\/jsonrepair/],
   ['answer: experiments/capture plugins', /gateway\/src\/(experiments|capture)\/|api\/capture-plugin\./],
-  ['request: body/validate/route', /gateway\/src\/(app|server)\.|gateway\/src\/api\/(read-body|validate-request|proxy-route|node-bindings|request-id|auth-middleware|rate-limit-middleware|errors)\./],
+  [
+    'request: body/validate/route',
+    /gateway\/src\/(app|server)\.|gateway\/src\/api\/(read-body|validate-request|proxy-route|node-bindings|request-id|auth-middleware|rate-limit-middleware|errors)\./,
+  ],
   ['routing', /gateway\/src\/routing\//],
   ['metrics', /node_modules\/prom-client|gateway\/src\/telemetry\/|upstream\/response-meter\./],
   ['otel', /node_modules\/@opentelemetry/],
   ['upstream dispatch', /gateway\/src\/upstream\//],
   ['hono', /node_modules\/(hono|@hono)/],
   ['undici', /node_modules\/undici|node:internal\/deps\/undici/],
-  ['node http/net/streams', /node:(internal\/)?(http|_http|net|stream|streams|internal\/streams|internal\/webstreams|events|timers|internal\/timers|buffer|internal\/buffer|async_hooks|internal\/async_hooks|internal\/process|internal\/perf)/],
-  ['node: abort signals, events, URLs, errors', /node:internal\/(abort_controller|event_target|url|errors|validators|util|per_context|crypto)/],
+  [
+    'node http/net/streams',
+    /node:(internal\/)?(http|_http|net|stream|streams|internal\/streams|internal\/webstreams|events|timers|internal\/timers|buffer|internal\/buffer|async_hooks|internal\/async_hooks|internal\/process|internal\/perf)/,
+  ],
+  [
+    'node: abort signals, events, URLs, errors',
+    /node:internal\/(abort_controller|event_target|url|errors|validators|util|per_context|crypto)/,
+  ],
   ['(program)', /^\(program\)$/],
 ];
 
@@ -55,7 +64,8 @@ export function areaOf(frame: CallFrame): string {
   return 'other';
 }
 
-const label = (f: CallFrame) => `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*?(node_modules\/|gateway\/|loadtest\/|node:)/, '$1')}:${f.lineNumber + 1}`;
+const label = (f: CallFrame) =>
+  `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*?(node_modules\/|gateway\/|loadtest\/|node:)/, '$1')}:${f.lineNumber + 1}`;
 
 export interface ProfileSummary {
   totalMs: number;
@@ -83,7 +93,8 @@ export function trimProfile(p: CpuProfile, fromMs: number, toMs = Infinity): Cpu
 
 function selfTimes(p: CpuProfile): Map<number, number> {
   const self = new Map<number, number>();
-  for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
+  for (let i = 0; i < p.samples.length; i++)
+    self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000);
   return self;
 }
 
@@ -183,8 +194,13 @@ export function flameSvg(p: CpuProfile, title: string, width = 1600): string {
     if (w < 0.5) return;
     depthMax = Math.max(depthMax, depth);
     const pct = ((100 * f.ms) / Math.max(root.ms, 1e-9)).toFixed(1);
-    const text = w > 40 ? `<text x="${(x + 3).toFixed(1)}" y="${depth * rowH + 28 + 12}" clip-path="inset(0 0 0 0)">${esc(f.name.slice(0, Math.floor(w / 6.5)))}</text>` : '';
-    rects.push(`<g><title>${esc(f.name)} — ${f.ms.toFixed(1)} ms (${pct}%) [${esc(f.area)}]</title><rect x="${x.toFixed(1)}" y="${depth * rowH + 28}" width="${w.toFixed(1)}" height="${rowH - 1}" fill="${colour(f.area)}"/>${text}</g>`);
+    const text =
+      w > 40
+        ? `<text x="${(x + 3).toFixed(1)}" y="${depth * rowH + 28 + 12}" clip-path="inset(0 0 0 0)">${esc(f.name.slice(0, Math.floor(w / 6.5)))}</text>`
+        : '';
+    rects.push(
+      `<g><title>${esc(f.name)} — ${f.ms.toFixed(1)} ms (${pct}%) [${esc(f.area)}]</title><rect x="${x.toFixed(1)}" y="${depth * rowH + 28}" width="${w.toFixed(1)}" height="${rowH - 1}" fill="${colour(f.area)}"/>${text}</g>`,
+    );
     let cx = x;
     for (const c of [...f.children.values()].sort((a, b) => b.ms - a.ms)) {
       draw(c, cx, depth + 1);

@@ -18,7 +18,13 @@ export function percentile(sorted: number[], p: number): number {
 
 export function summarize(latencies: number[]) {
   const s = [...latencies].sort((a, b) => a - b);
-  return { n: s.length, p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length) };
+  return {
+    n: s.length,
+    p50: percentile(s, 50),
+    p90: percentile(s, 90),
+    p99: percentile(s, 99),
+    mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length),
+  };
 }
 
 async function once(pool: Pool, path: string, body: string): Promise<number | null> {
@@ -33,7 +39,14 @@ async function once(pool: Pool, path: string, body: string): Promise<number | nu
 }
 
 /** Sends `count` requests at `rate` per second regardless of completions (no coordinated omission). */
-export async function openLoop(baseUrl: string, path: string, body: string, rate: number, count: number, connections = 256): Promise<LoadResult> {
+export async function openLoop(
+  baseUrl: string,
+  path: string,
+  body: string,
+  rate: number,
+  count: number,
+  connections = 256,
+): Promise<LoadResult> {
   const pool = new Pool(baseUrl, { connections, pipelining: 1 });
   const latenciesMs: number[] = [];
   let errors = 0;
@@ -57,7 +70,13 @@ export async function openLoop(baseUrl: string, path: string, body: string, rate
 }
 
 /** `concurrency` clients each sending requests back to back until `count` are done. */
-export async function closedLoop(baseUrl: string, path: string, body: string, concurrency: number, count: number): Promise<LoadResult> {
+export async function closedLoop(
+  baseUrl: string,
+  path: string,
+  body: string,
+  concurrency: number,
+  count: number,
+): Promise<LoadResult> {
   const pool = new Pool(baseUrl, { connections: concurrency, pipelining: 1 });
   const latenciesMs: number[] = [];
   let errors = 0;

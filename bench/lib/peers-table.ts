@@ -30,7 +30,11 @@ interface CellJson {
 }
 interface PeersJson {
   date: string;
-  machine: { cpus: number; layout: { pinned: boolean; load: string | null; target: string | null }; loadavgBefore: number[] };
+  machine: {
+    cpus: number;
+    layout: { pinned: boolean; load: string | null; target: string | null };
+    loadavgBefore: number[];
+  };
   settings: { durationS: number; rounds: number; connections: number; toolgateWorkers: number };
   results: Record<string, Record<string, CellJson>>;
 }
@@ -41,17 +45,26 @@ const SCENARIO_TITLES: Record<string, string> = {
   tools30: 'thirty tools, non-stream',
 };
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export function peersTable(file = RESULTS): string {
   if (!existsSync(file)) return '_Not measured yet: run `npm run bench:peers`._';
   const r = JSON.parse(readFileSync(file, 'utf8')) as PeersJson;
-  const layout = r.machine.layout.pinned ? `wrk and the mock pinned to CPU ${r.machine.layout.load}, each target to CPU ${r.machine.layout.target}` : 'nothing pinned';
+  const layout = r.machine.layout.pinned
+    ? `wrk and the mock pinned to CPU ${r.machine.layout.load}, each target to CPU ${r.machine.layout.target}`
+    : 'nothing pinned';
   const out = [
     `${r.date.slice(0, 10)}, ${r.machine.cpus} CPUs (${layout}; load average ${r.machine.loadavgBefore[0]!.toFixed(1)} at the start), wrk -c${r.settings.connections}, ${r.settings.rounds} rounds of ${r.settings.durationS} s, medians; Toolgate with ${r.settings.toolgateWorkers} worker(s). CPU/request: CPU time of the target's processes per request.`,
   ];
   for (const [scenario, cells] of Object.entries(r.results)) {
-    out.push('', `**${SCENARIO_TITLES[scenario] ?? scenario}**`, '', '| target | req/s | p50 | p99 | CPU/request | req/s ÷ vllm-router | p99 ÷ vllm-router |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    out.push(
+      '',
+      `**${SCENARIO_TITLES[scenario] ?? scenario}**`,
+      '',
+      '| target | req/s | p50 | p99 | CPU/request | req/s ÷ vllm-router | p99 ÷ vllm-router |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
     for (const [name, c] of Object.entries(cells)) {
       if (!c.median) {
         out.push(`| ${name} | failed${c.failure ? `: ${c.failure.slice(0, 80).replace(/\|/g, '/')}` : ''} | | | | | |`);

@@ -38,10 +38,20 @@ export interface Server {
   output(): string;
 }
 
-export function startServer(name: string, cmd: string, args: string[], opts: { cpus: string | null; env?: NodeJS.ProcessEnv; cwd?: string; log: string }): Server {
+export function startServer(
+  name: string,
+  cmd: string,
+  args: string[],
+  opts: { cpus: string | null; env?: NodeJS.ProcessEnv; cwd?: string; log: string },
+): Server {
   const fd = openSync(opts.log, 'w');
   const [c, a] = opts.cpus ? ['taskset', ['-c', opts.cpus, cmd, ...args]] : [cmd, args];
-  const child = spawn(c, a, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', fd, fd], detached: true });
+  const child = spawn(c, a, {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', fd, fd],
+    detached: true,
+  });
   closeSync(fd);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
@@ -75,10 +85,16 @@ export function startServer(name: string, cmd: string, args: string[], opts: { c
 }
 
 /** Polls `url` until it answers 2xx, the process exits, or the deadline passes. */
-export async function waitReady(server: Server, url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<void> {
+export async function waitReady(
+  server: Server,
+  url: string,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`${server.name} exited during start-up:\n${server.output().slice(-2000)}`);
+    if (server.child.exitCode !== null || server.child.signalCode !== null)
+      throw new Error(`${server.name} exited during start-up:\n${server.output().slice(-2000)}`);
     try {
       const res = await fetch(url, { headers });
       await res.arrayBuffer();
@@ -93,11 +109,24 @@ export async function waitReady(server: Server, url: string, timeoutMs: number, 
 
 /** The benchmarks' mock upstream (bench/peers/mock-upstream.ts) on the load side's CPUs, ready. */
 export async function startMock(layout: CpuLayout, port: number, logDir: string): Promise<Server> {
-  const mock = startServer('mock', process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bench/peers/mock-upstream.ts'), '--port', String(port), '--workers', String(layout.loadCount)], {
-    cpus: layout.load,
-    cwd: REPO_ROOT,
-    log: path.join(logDir, 'mock.log'),
-  });
+  const mock = startServer(
+    'mock',
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(REPO_ROOT, 'bench/peers/mock-upstream.ts'),
+      '--port',
+      String(port),
+      '--workers',
+      String(layout.loadCount),
+    ],
+    {
+      cpus: layout.load,
+      cwd: REPO_ROOT,
+      log: path.join(logDir, 'mock.log'),
+    },
+  );
   try {
     await waitReady(mock, `http://127.0.0.1:${port}/health`, 60_000);
   } catch (err) {

@@ -53,10 +53,21 @@ export async function runWrk(run: WrkRun): Promise<WrkResult> {
     const lua = path.join(dir, 'request.lua');
     const out = path.join(dir, 'result.json');
     writeFileSync(lua, script(run, out));
-    const args = [`-t${run.threads}`, `-c${run.connections}`, `-d${run.durationS}s`, `--timeout`, `${run.timeoutS ?? 10}s`, '-s', lua, run.url];
+    const args = [
+      `-t${run.threads}`,
+      `-c${run.connections}`,
+      `-d${run.durationS}s`,
+      `--timeout`,
+      `${run.timeoutS ?? 10}s`,
+      '-s',
+      lua,
+      run.url,
+    ];
     const [cmd, argv] = run.cpus ? ['taskset', ['-c', run.cpus, 'wrk', ...args]] : ['wrk', args];
     const stderr = await new Promise<string>((resolve, reject) =>
-      execFile(cmd, argv, { timeout: (run.durationS + 60) * 1000 }, (err, _stdout, stderr) => (err ? reject(new Error(`wrk failed: ${err.message}\n${stderr}`)) : resolve(stderr))),
+      execFile(cmd, argv, { timeout: (run.durationS + 60) * 1000 }, (err, _stdout, stderr) =>
+        err ? reject(new Error(`wrk failed: ${err.message}\n${stderr}`)) : resolve(stderr),
+      ),
     );
     // wrk exits 0 even when its script fails; then done() wrote nothing.
     if (!existsSync(out)) throw new Error(`wrk wrote no result: ${stderr.trim() || 'no output'}`);
@@ -75,4 +86,5 @@ export async function runWrk(run: WrkRun): Promise<WrkResult> {
   }
 }
 
-export const errorCount = (r: WrkResult) => r.errors.connect + r.errors.read + r.errors.write + r.errors.status + r.errors.timeout;
+export const errorCount = (r: WrkResult) =>
+  r.errors.connect + r.errors.read + r.errors.write + r.errors.status + r.errors.timeout;

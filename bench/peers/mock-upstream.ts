@@ -26,7 +26,9 @@ const completion = Buffer.from(
           role: 'assistant',
           content: null,
           reasoning: null,
-          tool_calls: [{ id: 'chatcmpl-tool-mock0001', type: 'function', function: { name: 'get_weather', arguments: ARGS } }],
+          tool_calls: [
+            { id: 'chatcmpl-tool-mock0001', type: 'function', function: { name: 'get_weather', arguments: ARGS } },
+          ],
         },
         logprobs: null,
         finish_reason: 'tool_calls',
@@ -43,17 +45,39 @@ export function streamEvents(): Buffer[] {
   const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
     `data: ${JSON.stringify({ id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: CREATED, model: MOCK_MODEL, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
   const events = [chunk({ role: 'assistant', content: '' })];
-  events.push(chunk({ tool_calls: [{ index: 0, id: 'chatcmpl-tool-mock0001', type: 'function', function: { name: 'get_weather' } }] }));
+  events.push(
+    chunk({
+      tool_calls: [{ index: 0, id: 'chatcmpl-tool-mock0001', type: 'function', function: { name: 'get_weather' } }],
+    }),
+  );
   const step = Math.ceil(ARGS.length / 12);
-  for (let i = 0; i < 12; i++) events.push(chunk({ tool_calls: [{ index: 0, function: { arguments: ARGS.slice(i * step, (i + 1) * step) } }] }));
+  for (let i = 0; i < 12; i++)
+    events.push(chunk({ tool_calls: [{ index: 0, function: { arguments: ARGS.slice(i * step, (i + 1) * step) } }] }));
   events.push(chunk({}, 'tool_calls'));
   events.push('data: [DONE]\n\n');
   return events.map((e) => Buffer.from(e));
 }
 
 const events = streamEvents();
-const models = Buffer.from(JSON.stringify({ object: 'list', data: [{ id: MOCK_MODEL, object: 'model', created: CREATED, owned_by: 'vllm', root: MOCK_MODEL, parent: null, max_model_len: 40960 }] }));
-const metrics = Buffer.from('vllm:num_requests_running{model_name="Qwen/Qwen3-0.6B"} 0\nvllm:num_requests_waiting{model_name="Qwen/Qwen3-0.6B"} 0\nvllm:kv_cache_usage_perc{model_name="Qwen/Qwen3-0.6B"} 0\n');
+const models = Buffer.from(
+  JSON.stringify({
+    object: 'list',
+    data: [
+      {
+        id: MOCK_MODEL,
+        object: 'model',
+        created: CREATED,
+        owned_by: 'vllm',
+        root: MOCK_MODEL,
+        parent: null,
+        max_model_len: 40960,
+      },
+    ],
+  }),
+);
+const metrics = Buffer.from(
+  'vllm:num_requests_running{model_name="Qwen/Qwen3-0.6B"} 0\nvllm:num_requests_waiting{model_name="Qwen/Qwen3-0.6B"} 0\nvllm:kv_cache_usage_perc{model_name="Qwen/Qwen3-0.6B"} 0\n',
+);
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   if (req.method === 'POST') {
@@ -82,12 +106,16 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   } else if (url === '/metrics') {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': metrics.length }).end(metrics);
   } else {
-    res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found","type":"invalid_request_error","param":null,"code":"not_found"}}');
+    res
+      .writeHead(404, { 'content-type': 'application/json' })
+      .end('{"error":{"message":"not found","type":"invalid_request_error","param":null,"code":"not_found"}}');
   }
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, workers: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { port: { type: 'string' }, host: { type: 'string' }, workers: { type: 'string' } },
+  });
   const port = Number(values.port ?? 8000);
   const host = values.host ?? '127.0.0.1';
   const workers = Math.max(1, Number(values.workers ?? 1));

@@ -29,7 +29,10 @@ const weather = {
     description: 'Current weather for a city.',
     parameters: {
       type: 'object',
-      properties: { city: { type: 'string', description: 'City name' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } },
+      properties: {
+        city: { type: 'string', description: 'City name' },
+        unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
+      },
       required: ['city'],
     },
   },
@@ -47,9 +50,19 @@ function moreTools(): unknown[] {
         properties: {
           id: { type: 'string', description: 'Record id' },
           limit: { type: 'integer', minimum: 1, maximum: 100 },
-          filters: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, value: { type: 'string' } }, required: ['field', 'value'] } },
+          filters: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { field: { type: 'string' }, value: { type: 'string' } },
+              required: ['field', 'value'],
+            },
+          },
           mode: { type: 'string', enum: ['fast', 'exact', 'fuzzy'] },
-          options: { type: 'object', properties: { dryRun: { type: 'boolean' }, tags: { type: 'array', items: { type: 'string' } } } },
+          options: {
+            type: 'object',
+            properties: { dryRun: { type: 'boolean' }, tags: { type: 'array', items: { type: 'string' } } },
+          },
         },
         required: i % 2 === 0 ? ['id'] : ['filters'],
       },
@@ -64,5 +77,11 @@ const messages = [
 
 export function requestBody(scenario: Scenario): string {
   const tools = scenario === 'tools30' ? [weather, ...moreTools()] : [weather];
-  return JSON.stringify({ model: MOCK_MODEL, messages, tools, max_tokens: 64, ...(scenario === 'stream16' ? { stream: true } : {}) });
+  return JSON.stringify({
+    model: MOCK_MODEL,
+    messages,
+    tools,
+    max_tokens: 64,
+    ...(scenario === 'stream16' ? { stream: true } : {}),
+  });
 }

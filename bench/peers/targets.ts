@@ -14,7 +14,14 @@ export const PORTKEY_DIR = path.join(REPO_ROOT, `.tools/portkey-${PORTKEY_VERSIO
 const LITELLM_KEY = 'sk-toolgate-bench';
 
 export type TargetName = 'direct' | 'vllm-router' | 'toolgate-off' | 'toolgate-checked' | 'portkey' | 'litellm';
-export const TARGETS: readonly TargetName[] = ['direct', 'vllm-router', 'toolgate-off', 'toolgate-checked', 'portkey', 'litellm'];
+export const TARGETS: readonly TargetName[] = [
+  'direct',
+  'vllm-router',
+  'toolgate-off',
+  'toolgate-checked',
+  'portkey',
+  'litellm',
+];
 
 export interface ServerSpec {
   /** Key shared by targets served by one process. */
@@ -43,11 +50,22 @@ export function defineTargets(ports: Record<string, number>, mockUrl: string, wo
   const toolgate: ServerSpec = {
     key: 'toolgate',
     cmd: process.execPath,
-    args: [path.join(REPO_ROOT, 'dist/gateway/src/cli/main.js'), 'serve', '--host', '127.0.0.1', '--port', String(ports.toolgate), '--upstream', mockUrl],
+    args: [
+      path.join(REPO_ROOT, 'dist/gateway/src/cli/main.js'),
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(ports.toolgate),
+      '--upstream',
+      mockUrl,
+    ],
     env: { LOG_LEVEL: 'warn' },
     readyPath: '/ready',
     startTimeoutMs: 60_000,
-    missing: existsSync(path.join(REPO_ROOT, 'dist/gateway/src/cli/main.js')) ? null : 'dist/ not built (npm run build)',
+    missing: existsSync(path.join(REPO_ROOT, 'dist/gateway/src/cli/main.js'))
+      ? null
+      : 'dist/ not built (npm run build)',
   };
   const router = path.join(VENV_BIN, 'vllm-router');
   const litellm = path.join(VENV_BIN, 'litellm');
@@ -58,14 +76,31 @@ export function defineTargets(ports: Record<string, number>, mockUrl: string, wo
     `model_list:\n  - model_name: ${MOCK_MODEL}\n    litellm_params:\n      model: hosted_vllm/${MOCK_MODEL}\n      api_base: ${mockUrl}/v1\n      api_key: none\n`,
   );
   return [
-    { name: 'direct', description: 'the mock upstream itself (ceiling of the load side)', server: null, port: ports.mock!, headers: {} },
+    {
+      name: 'direct',
+      description: 'the mock upstream itself (ceiling of the load side)',
+      server: null,
+      port: ports.mock!,
+      headers: {},
+    },
     {
       name: 'vllm-router',
       description: 'vllm-router 0.1.17 (Rust, PyPI), default cache_aware policy',
       server: {
         key: 'vllm-router',
         cmd: router,
-        args: ['--worker-urls', mockUrl, '--host', '127.0.0.1', '--port', String(ports.router), '--prometheus-port', String(ports.routerMetrics), '--log-level', 'warning'],
+        args: [
+          '--worker-urls',
+          mockUrl,
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(ports.router),
+          '--prometheus-port',
+          String(ports.routerMetrics),
+          '--log-level',
+          'warning',
+        ],
         readyPath: '/health',
         startTimeoutMs: 60_000,
         missing: existsSync(router) ? null : 'not installed (make bench-peers-deps)',
@@ -73,8 +108,20 @@ export function defineTargets(ports: Record<string, number>, mockUrl: string, wo
       port: ports.router!,
       headers: {},
     },
-    { name: 'toolgate-off', description: 'Toolgate, `x-toolgate-policy: off` (proxy and routing only)', server: toolgate, port: ports.toolgate!, headers: { 'x-toolgate-policy': 'off' } },
-    { name: 'toolgate-checked', description: 'Toolgate, default policy (every tool call parsed and checked against its schema)', server: toolgate, port: ports.toolgate!, headers: {} },
+    {
+      name: 'toolgate-off',
+      description: 'Toolgate, `x-toolgate-policy: off` (proxy and routing only)',
+      server: toolgate,
+      port: ports.toolgate!,
+      headers: { 'x-toolgate-policy': 'off' },
+    },
+    {
+      name: 'toolgate-checked',
+      description: 'Toolgate, default policy (every tool call parsed and checked against its schema)',
+      server: toolgate,
+      port: ports.toolgate!,
+      headers: {},
+    },
     {
       name: 'portkey',
       description: `Portkey ${PORTKEY_VERSION} (TypeScript/Hono, npm), provider openai with a custom host`,
@@ -87,7 +134,11 @@ export function defineTargets(ports: Record<string, number>, mockUrl: string, wo
         missing: existsSync(portkey) ? null : 'not installed (make bench-peers-deps)',
       },
       port: ports.portkey!,
-      headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${mockUrl}/v1`, authorization: 'Bearer none' },
+      headers: {
+        'x-portkey-provider': 'openai',
+        'x-portkey-custom-host': `${mockUrl}/v1`,
+        authorization: 'Bearer none',
+      },
     },
     {
       name: 'litellm',

@@ -8,20 +8,25 @@ import { createPolicy } from '../../gateway/src/routing/registry.js';
 import { EXAMPLES_DIR, find, helmTemplate, parseManifests, toolgateExamples } from './tools.js';
 
 function renderedConfig(values: string[]): unknown {
-  const cm = find(parseManifests(helmTemplate({ values })), 'ConfigMap') as { data: Record<string, string> } | undefined;
+  const cm = find(parseManifests(helmTemplate({ values })), 'ConfigMap') as
+    { data: Record<string, string> } | undefined;
   if (!cm) throw new Error('no ConfigMap rendered');
   return parseYaml(cm.data['config.yaml'] ?? '');
 }
 
 describe('rendered config passes the gateway config loader', () => {
-  const cases = [{ name: 'default values', values: [] as string[] }, ...toolgateExamples().map((f) => ({ name: f, values: [path.join(EXAMPLES_DIR, f)] }))];
+  const cases = [
+    { name: 'default values', values: [] as string[] },
+    ...toolgateExamples().map((f) => ({ name: f, values: [path.join(EXAMPLES_DIR, f)] })),
+  ];
   it.each(cases)('$name', ({ values }) => {
     const cfg = resolveConfig(renderedConfig(values));
     expect(cfg.server.port).toBe(8080);
     expect(cfg.server.host).toBe('0.0.0.0');
     // Each pool's routing policy is built exactly as `serve` builds it: an unknown policy type
     // or a bad option fails here.
-    for (const [name, pool] of Object.entries(cfg.pools)) expect(() => createPolicy(pool.policy as never, `/pools/${name}/policy`)).not.toThrow();
+    for (const [name, pool] of Object.entries(cfg.pools))
+      expect(() => createPolicy(pool.policy as never, `/pools/${name}/policy`)).not.toThrow();
   });
 
   it('the production-stack example routes its public model to the discovered pool', () => {

@@ -29,11 +29,20 @@ describe('key values', () => {
     const hpa = spec(find(def, 'HorizontalPodAutoscaler'));
     expect(hpa.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'tg-toolgate' });
     expect([hpa.minReplicas, hpa.maxReplicas]).toEqual([2, 10]);
-    expect(hpa.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
+    expect(hpa.metrics).toEqual([
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+    ]);
 
-    const custom = parseManifests(helmTemplate({ set: ['autoscaling.customMetric.enabled=true', 'autoscaling.targetCPUUtilizationPercentage=null'] }));
+    const custom = parseManifests(
+      helmTemplate({
+        set: ['autoscaling.customMetric.enabled=true', 'autoscaling.targetCPUUtilizationPercentage=null'],
+      }),
+    );
     expect(spec(find(custom, 'HorizontalPodAutoscaler')).metrics).toEqual([
-      { type: 'Pods', pods: { metric: { name: 'toolgate_inflight_requests' }, target: { type: 'AverageValue', averageValue: '32' } } },
+      {
+        type: 'Pods',
+        pods: { metric: { name: 'toolgate_inflight_requests' }, target: { type: 'AverageValue', averageValue: '32' } },
+      },
     ]);
   });
 
@@ -49,7 +58,8 @@ describe('key values', () => {
     }
     const bindings = ms.filter((m) => m.kind === 'RoleBinding') as Obj[];
     expect(bindings).toHaveLength(2);
-    for (const b of bindings) expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'tg-toolgate', namespace: 'llm' }]);
+    for (const b of bindings)
+      expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'tg-toolgate', namespace: 'llm' }]);
     expect(spec(find(ms, 'Deployment')).template.spec.serviceAccountName).toBe('tg-toolgate');
 
     const off = parseManifests(helmTemplate({ set: ['discovery.enabled=false'] }));
@@ -61,7 +71,11 @@ describe('key values', () => {
     const pod = spec(find(parseManifests(helmTemplate()), 'Deployment')).template.spec;
     const c = pod.containers[0];
     expect(pod.securityContext.runAsNonRoot).toBe(true);
-    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(c.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(c.livenessProbe.httpGet.path).toBe('/health');
     expect(c.readinessProbe.httpGet.path).toBe('/ready');
     expect(c.volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
@@ -71,25 +85,41 @@ describe('key values', () => {
   });
 
   it('the ConfigMap holds the config with the listen address forced to the container port', () => {
-    const ms = parseManifests(helmTemplate({ set: ['containerPort=9090', 'config.server.port=1', 'config.server.host=127.0.0.1'] }));
+    const ms = parseManifests(
+      helmTemplate({ set: ['containerPort=9090', 'config.server.port=1', 'config.server.host=127.0.0.1'] }),
+    );
     const cfg = parseYaml((find(ms, 'ConfigMap') as Obj).data['config.yaml']) as Obj;
     expect(cfg.server).toMatchObject({ host: '0.0.0.0', port: 9090, shutdownGraceMs: 20000 });
-    expect(spec(find(ms, 'Deployment')).template.spec.containers[0].ports).toEqual([{ name: 'http', containerPort: 9090, protocol: 'TCP' }]);
+    expect(spec(find(ms, 'Deployment')).template.spec.containers[0].ports).toEqual([
+      { name: 'http', containerPort: 9090, protocol: 'TCP' },
+    ]);
   });
 
   it('API keys and Redis come from Secrets as env, never from the ConfigMap', () => {
-    const ms = parseManifests(helmTemplate({ set: ['apiKeys.keys={sk-one,sk-two}', 'redis.enabled=true', 'redis.url=redis://r:6379/0'] }));
+    const ms = parseManifests(
+      helmTemplate({ set: ['apiKeys.keys={sk-one,sk-two}', 'redis.enabled=true', 'redis.url=redis://r:6379/0'] }),
+    );
     const secrets = ms.filter((m) => m.kind === 'Secret') as Obj[];
-    expect(secrets.map((s) => s.stringData)).toEqual([{ 'api-keys': 'sk-one,sk-two' }, { 'redis-url': 'redis://r:6379/0' }]);
+    expect(secrets.map((s) => s.stringData)).toEqual([
+      { 'api-keys': 'sk-one,sk-two' },
+      { 'redis-url': 'redis://r:6379/0' },
+    ]);
     const env = spec(find(ms, 'Deployment')).template.spec.containers[0].env as Obj[];
-    expect(env.find((e) => e.name === 'TOOLGATE_API_KEYS')?.valueFrom.secretKeyRef).toEqual({ name: 'tg-toolgate-api-keys', key: 'api-keys' });
-    expect(env.find((e) => e.name === 'REDIS_URL')?.valueFrom.secretKeyRef).toEqual({ name: 'tg-toolgate-redis', key: 'redis-url' });
+    expect(env.find((e) => e.name === 'TOOLGATE_API_KEYS')?.valueFrom.secretKeyRef).toEqual({
+      name: 'tg-toolgate-api-keys',
+      key: 'api-keys',
+    });
+    expect(env.find((e) => e.name === 'REDIS_URL')?.valueFrom.secretKeyRef).toEqual({
+      name: 'tg-toolgate-redis',
+      key: 'redis-url',
+    });
     expect((find(ms, 'ConfigMap') as Obj).data['config.yaml']).not.toContain('sk-one');
   });
 
   it('a config change changes the pod template checksum (rolls the pods)', () => {
     const a = spec(find(parseManifests(helmTemplate()), 'Deployment')).template.metadata.annotations['checksum/config'];
-    const b = spec(find(parseManifests(helmTemplate({ set: ['config.timeouts.idleMs=1000'] })), 'Deployment')).template.metadata.annotations['checksum/config'];
+    const b = spec(find(parseManifests(helmTemplate({ set: ['config.timeouts.idleMs=1000'] })), 'Deployment')).template
+      .metadata.annotations['checksum/config'];
     expect(a).toMatch(/^[0-9a-f]{64}$/);
     expect(b).not.toBe(a);
   });
@@ -98,7 +128,8 @@ describe('key values', () => {
 describe('golden renders', () => {
   const renders: Record<string, () => string> = {
     'default.yaml': () => helmTemplate(),
-    'production-stack.yaml': () => helmTemplate({ values: [path.join(EXAMPLES_DIR, 'toolgate-production-stack.yaml')] }),
+    'production-stack.yaml': () =>
+      helmTemplate({ values: [path.join(EXAMPLES_DIR, 'toolgate-production-stack.yaml')] }),
   };
   it.each(Object.keys(renders))('%s', (file) => {
     const rendered = renders[file]!();

@@ -6,7 +6,18 @@ import { describe, expect, it } from 'vitest';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CHART_DIR, EXAMPLES_DIR, HELM, KUBE_VERSION, helmTemplate, kubeconform, missingTools, parseManifests, run, toolgateExamples } from './tools.js';
+import {
+  CHART_DIR,
+  EXAMPLES_DIR,
+  HELM,
+  KUBE_VERSION,
+  helmTemplate,
+  kubeconform,
+  missingTools,
+  parseManifests,
+  run,
+  toolgateExamples,
+} from './tools.js';
 
 const missing = missingTools();
 if (missing.length) throw new Error(`chart tools missing (run \`make charts-deps\`): ${missing.join(', ')}`);
@@ -25,7 +36,11 @@ const ALL_ON = [
 const cases: { name: string; values: string[]; set: string[] }[] = [
   { name: 'default values', values: [], set: [] },
   { name: 'default values, every optional resource on', values: [], set: ALL_ON },
-  { name: 'autoscaling off, PDB by maxUnavailable', values: [], set: ['autoscaling.enabled=false', 'podDisruptionBudget.maxUnavailable=25%'] },
+  {
+    name: 'autoscaling off, PDB by maxUnavailable',
+    values: [],
+    set: ['autoscaling.enabled=false', 'podDisruptionBudget.maxUnavailable=25%'],
+  },
   ...toolgateExamples().map((f) => ({ name: `examples/${f}`, values: [path.join(EXAMPLES_DIR, f)], set: [] })),
 ];
 
@@ -47,12 +62,26 @@ describe('helm template | kubeconform -strict', () => {
     const r = kubeconform(rendered);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     // Every resource was checked against a schema: none skipped, none without one.
-    expect(r.summary).toMatch(new RegExp(`${kinds.length} resources found .* Valid: ${kinds.length}, Invalid: 0, Errors: 0, Skipped: 0`));
+    expect(r.summary).toMatch(
+      new RegExp(`${kinds.length} resources found .* Valid: ${kinds.length}, Invalid: 0, Errors: 0, Skipped: 0`),
+    );
   });
 
   it('covers every template: all kinds appear with everything on', () => {
     const kinds = new Set(parseManifests(helmTemplate({ set: ALL_ON })).map((m) => m.kind));
-    for (const k of ['Deployment', 'Service', 'ConfigMap', 'Secret', 'ServiceAccount', 'Role', 'RoleBinding', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ServiceMonitor', 'NetworkPolicy']) {
+    for (const k of [
+      'Deployment',
+      'Service',
+      'ConfigMap',
+      'Secret',
+      'ServiceAccount',
+      'Role',
+      'RoleBinding',
+      'HorizontalPodAutoscaler',
+      'PodDisruptionBudget',
+      'ServiceMonitor',
+      'NetworkPolicy',
+    ]) {
       expect(kinds, k).toContain(k);
     }
   });
@@ -66,14 +95,25 @@ describe('helm template | kubeconform -strict', () => {
   });
 
   it('rejects a ServiceMonitor field the CRD does not define', () => {
-    const bad = helmTemplate({ set: ['serviceMonitor.enabled=true'] }).replace('path: /metrics', 'path: /metrics\n      scrapeEvery: 5s');
+    const bad = helmTemplate({ set: ['serviceMonitor.enabled=true'] }).replace(
+      'path: /metrics',
+      'path: /metrics\n      scrapeEvery: 5s',
+    );
     const r = kubeconform(bad);
     expect(r.status).not.toBe(0);
     expect(r.stdout).toMatch(/ServiceMonitor.*scrapeEvery/s);
   });
 
   it('fails to render an HPA with no metric', () => {
-    const r = run(HELM, ['template', 'tg', CHART_DIR, '--kube-version', KUBE_VERSION, '--set', 'autoscaling.targetCPUUtilizationPercentage=null']);
+    const r = run(HELM, [
+      'template',
+      'tg',
+      CHART_DIR,
+      '--kube-version',
+      KUBE_VERSION,
+      '--set',
+      'autoscaling.targetCPUUtilizationPercentage=null',
+    ]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('autoscaling.enabled needs targetCPUUtilizationPercentage or customMetric.enabled');
   });
@@ -97,10 +137,18 @@ describe('API check (templates/api-check.yaml)', () => {
   const CHECK = 'templates/api-check.yaml';
   // Core v1 needs no check; the ServiceMonitor's CRD is named by the API server when it is missing.
   const unchecked = new Set(['v1', 'monitoring.coreos.com/v1']);
-  const rendered = [...new Set(parseManifests(helmTemplate({ set: ALL_ON })).map((m) => m.apiVersion))].filter((v) => !unchecked.has(v)).sort();
+  const rendered = [...new Set(parseManifests(helmTemplate({ set: ALL_ON })).map((m) => m.apiVersion))]
+    .filter((v) => !unchecked.has(v))
+    .sort();
 
   it('renders the API group versions it is expected to', () => {
-    expect(rendered).toEqual(['apps/v1', 'autoscaling/v2', 'networking.k8s.io/v1', 'policy/v1', 'rbac.authorization.k8s.io/v1']);
+    expect(rendered).toEqual([
+      'apps/v1',
+      'autoscaling/v2',
+      'networking.k8s.io/v1',
+      'policy/v1',
+      'rbac.authorization.k8s.io/v1',
+    ]);
   });
 
   // A cluster that does not serve the API is simulated by asking for a version no Kubernetes has
@@ -122,13 +170,25 @@ describe('API check (templates/api-check.yaml)', () => {
   });
 
   it('asks only for what is rendered: without the optional resources, their APIs are not required', () => {
-    const off = ['autoscaling.enabled=false', 'podDisruptionBudget.enabled=false', 'networkPolicy.enabled=false', 'discovery.enabled=false'];
+    const off = [
+      'autoscaling.enabled=false',
+      'podDisruptionBudget.enabled=false',
+      'networkPolicy.enabled=false',
+      'discovery.enabled=false',
+    ];
     const dir = mkdtempSync(path.join(tmpdir(), 'toolgate-chart-'));
     try {
       cpSync(CHART_DIR, dir, { recursive: true });
       const file = path.join(dir, CHECK);
       let text = readFileSync(file, 'utf8');
-      for (const api of ['autoscaling/v2', 'policy/v1', 'networking.k8s.io/v1', 'rbac.authorization.k8s.io/v1', 'discovery.k8s.io/v1']) text = text.replaceAll(`"${api}"`, `"${api}-absent"`);
+      for (const api of [
+        'autoscaling/v2',
+        'policy/v1',
+        'networking.k8s.io/v1',
+        'rbac.authorization.k8s.io/v1',
+        'discovery.k8s.io/v1',
+      ])
+        text = text.replaceAll(`"${api}"`, `"${api}-absent"`);
       writeFileSync(file, text);
       const r = run(HELM, ['template', 'tg', dir, ...off.flatMap((x) => ['--set', x])]);
       expect(r.status, r.stderr).toBe(0);

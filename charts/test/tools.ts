@@ -17,7 +17,12 @@ export const KUBECONFORM = path.join(TOOLS, 'bin/kubeconform');
 export const KUBE_VERSION = '1.33.0';
 
 export function missingTools(): string[] {
-  const need = [HELM, KUBECONFORM, path.join(TOOLS, `k8s-schemas/v${KUBE_VERSION}-local-strict`), path.join(TOOLS, 'crds')];
+  const need = [
+    HELM,
+    KUBECONFORM,
+    path.join(TOOLS, `k8s-schemas/v${KUBE_VERSION}-local-strict`),
+    path.join(TOOLS, 'crds'),
+  ];
   return need.filter((p) => !existsSync(p)).map((p) => path.relative(REPO_ROOT, p));
 }
 
@@ -37,14 +42,28 @@ export function run(cmd: string, args: string[], input?: string): Run {
 }
 
 /** `helm template` with the given values files and --set flags; throws with helm's message on failure. */
-export function helmTemplate(opts: { values?: string[]; set?: string[]; release?: string; namespace?: string } = {}): string {
-  const args = ['template', opts.release ?? 'tg', CHART_DIR, '--namespace', opts.namespace ?? 'llm', '--kube-version', KUBE_VERSION];
+export function helmTemplate(
+  opts: { values?: string[]; set?: string[]; release?: string; namespace?: string } = {},
+): string {
+  const args = [
+    'template',
+    opts.release ?? 'tg',
+    CHART_DIR,
+    '--namespace',
+    opts.namespace ?? 'llm',
+    '--kube-version',
+    KUBE_VERSION,
+  ];
   for (const v of opts.values ?? []) args.push('-f', v);
   for (const s of opts.set ?? []) args.push('--set', s);
   return execFileSync(HELM, args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> } } & Record<string, unknown>;
+export type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+} & Record<string, unknown>;
 
 export function parseManifests(text: string): Manifest[] {
   return parseAllDocuments(text)
@@ -81,7 +100,11 @@ export function crdSchemaDir(): string {
   const src = path.join(TOOLS, 'crds');
   for (const file of readdirSync(src)) {
     const crd = parseAllDocuments(readFileSync(path.join(src, file), 'utf8'))[0]?.toJS() as {
-      spec: { group: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: JsonObject } }[] };
+      spec: {
+        group: string;
+        names: { kind: string };
+        versions: { name: string; schema: { openAPIV3Schema: JsonObject } }[];
+      };
     };
     for (const v of crd.spec.versions) {
       const schema = strictify(v.schema.openAPIV3Schema) as JsonObject;
@@ -100,7 +123,19 @@ export function kubeconform(manifests: string): Run & { summary: string } {
   const crds = `file://${crdSchemaDir()}/{{ .ResourceKind }}{{ .KindSuffix }}.json`;
   const r = run(
     KUBECONFORM,
-    ['-strict', '-summary', '-output', 'text', '-kubernetes-version', KUBE_VERSION, '-schema-location', k8s, '-schema-location', crds, '-'],
+    [
+      '-strict',
+      '-summary',
+      '-output',
+      'text',
+      '-kubernetes-version',
+      KUBE_VERSION,
+      '-schema-location',
+      k8s,
+      '-schema-location',
+      crds,
+      '-',
+    ],
     manifests,
   );
   const summary = r.stdout.split('\n').find((l) => l.startsWith('Summary:')) ?? '';

@@ -17,7 +17,9 @@ function hadolint(args: string[], input?: string) {
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
-const dockerfiles = execFileSync('git', ['ls-files', '*Dockerfile*'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+const dockerfiles = execFileSync('git', ['ls-files', '*Dockerfile*'], { cwd: ROOT, encoding: 'utf8' })
+  .split('\n')
+  .filter(Boolean);
 
 describe('hadolint', () => {
   it('finds the Dockerfiles', () => {

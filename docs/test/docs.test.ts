@@ -21,14 +21,42 @@ describe('generated blocks', () => {
   });
 
   it('fills a block between its markers and leaves examples in code fences alone', () => {
-    const page = ['a', '<!-- generated:x -->', 'old', '<!-- /generated:x -->', '```', '<!-- generated:x -->', 'example', '<!-- /generated:x -->', '```', ''].join('\n');
+    const page = [
+      'a',
+      '<!-- generated:x -->',
+      'old',
+      '<!-- /generated:x -->',
+      '```',
+      '<!-- generated:x -->',
+      'example',
+      '<!-- /generated:x -->',
+      '```',
+      '',
+    ].join('\n');
     const out = fillBlocks('p.md', page, { x: () => 'new\n' });
-    expect(out).toBe(['a', '<!-- generated:x -->', 'new', '<!-- /generated:x -->', '```', '<!-- generated:x -->', 'example', '<!-- /generated:x -->', '```', ''].join('\n'));
+    expect(out).toBe(
+      [
+        'a',
+        '<!-- generated:x -->',
+        'new',
+        '<!-- /generated:x -->',
+        '```',
+        '<!-- generated:x -->',
+        'example',
+        '<!-- /generated:x -->',
+        '```',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('refuses an unknown block and an unclosed one', () => {
-    expect(() => fillBlocks('p.md', '<!-- generated:nope -->\n<!-- /generated:nope -->\n', { x: () => '' })).toThrow(/p\.md: unknown generated block 'nope'/);
-    expect(() => fillBlocks('p.md', '<!-- generated:x -->\nno end\n', { x: () => '' })).toThrow(/p\.md: a generated block is not closed/);
+    expect(() => fillBlocks('p.md', '<!-- generated:nope -->\n<!-- /generated:nope -->\n', { x: () => '' })).toThrow(
+      /p\.md: unknown generated block 'nope'/,
+    );
+    expect(() => fillBlocks('p.md', '<!-- generated:x -->\nno end\n', { x: () => '' })).toThrow(
+      /p\.md: a generated block is not closed/,
+    );
   });
 });
 
@@ -48,7 +76,10 @@ describe('links, anchors and paths', () => {
     try {
       mkdirSync(path.join(root, 'docs/sub'), { recursive: true });
       mkdirSync(path.join(root, 'gateway/src'), { recursive: true });
-      writeFileSync(path.join(root, 'gateway/src/a.ts'), '// see docs/page.md#twice-1 and docs/page.md#nowhere and docs/gone.md\n');
+      writeFileSync(
+        path.join(root, 'gateway/src/a.ts'),
+        '// see docs/page.md#twice-1 and docs/page.md#nowhere and docs/gone.md\n',
+      );
       const pages = new Map([
         [
           'docs/page.md',
@@ -103,11 +134,13 @@ describe('README', () => {
   });
 
   it('names every toolgate command', () => {
-    for (const cmd of ['serve', 'sim', 'loadtest', 'eval', 'score', 'export', 'report ab']) expect(readme).toContain(`toolgate ${cmd}`);
+    for (const cmd of ['serve', 'sim', 'loadtest', 'eval', 'score', 'export', 'report ab'])
+      expect(readme).toContain(`toolgate ${cmd}`);
   });
 
   it('links every page under docs/', () => {
-    for (const page of docPages().filter((p) => p.startsWith('docs/') && !p.startsWith('docs/reward-spec-v1'))) expect(readme, page).toContain(`](${page}`);
+    for (const page of docPages().filter((p) => p.startsWith('docs/') && !p.startsWith('docs/reward-spec-v1')))
+      expect(readme, page).toContain(`](${page}`);
   });
 });
 
@@ -115,11 +148,25 @@ describe('references', () => {
   it('the metrics reference documents every metric the gateway exports', () => {
     const metrics = read('docs/reference/metrics.md');
     const { registry } = createMetrics(undefined, { defaultMetrics: false });
-    for (const m of registry.getMetricsAsArray()) expect(metrics).toContain(`\`${(m as unknown as { name: string }).name}\``);
+    for (const m of registry.getMetricsAsArray())
+      expect(metrics).toContain(`\`${(m as unknown as { name: string }).name}\``);
   });
 
   it('the configuration reference documents every top-level key', () => {
     const config = read('docs/reference/configuration.md');
-    for (const key of ['server', 'pools', 'models', 'toolcalls', 'capture', 'redis', 'auth', 'rateLimit', 'responses', 'mcp', 'sim']) expect(config).toContain(`| \`${key}.`);
+    for (const key of [
+      'server',
+      'pools',
+      'models',
+      'toolcalls',
+      'capture',
+      'redis',
+      'auth',
+      'rateLimit',
+      'responses',
+      'mcp',
+      'sim',
+    ])
+      expect(config).toContain(`| \`${key}.`);
   });
 });

@@ -70,7 +70,9 @@ export function endpointLabel(endpoint: string, taken: Set<string>): string {
 
 function report(out: string, r: EvalResult): void {
   const o = r.metrics.overall;
-  const board = r.leaderboard ? `, BFCL overall ${fmtPct(r.leaderboard.overall)} (covers ${fmtPct(r.leaderboard.maxReachable)} of its weight)` : '';
+  const board = r.leaderboard
+    ? `, BFCL overall ${fmtPct(r.leaderboard.overall)} (covers ${fmtPct(r.leaderboard.maxReachable)} of its weight)`
+    : '';
   process.stdout.write(
     `${out}: sent ${r.sent}, resumed past ${r.skipped}, answered ${o.answered}/${o.items}; ` +
       `parse ${fmtPct(o.parseRate.value)}, schema hit ${fmtPct(o.schemaHitRate.value)}, semantic ${fmtPct(o.semanticMatch.value)}, ` +
@@ -124,7 +126,8 @@ export async function main(argv: string[]): Promise<number> {
       throw new EvalUsageError(`give one --model, or one per --endpoint (${endpoints.length}); got ${models.length}`);
     }
     const names = values.name ?? [];
-    if (names.length > endpoints.length) throw new EvalUsageError(`${names.length} --name labels for ${endpoints.length} endpoints`);
+    if (names.length > endpoints.length)
+      throw new EvalUsageError(`${names.length} --name labels for ${endpoints.length} endpoints`);
     if (new Set(names).size !== names.length) throw new EvalUsageError('--name labels must differ');
     let extraBody: Record<string, unknown> | undefined;
     if (values['extra-body'] !== undefined) {
@@ -138,7 +141,8 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
     const temperature = values.temperature === undefined ? 0 : Number(values.temperature);
-    if (!Number.isFinite(temperature) || temperature < 0) throw new EvalUsageError(`--temperature must be a number ≥ 0`);
+    if (!Number.isFinite(temperature) || temperature < 0)
+      throw new EvalUsageError(`--temperature must be a number ≥ 0`);
     const limit = int('limit', values.limit, undefined);
     const limitPerCategory = int('limit-per-category', values['limit-per-category'], undefined, 1);
     const maxTokens = int('max-tokens', values['max-tokens'], undefined, 1);
@@ -183,9 +187,16 @@ export async function main(argv: string[]): Promise<number> {
           ...(run.label ? { progressLabel: `eval ${run.label}` } : {}),
         });
         report(run.out, result);
-        for (const e of result.datasetErrors) process.stderr.write(`toolgate eval: ${values.dataset}:${e.line}: ${e.message}\n`);
-        if (result.aborted) process.stderr.write(`toolgate eval: ${run.label ? `${run.label}: ` : ''}${result.aborted}; partial results kept in ${run.out}\n`);
-        else if (result.unsettled) process.stderr.write(`toolgate eval: ${result.unsettled} item(s) unanswered in ${run.out}; run the same command again to resume\n`);
+        for (const e of result.datasetErrors)
+          process.stderr.write(`toolgate eval: ${values.dataset}:${e.line}: ${e.message}\n`);
+        if (result.aborted)
+          process.stderr.write(
+            `toolgate eval: ${run.label ? `${run.label}: ` : ''}${result.aborted}; partial results kept in ${run.out}\n`,
+          );
+        else if (result.unsettled)
+          process.stderr.write(
+            `toolgate eval: ${result.unsettled} item(s) unanswered in ${run.out}; run the same command again to resume\n`,
+          );
         if (result.aborted || result.unsettled || result.datasetErrors.length) code = 1;
       }
     } finally {
@@ -200,16 +211,32 @@ export async function main(argv: string[]): Promise<number> {
         join(values.out!, 'compare'),
       );
       const lift = (key: string, label: string): string => {
-        const row = key === 'overall' ? comparison.bfcl.find((r) => r.key === 'overall') : comparison.metrics.find((m) => m.key === key);
+        const row =
+          key === 'overall'
+            ? comparison.bfcl.find((r) => r.key === 'overall')
+            : comparison.metrics.find((m) => m.key === key);
         const d = row?.deltaVsFirst.slice(1) ?? [];
-        return d.some((x) => x !== null) ? `${label} ${d.map((x) => (x === null ? '–' : `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)} pp`)).join(', ')}` : '';
+        return d.some((x) => x !== null)
+          ? `${label} ${d.map((x) => (x === null ? '–' : `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)} pp`)).join(', ')}`
+          : '';
       };
-      const lifts = [lift('overall', 'BFCL overall'), lift('bfclAccuracy', 'BFCL accuracy'), lift('executableRate', 'executable'), lift('parseRate', 'parse')].filter(Boolean);
-      process.stdout.write(`${join(values.out!, 'compare')}: ${finished.map((r) => r.label).join(' vs ')}${lifts.length ? ` — vs ${finished[0]!.label}: ${lifts.join('; ')}` : ''}\n`);
+      const lifts = [
+        lift('overall', 'BFCL overall'),
+        lift('bfclAccuracy', 'BFCL accuracy'),
+        lift('executableRate', 'executable'),
+        lift('parseRate', 'parse'),
+      ].filter(Boolean);
+      process.stdout.write(
+        `${join(values.out!, 'compare')}: ${finished.map((r) => r.label).join(' vs ')}${lifts.length ? ` — vs ${finished[0]!.label}: ${lifts.join('; ')}` : ''}\n`,
+      );
     }
     return code;
   } catch (err) {
-    if (err instanceof EvalUsageError || err instanceof DatasetLoadError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      err instanceof EvalUsageError ||
+      err instanceof DatasetLoadError ||
+      (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       process.stderr.write(`toolgate eval: ${(err as Error).message}\n`);
       return 2;
     }

@@ -48,15 +48,21 @@ export class DatasetLoadError extends Error {
 export function loadDataset(spec: string, opts: { python?: string } = {}): Dataset {
   if (spec.startsWith('bfcl:')) {
     const names = spec.slice(5).split(',').filter(Boolean);
-    if (names.length === 0) throw new DatasetLoadError(`dataset '${spec}': name a BFCL category, e.g. bfcl:simple_python`);
+    if (names.length === 0)
+      throw new DatasetLoadError(`dataset '${spec}': name a BFCL category, e.g. bfcl:simple_python`);
     try {
       const categories = expandCategories(names);
       const stateful = new Map<string, EvalItem[]>();
-      for (const e of loadStatefulCategories(categories.filter((c) => categoryKind(c) !== 'single_turn'), opts.python)) {
+      for (const e of loadStatefulCategories(
+        categories.filter((c) => categoryKind(c) !== 'single_turn'),
+        opts.python,
+      )) {
         stateful.set(e.category, [...(stateful.get(e.category) ?? []), conversationItem(e)]);
       }
       const single = categories.some((c) => categoryKind(c) === 'single_turn') ? bfclDataDir(opts.python) : '';
-      const items = categories.flatMap((c) => (categoryKind(c) === 'single_turn' ? loadBfclCategory(c, single).map(bfclItem) : (stateful.get(c) ?? [])));
+      const items = categories.flatMap((c) =>
+        categoryKind(c) === 'single_turn' ? loadBfclCategory(c, single).map(bfclItem) : (stateful.get(c) ?? []),
+      );
       return { name: spec, items, errors: [] };
     } catch (err) {
       const prefix = err instanceof CategoryError ? '' : `dataset '${spec}': `;
@@ -69,7 +75,9 @@ export function loadDataset(spec: string, opts: { python?: string } = {}): Datas
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new DatasetLoadError(
-      code === 'ENOENT' ? `unknown dataset '${spec}': not a file, and not bfcl:<category>` : `cannot read dataset '${spec}': ${(err as Error).message}`,
+      code === 'ENOENT'
+        ? `unknown dataset '${spec}': not a file, and not bfcl:<category>`
+        : `cannot read dataset '${spec}': ${(err as Error).message}`,
     );
   }
   return parseJsonlDataset(spec, text);
@@ -95,7 +103,12 @@ function bfclItem(e: ReturnType<typeof loadBfclCategory>[number]): EvalItem {
     messages: e.messages,
     tools,
     expected,
-    bfcl: { category: e.category, functions: e.functions, ...(e.groundTruth ? { groundTruth: e.groundTruth } : {}), nameMap },
+    bfcl: {
+      category: e.category,
+      functions: e.functions,
+      ...(e.groundTruth ? { groundTruth: e.groundTruth } : {}),
+      nameMap,
+    },
   };
 }
 
@@ -125,7 +138,13 @@ export function parseJsonlDataset(name: string, text: string): Dataset {
       errors.push({ line, message: problem });
       return;
     }
-    const r = row as { id?: unknown; category?: unknown; messages: EvalItem['messages']; tools?: OpenAiTool[]; expected_calls: { name: string; arguments?: Record<string, unknown> }[] };
+    const r = row as {
+      id?: unknown;
+      category?: unknown;
+      messages: EvalItem['messages'];
+      tools?: OpenAiTool[];
+      expected_calls: { name: string; arguments?: Record<string, unknown> }[];
+    };
     const id = typeof r.id === 'string' || typeof r.id === 'number' ? String(r.id) : `line-${line}`;
     if (seen.has(id)) {
       errors.push({ line, message: `duplicate id '${id}'` });
@@ -139,7 +158,9 @@ export function parseJsonlDataset(name: string, text: string): Dataset {
       tools: r.tools ?? [],
       expected: r.expected_calls.map((c) => ({
         name: c.name,
-        arguments: Object.fromEntries(Object.entries(c.arguments ?? {}).map(([k, v]) => [k, { answers: [fromJs(v)], optional: false }])),
+        arguments: Object.fromEntries(
+          Object.entries(c.arguments ?? {}).map(([k, v]) => [k, { answers: [fromJs(v)], optional: false }]),
+        ),
       })),
     });
   });
@@ -149,7 +170,8 @@ export function parseJsonlDataset(name: string, text: string): Dataset {
 function validateRow(row: unknown): string | null {
   if (!isObj(row)) return 'each line must be a JSON object {messages, tools, expected_calls}';
   if (!Array.isArray(row['messages']) || row['messages'].length === 0) return "'messages' must be a non-empty array";
-  if (!row['messages'].every((m) => isObj(m) && typeof m['role'] === 'string')) return "every message needs a string 'role'";
+  if (!row['messages'].every((m) => isObj(m) && typeof m['role'] === 'string'))
+    return "every message needs a string 'role'";
   if (row['tools'] !== undefined) {
     if (!Array.isArray(row['tools'])) return "'tools' must be an array";
     for (const [i, t] of row['tools'].entries()) {
@@ -161,7 +183,8 @@ function validateRow(row: unknown): string | null {
   if (!Array.isArray(row['expected_calls'])) return "'expected_calls' must be an array (empty when no tool applies)";
   for (const [i, c] of row['expected_calls'].entries()) {
     if (!isObj(c) || typeof c['name'] !== 'string') return `expected_calls[${i}] needs a string 'name'`;
-    if (c['arguments'] !== undefined && !isObj(c['arguments'])) return `expected_calls[${i}].arguments must be an object`;
+    if (c['arguments'] !== undefined && !isObj(c['arguments']))
+      return `expected_calls[${i}].arguments must be an object`;
   }
   return null;
 }

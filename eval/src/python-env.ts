@@ -34,7 +34,10 @@ export class PythonEnvError extends Error {
 export function pythonPath(explicit?: string): string {
   const chosen = explicit ?? process.env['TOOLGATE_PYTHON'];
   if (chosen) {
-    if (!existsSync(chosen)) throw new PythonEnvError(`Python interpreter ${chosen} does not exist (from ${explicit ? '--python' : '$TOOLGATE_PYTHON'})`);
+    if (!existsSync(chosen))
+      throw new PythonEnvError(
+        `Python interpreter ${chosen} does not exist (from ${explicit ? '--python' : '$TOOLGATE_PYTHON'})`,
+      );
     return chosen;
   }
   const venv = join(PROJECT_ROOT, '.venv/bin/python');

@@ -32,7 +32,12 @@ function buildCases(): AgreementCase[] {
     for (let i = 0; i < entries.length && chosen.size < n; i += step) chosen.add(i);
     // Plus every entry with a list-of-dict parameter: the rarest checker path (list_dict_checker).
     entries.forEach((e, i) => {
-      if (e.functions.some((f) => Object.values(f.parameters.properties).some((p) => p.type === 'array' && p.items?.type === 'dict'))) chosen.add(i);
+      if (
+        e.functions.some((f) =>
+          Object.values(f.parameters.properties).some((p) => p.type === 'array' && p.items?.type === 'dict'),
+        )
+      )
+        chosen.add(i);
     });
     for (const i of [...chosen].sort((a, b) => a - b)) cases.push(...casesForEntry(entries[i]!, pick));
   }

@@ -11,7 +11,12 @@ import { BfclSidecar, SidecarError } from '../src/bfcl/sidecar.js';
 import { pythonPath } from '../src/python-env.js';
 import { ADDITIONAL_FUNCTION_PROMPT, MAXIMUM_STEP_LIMIT } from '../src/run/conversation.js';
 import { runEval } from '../src/run/runner.js';
-import { startScriptedEndpoint, type Answer, type ChatRequest, type ScriptedEndpoint } from './helpers/scripted-endpoint.js';
+import {
+  startScriptedEndpoint,
+  type Answer,
+  type ChatRequest,
+  type ScriptedEndpoint,
+} from './helpers/scripted-endpoint.js';
 
 const open: ScriptedEndpoint[] = [];
 afterEach(async () => {
@@ -25,13 +30,20 @@ const endpoint = async (answer: (req: ChatRequest, n: number) => Answer): Promis
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'eval-conv-'));
 const toolNames = (q: ChatRequest): string[] => (q.tools ?? []).map((t) => t.function.name);
 const scores = (out: string): { id: string; bfcl: { valid: boolean; errorType: string | null } }[] =>
-  readFileSync(join(out, 'scores.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  readFileSync(join(out, 'scores.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 const base = { model: 'm', concurrency: 1, limitPerCategory: 1, temperature: 0, timeoutMs: 10_000, retries: 0 };
 
 describe('BFCL multi-turn conversations', () => {
   it("follows BFCL's turns: results back as tool messages, held-out functions added with BFCL's prompt", async () => {
     // One call per user turn, then prose: the turn ends when an answer has no call.
-    const ep = await endpoint((req) => (req.messages.at(-1)!.role === 'tool' ? { content: 'Done.' } : { tool_calls: [{ name: 'ls', arguments: '{"a": true}' }] }));
+    const ep = await endpoint((req) =>
+      req.messages.at(-1)!.role === 'tool'
+        ? { content: 'Done.' }
+        : { tool_calls: [{ name: 'ls', arguments: '{"a": true}' }] },
+    );
     const out = tmp();
     const r = await runEval({ ...base, endpoint: ep.url, dataset: 'bfcl:multi_turn_miss_func', out });
     expect(r.unsettled).toBe(0);
@@ -40,7 +52,9 @@ describe('BFCL multi-turn conversations', () => {
     const [first, second] = ep.requests;
     expect(toolNames(first!)).not.toContain('sort');
     expect(first!.tools![0]!.function).toMatchObject({ name: 'authenticate_twitter' });
-    expect((first!.tools![0]!.function as unknown as { description: string }).description).toMatch(/Note that the provided function is in Python 3 syntax\.$/);
+    expect((first!.tools![0]!.function as unknown as { description: string }).description).toMatch(
+      /Note that the provided function is in Python 3 syntax\.$/,
+    );
     const assistant = second!.messages.at(-2) as unknown as { role: string; tool_calls: { id: string }[] };
     const tool = second!.messages.at(-1) as { role: string; content: string; tool_call_id: string };
     expect(assistant.role).toBe('assistant');
@@ -52,7 +66,9 @@ describe('BFCL multi-turn conversations', () => {
     // The held-out doc comes as BFCL's loader leaves it: without the language hint.
     const sort = holdout.tools!.find((t) => t.function.name === 'sort')!.function as unknown as { description: string };
     expect(sort.description).not.toMatch(/Python 3 syntax/);
-    const raw = JSON.parse(readFileSync(join(out, 'raw.jsonl'), 'utf8').trim()) as { turns: { calls?: string[]; results?: string[] }[][] };
+    const raw = JSON.parse(readFileSync(join(out, 'raw.jsonl'), 'utf8').trim()) as {
+      turns: { calls?: string[]; results?: string[] }[][];
+    };
     expect(raw.turns).toHaveLength(5);
     expect(raw.turns[0]![0]!.calls).toEqual(['ls(a=True)']);
     expect(raw.turns[0]![1]!.calls).toBeUndefined();
@@ -65,14 +81,24 @@ describe('BFCL multi-turn conversations', () => {
     const out = tmp();
     await runEval({ ...base, endpoint: ep.url, dataset: 'bfcl:multi_turn_base', out });
     expect(ep.requests).toHaveLength(MAXIMUM_STEP_LIMIT + 1);
-    const raw = JSON.parse(readFileSync(join(out, 'raw.jsonl'), 'utf8').trim()) as { force_quit: boolean; turns: unknown[][] };
+    const raw = JSON.parse(readFileSync(join(out, 'raw.jsonl'), 'utf8').trim()) as {
+      force_quit: boolean;
+      turns: unknown[][];
+    };
     expect(raw.force_quit).toBe(true);
     expect(raw.turns).toHaveLength(1);
     expect(scores(out)[0]!.bfcl).toMatchObject({ valid: false, errorType: 'multi_turn:force_terminated' });
   }, 120_000);
 
   it('records a rejected request as an inference error (not re-sent), a dropped connection as retryable', async () => {
-    const rejecting = await endpoint((_req, n) => (n === 2 ? { status: 400, body: { error: { message: 'prompt too long', type: 'invalid_request_error', param: null, code: null } } } : { content: 'OK.' }));
+    const rejecting = await endpoint((_req, n) =>
+      n === 2
+        ? {
+            status: 400,
+            body: { error: { message: 'prompt too long', type: 'invalid_request_error', param: null, code: null } },
+          }
+        : { content: 'OK.' },
+    );
     const out = tmp();
     const r = await runEval({ ...base, endpoint: rejecting.url, dataset: 'bfcl:multi_turn_long_context', out });
     expect(r.metrics.status).toEqual({ rejected: 1 });
@@ -81,8 +107,7 @@ describe('BFCL multi-turn conversations', () => {
     await runEval({ ...base, endpoint: rejecting.url, dataset: 'bfcl:multi_turn_long_context', out });
     expect(rejecting.requests).toHaveLength(2);
 
-    let dropping!: ScriptedEndpoint;
-    dropping = await endpoint((_req, n) => {
+    const dropping: ScriptedEndpoint = await endpoint((_req, n) => {
       if (n === 2) dropping.dropAll();
       return { content: 'OK.' };
     });
@@ -140,7 +165,9 @@ describe('the BFCL sidecar', () => {
 
   it('answers a bad request with an error and keeps serving; a dead sidecar fails every request', async () => {
     await expect(sidecar.request('no_such_op', {})).rejects.toThrow(/unknown op 'no_such_op'/);
-    await expect(sidecar.open('x', 'multi_turn_base', 'no_such_entry', false)).rejects.toThrow(/no entry 'no_such_entry'/);
+    await expect(sidecar.open('x', 'multi_turn_base', 'no_such_entry', false)).rejects.toThrow(
+      /no entry 'no_such_entry'/,
+    );
     await expect(sidecar.exec('never-opened', ['ls()'])).rejects.toThrow(/no open session/);
     const other = new BfclSidecar({ memoryDir: join(dir, 'memory2') });
     const pending = other.open('y', 'multi_turn_base', 'multi_turn_base_1', false);
@@ -151,7 +178,14 @@ describe('the BFCL sidecar', () => {
   });
 
   it('uses the step limit and held-out-function prompt of the installed bfcl-eval', () => {
-    const run = spawnSync(pythonPath(), ['-c', 'from bfcl_eval.constants import default_prompts as d; print(d.MAXIMUM_STEP_LIMIT); print(d.DEFAULT_USER_PROMPT_FOR_ADDITIONAL_FUNCTION_FC)'], { encoding: 'utf8' });
+    const run = spawnSync(
+      pythonPath(),
+      [
+        '-c',
+        'from bfcl_eval.constants import default_prompts as d; print(d.MAXIMUM_STEP_LIMIT); print(d.DEFAULT_USER_PROMPT_FOR_ADDITIONAL_FUNCTION_FC)',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(run.stdout.trim().split('\n')).toEqual([String(MAXIMUM_STEP_LIMIT), ADDITIONAL_FUNCTION_PROMPT]);
   });
 });

@@ -13,7 +13,14 @@ const ALL = [...Object.values(SECTION_CATEGORIES).flat(), 'live_relevance'];
 describe('BFCL leaderboard weighting', () => {
   it('equals bfcl-eval generate_leaderboard_csv on overall and every section', () => {
     const sizes = bfclCategorySizes(ALL);
-    expect(sizes).toMatchObject({ simple_python: 400, live_simple: 258, live_multiple: 1053, multi_turn_base: 200, memory_kv: 155, web_search_base: 100 });
+    expect(sizes).toMatchObject({
+      simple_python: 400,
+      live_simple: 258,
+      live_multiple: 1053,
+      multi_turn_base: 200,
+      memory_kv: 155,
+      web_search_base: 100,
+    });
     const pick = rng(17);
     const cases = Array.from({ length: 10 }, (_, n) => {
       // n = 0: everything in full; then random subsets, some categories partial.
@@ -26,12 +33,19 @@ describe('BFCL leaderboard weighting', () => {
       return { id: `case${n}`, results };
     });
     const official = runOfficialLeaderboard(
-      cases.map((c) => ({ id: c.id, scores: Object.fromEntries(Object.entries(c.results).map(([k, r]) => [k, { accuracy: r.correct / r.total, total_count: r.total }])) })),
+      cases.map((c) => ({
+        id: c.id,
+        scores: Object.fromEntries(
+          Object.entries(c.results).map(([k, r]) => [k, { accuracy: r.correct / r.total, total_count: r.total }]),
+        ),
+      })),
     );
     // BFCL prints "{:.2f}%": agreement to the printed precision (its rounding is half-even, toFixed's is not).
     const near = (ours: number, printed: string | null, label: string): void => {
       expect(printed, label).not.toBeNull();
-      expect(Math.abs(100 * ours - Number(printed)), `${label}: ${100 * ours} vs ${printed}`).toBeLessThanOrEqual(0.005 + 1e-9);
+      expect(Math.abs(100 * ours - Number(printed)), `${label}: ${100 * ours} vs ${printed}`).toBeLessThanOrEqual(
+        0.005 + 1e-9,
+      );
     };
     for (const [i, c] of cases.entries()) {
       const ours = leaderboardView(c.results, sizes);
@@ -47,7 +61,10 @@ describe('BFCL leaderboard weighting', () => {
 
   it('reports what was not run and how much of the overall the run can reach', () => {
     const sizes = bfclCategorySizes(ALL);
-    const view = leaderboardView({ multi_turn_base: { correct: 50, total: 200 }, simple_python: { correct: 3, total: 4 } }, sizes);
+    const view = leaderboardView(
+      { multi_turn_base: { correct: 50, total: 200 }, simple_python: { correct: 3, total: 4 } },
+      sizes,
+    );
     expect(view.categories['multi_turn_base']).toMatchObject({ status: 'run', accuracy: 0.25 });
     expect(view.categories['simple_python']).toMatchObject({ status: 'partial', accuracy: 0.75, total: 4, size: 400 });
     expect(view.categories['web_search_base']).toMatchObject({ status: 'not_run', total: 100 });
@@ -58,7 +75,10 @@ describe('BFCL leaderboard weighting', () => {
     expect(view.maxReachable).toBeCloseTo((10 * (1 / 12) + 30 * 0.25) / 100, 12);
     expect(view.complete).toBe(false);
     // Everything toolgate can run offline, in full: all but web search, memory_vector and Java/JavaScript.
-    const everything = leaderboardView(Object.fromEntries(RUNNABLE_CATEGORIES.map((c) => [c, { correct: sizes[c]!, total: sizes[c]! }])), sizes);
+    const everything = leaderboardView(
+      Object.fromEntries(RUNNABLE_CATEGORIES.map((c) => [c, { correct: sizes[c]!, total: sizes[c]! }])),
+      sizes,
+    );
     expect(everything.maxReachable).toBeCloseTo(1 - 0.2 - 0.4 / 6 - 0.1 / 6, 12);
     expect(everything.overall).toBeCloseTo(everything.maxReachable, 12);
   });

@@ -25,8 +25,15 @@ const PER_CATEGORY = 1; // hand-written cases: entries per multi-turn category (
 const MEMORY_PER_CATEGORY = 1; // hand-written cases: entries per memory category (14 outputs each)
 const RECORDED_PER_CATEGORY = 1; // simulator conversations per category
 const FAULTS = {
-  python_literals: 0.12, missing_close_tag: 0.08, near_miss_name: 0.12, missing_argument: 0.12,
-  invented_argument: 0.1, type_drift: 0.1, arguments_null: 0.06, bare_json: 0.06, call_when_no_tool_applies: 0.1,
+  python_literals: 0.12,
+  missing_close_tag: 0.08,
+  near_miss_name: 0.12,
+  missing_argument: 0.12,
+  invented_argument: 0.1,
+  type_drift: 0.1,
+  arguments_null: 0.06,
+  bare_json: 0.06,
+  call_when_no_tool_applies: 0.1,
 } as const;
 
 let sidecar: BfclSidecar;
@@ -51,19 +58,30 @@ beforeAll(async () => {
   for (const e of handWritten) cases.push(...multiTurnCases(e.category, e.id, truth.get(e.id)!));
   for (const [category, es] of byCategory) {
     if (!category.startsWith('memory')) continue;
-    for (const e of es.slice(0, MEMORY_PER_CATEGORY)) cases.push(...memoryCases(category, e.id, e.ground_truth as string[]));
+    for (const e of es.slice(0, MEMORY_PER_CATEGORY))
+      cases.push(...memoryCases(category, e.id, e.ground_truth as string[]));
   }
   // Recorded from the simulator: its answers to the real conversations, faults and all.
   const client = { baseUrl: normalizeBaseUrl(sim.urls[0]!), timeoutMs: 30_000, retries: 2 };
   const recordFrom = [...byCategory].flatMap(([, es]) => es.slice(PER_CATEGORY, PER_CATEGORY + RECORDED_PER_CATEGORY));
   const recorded = await Promise.all(
     recordFrom.map((e) =>
-      runConversation(e, { sidecar, client, body: (messages, tools) => chatBody(messages, tools, { model: 'Qwen/Qwen3-0.6B', temperature: 0 }) }),
+      runConversation(e, {
+        sidecar,
+        client,
+        body: (messages, tools) => chatBody(messages, tools, { model: 'Qwen/Qwen3-0.6B', temperature: 0 }),
+      }),
     ),
   );
   recorded.forEach((r, i) => {
     const e = recordFrom[i]!;
-    cases.push({ id: `${e.id}#simulator`, category: e.category, entryId: e.id, mutation: 'simulator', result: conversationResult(r) });
+    cases.push({
+      id: `${e.id}#simulator`,
+      category: e.category,
+      entryId: e.id,
+      mutation: 'simulator',
+      result: conversationResult(r),
+    });
   });
 }, 600_000);
 
@@ -85,7 +103,11 @@ describe('BFCL multi-turn and memory scoring agrees with the official runner', (
         const entry = entries.get(c.entryId)!;
         verdicts[i] = c.category.startsWith('memory')
           ? checkAgentic(c.result, entry.ground_truth as string[])
-          : await checkMultiTurn({ id: entry.id, category: entry.category, ground_truth: entry.ground_truth as string[][] }, c.result, sidecar);
+          : await checkMultiTurn(
+              { id: entry.id, category: entry.category, ground_truth: entry.ground_truth as string[][] },
+              c.result,
+              sidecar,
+            );
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
@@ -98,8 +120,18 @@ describe('BFCL multi-turn and memory scoring agrees with the official runner', (
       const key = `${c.category.startsWith('memory') ? 'memory' : 'multi_turn'} ${ref.valid ? 'valid' : ref.error_type}`;
       officialTypes[key] = (officialTypes[key] ?? 0) + 1;
       const decoded = c.category.startsWith('memory') || !Array.isArray(c.result) ? null : decodeTurns(c.result);
-      if (ours.valid !== ref.valid || ours.errorType !== ref.error_type || JSON.stringify(decoded) !== JSON.stringify(ref.decoded)) {
-        disagreements.push({ id: c.id, ours: [ours.valid, ours.errorType], official: [ref.valid, ref.error_type], decodedOurs: decoded, decodedOfficial: ref.decoded });
+      if (
+        ours.valid !== ref.valid ||
+        ours.errorType !== ref.error_type ||
+        JSON.stringify(decoded) !== JSON.stringify(ref.decoded)
+      ) {
+        disagreements.push({
+          id: c.id,
+          ours: [ours.valid, ours.errorType],
+          official: [ref.valid, ref.error_type],
+          decodedOurs: decoded,
+          decodedOfficial: ref.decoded,
+        });
       }
     }
     console.log(`${cases.length} cases`, officialTypes);

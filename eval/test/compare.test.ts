@@ -19,8 +19,17 @@ beforeAll(async () => {
   writeAddDataset(join(dir, 'd.jsonl'), 10);
   good = await startScriptedEndpoint((req) => answerAdd(String(req.messages[0]!.content)));
   // Every other answer is prose: half the parse rate of the good run.
-  flaky = await startScriptedEndpoint((req, n) => (n % 2 ? answerAdd(String(req.messages[0]!.content)) : { content: 'I would add them.' }));
-  const base = { model: 'm', dataset: join(dir, 'd.jsonl'), concurrency: 1, temperature: 0, timeoutMs: 5000, retries: 0 };
+  flaky = await startScriptedEndpoint((req, n) =>
+    n % 2 ? answerAdd(String(req.messages[0]!.content)) : { content: 'I would add them.' },
+  );
+  const base = {
+    model: 'm',
+    dataset: join(dir, 'd.jsonl'),
+    concurrency: 1,
+    temperature: 0,
+    timeoutMs: 5000,
+    retries: 0,
+  };
   await runEval({ ...base, endpoint: flaky.url, out: join(dir, 'base') });
   await runEval({ ...base, endpoint: good.url, out: join(dir, 'sft') });
 });
@@ -38,7 +47,17 @@ async function cli(argv: string[]): Promise<{ code: number | null; err: string }
 describe('eval compare', () => {
   it('writes JSON, Markdown, HTML and SVG with the runs side by side', async () => {
     const out = join(dir, 'report');
-    const r = await cli(['compare', join(dir, 'base'), join(dir, 'sft'), '--out', out, '--name', 'base', '--name', 'sft']);
+    const r = await cli([
+      'compare',
+      join(dir, 'base'),
+      join(dir, 'sft'),
+      '--out',
+      out,
+      '--name',
+      'base',
+      '--name',
+      'sft',
+    ]);
     expect(r.code).toBe(0);
     const json = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')) as Comparison;
     expect(json.runs.map((x) => x.name)).toEqual(['base', 'sft']);

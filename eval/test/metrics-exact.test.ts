@@ -4,13 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEval } from '../src/run/runner.js';
-import { startScriptedEndpoint, type Answer, type ChatRequest, type ScriptedEndpoint } from './helpers/scripted-endpoint.js';
+import {
+  startScriptedEndpoint,
+  type Answer,
+  type ChatRequest,
+  type ScriptedEndpoint,
+} from './helpers/scripted-endpoint.js';
 
 const DATASET = join(import.meta.dirname, '../fixtures/weather-mini.jsonl');
 
 // Keyed by the user prompt.
 const ANSWERS: Record<string, Answer> = {
-  'Weather in Paris in celsius?': { tool_calls: [{ name: 'get_weather', arguments: '{"city": "paris", "unit": "celsius"}' }] },
+  'Weather in Paris in celsius?': {
+    tool_calls: [{ name: 'get_weather', arguments: '{"city": "paris", "unit": "celsius"}' }],
+  },
   'Weather in Oslo?': { tool_calls: [{ name: 'get_weather', arguments: "{city: 'Oslo'}" }] },
   'Weather in Rome and in Lima?': {
     tool_calls: [
@@ -25,14 +32,25 @@ const ANSWERS: Record<string, Answer> = {
 
 let ep: ScriptedEndpoint;
 beforeAll(async () => {
-  ep = await startScriptedEndpoint((req: ChatRequest) => ANSWERS[String(req.messages.at(-1)!.content)] ?? { content: '?' });
+  ep = await startScriptedEndpoint(
+    (req: ChatRequest) => ANSWERS[String(req.messages.at(-1)!.content)] ?? { content: '?' },
+  );
 });
 afterAll(() => ep.close());
 
 describe('metrics of a run with known answers', () => {
   it('are exactly the hand-computed values', async () => {
     const out = mkdtempSync(join(tmpdir(), 'eval-exact-'));
-    const r = await runEval({ endpoint: ep.url, model: 'm', dataset: DATASET, out, concurrency: 3, temperature: 0, timeoutMs: 5000, retries: 0 });
+    const r = await runEval({
+      endpoint: ep.url,
+      model: 'm',
+      dataset: DATASET,
+      out,
+      concurrency: 3,
+      temperature: 0,
+      timeoutMs: 5000,
+      retries: 0,
+    });
     const o = r.metrics.overall;
     console.log(JSON.stringify(o));
     expect(r.unsettled).toBe(0);
@@ -51,7 +69,10 @@ describe('metrics of a run with known answers', () => {
     // Every request carried the item's tools and the temperature.
     expect(ep.requests).toHaveLength(6);
     expect(ep.requests.every((q) => q.temperature === 0 && Array.isArray(q.tools))).toBe(true);
-    const scores = readFileSync(join(out, 'scores.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; repairs: string[] });
+    const scores = readFileSync(join(out, 'scores.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; repairs: string[] });
     expect(scores.find((s) => s.id === 'w2')!.repairs.length).toBeGreaterThan(0);
   });
 });

@@ -8,11 +8,44 @@ import { parsePyJson, pyEq, type PyValue } from '../src/bfcl/py-value.js';
 const PY = join(resolve(import.meta.dirname, '../..'), '.venv/bin/python');
 
 const TEXTS = [
-  '5', '5.0', '-0', '-0.0', '1e3', '1E-2', '12345678901234567890123', '0.1', '[1, 2.5, "x", true, null]',
-  '{"a": 1, "b": {"c": [1.0]}}', '{"a": 1, "a": 2}', '{"b": 1, "a": 2}', 'NaN', 'Infinity', '-Infinity', '"\\u00e9\\ud83d\\ude00"',
-  '"tab\\tnew\\nline"', '  [ ]  ', '{}', 'true', 'false', 'null',
+  '5',
+  '5.0',
+  '-0',
+  '-0.0',
+  '1e3',
+  '1E-2',
+  '12345678901234567890123',
+  '0.1',
+  '[1, 2.5, "x", true, null]',
+  '{"a": 1, "b": {"c": [1.0]}}',
+  '{"a": 1, "a": 2}',
+  '{"b": 1, "a": 2}',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '"\\u00e9\\ud83d\\ude00"',
+  '"tab\\tnew\\nline"',
+  '  [ ]  ',
+  '{}',
+  'true',
+  'false',
+  'null',
   // invalid for json.loads
-  '', '[1,]', '{"a": 1,}', "{'a': 1}", '01', '1.', '.5', '+1', '[1] x', '"\t"', '{"a" 1}', '"\\x"', 'nan', '\ufeff1', '- 1',
+  '',
+  '[1,]',
+  '{"a": 1,}',
+  "{'a': 1}",
+  '01',
+  '1.',
+  '.5',
+  '+1',
+  '[1] x',
+  '"\t"',
+  '{"a" 1}',
+  '"\\x"',
+  'nan',
+  '\ufeff1',
+  '- 1',
 ];
 
 function tag(v: PyValue): unknown {
@@ -57,7 +90,10 @@ describe('parsePyJson', () => {
   it('agrees with json.loads on values, int/float tags, key order and errors', () => {
     const run = spawnSync(PY, ['-c', PY_TAGGER], { input: JSON.stringify(TEXTS), encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
-    const theirs = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown);
+    const theirs = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
     const ours = TEXTS.map((t) => {
       try {
         return tag(parsePyJson(t));
@@ -67,7 +103,11 @@ describe('parsePyJson', () => {
     });
     // JS prints floats differently from Python's repr: compare floats by value.
     const norm = (x: unknown): unknown =>
-      Array.isArray(x) ? (x[0] === 'float' && typeof x[1] === 'string' && !['nan', '-0.0'].includes(x[1]) ? ['float', Number(x[1])] : x.map(norm)) : x;
+      Array.isArray(x)
+        ? x[0] === 'float' && typeof x[1] === 'string' && !['nan', '-0.0'].includes(x[1])
+          ? ['float', Number(x[1])]
+          : x.map(norm)
+        : x;
     expect(ours.map(norm)).toEqual(theirs.map(norm));
   });
 

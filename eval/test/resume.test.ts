@@ -38,7 +38,19 @@ describe('resume', () => {
 
     const first = await startScriptedEndpoint((req) => answerAdd(String(req.messages[0]!.content)), { delayMs: 40 });
     open.push(first);
-    const child = spawnBin(['eval', '--endpoint', first.url, '--model', 'm', '--dataset', dataset, '--out', out, '--concurrency', '2']);
+    const child = spawnBin([
+      'eval',
+      '--endpoint',
+      first.url,
+      '--model',
+      'm',
+      '--dataset',
+      dataset,
+      '--out',
+      out,
+      '--concurrency',
+      '2',
+    ]);
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     const t0 = Date.now();
     while (first.requests.length < 10 && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20));
@@ -54,7 +66,16 @@ describe('resume', () => {
 
     const second = await startScriptedEndpoint((req) => answerAdd(String(req.messages[0]!.content)));
     open.push(second);
-    const r = await runEval({ endpoint: second.url, model: 'm', dataset, out, concurrency: 4, temperature: 0, timeoutMs: 5000, retries: 0 });
+    const r = await runEval({
+      endpoint: second.url,
+      model: 'm',
+      dataset,
+      out,
+      concurrency: 4,
+      temperature: 0,
+      timeoutMs: 5000,
+      retries: 0,
+    });
     const resent = second.requests.map((q) => idOf(q.messages[0]!.content));
     expect(resent.filter((id) => recorded.has(id))).toEqual([]);
     expect(resent).toHaveLength(N - recorded.size);
@@ -66,7 +87,16 @@ describe('resume', () => {
     // A third run has nothing left to send.
     const third = await startScriptedEndpoint((req) => answerAdd(String(req.messages[0]!.content)));
     open.push(third);
-    const again = await runEval({ endpoint: third.url, model: 'm', dataset, out, concurrency: 4, temperature: 0, timeoutMs: 5000, retries: 0 });
+    const again = await runEval({
+      endpoint: third.url,
+      model: 'm',
+      dataset,
+      out,
+      concurrency: 4,
+      temperature: 0,
+      timeoutMs: 5000,
+      retries: 0,
+    });
     expect(third.requests).toHaveLength(0);
     expect(again.metrics.overall.answered).toBe(N);
   });

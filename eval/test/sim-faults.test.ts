@@ -6,7 +6,13 @@ import type { ChatTool } from '../../loadtest/src/sim/chat-template.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateAssistantOutput, planOutput, resolveFaultProfile, startSim, type SimCluster } from '../../loadtest/src/sim/index.js';
+import {
+  generateAssistantOutput,
+  planOutput,
+  resolveFaultProfile,
+  startSim,
+  type SimCluster,
+} from '../../loadtest/src/sim/index.js';
 import { loadDataset } from '../src/dataset.js';
 import { rate } from '../src/metrics/aggregate.js';
 import { requestBody, runEval } from '../src/run/runner.js';
@@ -20,7 +26,10 @@ const TOOL: ChatTool = {
     description: 'Get the current weather for a city',
     parameters: {
       type: 'object',
-      properties: { city: { type: 'string', description: 'City name' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } },
+      properties: {
+        city: { type: 'string', description: 'City name' },
+        unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
+      },
       required: ['city', 'unit'],
       additionalProperties: false,
     },
@@ -29,7 +38,10 @@ const TOOL: ChatTool = {
 const CITIES = ['Paris', 'Oslo', 'Lima', 'Rome', 'Cairo', 'Quito', 'Hanoi', 'Dakar', 'Porto', 'Minsk'];
 
 /** What each fault does, per item: [parsed, schemaHit, nameMatch, executable, semantic, args predicted/correct/expected/found]. */
-const EFFECT: Record<string, { p: boolean; s: boolean; n: boolean; e: boolean; sem: boolean; args: [number, number, number, number] }> = {
+const EFFECT: Record<
+  string,
+  { p: boolean; s: boolean; n: boolean; e: boolean; sem: boolean; args: [number, number, number, number] }
+> = {
   none: { p: true, s: true, n: true, e: true, sem: true, args: [2, 2, 2, 2] },
   // get_weather → get.weather: the engine resolves the near miss; the raw call names no real function.
   near_miss_name: { p: true, s: true, n: true, e: false, sem: true, args: [2, 2, 2, 2] },
@@ -52,9 +64,16 @@ describe('eval against the simulator with a known fault profile', () => {
     // Dataset: the simulator's own correct answer is the expected call.
     const rows = Array.from({ length: 60 }, (_, i) => {
       const unit = i % 2 ? 'fahrenheit' : 'celsius';
-      const messages = [{ role: 'user', content: `What is the weather in ${CITIES[i % CITIES.length]} today, in ${unit}? (#${i})` }];
+      const messages = [
+        { role: 'user', content: `What is the weather in ${CITIES[i % CITIES.length]} today, in ${unit}? (#${i})` },
+      ];
       const correct = generateAssistantOutput({ messages, tools: [TOOL] }, SEED);
-      return { id: `s${i}`, messages, tools: [TOOL], expected_calls: [{ name: correct.toolName, arguments: correct.arguments }] };
+      return {
+        id: `s${i}`,
+        messages,
+        tools: [TOOL],
+        expected_calls: [{ name: correct.toolName, arguments: correct.arguments }],
+      };
     });
     const datasetPath = join(dir, 'sim.jsonl');
     writeFileSync(datasetPath, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -64,7 +83,10 @@ describe('eval against the simulator with a known fault profile', () => {
     const dataset = loadDataset(datasetPath);
     const faults = dataset.items.map((it) => {
       const body = requestBody(it, { model: 'Qwen/Qwen3-0.6B', temperature: 0 });
-      return planOutput({ messages: body['messages'] as never, tools: body['tools'] as never }, SEED, profile).fault ?? 'none';
+      return (
+        planOutput({ messages: body['messages'] as never, tools: body['tools'] as never }, SEED, profile).fault ??
+        'none'
+      );
     });
     for (const f of Object.keys(EFFECT)) expect(faults, `seed gives no ${f}`).toContain(f);
 
@@ -79,7 +101,16 @@ describe('eval against the simulator with a known fault profile', () => {
       x.args.forEach((v, i) => (want.args[i]! += v));
     }
 
-    const r = await runEval({ endpoint: sim.urls[0]!, model: 'Qwen/Qwen3-0.6B', dataset: datasetPath, out: join(dir, 'run'), concurrency: 4, temperature: 0, timeoutMs: 10_000, retries: 0 });
+    const r = await runEval({
+      endpoint: sim.urls[0]!,
+      model: 'Qwen/Qwen3-0.6B',
+      dataset: datasetPath,
+      out: join(dir, 'run'),
+      concurrency: 4,
+      temperature: 0,
+      timeoutMs: 10_000,
+      retries: 0,
+    });
     const o = r.metrics.overall;
     const N = rows.length;
     expect(o.answered).toBe(N);

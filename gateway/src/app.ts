@@ -9,7 +9,7 @@ import type { Logger } from './telemetry/log.js';
 import type { ExchangePlugin } from './api/exchange.js';
 import type { PassiveHealth } from './routing/passive-health.js';
 import type { MiddlewareHandler } from 'hono';
-import { GatewayError, errorBody } from './api/errors.js';
+import { asGatewayError, errorBody } from './api/errors.js';
 import { requestId } from './api/request-id.js';
 import { proxyRoute } from './api/proxy-route.js';
 import { modelsRoute } from './api/models-route.js';
@@ -47,7 +47,12 @@ export function createApp(deps: AppDeps): Hono {
     const pools = deps.router.readiness();
     const healthy = pools.reduce((s, p) => s + p.eligible, 0);
     const reachable = pools.reduce((s, p) => s + p.reachable, 0);
-    const body = { status: reachable > 0 ? 'ready' : 'not_ready', healthyBackends: healthy, reachableBackends: reachable, panicPools: pools.filter((p) => p.panic).map((p) => p.pool) };
+    const body = {
+      status: reachable > 0 ? 'ready' : 'not_ready',
+      healthyBackends: healthy,
+      reachableBackends: reachable,
+      panicPools: pools.filter((p) => p.panic).map((p) => p.pool),
+    };
     return c.json(body, reachable > 0 ? 200 : 503);
   });
   const metricsText = deps.metricsText ?? (() => deps.metrics.registry.metrics());
@@ -62,7 +67,14 @@ export function createApp(deps: AppDeps): Hono {
   }
   deps.extraRoutes?.(app);
   app.get('/v1/models', modelsRoute(deps.cfg, deps.health));
-  const proxyDeps = { cfg: deps.cfg, router: deps.router, metrics: deps.metrics, log: deps.log, plugins: deps.plugins, passiveHealth: deps.passiveHealth };
+  const proxyDeps = {
+    cfg: deps.cfg,
+    router: deps.router,
+    metrics: deps.metrics,
+    log: deps.log,
+    plugins: deps.plugins,
+    passiveHealth: deps.passiveHealth,
+  };
   app.post('/v1/chat/completions', proxyRoute('chat', proxyDeps));
   app.post('/v1/completions', proxyRoute('completions', proxyDeps));
   // Translated to chat completions at the gateway (responses/run.ts; docs/responses.md).
@@ -70,11 +82,14 @@ export function createApp(deps: AppDeps): Hono {
   // vLLM's /tokenize, routed like a request for the same model (same pool, same tokenizer).
   app.post('/tokenize', proxyRoute('tokenize', proxyDeps));
 
-  app.notFound((c) => c.json(errorBody(`Unknown path: ${c.req.method} ${c.req.path}`, 'invalid_request_error', 'not_found'), 404));
+  app.notFound((c) =>
+    c.json(errorBody(`Unknown path: ${c.req.method} ${c.req.path}`, 'invalid_request_error', 'not_found'), 404),
+  );
   app.onError((err, c) => {
-    if (err instanceof GatewayError) {
-      for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
-      return c.json(err.toBody(), err.status as 400);
+    const known = asGatewayError(err);
+    if (known) {
+      for (const [k, v] of Object.entries(known.headers)) c.header(k, v);
+      return c.json(known.toBody(), known.status as 400);
     }
     deps.log.error('unhandled error', { requestId: c.get('requestId'), err });
     return c.json(errorBody('Internal gateway error.', 'server_error', 'internal_error'), 500);

@@ -23,7 +23,7 @@ import { loadApiKeys } from './state/api-keys.js';
 import { apiKeyAuth } from './api/auth-middleware.js';
 import { rateLimit } from './api/rate-limit-middleware.js';
 import { scoreRoute } from './api/score-route.js';
-import { defaultCompilePool } from './toolcalls/compile-pool.js';
+import { defaultCompilePool } from './toolcalls/index.js';
 import type { Redis } from 'ioredis';
 import { MemoryResponseStore, RedisResponseStore } from './responses/store.js';
 import { McpTools } from './mcp/toolset.js';
@@ -81,12 +81,21 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   await health.probeAll();
   health.start();
   // Pods must render the tools under tool_choice "none" for the gateway to own the parse.
-  await new ToolRenderingCheck([...router.pools.values()], metrics, log, { timeoutMs: cfg.health.timeoutMs, retryMs: cfg.health.intervalMs, retries: 5 }).checkAll();
+  await new ToolRenderingCheck([...router.pools.values()], metrics, log, {
+    timeoutMs: cfg.health.timeoutMs,
+    retryMs: cfg.health.intervalMs,
+    retries: 5,
+  }).checkAll();
   // Shared state: one Redis client for capture and rate limits when configured.
-  const redis: Redis | null = cfg.redis.url ? createRedisClient(cfg.redis.url, { commandTimeoutMs: cfg.redis.commandTimeoutMs, logger: log }) : null;
+  const redis: Redis | null = cfg.redis.url
+    ? createRedisClient(cfg.redis.url, { commandTimeoutMs: cfg.redis.commandTimeoutMs, logger: log })
+    : null;
   // A bounded wait, so that shared rate limits apply from the first request; after it the gateway
   // starts anyway (limits fall back to this process, capture spools to disk until Redis is back).
-  if (redis) await waitForRedis(redis, 3000).catch(() => log.warn('redis not ready at start-up; continuing without it until it connects'));
+  if (redis)
+    await waitForRedis(redis, 3000).catch(() =>
+      log.warn('redis not ready at start-up; continuing without it until it connects'),
+    );
   const keys = loadApiKeys(cfg.auth, process.env);
   const capture = createCapture(cfg.capture, { redis, metrics, logger: log, secrets: keys.secrets });
   // Without Redis, workers share one set of buckets held by the primary.
@@ -110,10 +119,15 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     log,
     plugins,
     // Only what is configured is mounted: each middleware is a step of every request.
-    apiMiddleware: [...(keys.enabled ? [apiKeyAuth({ keys, metrics, logger: log })] : []), ...(limiter ? [rateLimit({ limiter, metrics })] : [])],
+    apiMiddleware: [
+      ...(keys.enabled ? [apiKeyAuth({ keys, metrics, logger: log })] : []),
+      ...(limiter ? [rateLimit({ limiter, metrics })] : []),
+    ],
     extraRoutes: (a) => a.post('/v1/toolcalls/score', scoreRoute(cfg.server.bodyLimitBytes)),
     responses: {
-      store: redis ? new RedisResponseStore(redis, cfg.responses.ttlSeconds) : new MemoryResponseStore(cfg.responses.ttlSeconds * 1000, cfg.responses.maxEntries),
+      store: redis
+        ? new RedisResponseStore(redis, cfg.responses.ttlSeconds)
+        : new MemoryResponseStore(cfg.responses.ttlSeconds * 1000, cfg.responses.maxEntries),
       mcp: new McpTools(cfg.mcp, toolLimits(cfg)),
       capture,
     },
@@ -161,7 +175,10 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
         server.close(() => resolve());
         // Idle keep-alive sockets would hold close() open.
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-        setTimeout(() => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(), cfg.server.shutdownGraceMs).unref();
+        setTimeout(
+          () => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(),
+          cfg.server.shutdownGraceMs,
+        ).unref();
       });
       await router.close();
       await capture.close();

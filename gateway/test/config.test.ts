@@ -25,7 +25,12 @@ describe('config', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'tg-config-'));
     const file = path.join(dir, 'c.yaml');
     writeFileSync(file, 'server:\n  port: 9000\ntimeouts:\n  idleMs: 1234\n');
-    const cfg = loadConfig(file, { PORT: '9100', HOST: '127.0.0.1', TOOLGATE_UPSTREAMS: 'http://a:1, http://b:2', REDIS_URL: 'redis://127.0.0.1:6379' });
+    const cfg = loadConfig(file, {
+      PORT: '9100',
+      HOST: '127.0.0.1',
+      TOOLGATE_UPSTREAMS: 'http://a:1, http://b:2',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
     expect(cfg.server.port).toBe(9100);
     expect(cfg.server.host).toBe('127.0.0.1');
     expect(cfg.timeouts.idleMs).toBe(1234);
@@ -38,7 +43,10 @@ describe('config', () => {
     [{ serverr: {} }, '/serverr is not a known key'],
     [{ toolcalls: { policy: 'fix' } }, '/toolcalls/policy'],
     [{ upstreams: ['ftp://x'] }, '/upstreams/0'],
-    [{ models: { m: { variants: { a: { weight: 1 } }, shadow: { variant: 'b', percent: 5 } } } }, "/models/m/shadow/variant 'b'"],
+    [
+      { models: { m: { variants: { a: { weight: 1 } }, shadow: { variant: 'b', percent: 5 } } } },
+      "/models/m/shadow/variant 'b'",
+    ],
   ])('rejects %j naming the key', (raw, key) => {
     let err: unknown;
     try {

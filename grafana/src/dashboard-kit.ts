@@ -1,7 +1,11 @@
 // Small builders for Grafana dashboard JSON (schemaVersion 39): panels laid out on a 24-column
 // grid, Prometheus targets through the `datasource` template variable, and query variables.
 export type Target = { expr: string; legendFormat: string };
-export type Panel = Record<string, unknown> & { type: string; title: string; targets?: (Target & Record<string, unknown>)[] };
+export type Panel = Record<string, unknown> & {
+  type: string;
+  title: string;
+  targets?: (Target & Record<string, unknown>)[];
+};
 export type Variable = { name: string; label: string; query: string; multi?: boolean };
 
 const DS = { type: 'prometheus', uid: '${datasource}' };
@@ -10,10 +14,24 @@ export function q(expr: string, legendFormat = ''): Target {
   return { expr, legendFormat };
 }
 
-type PanelOpts = { unit?: string; min?: number; max?: number; w?: number; h?: number; stack?: boolean; description?: string };
+type PanelOpts = {
+  unit?: string;
+  min?: number;
+  max?: number;
+  w?: number;
+  h?: number;
+  stack?: boolean;
+  description?: string;
+};
 
 function targets(ts: Target[]) {
-  return ts.map((t, i) => ({ datasource: DS, refId: String.fromCharCode(65 + i), expr: t.expr, legendFormat: t.legendFormat, range: true }));
+  return ts.map((t, i) => ({
+    datasource: DS,
+    refId: String.fromCharCode(65 + i),
+    expr: t.expr,
+    legendFormat: t.legendFormat,
+    range: true,
+  }));
 }
 
 export function timeseries(title: string, ts: Target[], o: PanelOpts = {}): Panel {
@@ -28,11 +46,19 @@ export function timeseries(title: string, ts: Target[], o: PanelOpts = {}): Pane
         unit: o.unit ?? 'short',
         ...(o.min !== undefined ? { min: o.min } : {}),
         ...(o.max !== undefined ? { max: o.max } : {}),
-        custom: { drawStyle: 'line', lineWidth: 1, fillOpacity: o.stack ? 30 : 10, stacking: { mode: o.stack ? 'normal' : 'none' } },
+        custom: {
+          drawStyle: 'line',
+          lineWidth: 1,
+          fillOpacity: o.stack ? 30 : 10,
+          stacking: { mode: o.stack ? 'normal' : 'none' },
+        },
       },
       overrides: [],
     },
-    options: { legend: { displayMode: 'table', placement: 'bottom', calcs: ['mean', 'max', 'lastNotNull'] }, tooltip: { mode: 'multi' } },
+    options: {
+      legend: { displayMode: 'table', placement: 'bottom', calcs: ['mean', 'max', 'lastNotNull'] },
+      tooltip: { mode: 'multi' },
+    },
     targets: targets(ts),
   };
 }
@@ -44,8 +70,19 @@ export function stat(title: string, ts: Target[], o: PanelOpts = {}): Panel {
     ...(o.description ? { description: o.description } : {}),
     datasource: DS,
     gridPos: { w: o.w ?? 6, h: o.h ?? 4, x: 0, y: 0 },
-    fieldConfig: { defaults: { unit: o.unit ?? 'short', ...(o.min !== undefined ? { min: o.min } : {}), ...(o.max !== undefined ? { max: o.max } : {}) }, overrides: [] },
-    options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'area' },
+    fieldConfig: {
+      defaults: {
+        unit: o.unit ?? 'short',
+        ...(o.min !== undefined ? { min: o.min } : {}),
+        ...(o.max !== undefined ? { max: o.max } : {}),
+      },
+      overrides: [],
+    },
+    options: {
+      reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+      colorMode: 'value',
+      graphMode: 'area',
+    },
     targets: targets(ts),
   };
 }
@@ -107,7 +144,16 @@ export function dashboard(uid: string, title: string, description: string, vars:
     refresh: '30s',
     time: { from: 'now-1h', to: 'now' },
     timezone: 'browser',
-    links: [{ type: 'dashboards', tags: ['toolgate'], asDropdown: true, title: 'Toolgate', includeVars: true, keepTime: true }],
+    links: [
+      {
+        type: 'dashboards',
+        tags: ['toolgate'],
+        asDropdown: true,
+        title: 'Toolgate',
+        includeVars: true,
+        keepTime: true,
+      },
+    ],
     annotations: { list: [] },
     templating: {
       list: [

@@ -13,9 +13,17 @@ import { readFileSync } from 'node:fs';
 
 /** vLLM V1 names the engine panels read (shared/README §3; counters carry _total on the wire). */
 const VLLM_METRICS = [
-  'vllm:num_requests_running', 'vllm:num_requests_waiting', 'vllm:kv_cache_usage_perc', 'vllm:prefix_cache_queries_total',
-  'vllm:prefix_cache_hits_total', 'vllm:prompt_tokens_total', 'vllm:generation_tokens_total', 'vllm:time_to_first_token_seconds_bucket',
-  'vllm:inter_token_latency_seconds_bucket', 'vllm:e2e_request_latency_seconds_bucket', 'vllm:request_queue_time_seconds_bucket',
+  'vllm:num_requests_running',
+  'vllm:num_requests_waiting',
+  'vllm:kv_cache_usage_perc',
+  'vllm:prefix_cache_queries_total',
+  'vllm:prefix_cache_hits_total',
+  'vllm:prompt_tokens_total',
+  'vllm:generation_tokens_total',
+  'vllm:time_to_first_token_seconds_bucket',
+  'vllm:inter_token_latency_seconds_bucket',
+  'vllm:e2e_request_latency_seconds_bucket',
+  'vllm:request_queue_time_seconds_bucket',
 ];
 
 async function gatewaySeriesNames(): Promise<Set<string>> {
@@ -38,13 +46,20 @@ describe('dashboards', () => {
 
   it('have unique uids and panel ids, a datasource variable, and a target on every panel', () => {
     const dashboards = loadDashboards();
-    expect(dashboards.map((d) => d.file)).toEqual(['toolgate-engines.json', 'toolgate-experiments.json', 'toolgate-overview.json', 'toolgate-routing.json', 'toolgate-tool-calls.json']);
+    expect(dashboards.map((d) => d.file)).toEqual([
+      'toolgate-engines.json',
+      'toolgate-experiments.json',
+      'toolgate-overview.json',
+      'toolgate-routing.json',
+      'toolgate-tool-calls.json',
+    ]);
     expect(new Set(dashboards.map((d) => d.json.uid)).size).toBe(dashboards.length);
     for (const { file, json } of dashboards) {
       const ids = json.panels.map((p) => (p as { id: number }).id);
       expect(new Set(ids).size, file).toBe(ids.length);
       expect(json.templating.list.some((v) => v.type === 'datasource')).toBe(true);
-      for (const p of json.panels) if (p.type !== 'row') expect(p.targets?.length, `${file}: ${p.title}`).toBeGreaterThan(0);
+      for (const p of json.panels)
+        if (p.type !== 'row') expect(p.targets?.length, `${file}: ${p.title}`).toBeGreaterThan(0);
     }
   });
 
@@ -73,7 +88,11 @@ describe('prometheus rules', () => {
   });
 
   it('promtool test rules: every alert fires on crossing series and not otherwise', () => {
-    const out = execFileSync('promtool', ['test', 'rules', path.join(GRAFANA_DIR, 'rules/tests/toolgate.rules.test.yaml')], { encoding: 'utf8' });
+    const out = execFileSync(
+      'promtool',
+      ['test', 'rules', path.join(GRAFANA_DIR, 'rules/tests/toolgate.rules.test.yaml')],
+      { encoding: 'utf8' },
+    );
     expect(out).toContain('SUCCESS');
     const tests = readFileSync(path.join(GRAFANA_DIR, 'rules/tests/toolgate.rules.test.yaml'), 'utf8');
     for (const alert of ruleQueries().filter((q) => q.kind === 'alert')) {
@@ -83,7 +102,10 @@ describe('prometheus rules', () => {
   });
 
   it('promtool rejects a broken rule file (the check can fail)', () => {
-    const r = spawnSync('promtool', ['check', 'rules', '/dev/stdin'], { input: 'groups:\n  - name: x\n    rules:\n      - record: a:b:c\n        expr: sum(rate(x[5m])\n', encoding: 'utf8' });
+    const r = spawnSync('promtool', ['check', 'rules', '/dev/stdin'], {
+      input: 'groups:\n  - name: x\n    rules:\n      - record: a:b:c\n        expr: sum(rate(x[5m])\n',
+      encoding: 'utf8',
+    });
     expect(r.status).not.toBe(0);
   });
 });

@@ -8,7 +8,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { freePort, spawnToolgate, stopProcess, waitForHttp } from '../../gateway/test/helpers/net.js';
-import { RULE_FILES, alertSubject, dashboardQueries, metricNames, ruleQueries, substitute, type Query } from './promql.js';
+import {
+  RULE_FILES,
+  alertSubject,
+  dashboardQueries,
+  metricNames,
+  ruleQueries,
+  substitute,
+  type Query,
+} from './promql.js';
 
 const WINDOW = '1m'; // covers the whole test's traffic
 let dir = '';
@@ -20,7 +28,7 @@ let promUrl = '';
 type PromResult = { status: string; error?: string; data: { resultType: string; result: unknown[] } };
 
 async function promQuery(expr: string): Promise<PromResult> {
-  const res = await fetch(`${promUrl}/api/v1/query?${new URLSearchParams({ query: expr })}`);
+  const res = await fetch(`${promUrl}/api/v1/query?${new URLSearchParams({ query: expr }).toString()}`);
   return (await res.json()) as PromResult;
 }
 
@@ -39,7 +47,11 @@ const TOOLS: OpenAI.Chat.Completions.ChatCompletionTool[] = [
     function: {
       name: 'get_weather',
       description: 'Current weather for a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['c', 'f'] } }, required: ['city'] },
+      parameters: {
+        type: 'object',
+        properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['c', 'f'] } },
+        required: ['city'],
+      },
     },
   },
 ];
@@ -48,15 +60,35 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'toolgate-prom-e2e-'));
   const simPort = await freePort();
   const [gwPort, promPort] = [await freePort(), await freePort()];
-  sim = spawnToolgate(['sim', '--port', String(simPort), '--pods', '2', '--lora', 'qwen3-sft', '--lora', 'qwen3-grpo', '--faults', 'qwen3-0.6b-typical', '--ttft-ms', '5', '--itl-ms', '2', '--seed', '7']);
-  await waitForHttp(`http://127.0.0.1:${simPort}/health`).catch((e: Error) => {
-    throw new Error(`${e.message}\nsim output:\n${sim?.output()}`);
+  sim = spawnToolgate([
+    'sim',
+    '--port',
+    String(simPort),
+    '--pods',
+    '2',
+    '--lora',
+    'qwen3-sft',
+    '--lora',
+    'qwen3-grpo',
+    '--faults',
+    'qwen3-0.6b-typical',
+    '--ttft-ms',
+    '5',
+    '--itl-ms',
+    '2',
+    '--seed',
+    '7',
+  ]);
+  await waitForHttp(`http://127.0.0.1:${simPort}/health`).catch((e: unknown) => {
+    throw new Error(`${(e as Error).message}\nsim output:\n${sim?.output()}`);
   });
   await waitForHttp(`http://127.0.0.1:${simPort + 1}/health`);
 
   // Variants + shadow (experiment metrics), a one-slot capture queue (drops), two pools' worth of health.
   const config = {
-    pools: { default: { backends: [{ url: `http://127.0.0.1:${simPort}` }, { url: `http://127.0.0.1:${simPort + 1}` }] } },
+    pools: {
+      default: { backends: [{ url: `http://127.0.0.1:${simPort}` }, { url: `http://127.0.0.1:${simPort + 1}` }] },
+    },
     models: {
       'qwen3-tools': {
         variants: {
@@ -71,8 +103,8 @@ beforeAll(async () => {
   };
   writeFileSync(path.join(dir, 'toolgate.json'), JSON.stringify(config));
   gateway = spawnToolgate(['serve', '--port', String(gwPort), '--config', path.join(dir, 'toolgate.json')]);
-  await waitForHttp(`http://127.0.0.1:${gwPort}/health`).catch((e: Error) => {
-    throw new Error(`${e.message}\ngateway output:\n${gateway?.output()}`);
+  await waitForHttp(`http://127.0.0.1:${gwPort}/health`).catch((e: unknown) => {
+    throw new Error(`${(e as Error).message}\ngateway output:\n${gateway?.output()}`);
   });
 
   const targets = (port: number[]) => JSON.stringify(port.map((p) => `127.0.0.1:${p}`));
@@ -88,11 +120,20 @@ beforeAll(async () => {
     ].join('\n'),
   );
   promUrl = `http://127.0.0.1:${promPort}`;
-  prom = spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  prom = spawn(
+    'prometheus',
+    [
+      `--config.file=${path.join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${path.join(dir, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let promErr = '';
   prom.stderr?.on('data', (d: Buffer) => (promErr += d.toString()));
-  await waitForHttp(`${promUrl}/-/ready`).catch((e: Error) => {
-    throw new Error(`${e.message}\nprometheus:\n${promErr}`);
+  await waitForHttp(`${promUrl}/-/ready`).catch((e: unknown) => {
+    throw new Error(`${(e as Error).message}\nprometheus:\n${promErr}`);
   });
 
   // Traffic: streaming and not, many users (sticky variants), tools on every request.
@@ -110,8 +151,14 @@ beforeAll(async () => {
       max_tokens: 256,
     };
     if (i % 2) {
-      const stream = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } });
-      for await (const _chunk of stream) void _chunk;
+      const stream = await client.chat.completions.create({
+        ...body,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      for await (const _chunk of stream) {
+        // drained: the gateway meters the whole stream
+      }
     } else await client.chat.completions.create(body);
   });
   for (let i = 0; i < asks.length; i += 4) await Promise.allSettled(asks.slice(i, i + 4).map((f) => f()));
@@ -127,14 +174,22 @@ beforeAll(async () => {
     }),
   }).then((r) => r.text());
   // A refused request (unknown model) for the error panels.
-  await client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }).catch(() => undefined);
+  await client.chat.completions
+    .create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] })
+    .catch(() => undefined);
 
   // Wait for the traffic to be scraped and recorded; on timeout go on, so that the per-query
   // tests below name exactly which queries have no data.
-  await waitFor('scrapes after the traffic and recorded rules', async () => {
-    const r = await promQuery('sum(toolgate_requests_total) >= 40 and on() count(model_variant_role:toolgate_time_to_first_token_seconds:p95_5m) > 0');
-    return r.data.result.length > 0;
-  }, 20_000).catch(() => undefined);
+  await waitFor(
+    'scrapes after the traffic and recorded rules',
+    async () => {
+      const r = await promQuery(
+        'sum(toolgate_requests_total) >= 40 and on() count(model_variant_role:toolgate_time_to_first_token_seconds:p95_5m) > 0',
+      );
+      return r.data.result.length > 0;
+    },
+    20_000,
+  ).catch(() => undefined);
   await new Promise((r) => setTimeout(r, 2_000)); // one more evaluation of every rule group
 }, 120_000);
 

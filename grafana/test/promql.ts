@@ -13,7 +13,12 @@ export const RULE_FILES = readdirSync(path.join(GRAFANA_DIR, 'rules'))
 export type Query = { source: string; expr: string; kind: 'panel' | 'variable' | 'record' | 'alert'; name?: string };
 
 type PanelJson = { title?: string; type?: string; targets?: { expr?: string }[]; panels?: PanelJson[] };
-type DashboardJson = { uid: string; title: string; panels: PanelJson[]; templating: { list: { type: string; name: string; query?: unknown }[] } };
+type DashboardJson = {
+  uid: string;
+  title: string;
+  panels: PanelJson[];
+  templating: { list: { type: string; name: string; query?: unknown }[] };
+};
 
 export function loadDashboards(): { file: string; json: DashboardJson }[] {
   const dir = path.join(GRAFANA_DIR, 'dashboards');
@@ -35,7 +40,8 @@ export function dashboardQueries(): Query[] {
   for (const { file, json } of loadDashboards()) {
     const walk = (panels: PanelJson[]) => {
       for (const p of panels) {
-        for (const t of p.targets ?? []) if (t.expr) out.push({ source: `${file}: ${p.title}`, expr: t.expr, kind: 'panel' });
+        for (const t of p.targets ?? [])
+          if (t.expr) out.push({ source: `${file}: ${p.title}`, expr: t.expr, kind: 'panel' });
         if (p.panels) walk(p.panels);
       }
     };
@@ -58,7 +64,12 @@ export function ruleQueries(): Query[] {
     for (const g of doc.groups) {
       for (const r of g.rules) {
         const name = r.record ?? r.alert ?? '?';
-        out.push({ source: `${path.basename(file)}: ${name}`, expr: r.expr.trim(), kind: r.record ? 'record' : 'alert', name });
+        out.push({
+          source: `${path.basename(file)}: ${name}`,
+          expr: r.expr.trim(),
+          kind: r.record ? 'record' : 'alert',
+          name,
+        });
       }
     }
   }
@@ -68,7 +79,10 @@ export function ruleQueries(): Query[] {
 /** Grafana variables → values Prometheus accepts: every label value, a concrete rate window. */
 export function substitute(expr: string, rateWindow = '1m'): string {
   return expr
-    .replace(/\$__rate_interval|\$\{__rate_interval\}|\$__interval|\$\{__interval\}|\$__range|\$\{__range\}/g, rateWindow)
+    .replace(
+      /\$__rate_interval|\$\{__rate_interval\}|\$__interval|\$\{__interval\}|\$__range|\$\{__range\}/g,
+      rateWindow,
+    )
     .replace(/\$\{?[a-zA-Z_][a-zA-Z0-9_]*\}?/g, '.*');
 }
 
@@ -81,6 +95,7 @@ export function alertSubject(expr: string): string {
 /** Metric names an expression reads (toolgate_*, vllm:*, and recorded level:metric:op names). */
 export function metricNames(expr: string): string[] {
   const noStrings = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-  const names = noStrings.match(/\b(?:[a-z_]+(?::[a-zA-Z0-9_]+){2,}|vllm:[a-zA-Z0-9_]+|toolgate_[a-zA-Z0-9_]+)\b/g) ?? [];
+  const names =
+    noStrings.match(/\b(?:[a-z_]+(?::[a-zA-Z0-9_]+){2,}|vllm:[a-zA-Z0-9_]+|toolgate_[a-zA-Z0-9_]+)\b/g) ?? [];
   return [...new Set(names)];
 }

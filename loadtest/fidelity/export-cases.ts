@@ -14,7 +14,13 @@ interface CorpusCase {
 }
 
 const WEATHER_TOOLS = [
-  { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
+  {
+    type: 'function',
+    function: {
+      name: 'get_weather',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    },
+  },
   { type: 'function', function: { name: 'get_time' } },
 ];
 
@@ -26,13 +32,28 @@ const WEATHER_TOOLS = [
 const EDGE_CASES: Array<{ id: string; text: string }> = [
   { id: 'edge-angle-brackets-in-prose', text: 'The value is < 5 and > 2, so <b>bold</b> is fine.' },
   { id: 'edge-truncated-partial-tag', text: 'Let me call the tool <tool_' },
-  { id: 'edge-special-tokens-in-answer', text: '<think>\nok<|im_start|>\n</think>\n\nHi<|im_start|> there<|endoftext|>.' },
-  { id: 'edge-astral-characters', text: '<think>\nTokyo 🗼 weather.\n</think>\n\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Tokyo 🗼"}}\n</tool_call>' },
+  {
+    id: 'edge-special-tokens-in-answer',
+    text: '<think>\nok<|im_start|>\n</think>\n\nHi<|im_start|> there<|endoftext|>.',
+  },
+  {
+    id: 'edge-astral-characters',
+    text: '<think>\nTokyo 🗼 weather.\n</think>\n\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Tokyo 🗼"}}\n</tool_call>',
+  },
   { id: 'edge-double-close-think', text: '<think>a</think>b</think>c<think>d' },
-  { id: 'edge-function-markup-in-reasoning', text: '<think>\nuse <function=get_weather> <parameter=city>Oslo</parameter></function>?\n</think>\n\nok' },
+  {
+    id: 'edge-function-markup-in-reasoning',
+    text: '<think>\nuse <function=get_weather> <parameter=city>Oslo</parameter></function>?\n</think>\n\nok',
+  },
   { id: 'edge-truncated-after-name', text: '<tool_call>\n{"name": "get_time"' },
-  { id: 'edge-nameless-first-call', text: '<tool_call>\n{"arguments": {}}\n</tool_call>\n<tool_call>\n{"name": "get_time", "arguments": {}}\n</tool_call>' },
-  { id: 'edge-text-after-calls', text: 'Checking.\n<tool_call>\n{"name": "get_time", "arguments": {}}\n</tool_call>\nDone, waiting for the result.' },
+  {
+    id: 'edge-nameless-first-call',
+    text: '<tool_call>\n{"arguments": {}}\n</tool_call>\n<tool_call>\n{"name": "get_time", "arguments": {}}\n</tool_call>',
+  },
+  {
+    id: 'edge-text-after-calls',
+    text: 'Checking.\n<tool_call>\n{"name": "get_time", "arguments": {}}\n</tool_call>\nDone, waiting for the result.',
+  },
 ];
 
 const [corpusPath, outPath] = process.argv.slice(2);
@@ -49,4 +70,6 @@ const cases = readFileSync(corpusPath, 'utf8')
   .concat(EDGE_CASES.map((e) => ({ ...e, tools: WEATHER_TOOLS, tool_choice: null })))
   .map((c) => ({ ...c, pieces: tokenPieces(c.text) }));
 writeFileSync(outPath, JSON.stringify({ added_tokens: QWEN3_ADDED_TOKENS, eos_token: EOS_TOKEN, cases }));
-process.stdout.write(`${cases.length} cases with raw text (${EDGE_CASES.length} of them hand-written edge cases) → ${outPath}\n`);
+process.stdout.write(
+  `${cases.length} cases with raw text (${EDGE_CASES.length} of them hand-written edge cases) → ${outPath}\n`,
+);

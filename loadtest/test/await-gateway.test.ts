@@ -10,7 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awaitGateway, listeningUrl } from '../src/runner/await-gateway.js';
 
 const sleeper = (): ChildProcess => spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
-const logLine = (url: string) => JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'gateway listening', component: 'gateway', url });
+const logLine = (url: string) =>
+  JSON.stringify({
+    time: new Date().toISOString(),
+    level: 'info',
+    msg: 'gateway listening',
+    component: 'gateway',
+    url,
+  });
 
 describe('awaitGateway', () => {
   let impostor: Server;
@@ -25,7 +32,9 @@ describe('awaitGateway', () => {
   afterAll(async () => new Promise<void>((r) => impostor.close(() => r())));
 
   it('reads the listening URL from the gateway log', () => {
-    expect(listeningUrl(`{"msg":"starting"}\nnot json "gateway listening"\n${logLine('http://127.0.0.1:4321')}\n`)).toBe('http://127.0.0.1:4321');
+    expect(
+      listeningUrl(`{"msg":"starting"}\nnot json "gateway listening"\n${logLine('http://127.0.0.1:4321')}\n`),
+    ).toBe('http://127.0.0.1:4321');
     expect(listeningUrl('{"msg":"gateway listening"}')).toBeNull();
   });
 

@@ -19,7 +19,20 @@ describe('toolgate loadtest — bad input', () => {
   it('an unreachable target: clear error, exit 1, results.json and report still written', async () => {
     const port = await freePort();
     const out = path.join(dir, 'unreachable');
-    const r = await runCli(['--target', `http://127.0.0.1:${port}`, '--model', 'm', '--out', out, '--concurrency', '1,2', '--context', '256', '--requests', '2']);
+    const r = await runCli([
+      '--target',
+      `http://127.0.0.1:${port}`,
+      '--model',
+      'm',
+      '--out',
+      out,
+      '--concurrency',
+      '1,2',
+      '--context',
+      '256',
+      '--requests',
+      '2',
+    ]);
     expect(r.code).toBe(1);
     expect(r.output).toMatch(new RegExp(`target http://127.0.0.1:${port} is unreachable \\(ECONNREFUSED\\)`));
     expect(r.output).not.toMatch(/\n\s+at /); // no stack trace
@@ -33,7 +46,16 @@ describe('toolgate loadtest — bad input', () => {
   it('a malformed matrix file: exit 2 naming the field, nothing run', async () => {
     const file = path.join(dir, 'bad.yaml');
     await writeFile(file, 'concurrency: [1, -4]\ncontext: 256\n');
-    const r = await runCli(['--target', 'http://127.0.0.1:9', '--model', 'm', '--matrix', file, '--out', path.join(dir, 'bad')]);
+    const r = await runCli([
+      '--target',
+      'http://127.0.0.1:9',
+      '--model',
+      'm',
+      '--matrix',
+      file,
+      '--out',
+      path.join(dir, 'bad'),
+    ]);
     expect(r.code).toBe(2);
     expect(r.output).toContain(`${file}: invalid matrix`);
     expect(r.output).toMatch(/concurrency\.1: must be >= 1/);

@@ -13,7 +13,13 @@ const TINY = path.join(REPO_ROOT, 'loadtest/matrices/ci-tiny.yaml');
 
 interface Json {
   config: { model: string };
-  cells: Array<{ concurrency: number; contextTokens: number; promptTokensMethod: string; aborted?: string; metrics: { completed: number; failed: number; totalOutputTokens: number; ttftMs: { p95: number } } }>;
+  cells: Array<{
+    concurrency: number;
+    contextTokens: number;
+    promptTokensMethod: string;
+    aborted?: string;
+    metrics: { completed: number; failed: number; totalOutputTokens: number; ttftMs: { p95: number } };
+  }>;
   problems: string[];
   recommendation: { targets: Array<{ maxNumSeqs: number | null }> };
 }
@@ -32,7 +38,17 @@ describe('toolgate loadtest — tiny matrix', () => {
 
   it('against a simulator pod: every cell runs, report and recommendation written', async () => {
     const out = path.join(dir, 'sim');
-    const r = await runCli(['--target', `${sim.urls[0]}/v1`, '--matrix', TINY, '--out', out, '--goodput', 'ttft:2000', 'tpot:100']);
+    const r = await runCli([
+      '--target',
+      `${sim.urls[0]}/v1`,
+      '--matrix',
+      TINY,
+      '--out',
+      out,
+      '--goodput',
+      'ttft:2000',
+      'tpot:100',
+    ]);
     expect(r.output).toContain(`report: ${out}/report.html`);
     expect(r.code).toBe(0);
     const json = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as Json;

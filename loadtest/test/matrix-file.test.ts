@@ -18,7 +18,9 @@ describe('matrix file', () => {
     expect(() => parseMatrix('concurrency: [1, "two"]')).toThrow(/concurrency\.1: must be integer/);
     expect(() => parseMatrix('concurency: [1]')).toThrow(/must NOT have additional properties 'concurency'/);
     expect(() => parseMatrix('targets:\n  - label: a\n    target: ftp://x')).toThrow(/targets\.0\.target/);
-    expect(() => parseMatrix('targets:\n  - {label: a, target: "http://x"}\n  - {label: a, target: "http://y"}')).toThrow(/label 'a' is used twice/);
+    expect(() =>
+      parseMatrix('targets:\n  - {label: a, target: "http://x"}\n  - {label: a, target: "http://y"}'),
+    ).toThrow(/label 'a' is used twice/);
     expect(() => parseMatrix('requests: 5\nduration_s: 3')).toThrow(/either 'requests' or 'duration_s'/);
     expect(() => parseMatrix('concurrency: [1\ncontext: ]')).toThrow(MatrixError);
     expect(() => parseMatrix('- 1\n- 2')).toThrow(/mapping/);
@@ -29,7 +31,9 @@ describe('matrix file', () => {
   });
 
   it('flags override the matrix, which overrides the defaults', () => {
-    const m = parseMatrix('model: m1\nconcurrency: [3]\nrequest_rate: inf\nrequests: 7\ngoodput: {ttft_ms: 200}\ntargets:\n  - {label: a, target: "http://127.0.0.1:9/v1/", max_num_seqs: 8, pods: 2}');
+    const m = parseMatrix(
+      'model: m1\nconcurrency: [3]\nrequest_rate: inf\nrequests: 7\ngoodput: {ttft_ms: 200}\ntargets:\n  - {label: a, target: "http://127.0.0.1:9/v1/", max_num_seqs: 8, pods: 2}',
+    );
     const fromMatrix = buildConfig({}, [], m);
     expect(fromMatrix.model).toBe('m1');
     expect(fromMatrix.concurrency).toEqual([3]);
@@ -38,7 +42,11 @@ describe('matrix file', () => {
     expect(fromMatrix.requestRate).toBe(Infinity);
     expect(fromMatrix.goodput).toEqual({ ttftMs: 200 });
     expect(fromMatrix.targets).toEqual([{ label: 'a', target: 'http://127.0.0.1:9', maxNumSeqs: 8, pods: 2 }]);
-    const flags = buildConfig({ model: 'm2', concurrency: '1,2', 'request-rate': '4', target: 'http://127.0.0.1:1', 'no-tools': true }, ['tpot:30'], m);
+    const flags = buildConfig(
+      { model: 'm2', concurrency: '1,2', 'request-rate': '4', target: 'http://127.0.0.1:1', 'no-tools': true },
+      ['tpot:30'],
+      m,
+    );
     expect(flags.model).toBe('m2');
     expect(flags.concurrency).toEqual([1, 2]);
     expect(flags.requestRate).toBe(4);
@@ -52,10 +60,16 @@ describe('matrix file', () => {
   });
 
   it('rejects bad flag values with the flag name', () => {
-    expect(() => buildConfig({ target: 'http://x', model: 'm', concurrency: '1,0' }, [], {})).toThrow(/--concurrency: '0'/);
-    expect(() => buildConfig({ target: 'http://x', model: 'm', 'request-rate': 'fast' }, [], {})).toThrow(/--request-rate/);
+    expect(() => buildConfig({ target: 'http://x', model: 'm', concurrency: '1,0' }, [], {})).toThrow(
+      /--concurrency: '0'/,
+    );
+    expect(() => buildConfig({ target: 'http://x', model: 'm', 'request-rate': 'fast' }, [], {})).toThrow(
+      /--request-rate/,
+    );
     expect(() => buildConfig({ target: 'not a url', model: 'm' }, [], {})).toThrow(/not a URL/);
     expect(() => buildConfig({ model: 'm' }, [], {})).toThrow(/--target is required/);
-    expect(() => buildConfig({ target: 'http://x', model: 'm', requests: '3', duration: '2' }, [], {})).toThrow(/either --requests or --duration/);
+    expect(() => buildConfig({ target: 'http://x', model: 'm', requests: '3', duration: '2' }, [], {})).toThrow(
+      /either --requests or --duration/,
+    );
   });
 });

@@ -18,11 +18,29 @@ const req = (o: Partial<RequestOutput>): RequestOutput => ({
 // A: good (TTFT 50 ms, TPOT (500−50)/50 = 9 ms); B: TTFT 150 ms breaks the TTFT SLO;
 // C: TPOT (1050−50)/50 = 20 ms breaks the TPOT SLO; D: one token → TPOT counts as 0, good;
 // E: failed — never good, not in any latency figure.
-const A = req({ startS: 0, ttftS: 0.05, latencyS: 0.5, outputTokens: 51, itlS: [0.01, 0.02], toolCallOutcome: 'valid' });
+const A = req({
+  startS: 0,
+  ttftS: 0.05,
+  latencyS: 0.5,
+  outputTokens: 51,
+  itlS: [0.01, 0.02],
+  toolCallOutcome: 'valid',
+});
 const B = req({ startS: 0.1, ttftS: 0.15, latencyS: 0.6, outputTokens: 11, itlS: [0.03], toolCallOutcome: 'valid' });
-const C = req({ startS: 0.2, ttftS: 0.05, latencyS: 1.05, outputTokens: 51, itlS: [0.04], toolCallOutcome: 'repaired' });
+const C = req({
+  startS: 0.2,
+  ttftS: 0.05,
+  latencyS: 1.05,
+  outputTokens: 51,
+  itlS: [0.04],
+  toolCallOutcome: 'repaired',
+});
 const D = req({ startS: 1.5, ttftS: 0.08, latencyS: 0.08, outputTokens: 1, toolCallOutcome: 'invalid' });
-const E = req({ success: false, startS: 1.6, error: { kind: 'http_4xx', status: 404, code: 'model_not_found', message: 'nope' } });
+const E = req({
+  success: false,
+  startS: 1.6,
+  error: { kind: 'http_4xx', status: 404, code: 'model_not_found', message: 'nope' },
+});
 const F = req({ success: false, startS: 1.7, error: { kind: 'connection', message: 'ECONNREFUSED' } });
 
 describe('goodput', () => {

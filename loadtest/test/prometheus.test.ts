@@ -30,7 +30,16 @@ describe('Prometheus sampling', () => {
     );
     const port = await freePort();
     promUrl = `http://127.0.0.1:${port}`;
-    prom = spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: 'ignore' });
+    prom = spawn(
+      'prometheus',
+      [
+        `--config.file=${path.join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${path.join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+      { stdio: 'ignore' },
+    );
     await waitForHttp(`${promUrl}/-/ready`, 30_000);
     // Wait for the first successful scrape of the pod.
     for (let i = 0; i < 100; i++) {
@@ -78,7 +87,12 @@ describe('Prometheus sampling', () => {
     expect(running?.absent).toBe(false);
     if (running && !running.absent) expect(running.max).toBeGreaterThanOrEqual(1);
     expect(reading(run.server, 'requests_waiting')?.absent).toBe(false);
-    for (const name of ['gpu_utilization_pct', 'gpu_memory_used_mib', 'gateway_overhead_p95_ms', 'gateway_overhead_mean_ms']) {
+    for (const name of [
+      'gpu_utilization_pct',
+      'gpu_memory_used_mib',
+      'gateway_overhead_p95_ms',
+      'gateway_overhead_mean_ms',
+    ]) {
       const r = reading(run.server, name);
       expect(r?.absent, name).toBe(true);
       if (r?.absent) expect(r.reason).toBe('no data for this series');

@@ -27,7 +27,15 @@ describe('recommendation rule', () => {
   it('divides by pods, floors batched tokens at 2048, and notes an unreached knee', () => {
     const t = { ...T, pods: 2 };
     const cells = [1, 2, 4].map((c) => syntheticCell(t, 256, c, { ttftMs: 10 * c, reqPerS: c }));
-    const r: RunResults = { tool: 'toolgate-loadtest', version: 1, startedAt: '', finishedAt: '', config: syntheticConfig([t], [1, 2, 4], [256], 100), cells, problems: [] };
+    const r: RunResults = {
+      tool: 'toolgate-loadtest',
+      version: 1,
+      startedAt: '',
+      finishedAt: '',
+      config: syntheticConfig([t], [1, 2, 4], [256], 100),
+      cells,
+      problems: [],
+    };
     const rec = recommend(r).targets[0];
     expect(rec?.maxNumSeqs).toBe(2); // best c = 4 over 2 pods
     expect(rec?.maxNumBatchedTokens).toBe(2048);
@@ -38,7 +46,15 @@ describe('recommendation rule', () => {
     const failing = syntheticCell(T, 256, 1, { ttftMs: 10, reqPerS: 1, failed: 1 });
     expect(isEligible(failing, 100)).toBe(false);
     const slow = [1, 2].map((c) => syntheticCell(T, 256, c, { ttftMs: 900, reqPerS: c }));
-    const r: RunResults = { tool: 'toolgate-loadtest', version: 1, startedAt: '', finishedAt: '', config: syntheticConfig([T], [1, 2], [256], 100), cells: slow, problems: [] };
+    const r: RunResults = {
+      tool: 'toolgate-loadtest',
+      version: 1,
+      startedAt: '',
+      finishedAt: '',
+      config: syntheticConfig([T], [1, 2], [256], 100),
+      cells: slow,
+      problems: [],
+    };
     const rec = recommend(r).targets[0];
     expect(rec?.maxNumSeqs).toBeNull();
     expect(rec?.notes[0]).toMatch(/No tested concurrency meets/);

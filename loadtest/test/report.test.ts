@@ -75,7 +75,13 @@ describe('report files', () => {
   });
 
   it('charts with no data still render a valid, labelled SVG; CSV escapes', () => {
-    const svg = renderLineChart({ id: 'x', title: 'empty', xLabel: 'x', yLabel: 'y', series: [{ name: 'a', points: [] }] });
+    const svg = renderLineChart({
+      id: 'x',
+      title: 'empty',
+      xLabel: 'x',
+      yLabel: 'y',
+      series: [{ name: 'a', points: [] }],
+    });
     expect(svg).toContain('no successful cells');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(csvEscape('a,"b"')).toBe('"a,""b"""');

@@ -19,7 +19,13 @@ describe('runner against the simulator (fixed timing)', () => {
   let sim: Sim;
   let base: string;
   beforeAll(async () => {
-    sim = await startSim({ pods: 1, port: 0, model: MODEL, profile: { kind: 'fixed', ttftMs: TTFT_MS, itlMs: ITL_MS }, seed: 1 });
+    sim = await startSim({
+      pods: 1,
+      port: 0,
+      model: MODEL,
+      profile: { kind: 'fixed', ttftMs: TTFT_MS, itlMs: ITL_MS },
+      seed: 1,
+    });
     base = sim.urls[0] as string;
   });
   afterAll(async () => {
@@ -73,7 +79,9 @@ describe('runner against the simulator (fixed timing)', () => {
     const after = sim.pods[0]!.stats() as { generationTokens?: number };
     if (typeof after.generationTokens === 'number' && typeof before.generationTokens === 'number') {
       // The pod generated the measured tokens plus the warm-up's.
-      expect(after.generationTokens - before.generationTokens).toBe(m.totalOutputTokens + run.warmup.reduce((s, o) => s + o.outputTokens, 0));
+      expect(after.generationTokens - before.generationTokens).toBe(
+        m.totalOutputTokens + run.warmup.reduce((s, o) => s + o.outputTokens, 0),
+      );
     }
     // Closed loop at concurrency 2: 8 requests of ≈ 60 + 23·12 ms take ≈ 4 rounds.
     const e2e = (TTFT_MS + 23 * ITL_MS) / 1000;
@@ -95,7 +103,9 @@ describe('runner against the simulator (fixed timing)', () => {
   });
 
   it('open loop: requests leave on the seeded schedule, not as fast as possible', async () => {
-    const run = await runCell(await cellOpts({ requests: 20, concurrency: 20, requestRate: 10, warmupRequests: 0, maxTokens: 4 }));
+    const run = await runCell(
+      await cellOpts({ requests: 20, concurrency: 20, requestRate: 10, warmupRequests: 0, maxTokens: 4 }),
+    );
     expect(run.metrics.failed).toBe(0);
     const starts = run.outputs.map((o) => o.startS).sort((a, b) => a - b);
     // vLLM's rescaling puts the last arrival at N / rate = 2 s.
@@ -105,7 +115,9 @@ describe('runner against the simulator (fixed timing)', () => {
   });
 
   it('duration mode stops issuing at the deadline', async () => {
-    const run = await runCell(await cellOpts({ requests: null, durationS: 1, concurrency: 2, maxTokens: 8, warmupRequests: 0 }));
+    const run = await runCell(
+      await cellOpts({ requests: null, durationS: 1, concurrency: 2, maxTokens: 8, warmupRequests: 0 }),
+    );
     const e2e = (TTFT_MS + 7 * ITL_MS) / 1000;
     expect(run.metrics.completed).toBeGreaterThanOrEqual(Math.floor(1 / e2e) * 2 - 2);
     expect(Math.max(...run.outputs.map((o) => o.startS))).toBeLessThan(1);

@@ -26,7 +26,10 @@ describe('stats (numpy definitions)', () => {
   });
 
   it('summarize scales every figure and leaves the input untouched', () => {
-    const s = summarize(ten.map((x) => x / 1000), 1000);
+    const s = summarize(
+      ten.map((x) => x / 1000),
+      1000,
+    );
     expect(s.count).toBe(10);
     expect(s.mean).toBeCloseTo(5.5, 9);
     expect(s.p50).toBeCloseTo(5.5, 9);

@@ -8,7 +8,10 @@ import { pyRepr, type PyValue } from './py-value.js';
 
 /** agentic_checker.standardize_string: drop ,./-_*^() , lowercase, ' → ". */
 export function standardizeAgentic(s: string): string {
-  return s.replace(/[,./\-_*^()]/g, '').toLowerCase().replaceAll("'", '"');
+  return s
+    .replace(/[,./\-_*^()]/g, '')
+    .toLowerCase()
+    .replaceAll("'", '"');
 }
 
 // Python's re `\w` for str patterns: str.isalnum() characters and "_".
@@ -41,7 +44,11 @@ const falsy = (x: BfclRawResult | undefined): boolean => x === undefined || x ==
 
 export function checkAgentic(result: MultiTurnResult, answers: string[]): BfclVerdict {
   if (!Array.isArray(result) || result.length !== 1) {
-    return { valid: false, errorType: 'agentic:inference_error', error: ['Error during inference phase. Model did not output a list of model responses.'] };
+    return {
+      valid: false,
+      errorType: 'agentic:inference_error',
+      error: ['Error during inference phase. Model did not output a list of model responses.'],
+    };
   }
   let last: BfclRawResult | undefined;
   for (const step of result[0]!) {
@@ -51,8 +58,18 @@ export function checkAgentic(result: MultiTurnResult, answers: string[]): BfclVe
       last = step;
     }
   }
-  if (falsy(last)) return { valid: false, errorType: 'agentic:no_last_message', error: ['Cannot find the last chat message that is not a function call.'] };
+  if (falsy(last))
+    return {
+      valid: false,
+      errorType: 'agentic:no_last_message',
+      error: ['Cannot find the last chat message that is not a function call.'],
+    };
   const response = standardizeAgentic(pyStrOfResponse(last!));
-  if (answers.some((a) => containsWord(response, standardizeAgentic(a)))) return { valid: true, errorType: null, error: [] };
-  return { valid: false, errorType: 'agentic:answer_not_found', error: ['None of the expected answers were found in the model response.'] };
+  if (answers.some((a) => containsWord(response, standardizeAgentic(a))))
+    return { valid: true, errorType: null, error: [] };
+  return {
+    valid: false,
+    errorType: 'agentic:answer_not_found',
+    error: ['None of the expected answers were found in the model response.'],
+  };
 }

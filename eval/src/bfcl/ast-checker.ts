@@ -60,23 +60,36 @@ export function simpleFunctionChecker(
   const possibleAnswer = pyGetKey(possibleAnswerEntry, firstKey(possibleAnswerEntry));
   const params = doc.parameters?.properties;
   const required = doc.parameters?.required;
-  if (params === undefined || required === undefined) throw new PyCrash('KeyError', params === undefined ? 'properties' : 'required');
+  if (params === undefined || required === undefined)
+    throw new PyCrash('KeyError', params === undefined ? 'properties' : 'required');
   const funcName = convertFuncName(doc.name, opts);
 
   if (!pyContains(modelOutput, pyStr(funcName))) {
-    return { valid: false, error: [`Function name '${funcName}' not found in model output.`], errorType: 'simple_function_checker:wrong_func_name' };
+    return {
+      valid: false,
+      error: [`Function name '${funcName}' not found in model output.`],
+      errorType: 'simple_function_checker:wrong_func_name',
+    };
   }
   const modelParams = pyGetKey(modelOutput, funcName);
   for (const param of required) {
     if (!pyContains(modelParams, pyStr(param))) {
-      return { valid: false, error: [`Missing required parameter: '${param}'.`], errorType: 'simple_function_checker:missing_required' };
+      return {
+        valid: false,
+        error: [`Missing required parameter: '${param}'.`],
+        errorType: 'simple_function_checker:missing_required',
+      };
     }
   }
 
   for (const [param, rawValue] of pyItems(modelParams)) {
     const detail = own(params, param);
     if (detail === undefined || !pyContains(possibleAnswer, pyStr(param))) {
-      return { valid: false, error: [`Unexpected parameter: '${param}'.`], errorType: 'simple_function_checker:unexpected_param' };
+      return {
+        valid: false,
+        error: [`Unexpected parameter: '${param}'.`],
+        errorType: 'simple_function_checker:unexpected_param',
+      };
     }
     const description = detail.type;
     const expected = pythonType(description);
@@ -86,7 +99,8 @@ export function simpleFunctionChecker(
       nested = pythonType(detail.items.type);
     }
     // Python's int → float allowance for float parameters (bool is not an int here: type() is exact).
-    const value: PyValue = description === 'float' && rawValue.t === 'int' ? { t: 'float', v: Number(rawValue.v) } : rawValue;
+    const value: PyValue =
+      description === 'float' && rawValue.t === 'int' ? { t: 'float', v: Number(rawValue.v) } : rawValue;
     const answers = pyGetKey(possibleAnswer, param);
 
     const typed = typeChecker(param, value, answers, description, expected, nested);
@@ -96,7 +110,8 @@ export function simpleFunctionChecker(
     if (!typed.isVariable) {
       let special: CheckResult | null = null;
       if (expected === 'dict') special = dictChecker(param, value, answers);
-      else if (expected === 'list' && nested === 'dict') special = listDictChecker(param, (value as { v: PyValue[] }).v, answers);
+      else if (expected === 'list' && nested === 'dict')
+        special = listDictChecker(param, (value as { v: PyValue[] }).v, answers);
       else if (expected === 'str') special = stringChecker(param, (value as { v: string }).v, answers);
       else if (expected === 'list') special = listChecker(param, (value as { v: PyValue[] }).v, answers);
       if (special !== null) {
@@ -121,9 +136,18 @@ export function simpleFunctionChecker(
   return { valid: true, error: [] };
 }
 
-function parallelNoOrder(docs: BfclFunctionDoc[], output: PyValue[], answers: PyValue[], opts: CheckerOptions): CheckResult {
+function parallelNoOrder(
+  docs: BfclFunctionDoc[],
+  output: PyValue[],
+  answers: PyValue[],
+  opts: CheckerOptions,
+): CheckResult {
   if (output.length !== answers.length) {
-    return { valid: false, error: ['Wrong number of functions.'], errorType: 'parallel_function_checker_no_order:wrong_count' };
+    return {
+      valid: false,
+      error: ['Wrong number of functions.'],
+      errorType: 'parallel_function_checker_no_order:wrong_count',
+    };
   }
   // QUIRK: greedy — each expected call takes the first unmatched output that passes, so an output
   // that fits two expected calls can starve a later one even when a full matching exists.
@@ -142,7 +166,9 @@ function parallelNoOrder(docs: BfclFunctionDoc[], output: PyValue[], answers: Py
     if (result === null || !result.valid) {
       return {
         valid: false,
-        error: [`Could not find a matching function among the unmatched model outputs for index ${i} of possible answers.`],
+        error: [
+          `Could not find a matching function among the unmatched model outputs for index ${i} of possible answers.`,
+        ],
         errorType: 'parallel_function_checker_no_order:cannot_find_match',
       };
     }
@@ -168,7 +194,8 @@ export function astChecker(
 ): CheckResult {
   if (category.includes('parallel')) return parallelNoOrder(docs, output, possibleAnswer, opts);
   if (category.includes('multiple')) return multiple(docs, output, possibleAnswer, opts);
-  if (output.length !== 1) return { valid: false, error: ['Wrong number of functions.'], errorType: 'simple_function_checker:wrong_count' };
+  if (output.length !== 1)
+    return { valid: false, error: ['Wrong number of functions.'], errorType: 'simple_function_checker:wrong_count' };
   if (docs.length === 0 || possibleAnswer.length === 0) throw new PyCrash('IndexError', 'list index out of range');
   return simpleFunctionChecker(docs[0], output[0]!, possibleAnswer[0]!, opts);
 }

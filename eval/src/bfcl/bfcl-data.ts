@@ -35,7 +35,9 @@ export function bfclDataDir(python?: string): string {
     dataDirs.set(py, join(pkg, 'data'));
     return join(pkg, 'data');
   } catch {
-    throw new Error(`bfcl-eval is not installed for ${py} (run \`make eval-deps\`, or pip install -r eval/requirements.txt)`);
+    throw new Error(
+      `bfcl-eval is not installed for ${py} (run \`make eval-deps\`, or pip install -r eval/requirements.txt)`,
+    );
   }
 }
 
@@ -46,7 +48,8 @@ function categoryFile(dir: string, category: string): string | null {
 
 /** A single-turn category's entries, read straight from the package's data files. */
 export function loadBfclCategory(category: string, dir = bfclDataDir()): BfclEntry[] {
-  if (!(SINGLE_TURN_CATEGORIES as readonly string[]).includes(category)) throw new Error(`'${category}' is not a single-turn BFCL category`);
+  if (!(SINGLE_TURN_CATEGORIES as readonly string[]).includes(category))
+    throw new Error(`'${category}' is not a single-turn BFCL category`);
   const file = categoryFile(dir, category);
   if (!file) throw new Error(`BFCL category '${category}' not found in ${dir}`);
   const answers = new Map<string, PyValue[]>();
@@ -64,7 +67,11 @@ export function loadBfclCategory(category: string, dir = bfclDataDir()): BfclEnt
   const entries: BfclEntry[] = [];
   for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
     if (!line.trim()) continue;
-    const row = JSON.parse(line) as { id: string; question: { role: string; content: string }[][]; function: BfclFunctionDoc[] };
+    const row = JSON.parse(line) as {
+      id: string;
+      question: { role: string; content: string }[][];
+      function: BfclFunctionDoc[];
+    };
     entries.push({
       id: row.id,
       category,
@@ -80,10 +87,32 @@ export function loadBfclCategory(category: string, dir = bfclDataDir()): BfclEnt
 }
 
 const GORILLA_TO_OPENAPI: Record<string, string> = {
-  integer: 'integer', number: 'number', float: 'number', string: 'string', boolean: 'boolean', bool: 'boolean',
-  array: 'array', list: 'array', dict: 'object', object: 'object', tuple: 'array', any: 'string', byte: 'integer',
-  short: 'integer', long: 'integer', double: 'number', char: 'string', ArrayList: 'array', Array: 'array',
-  HashMap: 'object', Hashtable: 'object', Queue: 'array', Stack: 'array', Any: 'string', String: 'string', Bigint: 'integer',
+  integer: 'integer',
+  number: 'number',
+  float: 'number',
+  string: 'string',
+  boolean: 'boolean',
+  bool: 'boolean',
+  array: 'array',
+  list: 'array',
+  dict: 'object',
+  object: 'object',
+  tuple: 'array',
+  any: 'string',
+  byte: 'integer',
+  short: 'integer',
+  long: 'integer',
+  double: 'number',
+  char: 'string',
+  ArrayList: 'array',
+  Array: 'array',
+  HashMap: 'object',
+  Hashtable: 'object',
+  Queue: 'array',
+  Stack: 'array',
+  Any: 'string',
+  String: 'string',
+  Bigint: 'integer',
 };
 const mapType = (t: string): string => (Object.hasOwn(GORILLA_TO_OPENAPI, t) ? GORILLA_TO_OPENAPI[t]! : t);
 
@@ -107,7 +136,8 @@ function castToOpenAiType(properties: Record<string, Json>): Record<string, Json
         items['type'] = mapType(String(items['type']));
         const inner = items['items'] as Json | undefined;
         if (items['type'] === 'array' && inner) inner['type'] = mapType(String(inner['type']));
-        else if (items['type'] === 'object' && items['properties']) castToOpenAiType(items['properties'] as Record<string, Json>);
+        else if (items['type'] === 'object' && items['properties'])
+          castToOpenAiType(items['properties'] as Record<string, Json>);
       }
     }
   }
@@ -126,7 +156,10 @@ export const PYTHON_HINT = ' Note that the provided function is in Python 3 synt
  * `hint`: append BFCL's Python language hint (utils.add_language_specific_hint_to_function_doc);
  * off for docs that BFCL's loader already gave the hint (multi-turn and memory entries).
  */
-export function bfclToOpenAiTools(docs: BfclFunctionDoc[], opts: { hint?: boolean } = {}): { tools: OpenAiTool[]; nameMap: Record<string, string> } {
+export function bfclToOpenAiTools(
+  docs: BfclFunctionDoc[],
+  opts: { hint?: boolean } = {},
+): { tools: OpenAiTool[]; nameMap: Record<string, string> } {
   const nameMap: Record<string, string> = {};
   const tools = docs.map((doc) => {
     const item = structuredClone(doc) as unknown as Json & { parameters: Json };
@@ -150,7 +183,11 @@ export function bfclCategorySizes(categories: string[], dir = bfclDataDir()): Re
   for (const c of categories) {
     const family = c.startsWith('memory_') ? 'memory' : c.startsWith('web_search') ? 'web_search' : c;
     const file = categoryFile(dir, family);
-    out[c] = file ? readFileSync(join(dir, file), 'utf8').split('\n').filter((l) => l.trim()).length : 0;
+    out[c] = file
+      ? readFileSync(join(dir, file), 'utf8')
+          .split('\n')
+          .filter((l) => l.trim()).length
+      : 0;
   }
   return out;
 }

@@ -17,7 +17,9 @@ export type BfclRawResult = { name: string; arguments: string | null }[] | strin
  */
 export function fcResult(message: AssistantMessage): BfclRawResult {
   const tc = message.tool_calls;
-  return Array.isArray(tc) ? tc.map((c) => ({ name: c.function?.name ?? '', arguments: c.function?.arguments ?? null })) : message.content;
+  return Array.isArray(tc)
+    ? tc.map((c) => ({ name: c.function?.name ?? '', arguments: c.function?.arguments ?? null }))
+    : message.content;
 }
 
 /**
@@ -34,7 +36,8 @@ export function decodeExecute(result: BfclRawResult): string[] {
   return result.map((call) => {
     if (call.arguments === null) throw new PyCrash('AttributeError', "'NoneType' object has no attribute 'items'");
     const value = parsePyJson(call.arguments);
-    if (value.t !== 'dict') throw new PyCrash('AttributeError', `'${pyTypeName(value)}' object has no attribute 'items'`);
+    if (value.t !== 'dict')
+      throw new PyCrash('AttributeError', `'${pyTypeName(value)}' object has no attribute 'items'`);
     return `${call.name}(${[...value.v].map(([k, v]) => `${k}=${pyRepr(v)}`).join(',')})`;
   });
 }
@@ -70,7 +73,8 @@ export function decodeFc(result: BfclRawResult): PyValue[] {
     return [];
   }
   return result.map((call) => {
-    if (call.arguments === null) throw new PyCrash('TypeError', 'the JSON object must be str, bytes or bytearray, not NoneType');
+    if (call.arguments === null)
+      throw new PyCrash('TypeError', 'the JSON object must be str, bytes or bytearray, not NoneType');
     return { t: 'dict', v: new Map([[call.name, parsePyJson(call.arguments)]]) } as const;
   });
 }
@@ -94,7 +98,8 @@ export function evaluateBfclCase(c: BfclCase, opts: CheckerOptions = { underscor
     return evaluate(c, opts);
   } catch (err) {
     // The official runner would crash on this entry; report it under a name both sides share.
-    if (err instanceof PyCrash) return { valid: false, errorType: `python_exception:${err.pyType}`, error: [err.message] };
+    if (err instanceof PyCrash)
+      return { valid: false, errorType: `python_exception:${err.pyType}`, error: [err.message] };
     throw err;
   }
 }
@@ -110,17 +115,33 @@ function evaluate(c: BfclCase, opts: CheckerOptions): BfclVerdict {
     const irrelevance = c.category.includes('irrelevance');
     if (irrelevance ? !containsCall : containsCall) return { valid: true, errorType: null, error: [] };
     return irrelevance
-      ? { valid: false, errorType: 'irrelevance_error:decoder_success', error: ['Valid syntax. Successfully decode AST when it should not.'] }
-      : { valid: false, errorType: 'relevance_error:decoder_failed', error: ['Invalid syntax. Failed to decode AST when it should have.'] };
+      ? {
+          valid: false,
+          errorType: 'irrelevance_error:decoder_success',
+          error: ['Valid syntax. Successfully decode AST when it should not.'],
+        }
+      : {
+          valid: false,
+          errorType: 'relevance_error:decoder_failed',
+          error: ['Invalid syntax. Failed to decode AST when it should have.'],
+        };
   }
   let decoded: PyValue[];
   try {
     decoded = decodeFc(c.result);
   } catch (err) {
-    return { valid: false, errorType: 'ast_decoder:decoder_failed', error: [`Invalid syntax. Failed to decode AST. ${(err as Error).message}`] };
+    return {
+      valid: false,
+      errorType: 'ast_decoder:decoder_failed',
+      error: [`Invalid syntax. Failed to decode AST. ${(err as Error).message}`],
+    };
   }
   if (!isFunctionCallingFormat(decoded)) {
-    return { valid: false, errorType: 'ast_decoder:decoder_wrong_output_format', error: ['Did not output in the specified format.'] };
+    return {
+      valid: false,
+      errorType: 'ast_decoder:decoder_wrong_output_format',
+      error: ['Did not output in the specified format.'],
+    };
   }
   if (c.groundTruth === undefined) throw new Error(`category ${c.category} needs a ground truth`);
   const r = astChecker(c.functions, decoded, c.groundTruth, c.category, opts);

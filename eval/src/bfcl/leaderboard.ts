@@ -49,7 +49,14 @@ export interface LeaderboardView {
   /** Every scoring category ran in full: the overall is directly comparable to the published one. */
   complete: boolean;
   weights: typeof OVERALL_WEIGHTS;
-  sections: { key: SectionKey; label: string; weight: number; accuracy: number; complete: boolean; categories: string[] }[];
+  sections: {
+    key: SectionKey;
+    label: string;
+    weight: number;
+    accuracy: number;
+    complete: boolean;
+    categories: string[];
+  }[];
   /** live_relevance: shown by BFCL, not part of its overall. */
   relevance: number | null;
   categories: Record<string, CategoryScore>;
@@ -57,7 +64,11 @@ export interface LeaderboardView {
 
 type Acc = { accuracy: number; count: number; na: boolean };
 
-const unweighted = (xs: Acc[]): Acc => ({ accuracy: xs.reduce((s, x) => s + x.accuracy, 0) / xs.length, count: xs.reduce((s, x) => s + x.count, 0), na: xs.some((x) => x.na) });
+const unweighted = (xs: Acc[]): Acc => ({
+  accuracy: xs.reduce((s, x) => s + x.accuracy, 0) / xs.length,
+  count: xs.reduce((s, x) => s + x.count, 0),
+  na: xs.some((x) => x.na),
+});
 const weighted = (xs: Acc[]): Acc => {
   const count = xs.reduce((s, x) => s + x.count, 0);
   return { accuracy: xs.reduce((s, x) => s + x.accuracy * x.count, 0) / count, count, na: xs.some((x) => x.na) };
@@ -70,7 +81,10 @@ function sections(acc: (c: string) => Acc): Record<SectionKey, Acc> {
     live: weighted(SECTION_CATEGORIES.live.map(acc)),
     irrelevance: unweighted([acc('irrelevance'), acc('live_irrelevance')]),
     multi_turn: unweighted(SECTION_CATEGORIES.multi_turn.map(acc)),
-    agentic: unweighted([unweighted([acc('web_search_base'), acc('web_search_no_snippet')]), unweighted([acc('memory_kv'), acc('memory_vector'), acc('memory_rec_sum')])]),
+    agentic: unweighted([
+      unweighted([acc('web_search_base'), acc('web_search_no_snippet')]),
+      unweighted([acc('memory_kv'), acc('memory_vector'), acc('memory_rec_sum')]),
+    ]),
   };
 }
 
@@ -81,15 +95,38 @@ const overallOf = (s: Record<SectionKey, Acc>): number =>
  * `results`: per category run, BFCL-correct items and items scored. `sizes`: every BFCL v4
  * category's entry count in the installed data (used for categories not run, as BFCL does).
  */
-export function leaderboardView(results: Record<string, { correct: number; total: number }>, sizes: Record<string, number>): LeaderboardView {
+export function leaderboardView(
+  results: Record<string, { correct: number; total: number }>,
+  sizes: Record<string, number>,
+): LeaderboardView {
   const categories: Record<string, CategoryScore> = {};
-  for (const c of [...new Set([...Object.values(SECTION_CATEGORIES).flat(), 'live_relevance', ...RUNNABLE_CATEGORIES, ...Object.keys(NOT_RUN_REASONS)])]) {
+  for (const c of [
+    ...new Set([
+      ...Object.values(SECTION_CATEGORIES).flat(),
+      'live_relevance',
+      ...RUNNABLE_CATEGORIES,
+      ...Object.keys(NOT_RUN_REASONS),
+    ]),
+  ]) {
     const r = results[c];
     const size = sizes[c] ?? 0;
     if (r && r.total > 0) {
-      categories[c] = { accuracy: r.correct / r.total, correct: r.correct, total: r.total, size, status: r.total < size ? 'partial' : 'run' };
+      categories[c] = {
+        accuracy: r.correct / r.total,
+        correct: r.correct,
+        total: r.total,
+        size,
+        status: r.total < size ? 'partial' : 'run',
+      };
     } else {
-      categories[c] = { accuracy: null, correct: 0, total: size, size, status: 'not_run', reason: NOT_RUN_REASONS[c] ?? 'not in this run' };
+      categories[c] = {
+        accuracy: null,
+        correct: 0,
+        total: size,
+        size,
+        status: 'not_run',
+        reason: NOT_RUN_REASONS[c] ?? 'not in this run',
+      };
     }
   }
   const actual = (c: string): Acc => {
@@ -98,7 +135,9 @@ export function leaderboardView(results: Record<string, { correct: number; total
   };
   const ran = (c: string): Acc => ({ ...actual(c), accuracy: categories[c]!.status === 'not_run' ? 0 : 1 });
   const got = sections(actual);
-  const complete = Object.values(SECTION_CATEGORIES).flat().every((c) => categories[c]!.status === 'run');
+  const complete = Object.values(SECTION_CATEGORIES)
+    .flat()
+    .every((c) => categories[c]!.status === 'run');
   return {
     overall: overallOf(got),
     maxReachable: overallOf(sections(ran)),

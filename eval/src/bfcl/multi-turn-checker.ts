@@ -33,7 +33,11 @@ export async function checkMultiTurn(
   result: MultiTurnResult,
   sidecar: BfclSidecar,
 ): Promise<BfclVerdict> {
-  if (!Array.isArray(result)) return fail('multi_turn:inference_error', 'Error during inference phase. Model did not output a list of model responses.');
+  if (!Array.isArray(result))
+    return fail(
+      'multi_turn:inference_error',
+      'Error during inference phase. Model did not output a list of model responses.',
+    );
   const truth = entry.ground_truth;
   if (result.length !== truth.length) {
     return fail(
@@ -71,5 +75,10 @@ export async function checkMultiTurn(
 }
 
 function verdictOf(check: PyCheck): BfclVerdict {
-  return { valid: false, errorType: check.error_type ?? 'multi_turn:unknown', error: [check.error_message ?? ''], ...(check.details !== undefined ? { details: check.details } : {}) };
+  return {
+    valid: false,
+    errorType: check.error_type ?? 'multi_turn:unknown',
+    error: [check.error_message ?? ''],
+    ...(check.details !== undefined ? { details: check.details } : {}),
+  };
 }

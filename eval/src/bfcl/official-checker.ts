@@ -20,7 +20,12 @@ export function runOfficialChecker(cases: (BfclCase & { id: string; underscoreTo
       id: c.id,
       category: c.category,
       functions: c.functions,
-      result: c.result === null ? null : Array.isArray(c.result) ? c.result.map((r) => ({ [r.name]: r.arguments })) : c.result,
+      result:
+        c.result === null
+          ? null
+          : Array.isArray(c.result)
+            ? c.result.map((r) => ({ [r.name]: r.arguments }))
+            : c.result,
       underscore_to_dot: c.underscoreToDot ?? true,
     });
     // ground_truth is spliced in as Python-faithful JSON (5.0 stays a float).
@@ -45,13 +50,27 @@ export interface OfficialMultiTurnVerdict extends OfficialVerdict {
 
 /** BFCL's result shape: each step's model_responses as [{name: arguments}] or the content. */
 const toPyResult = (result: MultiTurnResult): unknown =>
-  typeof result === 'string' ? result : result.map((turn) => turn.map((step) => (Array.isArray(step) ? step.map((c) => ({ [c.name]: c.arguments })) : step)));
+  typeof result === 'string'
+    ? result
+    : result.map((turn) =>
+        turn.map((step) => (Array.isArray(step) ? step.map((c) => ({ [c.name]: c.arguments })) : step)),
+      );
 
 /** Recorded multi-turn / memory results judged by BFCL's official runner (eval/python/official_runner.py). */
-export function runOfficialMultiTurn(cases: { id: string; category: string; entryId: string; result: MultiTurnResult }[]): OfficialMultiTurnVerdict[] {
-  const input = cases.map((c) => JSON.stringify({ id: c.id, category: c.category, entry_id: c.entryId, result: toPyResult(c.result) })).join('\n') + '\n';
-  const run = spawnSync(pythonPath(), [evalScript('official_runner.py')], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (run.status !== 0) throw new Error(`official runner failed (${run.status}): ${run.stderr.slice(-2000) || run.error?.message}`);
+export function runOfficialMultiTurn(
+  cases: { id: string; category: string; entryId: string; result: MultiTurnResult }[],
+): OfficialMultiTurnVerdict[] {
+  const input =
+    cases
+      .map((c) => JSON.stringify({ id: c.id, category: c.category, entry_id: c.entryId, result: toPyResult(c.result) }))
+      .join('\n') + '\n';
+  const run = spawnSync(pythonPath(), [evalScript('official_runner.py')], {
+    input,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (run.status !== 0)
+    throw new Error(`official runner failed (${run.status}): ${run.stderr.slice(-2000) || run.error?.message}`);
   return run.stdout
     .split('\n')
     .filter((l) => l.trim())
@@ -59,10 +78,17 @@ export function runOfficialMultiTurn(cases: { id: string; category: string; entr
 }
 
 /** An entry's ground-truth calls as tool calls ({name, arguments}), positional arguments bound by name. */
-export function groundTruthCalls(entries: { category: string; id: string }[]): Map<string, { name: string; arguments: Record<string, unknown> }[][]> {
+export function groundTruthCalls(
+  entries: { category: string; id: string }[],
+): Map<string, { name: string; arguments: Record<string, unknown> }[][]> {
   const input = entries.map((e) => JSON.stringify({ category: e.category, entry_id: e.id })).join('\n') + '\n';
-  const run = spawnSync(pythonPath(), [evalScript('official_runner.py'), '--gt-calls'], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (run.status !== 0) throw new Error(`official runner --gt-calls failed (${run.status}): ${run.stderr.slice(-2000)}`);
+  const run = spawnSync(pythonPath(), [evalScript('official_runner.py'), '--gt-calls'], {
+    input,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (run.status !== 0)
+    throw new Error(`official runner --gt-calls failed (${run.status}): ${run.stderr.slice(-2000)}`);
   const out = new Map<string, { name: string; arguments: Record<string, unknown> }[][]>();
   for (const line of run.stdout.split('\n').filter((l) => l.trim())) {
     const r = JSON.parse(line) as { entry_id: string; turns: { name: string; arguments: Record<string, unknown> }[][] };
@@ -83,9 +109,15 @@ export interface OfficialLeaderboard {
 }
 
 /** BFCL's generate_leaderboard_csv on per-category results (eval/python/official_leaderboard.py). */
-export function runOfficialLeaderboard(cases: { id: string; scores: Record<string, { accuracy: number; total_count: number }> }[]): OfficialLeaderboard[] {
+export function runOfficialLeaderboard(
+  cases: { id: string; scores: Record<string, { accuracy: number; total_count: number }> }[],
+): OfficialLeaderboard[] {
   const input = cases.map((c) => JSON.stringify(c)).join('\n') + '\n';
-  const run = spawnSync(pythonPath(), [evalScript('official_leaderboard.py')], { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync(pythonPath(), [evalScript('official_leaderboard.py')], {
+    input,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (run.status !== 0) throw new Error(`official leaderboard failed (${run.status}): ${run.stderr.slice(-2000)}`);
   return run.stdout
     .split('\n')

@@ -42,7 +42,8 @@ export function pyGetKey(x: PyValue, key: string): PyValue {
     if (v === undefined) throw new PyCrash('KeyError', `'${key}'`);
     return v;
   }
-  if (x.t === 'list' || x.t === 'str') throw new PyCrash('TypeError', `${x.t} indices must be integers or slices, not str`);
+  if (x.t === 'list' || x.t === 'str')
+    throw new PyCrash('TypeError', `${x.t} indices must be integers or slices, not str`);
   throw new PyCrash('TypeError', `'${pyTypeName(x)}' object is not subscriptable`);
 }
 
@@ -54,7 +55,8 @@ export function pyContains(container: PyValue, item: PyValue): boolean {
     return item.t === 'str' && container.v.has(item.v);
   }
   if (container.t === 'str') {
-    if (item.t !== 'str') throw new PyCrash('TypeError', `'in <string>' requires string as left operand, not ${pyTypeName(item)}`);
+    if (item.t !== 'str')
+      throw new PyCrash('TypeError', `'in <string>' requires string as left operand, not ${pyTypeName(item)}`);
     return container.v.includes(item.v);
   }
   throw new PyCrash('TypeError', `argument of type '${pyTypeName(container)}' is not iterable`);

@@ -14,7 +14,10 @@ export type PyValue =
 export type PyType = PyValue['t'];
 
 export class PyJsonError extends Error {
-  constructor(message: string, readonly pos: number) {
+  constructor(
+    message: string,
+    readonly pos: number,
+  ) {
     super(`${message}: char ${pos}`);
     this.name = 'PyJsonError';
   }
@@ -53,12 +56,12 @@ class Parser {
     if (c === '{') return this.object();
     if (c === '[') return this.array();
     if (c === '"') return { t: 'str', v: this.string() };
-    if (s.startsWith('null', this.i)) return (this.i += 4), pyNone;
-    if (s.startsWith('true', this.i)) return (this.i += 4), { t: 'bool', v: true };
-    if (s.startsWith('false', this.i)) return (this.i += 5), { t: 'bool', v: false };
-    if (s.startsWith('NaN', this.i)) return (this.i += 3), { t: 'float', v: NaN };
-    if (s.startsWith('Infinity', this.i)) return (this.i += 8), { t: 'float', v: Infinity };
-    if (s.startsWith('-Infinity', this.i)) return (this.i += 9), { t: 'float', v: -Infinity };
+    if (s.startsWith('null', this.i)) return ((this.i += 4), pyNone);
+    if (s.startsWith('true', this.i)) return ((this.i += 4), { t: 'bool', v: true });
+    if (s.startsWith('false', this.i)) return ((this.i += 5), { t: 'bool', v: false });
+    if (s.startsWith('NaN', this.i)) return ((this.i += 3), { t: 'float', v: NaN });
+    if (s.startsWith('Infinity', this.i)) return ((this.i += 8), { t: 'float', v: Infinity });
+    if (s.startsWith('-Infinity', this.i)) return ((this.i += 9), { t: 'float', v: -Infinity });
     NUMBER.lastIndex = this.i;
     const m = NUMBER.exec(s);
     if (m) {
@@ -73,7 +76,7 @@ class Parser {
     const out = new Map<string, PyValue>();
     this.i++;
     this.ws();
-    if (this.s[this.i] === '}') return this.i++, { t: 'dict', v: out };
+    if (this.s[this.i] === '}') return (this.i++, { t: 'dict', v: out });
     for (;;) {
       if (this.s[this.i] !== '"') throw new PyJsonError('Expecting property name enclosed in double quotes', this.i);
       const key = this.string();
@@ -94,7 +97,7 @@ class Parser {
     const out: PyValue[] = [];
     this.i++;
     this.ws();
-    if (this.s[this.i] === ']') return this.i++, { t: 'list', v: out };
+    if (this.s[this.i] === ']') return (this.i++, { t: 'list', v: out });
     for (;;) {
       this.ws();
       out.push(this.value());
@@ -119,8 +122,17 @@ class Parser {
         continue;
       }
       const e = s[this.i++];
-      const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-      if (e !== undefined && e in simple) out += simple[e];
+      const simple: Record<string, string> = {
+        '"': '"',
+        '\\': '\\',
+        '/': '/',
+        b: '\b',
+        f: '\f',
+        n: '\n',
+        r: '\r',
+        t: '\t',
+      };
+      if (e !== undefined && e in simple) out += simple[e]!;
       else if (e === 'u') {
         const hex = s.slice(this.i, this.i + 4);
         if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new PyJsonError('Invalid \\uXXXX escape', this.i);
@@ -219,7 +231,10 @@ export function pyTypeName(x: PyValue): string {
 
 /** Stands for an exception the official Python checker would raise on the same input. */
 export class PyCrash extends Error {
-  constructor(readonly pyType: string, message: string) {
+  constructor(
+    readonly pyType: string,
+    message: string,
+  ) {
     super(`${pyType}: ${message}`);
     this.name = 'PyCrash';
   }
@@ -275,7 +290,7 @@ const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
 export function pyStrRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = quote;
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const cp = s.codePointAt(i)!;
     const ch = String.fromCodePoint(cp);
     i += ch.length;

@@ -46,7 +46,9 @@ export class BfclSidecar {
   constructor(opts: SidecarOptions) {
     mkdirSync(opts.memoryDir, { recursive: true });
     this.timeoutMs = opts.timeoutMs ?? 120_000;
-    this.child = spawn(pythonPath(opts.python), [evalScript('bfcl_sidecar.py'), '--memory-dir', opts.memoryDir], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(pythonPath(opts.python), [evalScript('bfcl_sidecar.py'), '--memory-dir', opts.memoryDir], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     this.exited = new Promise((r) => this.child.once('close', () => r()));
     createInterface({ input: this.child.stdout }).on('line', (line) => this.onLine(line));
     createInterface({ input: this.child.stderr }).on('line', (line) => {

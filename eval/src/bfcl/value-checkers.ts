@@ -28,7 +28,8 @@ const PYTHON_TYPE_MAPPING: Record<string, PyType> = {
 };
 
 export function pythonType(description: unknown): PyType {
-  if (typeof description === 'string' && Object.hasOwn(PYTHON_TYPE_MAPPING, description)) return PYTHON_TYPE_MAPPING[description]!;
+  if (typeof description === 'string' && Object.hasOwn(PYTHON_TYPE_MAPPING, description))
+    return PYTHON_TYPE_MAPPING[description]!;
   throw new PyCrash('KeyError', String(description));
 }
 
@@ -67,7 +68,9 @@ export function typeChecker(
     }
     result = {
       valid: false,
-      error: [`Nested type checking failed for parameter '${param}'. Expected outer type ${expectedTypeDescription} with inner type ${nested}.`],
+      error: [
+        `Nested type checking failed for parameter '${param}'. Expected outer type ${expectedTypeDescription} with inner type ${nested}.`,
+      ],
       errorType: 'type_error:nested',
       isVariable: false,
     };
@@ -77,7 +80,10 @@ export function typeChecker(
   if (answerType !== null && value.t === answerType) return { ...result, isVariable: true };
   return {
     valid: false,
-    error: [...result.error, `Incorrect type for parameter '${param}'. Expected type ${expectedTypeDescription}, got ${value.t}. Parameter value: ${pyRepr(value)}.`],
+    error: [
+      ...result.error,
+      `Incorrect type for parameter '${param}'. Expected type ${expectedTypeDescription}, got ${value.t}. Parameter value: ${pyRepr(value)}.`,
+    ],
     errorType: 'type_error:simple',
     isVariable: result.isVariable,
   };
@@ -94,7 +100,10 @@ export function stringChecker(param: string, value: string, possibleAnswer: PyVa
     .filter((a) => a.t === 'str')
     .map((a) => standardizeString((a as { v: string }).v));
   if (!answers.includes(standardizeString(value))) {
-    return fail('value_error:string', `Invalid value for parameter '${param}': '${value}'. Expected one of ${pyRepr(possibleAnswer)}. Case insensitive.`);
+    return fail(
+      'value_error:string',
+      `Invalid value for parameter '${param}': '${value}'. Expected one of ${pyRepr(possibleAnswer)}. Case insensitive.`,
+    );
   }
   return ok();
 }
@@ -103,9 +112,15 @@ export function listChecker(param: string, value: PyValue[], possibleAnswer: PyV
   const output: PyValue = { t: 'list', v: value.map(standardizeItem) };
   // QUIRK: each answer is walked with range(len(...)): an optional "" becomes [], a string
   // answer becomes its characters.
-  const answers: PyValue[] = pyIndexIter(possibleAnswer).map((a) => ({ t: 'list', v: pyIndexIter(a).map(standardizeItem) }));
+  const answers: PyValue[] = pyIndexIter(possibleAnswer).map((a) => ({
+    t: 'list',
+    v: pyIndexIter(a).map(standardizeItem),
+  }));
   if (!pyIn(output, answers)) {
-    return fail('value_error:list/tuple', `Invalid value for parameter '${param}': ${pyRepr({ t: 'list', v: value })}. Expected one of ${pyRepr(possibleAnswer)}.`);
+    return fail(
+      'value_error:list/tuple',
+      `Invalid value for parameter '${param}': ${pyRepr({ t: 'list', v: value })}. Expected one of ${pyRepr(possibleAnswer)}.`,
+    );
   }
   return ok();
 }
@@ -132,7 +147,11 @@ export function dictChecker(param: string, value: PyValue, possibleAnswers: PyVa
     // QUIRK: runs even after a failure above, so a missing key overrides a dict_value error.
     for (const [key, candidates] of pyItems(answer)) {
       if (!(value.t === 'dict' && value.v.has(key)) && !pyContains(candidates, EMPTY)) {
-        result = { valid: false, error: [...result.error, `Missing dict key parameter: '${key}'.`], errorType: 'value_error:dict_key' };
+        result = {
+          valid: false,
+          error: [...result.error, `Missing dict key parameter: '${key}'.`],
+          errorType: 'value_error:dict_key',
+        };
         flag = false;
         break;
       }

@@ -12,7 +12,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { out: { type: 'string' }, name: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        out: { type: 'string' },
+        name: { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
       allowPositionals: true,
       strict: true,
     });
@@ -23,7 +27,8 @@ export async function main(argv: string[]): Promise<number> {
     if (!values.out) throw new CompareError('--out is required');
     if (positionals.length === 0) throw new CompareError('name at least one run folder');
     const names = values.name ?? [];
-    if (names.length > positionals.length) throw new CompareError(`${names.length} --name labels for ${positionals.length} runs`);
+    if (names.length > positionals.length)
+      throw new CompareError(`${names.length} --name labels for ${positionals.length} runs`);
     const runs = positionals.map((dir, i) => loadRun(dir, names[i]));
     const { files } = writeComparison(runs, values.out);
     process.stdout.write(`wrote ${files.join(', ')}\n`);

@@ -26,15 +26,24 @@ export class CompareError extends Error {
 
 export function loadRun(dir: string, name?: string): LoadedRun {
   const path = join(dir, RUN_FILES.metrics);
-  if (!existsSync(path)) throw new CompareError(`${dir}: no ${RUN_FILES.metrics} (not a finished \`toolgate eval\` run folder)`);
+  if (!existsSync(path))
+    throw new CompareError(`${dir}: no ${RUN_FILES.metrics} (not a finished \`toolgate eval\` run folder)`);
   let m: RunMetrics & { model?: string; dataset?: string; bfclLeaderboard?: LeaderboardView | null };
   try {
     m = JSON.parse(readFileSync(path, 'utf8')) as typeof m;
   } catch (err) {
     throw new CompareError(`${path}: not valid JSON (${(err as Error).message})`);
   }
-  if (!m.overall || !m.byCategory) throw new CompareError(`${path}: missing 'overall'/'byCategory' — written by another tool?`);
-  return { name: name ?? (basename(resolve(dir)) || dir), dir, model: m.model ?? '?', dataset: m.dataset ?? '?', metrics: m, leaderboard: m.bfclLeaderboard ?? null };
+  if (!m.overall || !m.byCategory)
+    throw new CompareError(`${path}: missing 'overall'/'byCategory' — written by another tool?`);
+  return {
+    name: name ?? (basename(resolve(dir)) || dir),
+    dir,
+    model: m.model ?? '?',
+    dataset: m.dataset ?? '?',
+    metrics: m,
+    leaderboard: m.bfclLeaderboard ?? null,
+  };
 }
 
 export interface Comparison {
@@ -76,35 +85,68 @@ export function buildComparison(runs: LoadedRun[]): Comparison {
       }),
     }));
   }
-  return { runs: runs.map(({ name, dir, model, dataset }) => ({ name, dir, model, dataset })), metrics, categories, bfcl: bfclRows(runs), bfclNotRun: notRunAnywhere(runs) };
+  return {
+    runs: runs.map(({ name, dir, model, dataset }) => ({ name, dir, model, dataset })),
+    metrics,
+    categories,
+    bfcl: bfclRows(runs),
+    bfclNotRun: notRunAnywhere(runs),
+  };
 }
 
 function bfclRows(runs: LoadedRun[]): BfclRow[] {
   const boards = runs.map((r) => r.leaderboard);
   const first = boards.find((b) => b !== null);
   if (!first) return [];
-  const row = (key: string, label: string, pick: (b: LeaderboardView) => { value: number | null; mark: string }, weight?: number): BfclRow => {
+  const row = (
+    key: string,
+    label: string,
+    pick: (b: LeaderboardView) => { value: number | null; mark: string },
+    weight?: number,
+  ): BfclRow => {
     const picked = boards.map((b) => (b ? pick(b) : { value: null, mark: 'not run' }));
     const values = picked.map((p) => p.value);
-    return { key, label, ...(weight !== undefined ? { weight } : {}), values, deltaVsFirst: values.map((v) => delta(v, values[0] ?? null)), marks: picked.map((p) => p.mark) };
+    return {
+      key,
+      label,
+      ...(weight !== undefined ? { weight } : {}),
+      values,
+      deltaVsFirst: values.map((v) => delta(v, values[0] ?? null)),
+      marks: picked.map((p) => p.mark),
+    };
   };
   const rows = [
     row('overall', 'BFCL overall', (b) => ({ value: b.overall, mark: b.complete ? '' : 'incomplete' })),
     row('maxReachable', 'weight covered by this run', (b) => ({ value: b.maxReachable, mark: '' })),
     ...first.sections.map((s) =>
-      row(`section:${s.key}`, s.label, (b) => {
-        const sec = b.sections.find((x) => x.key === s.key)!;
-        return { value: sec.accuracy, mark: sec.complete ? '' : 'incomplete' };
-      }, s.weight),
+      row(
+        `section:${s.key}`,
+        s.label,
+        (b) => {
+          const sec = b.sections.find((x) => x.key === s.key)!;
+          return { value: sec.accuracy, mark: sec.complete ? '' : 'incomplete' };
+        },
+        s.weight,
+      ),
     ),
-    row('relevance', 'Relevance (not in overall)', (b) => ({ value: b.relevance, mark: b.relevance === null ? 'not run' : '' })),
+    row('relevance', 'Relevance (not in overall)', (b) => ({
+      value: b.relevance,
+      mark: b.relevance === null ? 'not run' : '',
+    })),
   ];
-  const cats = Object.keys(first.categories).filter((c) => boards.some((b) => b && b.categories[c]?.status !== 'not_run'));
+  const cats = Object.keys(first.categories).filter((c) =>
+    boards.some((b) => b && b.categories[c]?.status !== 'not_run'),
+  );
   for (const c of cats) {
-    rows.push(row(`category:${c}`, c, (b) => {
-      const x = b.categories[c];
-      return { value: x?.accuracy ?? null, mark: x?.status === 'partial' ? `partial ${x.total}/${x.size}` : x?.status === 'not_run' ? 'not run' : '' };
-    }));
+    rows.push(
+      row(`category:${c}`, c, (b) => {
+        const x = b.categories[c];
+        return {
+          value: x?.accuracy ?? null,
+          mark: x?.status === 'partial' ? `partial ${x.total}/${x.size}` : x?.status === 'not_run' ? 'not run' : '',
+        };
+      }),
+    );
   }
   return rows;
 }
@@ -119,7 +161,8 @@ function notRunAnywhere(runs: LoadedRun[]): { category: string; reason: string }
     .map(([category, x]) => ({ category, reason: x.reason ?? '' }));
 }
 
-const fmtDelta = (d: number | null): string => (d === null ? '' : ` (${d >= 0 ? '+' : '−'}${Math.abs(100 * d).toFixed(1)} pp)`);
+const fmtDelta = (d: number | null): string =>
+  d === null ? '' : ` (${d >= 0 ? '+' : '−'}${Math.abs(100 * d).toFixed(1)} pp)`;
 
 export function charts(c: Comparison): { file: string; chart: BarChart }[] {
   const out = [
@@ -138,7 +181,11 @@ export function charts(c: Comparison): { file: string; chart: BarChart }[] {
   if (bfcl.some((m) => m.values.some((v) => v !== null))) {
     out.push({
       file: 'bfcl-by-category.svg',
-      chart: { title: 'BFCL accuracy by category', groups: cats, series: c.runs.map((r, i) => ({ name: r.name, values: bfcl.map((m) => m.values[i] ?? null) })) },
+      chart: {
+        title: 'BFCL accuracy by category',
+        groups: cats,
+        series: c.runs.map((r, i) => ({ name: r.name, values: bfcl.map((m) => m.values[i] ?? null) })),
+      },
     });
   }
   const board = c.bfcl.filter((r) => r.key === 'overall' || r.key.startsWith('section:'));
@@ -155,7 +202,11 @@ export function charts(c: Comparison): { file: string; chart: BarChart }[] {
   const sem = pick('semanticMatch');
   out.push({
     file: 'semantic-by-category.svg',
-    chart: { title: 'Semantic match by category', groups: cats, series: c.runs.map((r, i) => ({ name: r.name, values: sem.map((m) => m.values[i] ?? null) })) },
+    chart: {
+      title: 'Semantic match by category',
+      groups: cats,
+      series: c.runs.map((r, i) => ({ name: r.name, values: sem.map((m) => m.values[i] ?? null) })),
+    },
   });
   return out;
 }
@@ -163,7 +214,10 @@ export function charts(c: Comparison): { file: string; chart: BarChart }[] {
 export function renderMarkdown(c: Comparison): string {
   const head = `| metric | ${c.runs.map((r) => r.name).join(' | ')} |`;
   const sep = `|---|${c.runs.map(() => '---:').join('|')}|`;
-  const rows = c.metrics.map((m) => `| ${m.label} | ${m.values.map((v, i) => fmtPct(v) + (i > 0 ? fmtDelta(m.deltaVsFirst[i]!) : '')).join(' | ')} |`);
+  const rows = c.metrics.map(
+    (m) =>
+      `| ${m.label} | ${m.values.map((v, i) => fmtPct(v) + (i > 0 ? fmtDelta(m.deltaVsFirst[i]!) : '')).join(' | ')} |`,
+  );
   const catRows = Object.entries(c.categories).map(([cat, ms]) => {
     const b = ms.find((m) => m.key === 'bfclAccuracy')!;
     const s = ms.find((m) => m.key === 'semanticMatch')!;
@@ -172,7 +226,9 @@ export function renderMarkdown(c: Comparison): string {
   return [
     `# Eval comparison`,
     '',
-    c.runs.map((r, i) => `${i + 1}. **${r.name}** — model \`${r.model}\`, dataset \`${r.dataset}\` (${r.dir})`).join('\n'),
+    c.runs
+      .map((r, i) => `${i + 1}. **${r.name}** — model \`${r.model}\`, dataset \`${r.dataset}\` (${r.dir})`)
+      .join('\n'),
     '',
     `Deltas in percentage points against **${c.runs[0]?.name ?? '–'}**.`,
     '',
@@ -205,7 +261,8 @@ function bfclMarkdown(c: Comparison): string[] {
     `| | weight | ${c.runs.map((r) => r.name).join(' | ')} |`,
     sep,
     ...c.bfcl.map(
-      (r) => `| ${r.label} | ${r.weight ?? ''} | ${r.values.map((v, i) => fmtMarked(v, r.marks[i]!) + (i > 0 ? fmtDelta(r.deltaVsFirst[i]!) : '')).join(' | ')} |`,
+      (r) =>
+        `| ${r.label} | ${r.weight ?? ''} | ${r.values.map((v, i) => fmtMarked(v, r.marks[i]!) + (i > 0 ? fmtDelta(r.deltaVsFirst[i]!) : '')).join(' | ')} |`,
     ),
     '',
     ...(c.bfclNotRun.length ? ['Not run:', ...c.bfclNotRun.map((n) => `- \`${n.category}\`: ${n.reason}`), ''] : []),
@@ -218,7 +275,10 @@ function bfclHtml(c: Comparison): string {
     .map(
       (r) =>
         `<tr><td>${escapeXml(r.label)}</td><td>${r.weight ?? ''}</td>${r.values
-          .map((v, i) => `<td>${escapeXml(fmtMarked(v, r.marks[i]!))}${i > 0 ? escapeXml(fmtDelta(r.deltaVsFirst[i]!)) : ''}</td>`)
+          .map(
+            (v, i) =>
+              `<td>${escapeXml(fmtMarked(v, r.marks[i]!))}${i > 0 ? escapeXml(fmtDelta(r.deltaVsFirst[i]!)) : ''}</td>`,
+          )
           .join('')}</tr>`,
     )
     .join('\n');
@@ -236,7 +296,10 @@ ${notRun}`;
 export function renderHtml(c: Comparison, title = 'Eval comparison'): string {
   const th = c.runs.map((r) => `<th>${escapeXml(r.name)}</th>`).join('');
   const rows = c.metrics
-    .map((m) => `<tr><td>${escapeXml(m.label)}</td>${m.values.map((v, i) => `<td>${fmtPct(v)}${i > 0 ? escapeXml(fmtDelta(m.deltaVsFirst[i]!)) : ''}</td>`).join('')}</tr>`)
+    .map(
+      (m) =>
+        `<tr><td>${escapeXml(m.label)}</td>${m.values.map((v, i) => `<td>${fmtPct(v)}${i > 0 ? escapeXml(fmtDelta(m.deltaVsFirst[i]!)) : ''}</td>`).join('')}</tr>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>
@@ -248,7 +311,9 @@ export function renderHtml(c: Comparison, title = 'Eval comparison'): string {
 ${rows}
 </tbody></table>
 ${bfclHtml(c)}
-${charts(c).map((ch) => `<figure>${renderBarChart(ch.chart)}</figure>`).join('\n')}
+${charts(c)
+  .map((ch) => `<figure>${renderBarChart(ch.chart)}</figure>`)
+  .join('\n')}
 </body></html>
 `;
 }

@@ -87,8 +87,14 @@ export function metricSet(scores: ItemScore[]): MetricSet {
   const bfcl = scores.filter((s) => s.bfcl !== null);
   const sum = (f: (s: ItemScore) => number): number => single.reduce((n, s) => n + f(s), 0);
   const count = (xs: ItemScore[], f: (s: ItemScore) => boolean): number => xs.filter(f).length;
-  const precision = rate(sum((s) => s.args.correct), sum((s) => s.args.predicted));
-  const recall = rate(sum((s) => s.args.found), sum((s) => s.args.expected));
+  const precision = rate(
+    sum((s) => s.args.correct),
+    sum((s) => s.args.predicted),
+  );
+  const recall = rate(
+    sum((s) => s.args.found),
+    sum((s) => s.args.expected),
+  );
   const f1 =
     precision.value === null || recall.value === null
       ? null
@@ -99,16 +105,37 @@ export function metricSet(scores: ItemScore[]): MetricSet {
     items: scores.length,
     answered: answered.length,
     coverage: rate(answered.length, scores.length),
-    parseRate: rate(count(calls, (s) => s.parsed), calls.length),
-    schemaHitRate: rate(count(calls, (s) => s.schemaHit), calls.length),
-    nameAccuracy: rate(count(calls, (s) => s.nameMatch), calls.length),
+    parseRate: rate(
+      count(calls, (s) => s.parsed),
+      calls.length,
+    ),
+    schemaHitRate: rate(
+      count(calls, (s) => s.schemaHit),
+      calls.length,
+    ),
+    nameAccuracy: rate(
+      count(calls, (s) => s.nameMatch),
+      calls.length,
+    ),
     argPrecision: precision,
     argRecall: recall,
     argF1: f1,
-    executableRate: rate(count(calls, (s) => s.executable), calls.length),
-    semanticMatch: rate(count(single, (s) => s.semantic), single.length),
-    noCallAccuracy: rate(count(noCalls, (s) => s.noCall), noCalls.length),
-    bfclAccuracy: rate(count(bfcl, (s) => s.bfcl!.valid), bfcl.length),
+    executableRate: rate(
+      count(calls, (s) => s.executable),
+      calls.length,
+    ),
+    semanticMatch: rate(
+      count(single, (s) => s.semantic),
+      single.length,
+    ),
+    noCallAccuracy: rate(
+      count(noCalls, (s) => s.noCall),
+      noCalls.length,
+    ),
+    bfclAccuracy: rate(
+      count(bfcl, (s) => s.bfcl!.valid),
+      bfcl.length,
+    ),
   };
 }
 
@@ -125,11 +152,16 @@ const tally = (xs: string[]): Record<string, number> => {
 
 export function aggregate(scores: ItemScore[]): RunMetrics {
   const byCategory: Record<string, MetricSet> = {};
-  for (const c of [...new Set(scores.map((s) => s.category))].sort()) byCategory[c] = metricSet(scores.filter((s) => s.category === c));
+  for (const c of [...new Set(scores.map((s) => s.category))].sort())
+    byCategory[c] = metricSet(scores.filter((s) => s.category === c));
   const answered = scores.filter((s) => s.status === 'ok');
   const convs = answered.flatMap((s) => (s.conversation ? [s.conversation] : []));
-  const total = (f: (c: NonNullable<ItemScore['conversation']>) => number): number => convs.reduce((n, c) => n + f(c), 0);
-  const lat = answered.map((s) => s.latencyMs).filter((x): x is number => x !== null).sort((a, b) => a - b);
+  const total = (f: (c: NonNullable<ItemScore['conversation']>) => number): number =>
+    convs.reduce((n, c) => n + f(c), 0);
+  const lat = answered
+    .map((s) => s.latencyMs)
+    .filter((x): x is number => x !== null)
+    .sort((a, b) => a - b);
   return {
     overall: metricSet(scores),
     byCategory,

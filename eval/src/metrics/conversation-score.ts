@@ -15,15 +15,22 @@ export function conversationResult(record: RawRecord): MultiTurnResult {
   return (record.turns ?? []).map((steps) => steps.map((s) => (s.message ? fcResult(s.message) : null)));
 }
 
-export async function scoreConversation(item: EvalItem, record: RawRecord | undefined, sidecar: () => BfclSidecar): Promise<ItemScore> {
+export async function scoreConversation(
+  item: EvalItem,
+  record: RawRecord | undefined,
+  sidecar: () => BfclSidecar,
+): Promise<ItemScore> {
   const entry = item.conversation!;
   const score = emptyScore(item, record, 'conversation');
   if (!record || record.status === 'error') return score; // unsettled: re-sent on resume, not scored
   const result = conversationResult(record);
-  score.bfcl =
-    entry.category.startsWith('memory')
-      ? checkAgentic(result, entry.ground_truth as string[])
-      : await checkMultiTurn({ id: entry.id, category: entry.category, ground_truth: entry.ground_truth as string[][] }, result, sidecar());
+  score.bfcl = entry.category.startsWith('memory')
+    ? checkAgentic(result, entry.ground_truth as string[])
+    : await checkMultiTurn(
+        { id: entry.id, category: entry.category, ground_truth: entry.ground_truth as string[][] },
+        result,
+        sidecar(),
+      );
   if (record.status === 'ok') {
     const steps = (record.turns ?? []).flat();
     const results = steps.flatMap((s) => s.results ?? []);

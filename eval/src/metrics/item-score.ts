@@ -72,12 +72,16 @@ function expectedArgCount(expected: ExpectedCall[]): number {
 function callFits(p: { name: string; arguments: Record<string, unknown> }, e: ExpectedCall): number {
   if (p.name !== e.name) return -1;
   let score = 0;
-  for (const [k, spec] of Object.entries(e.arguments)) if (Object.hasOwn(p.arguments, k) && matchesAny(p.arguments[k], spec.answers)) score++;
+  for (const [k, spec] of Object.entries(e.arguments))
+    if (Object.hasOwn(p.arguments, k) && matchesAny(p.arguments[k], spec.answers)) score++;
   return score;
 }
 
 /** Pairs expected with predicted calls: same name, most matching arguments, ties to the earliest. */
-export function matchCalls(predicted: { name: string; arguments: Record<string, unknown> }[], expected: ExpectedCall[]): (number | null)[] {
+export function matchCalls(
+  predicted: { name: string; arguments: Record<string, unknown> }[],
+  expected: ExpectedCall[],
+): (number | null)[] {
   const used = new Set<number>();
   return expected.map((e) => {
     let best: number | null = null;
@@ -92,7 +96,10 @@ export function matchCalls(predicted: { name: string; arguments: Record<string, 
   });
 }
 
-export function argumentCounts(predicted: { name: string; arguments: Record<string, unknown> }[], expected: ExpectedCall[]): ArgCounts {
+export function argumentCounts(
+  predicted: { name: string; arguments: Record<string, unknown> }[],
+  expected: ExpectedCall[],
+): ArgCounts {
   const pairs = matchCalls(predicted, expected);
   const counts: ArgCounts = { predicted: 0, correct: 0, expected: expectedArgCount(expected), found: 0 };
   for (const p of predicted) counts.predicted += Object.keys(p.arguments).length;
@@ -108,7 +115,10 @@ export function argumentCounts(predicted: { name: string; arguments: Record<stri
   return counts;
 }
 
-function semanticMatch(predicted: { name: string; arguments: Record<string, unknown> }[], expected: ExpectedCall[]): boolean {
+function semanticMatch(
+  predicted: { name: string; arguments: Record<string, unknown> }[],
+  expected: ExpectedCall[],
+): boolean {
   if (predicted.length !== expected.length) return false;
   const pairs = matchCalls(predicted, expected);
   return pairs.every((pi, ei) => {
@@ -170,7 +180,10 @@ export function scoreItem(item: EvalItem, record: RawRecord | undefined): ItemSc
   const base = emptyScore(item, record, 'answer');
   if (record?.status === 'rejected' && item.bfcl) {
     // BFCL records a failed request as the text "Error during inference: …" and scores that text.
-    base.bfcl = evaluateBfclCase({ ...bfclCase(item), result: `Error during inference: ${record.error?.message ?? ''}` });
+    base.bfcl = evaluateBfclCase({
+      ...bfclCase(item),
+      result: `Error during inference: ${record.error?.message ?? ''}`,
+    });
   }
   if (!record || record.status !== 'ok' || !record.message) return base;
 

@@ -11,7 +11,10 @@ export type Stub = (args: unknown) => StubResult;
 function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -22,9 +25,17 @@ export function buildStubs(compiled: CompiledTools): Map<string, Stub> {
     const { name } = tool;
     const validate = tool.validator.validate;
     stubs.set(name, (args) => {
-      if (typeof args !== 'object' || args === null || Array.isArray(args)) return { ok: false, error: 'arguments must be an object' };
-      if (!validate(args)) return { ok: false, error: (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ') };
-      const digest = createHash('sha256').update(`${name}\n${stableJson(args)}`).digest('hex').slice(0, 16);
+      if (typeof args !== 'object' || args === null || Array.isArray(args))
+        return { ok: false, error: 'arguments must be an object' };
+      if (!validate(args))
+        return {
+          ok: false,
+          error: (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; '),
+        };
+      const digest = createHash('sha256')
+        .update(`${name}\n${stableJson(args)}`)
+        .digest('hex')
+        .slice(0, 16);
       return { ok: true, result: `${name}:${digest}` };
     });
   }

@@ -19,7 +19,8 @@ export function normalizeBaseUrl(endpoint: string): string {
   } catch {
     throw new Error(`--endpoint '${endpoint}' is not a URL (e.g. http://127.0.0.1:8000/v1)`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--endpoint must be http(s), got ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`--endpoint must be http(s), got ${url.protocol}`);
   const path = url.pathname.replace(/\/+$/, '');
   return `${url.origin}${path === '' ? '/v1' : path}`;
 }
@@ -37,15 +38,21 @@ function errorOf(err: unknown): RawRecord['error'] {
   if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') {
     return { message: 'request timed out', type: 'timeout', code: 'timeout' };
   }
-  const connection = code !== null && ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNRESET', 'UND_ERR_SOCKET', 'EAI_AGAIN'].includes(code);
+  const connection =
+    code !== null &&
+    ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNRESET', 'UND_ERR_SOCKET', 'EAI_AGAIN'].includes(code);
   return {
-    message: `${cause?.message ?? (err as Error).message}`,
+    message: cause?.message ?? (err as Error).message,
     type: connection ? 'connection_error' : 'network_error',
     code,
   };
 }
 
-export async function chatCompletion(id: string, body: Record<string, unknown>, opts: ClientOptions): Promise<RawRecord> {
+export async function chatCompletion(
+  id: string,
+  body: Record<string, unknown>,
+  opts: ClientOptions,
+): Promise<RawRecord> {
   let last: RawRecord | null = null;
   for (let attempt = 0; attempt <= opts.retries; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, (opts.retryBaseMs ?? 200) * 2 ** (attempt - 1)));
@@ -65,7 +72,10 @@ async function once(id: string, body: Record<string, unknown>, opts: ClientOptio
   try {
     res = await fetch(`${opts.baseUrl}/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
+      },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(opts.timeoutMs),
     });
@@ -81,17 +91,40 @@ async function once(id: string, body: Record<string, unknown>, opts: ClientOptio
   }
   if (!res.ok) {
     const e = (json as { error?: { message?: string; type?: string; code?: string | null } } | undefined)?.error;
-    const error = { message: e?.message ?? text.slice(0, 300), type: e?.type ?? 'http_error', code: e?.code ?? null, http_status: res.status };
+    const error = {
+      message: e?.message ?? text.slice(0, 300),
+      type: e?.type ?? 'http_error',
+      code: e?.code ?? null,
+      http_status: res.status,
+    };
     return { id, status: RETRYABLE_STATUS.has(res.status) ? 'error' : 'rejected', at, latency_ms: ms(), error };
   }
-  const choice = (json as { choices?: { message?: Partial<AssistantMessage>; finish_reason?: string | null }[] } | undefined)?.choices?.[0];
+  const choice = (
+    json as { choices?: { message?: Partial<AssistantMessage>; finish_reason?: string | null }[] } | undefined
+  )?.choices?.[0];
   if (!choice?.message) {
-    return { id, status: 'error', at, latency_ms: ms(), error: { message: 'response has no choices[0].message', type: 'bad_response', code: null, http_status: res.status } };
+    return {
+      id,
+      status: 'error',
+      at,
+      latency_ms: ms(),
+      error: {
+        message: 'response has no choices[0].message',
+        type: 'bad_response',
+        code: null,
+        http_status: res.status,
+      },
+    };
   }
   const m = choice.message as Partial<AssistantMessage> & { reasoning?: unknown };
   // vLLM ≥ 0.11 names the field `reasoning` (vllm/entrypoints/openai/protocol.py); older servers and
   // other engines `reasoning_content`. Stored under the input name vLLM accepts back.
-  const reasoning = typeof m.reasoning_content === 'string' ? m.reasoning_content : typeof m.reasoning === 'string' ? m.reasoning : undefined;
+  const reasoning =
+    typeof m.reasoning_content === 'string'
+      ? m.reasoning_content
+      : typeof m.reasoning === 'string'
+        ? m.reasoning
+        : undefined;
   const message: AssistantMessage = {
     content: typeof m.content === 'string' ? m.content : null,
     tool_calls: Array.isArray(m.tool_calls) ? m.tool_calls : null,

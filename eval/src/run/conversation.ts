@@ -57,7 +57,15 @@ export async function runConversation(entry: StatefulEntry, deps: ConversationDe
   const finish = async (status: RawRecord['status'], error?: RawRecord['error']): Promise<RawRecord> => {
     // A finished prerequisite conversation writes its memory snapshot for the entries that depend on it.
     await deps.sidecar.closeSession(session, status === 'ok');
-    return { id: entry.id, status, at, latency_ms: Math.round(latency * 10) / 10, turns, force_quit: forceQuit, ...(error ? { error } : {}) };
+    return {
+      id: entry.id,
+      status,
+      at,
+      latency_ms: Math.round(latency * 10) / 10,
+      turns,
+      force_quit: forceQuit,
+      ...(error ? { error } : {}),
+    };
   };
   try {
     for (const [turn, scripted] of question.entries()) {
@@ -71,8 +79,9 @@ export async function runConversation(entry: StatefulEntry, deps: ConversationDe
       messages.push(...userMessages);
       const steps: StepRecord[] = [];
       turns.push(steps);
-      for (let count = 0; ; ) {
-        if (deps.signal?.aborted) return await finish('error', { message: 'interrupted', type: 'interrupted', code: null });
+      for (let count = 0; ;) {
+        if (deps.signal?.aborted)
+          return await finish('error', { message: 'interrupted', type: 'interrupted', code: null });
         const r = await chatCompletion(entry.id, deps.body(messages, tools), deps.client);
         latency += r.latency_ms;
         const step: StepRecord = {
@@ -101,7 +110,9 @@ export async function runConversation(entry: StatefulEntry, deps: ConversationDe
         if (executed.blocked.length > 0) step.refused = executed.blocked;
         // _add_execution_results_FC: zip(results, tool_call_ids), one tool message each.
         const ids = (r.message.tool_calls ?? []).map((c) => c.id ?? '');
-        executed.results.slice(0, ids.length).forEach((content, i) => messages.push({ role: 'tool', content, tool_call_id: ids[i] }));
+        executed.results
+          .slice(0, ids.length)
+          .forEach((content, i) => messages.push({ role: 'tool', content, tool_call_id: ids[i] }));
         count++;
         if (count > MAXIMUM_STEP_LIMIT) {
           forceQuit = true;

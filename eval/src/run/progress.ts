@@ -4,7 +4,10 @@ export interface Progress {
   done(): void;
 }
 
-export function createProgress(total: number, opts: { stream?: NodeJS.WriteStream; intervalMs?: number; label?: string } = {}): Progress {
+export function createProgress(
+  total: number,
+  opts: { stream?: NodeJS.WriteStream; intervalMs?: number; label?: string } = {},
+): Progress {
   const stream = opts.stream ?? process.stderr;
   const label = opts.label ?? 'eval';
   const t0 = Date.now();
@@ -21,7 +24,7 @@ export function createProgress(total: number, opts: { stream?: NodeJS.WriteStrea
     if (!ok) failed++;
   };
   // TTY: a bar redrawn in place; otherwise one plain line per interval (CI logs).
-  const tty = stream.isTTY === true;
+  const tty = stream.isTTY;
   const draw = (): void => {
     const width = 30;
     const filled = total ? Math.round((width * done) / total) : width;

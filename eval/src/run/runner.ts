@@ -103,7 +103,8 @@ export function chatBody(messages: unknown[], tools: OpenAiTool[], o: BodyOption
   };
 }
 
-export const requestBody = (item: EvalItem, o: BodyOptions): Record<string, unknown> => chatBody(item.messages, item.tools, o);
+export const requestBody = (item: EvalItem, o: BodyOptions): Record<string, unknown> =>
+  chatBody(item.messages, item.tools, o);
 
 /**
  * The items a run covers: the first `limit` overall, or the first `limitPerCategory` scored items
@@ -132,7 +133,13 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
   const items = selectItems(dataset.items, o);
   const baseUrl = normalizeBaseUrl(o.endpoint);
   mkdirSync(o.out, { recursive: true });
-  checkMeta(o.out, { version: 1, endpoint: o.endpoint, model: o.model, dataset: o.dataset, created: new Date().toISOString() });
+  checkMeta(o.out, {
+    version: 1,
+    endpoint: o.endpoint,
+    model: o.model,
+    dataset: o.dataset,
+    created: new Date().toISOString(),
+  });
   if (dataset.errors.length > 0) {
     writeFileSync(join(o.out, 'dataset-errors.jsonl'), dataset.errors.map((e) => JSON.stringify(e)).join('\n') + '\n');
   }
@@ -151,10 +158,19 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
   let sidecar: BfclSidecar | null = null;
   // Started on first use; a sidecar that died (its conversations are then unsettled) is replaced for scoring.
   const getSidecar = (): BfclSidecar => {
-    if (!sidecar || sidecar.failure) sidecar = new BfclSidecar({ memoryDir: join(o.out, RUN_FILES.memory), ...(o.python !== undefined ? { python: o.python } : {}) });
+    if (!sidecar || sidecar.failure)
+      sidecar = new BfclSidecar({
+        memoryDir: join(o.out, RUN_FILES.memory),
+        ...(o.python !== undefined ? { python: o.python } : {}),
+      });
     return sidecar;
   };
-  const client: ClientOptions = { baseUrl, timeoutMs: o.timeoutMs, retries: o.retries, ...(o.apiKey ? { apiKey: o.apiKey } : {}) };
+  const client: ClientOptions = {
+    baseUrl,
+    timeoutMs: o.timeoutMs,
+    retries: o.retries,
+    ...(o.apiKey ? { apiKey: o.apiKey } : {}),
+  };
 
   // Stop early when nothing is listening instead of failing every item one by one.
   const abortAfter = Math.max(3, o.concurrency);
@@ -166,7 +182,8 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
   // a dependency is done once it has a settled record or finished in this run, whatever its outcome;
   // ones outside this run are ignored.
   const done = new Set(items.filter((it) => isSettled(settled.get(it.id))).map((it) => it.id));
-  const ready = (it: EvalItem): boolean => (it.conversation?.depends_on ?? []).every((d) => done.has(d) || !inRun.has(d));
+  const ready = (it: EvalItem): boolean =>
+    (it.conversation?.depends_on ?? []).every((d) => done.has(d) || !inRun.has(d));
   let waiters: (() => void)[] = [];
   const wake = (): void => {
     const w = waiters;
@@ -236,12 +253,29 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
     writeFileSync(
       join(o.out, RUN_FILES.metrics),
       JSON.stringify(
-        { model: o.model, dataset: o.dataset, endpoint: o.endpoint, ...metrics, bfclLeaderboard: leaderboard, datasetErrors: dataset.errors, unsettled, aborted },
+        {
+          model: o.model,
+          dataset: o.dataset,
+          endpoint: o.endpoint,
+          ...metrics,
+          bfclLeaderboard: leaderboard,
+          datasetErrors: dataset.errors,
+          unsettled,
+          aborted,
+        },
         null,
         2,
       ) + '\n',
     );
-    const summary = { model: o.model, dataset: o.dataset, metrics, leaderboard, unsettled, datasetErrors: dataset.errors.length, aborted };
+    const summary = {
+      model: o.model,
+      dataset: o.dataset,
+      metrics,
+      leaderboard,
+      unsettled,
+      datasetErrors: dataset.errors.length,
+      aborted,
+    };
     writeFileSync(join(o.out, RUN_FILES.summary), renderRunSummary(summary));
     writeFileSync(join(o.out, RUN_FILES.report), renderRunReport(o.out));
     return { metrics, leaderboard, sent, skipped, unsettled, datasetErrors: dataset.errors, aborted };
@@ -264,19 +298,28 @@ function bfclLeaderboard(scores: ItemScore[], python?: string): LeaderboardView 
 }
 
 /** Scores every item from what raw.jsonl holds (also used to re-score an existing run). */
-export async function scoreRun(out: string, items: EvalItem[], sidecar: () => BfclSidecar): Promise<{ scores: ItemScore[]; metrics: RunMetrics }> {
+export async function scoreRun(
+  out: string,
+  items: EvalItem[],
+  sidecar: () => BfclSidecar,
+): Promise<{ scores: ItemScore[]; metrics: RunMetrics }> {
   const latest = latestById(loadRaw(join(out, RUN_FILES.raw)).records);
   const scored = items.filter((it) => !isPrerequisite(it));
-  const scores: ItemScore[] = new Array(scored.length);
+  const scores = new Array<ItemScore>(scored.length);
   // Multi-turn checks are round trips to the sidecar; a few in flight keep it busy.
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let i = next++; i < scored.length; i = next++) {
       const it = scored[i]!;
-      scores[i] = it.conversation ? await scoreConversation(it, latest.get(it.id), sidecar) : scoreItem(it, latest.get(it.id));
+      scores[i] = it.conversation
+        ? await scoreConversation(it, latest.get(it.id), sidecar)
+        : scoreItem(it, latest.get(it.id));
     }
   };
   await Promise.all(Array.from({ length: needsSidecar(scored) ? 4 : 1 }, worker));
-  writeFileSync(join(out, RUN_FILES.scores), scores.map((s) => JSON.stringify(s)).join('\n') + (scores.length ? '\n' : ''));
+  writeFileSync(
+    join(out, RUN_FILES.scores),
+    scores.map((s) => JSON.stringify(s)).join('\n') + (scores.length ? '\n' : ''),
+  );
   return { scores, metrics: aggregate(scores) };
 }

@@ -25,11 +25,18 @@ export function leaderboardTable(b: LeaderboardView): string {
     return `${c} ${fmtPct(x.accuracy)} (${x.correct}/${x.total}${x.status === 'partial' ? ` of ${x.size}` : ''})`;
   };
   return [
-    `BFCL overall **${fmtPct(b.overall)}**${mark(b.complete)}: weights ${Object.entries(b.weights).map(([k, w]) => `${k} ${w}`).join(', ')}; categories not run count 0, as in bfcl-eval's score table. This run covers ${fmtPct(b.maxReachable)} of the overall's weight.`,
+    `BFCL overall **${fmtPct(b.overall)}**${mark(b.complete)}: weights ${Object.entries(b.weights)
+      .map(([k, w]) => `${k} ${w}`)
+      .join(
+        ', ',
+      )}; categories not run count 0, as in bfcl-eval's score table. This run covers ${fmtPct(b.maxReachable)} of the overall's weight.`,
     '',
     '| section | weight | accuracy | categories |',
     '|---|---:|---:|---|',
-    ...b.sections.map((s) => `| ${s.label} | ${s.weight} | ${fmtPct(s.accuracy)}${mark(s.complete)} | ${s.categories.map(cat).join('; ')} |`),
+    ...b.sections.map(
+      (s) =>
+        `| ${s.label} | ${s.weight} | ${fmtPct(s.accuracy)}${mark(s.complete)} | ${s.categories.map(cat).join('; ')} |`,
+    ),
     `| Relevance (not in overall) | – | ${fmtPct(b.relevance)} | ${cat('live_relevance')} |`,
   ].join('\n');
 }
@@ -60,13 +67,22 @@ export function renderRunSummary(s: {
     );
   }
   if (s.leaderboard) {
-    const notRun = Object.entries(s.leaderboard.categories).filter(([, x]) => x.status === 'not_run' && x.reason !== 'not in this run');
+    const notRun = Object.entries(s.leaderboard.categories).filter(
+      ([, x]) => x.status === 'not_run' && x.reason !== 'not in this run',
+    );
     lines.push('', '## BFCL v4 leaderboard view', '', leaderboardTable(s.leaderboard));
     if (notRun.length) lines.push('', 'Cannot run here:', ...notRun.map(([k, x]) => `- \`${k}\`: ${x.reason}`));
   }
-  if (Object.keys(m.bfclErrors).length) lines.push('', `BFCL errors: ${Object.entries(m.bfclErrors).map(([k, v]) => `${k} ×${v}`).join(', ')}`);
+  if (Object.keys(m.bfclErrors).length)
+    lines.push(
+      '',
+      `BFCL errors: ${Object.entries(m.bfclErrors)
+        .map(([k, v]) => `${k} ×${v}`)
+        .join(', ')}`,
+    );
   if (s.unsettled) lines.push('', `**${s.unsettled} item(s) not answered** — re-run the same command to resume.`);
-  if (s.datasetErrors) lines.push('', `**${s.datasetErrors} malformed dataset line(s)** skipped — see dataset-errors.jsonl.`);
+  if (s.datasetErrors)
+    lines.push('', `**${s.datasetErrors} malformed dataset line(s)** skipped — see dataset-errors.jsonl.`);
   if (s.aborted) lines.push('', `**Run stopped:** ${s.aborted}`);
   return lines.join('\n') + '\n';
 }

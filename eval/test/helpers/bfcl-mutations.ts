@@ -62,7 +62,8 @@ function mutateValue(v: PyValue, pick: () => number): { value: PyValue; kind: st
     case 'list':
       out.push({ value: { t: 'list', v: [...v.v].reverse() }, kind: 'list-reversed' });
       out.push({ value: { t: 'list', v: v.v.slice(1) }, kind: 'list-shorter' });
-      if (v.v.length > 0) out.push({ value: { t: 'list', v: [...v.v.slice(1), { t: 'int', v: 3n }] }, kind: 'list-inner-type' });
+      if (v.v.length > 0)
+        out.push({ value: { t: 'list', v: [...v.v.slice(1), { t: 'int', v: 3n }] }, kind: 'list-inner-type' });
       out.push({ value: { t: 'str', v: 'a,b' }, kind: 'list-as-str' });
       break;
     case 'dict': {
@@ -89,7 +90,11 @@ function mutateValue(v: PyValue, pick: () => number): { value: PyValue; kind: st
 
 /** Every case for one entry; `pick` chooses which parameter/call to disturb. */
 export function casesForEntry(entry: BfclEntry, pick: () => number): AgreementCase[] {
-  const base = { category: entry.category, functions: entry.functions, ...(entry.groundTruth ? { groundTruth: entry.groundTruth } : {}) };
+  const base = {
+    category: entry.category,
+    functions: entry.functions,
+    ...(entry.groundTruth ? { groundTruth: entry.groundTruth } : {}),
+  };
   const out: AgreementCase[] = [];
   const add = (mutation: string, result: BfclRawResult, underscoreToDot = true): void => {
     out.push({ ...base, id: `${entry.id}#${mutation}#${out.length}`, result, underscoreToDot, mutation });
@@ -153,7 +158,12 @@ export function casesForEntry(entry: BfclEntry, pick: () => number): AgreementCa
   const props = doc?.parameters.properties ?? {};
   for (const [k, p] of Object.entries(props)) {
     if (target.params.has(k)) continue;
-    const filler: PyValue = p.type === 'integer' ? { t: 'int', v: 1n } : p.type === 'boolean' ? { t: 'bool', v: false } : { t: 'str', v: 'x' };
+    const filler: PyValue =
+      p.type === 'integer'
+        ? { t: 'int', v: 1n }
+        : p.type === 'boolean'
+          ? { t: 'bool', v: false }
+          : { t: 'str', v: 'x' };
     const filled = clone(good);
     filled[ci]!.params.set(k, filler);
     add('fill-optional', toResult(filled));

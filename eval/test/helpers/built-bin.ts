@@ -21,7 +21,8 @@ function newestSource(dir: string): number {
 }
 
 const stale = (): boolean =>
-  !existsSync(BIN) || Math.max(...SOURCES.map(newestSource), statSync(join(ROOT, 'tsconfig.build.json')).mtimeMs) > statSync(BIN).mtimeMs;
+  !existsSync(BIN) ||
+  Math.max(...SOURCES.map(newestSource), statSync(join(ROOT, 'tsconfig.build.json')).mtimeMs) > statSync(BIN).mtimeMs;
 
 /** Makes sure dist/ holds a build of the current sources (runs `npm run build` when it does not). */
 export async function ensureBuilt(): Promise<void> {
@@ -50,7 +51,11 @@ export interface BinResult {
 
 /** `node dist/gateway/src/cli/main.js ARGS` as a child process. */
 export function spawnBin(args: string[], env: Record<string, string> = {}, cwd = ROOT): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Runs the built bin to completion and collects its output. */

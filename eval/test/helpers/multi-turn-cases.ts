@@ -18,7 +18,8 @@ export interface MultiTurnCase {
 type Call = { name: string; arguments: Record<string, unknown> };
 type Steps = BfclRawResult[];
 
-const asStep = (calls: Call[]): BfclRawResult => calls.map((c) => ({ name: c.name, arguments: JSON.stringify(c.arguments) }));
+const asStep = (calls: Call[]): BfclRawResult =>
+  calls.map((c) => ({ name: c.name, arguments: JSON.stringify(c.arguments) }));
 const DONE = 'Done.';
 const CANNOT = 'I cannot do that: a required function or parameter is missing.';
 
@@ -50,28 +51,48 @@ export function multiTurnCases(category: string, entryId: string, truth: Call[][
   add('inference-error', 'Error during inference: Error code: 400 - maximum context length exceeded');
   add('force-terminated', correct.slice(0, -1));
   add('extra-turn', [...correct, [DONE]]);
-  add('split-steps', truth.map((calls) => (calls.length ? [...calls.map((c) => asStep([c])), DONE] : [CANNOT])));
+  add(
+    'split-steps',
+    truth.map((calls) => (calls.length ? [...calls.map((c) => asStep([c])), DONE] : [CANNOT])),
+  );
   add('empty-turn-text', withTurn(first, ['Sure, done.']));
   add('empty-turn-empty-list', withTurn(first, [[]]));
   add('empty-turn-null', withTurn(first, [null]));
   add('empty-turn-bad-json', withTurn(first, [[{ name: truth[first]![0]!.name, arguments: '{"a": ' }]]));
-  add('args-not-object', withTurn(first, [[{ name: truth[first]![0]!.name, arguments: '[1, 2]' }], asStep(truth[first]!), DONE]));
+  add(
+    'args-not-object',
+    withTurn(first, [[{ name: truth[first]![0]!.name, arguments: '[1, 2]' }], asStep(truth[first]!), DONE]),
+  );
   add('args-null', withTurn(first, [[{ name: truth[first]![0]!.name, arguments: null }], asStep(truth[first]!), DONE]));
   for (const t of callTurns.slice(0, 2)) {
-    truth[t]!.slice(0, 3).forEach((_, j) => add(`drop-call-${t}-${j}`, withTurn(t, correctTurn(truth[t]!.filter((__, k) => k !== j)))));
+    truth[t]!.slice(0, 3).forEach((_, j) =>
+      add(`drop-call-${t}-${j}`, withTurn(t, correctTurn(truth[t]!.filter((__, k) => k !== j)))),
+    );
     const changed = truth[t]!.map((c, j) => {
       if (j !== 0) return c;
       const [k, v] = Object.entries(c.arguments)[0] ?? [];
       if (k === undefined) return c;
-      return { name: c.name, arguments: { ...c.arguments, [k]: typeof v === 'string' ? `${v} x` : typeof v === 'number' ? v + 1 : 'zq' } };
+      return {
+        name: c.name,
+        arguments: { ...c.arguments, [k]: typeof v === 'string' ? `${v} x` : typeof v === 'number' ? v + 1 : 'zq' },
+      };
     });
     add(`changed-argument-${t}`, withTurn(t, correctTurn(changed)));
     add(`reversed-${t}`, withTurn(t, correctTurn([...truth[t]!].reverse())));
     if (t > 0) add(`repeat-previous-${t}`, withTurn(t, correctTurn([...truth[t - 1]!, ...truth[t]!])));
   }
-  add('unknown-function', withTurn(first, [asStep([{ name: 'no_such_function', arguments: {} }, ...truth[first]!]), DONE]));
+  add(
+    'unknown-function',
+    withTurn(first, [asStep([{ name: 'no_such_function', arguments: {} }, ...truth[first]!]), DONE]),
+  );
   // A near-miss name with a dot (as small models write them): BFCL's executor raises NameError.
-  add('dotted-name', withTurn(first, [asStep([{ name: `api.${truth[first]![0]!.name}`, arguments: truth[first]![0]!.arguments }, ...truth[first]!]), DONE]));
+  add(
+    'dotted-name',
+    withTurn(first, [
+      asStep([{ name: `api.${truth[first]![0]!.name}`, arguments: truth[first]![0]!.arguments }, ...truth[first]!]),
+      DONE,
+    ]),
+  );
   add('odd-values', withTurn(first, [withOddValues(truth[first]![0]!), asStep(truth[first]!), DONE]));
   const noCallTurn = truth.findIndex((calls) => calls.length === 0);
   if (noCallTurn >= 0 && truth[noCallTurn + 1]?.length) {
@@ -81,7 +102,10 @@ export function multiTurnCases(category: string, entryId: string, truth: Call[][
   const last = truth.length - 1;
   if (truth[last]!.length) {
     // 21 steps that each repeat a call: the step limit ends the last turn, all turns are there.
-    add('step-limit-last-turn', withTurn(last, [...Array.from({ length: 21 }, () => asStep([truth[last]![0]!])), asStep(truth[last]!)]));
+    add(
+      'step-limit-last-turn',
+      withTurn(last, [...Array.from({ length: 21 }, () => asStep([truth[last]![0]!])), asStep(truth[last]!)]),
+    );
   }
   return out;
 }
@@ -101,11 +125,11 @@ export function memoryCases(category: string, entryId: string, answers: string[]
   add('wrong', [[lookup, "{'answer': 'I do not know', 'context': 'I do not know'}"]]);
   add('only-calls', [[lookup]]);
   add('empty-content-last', [[lookup, '']]);
-  add('empty-list-last', [[`${a}`, []]]);
-  add('null-last', [[`${a}`, null]]);
+  add('empty-list-last', [[a, []]]);
+  add('null-last', [[a, null]]);
   add('bad-json-call-last', [[[{ name: 'core_memory_add', arguments: `{"value": "${a}"` }]]]);
-  add('earlier-answer-then-call', [[`${a}`, lookup]]);
-  add('two-turns', [[`${a}`], [`${a}`]]);
+  add('earlier-answer-then-call', [[a, lookup]]);
+  add('two-turns', [[a], [a]]);
   add('no-turns', []);
   add('inference-error', 'Error during inference: Error code: 400');
   return out;

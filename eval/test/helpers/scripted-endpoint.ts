@@ -1,7 +1,7 @@
 // A small OpenAI-compatible endpoint on 127.0.0.1 for runner tests that need failures on cue
 // (answer K requests, then drop connections) and an exact request count per item id. Answers are
 // scripted per request by the test, so the expected metrics are known.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ChatRequest {
@@ -10,7 +10,8 @@ export interface ChatRequest {
   tools?: { type: string; function: { name: string } }[];
   [k: string]: unknown;
 }
-export type Answer = { content?: string | null; tool_calls?: { name: string; arguments: string }[] } | { status: number; body: unknown };
+export type Answer =
+  { content?: string | null; tool_calls?: { name: string; arguments: string }[] } | { status: number; body: unknown };
 
 export interface ScriptedEndpoint {
   url: string;
@@ -27,10 +28,13 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function startScriptedEndpoint(answer: (req: ChatRequest, n: number) => Answer, opts: { delayMs?: number } = {}): Promise<ScriptedEndpoint> {
+export async function startScriptedEndpoint(
+  answer: (req: ChatRequest, n: number) => Answer,
+  opts: { delayMs?: number } = {},
+): Promise<ScriptedEndpoint> {
   const requests: ChatRequest[] = [];
   let dropping = false;
-  const server: Server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (dropping) {
       req.socket.destroy();
       return;
@@ -43,7 +47,11 @@ export async function startScriptedEndpoint(answer: (req: ChatRequest, n: number
       res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body));
       return;
     }
-    const tool_calls = (a.tool_calls ?? []).map((c, i) => ({ id: `call_${requests.length}_${i}`, type: 'function', function: c }));
+    const tool_calls = (a.tool_calls ?? []).map((c, i) => ({
+      id: `call_${requests.length}_${i}`,
+      type: 'function',
+      function: c,
+    }));
     res.writeHead(200, { 'content-type': 'application/json' }).end(
       JSON.stringify({
         id: `chatcmpl-${requests.length}`,
@@ -52,12 +60,17 @@ export async function startScriptedEndpoint(answer: (req: ChatRequest, n: number
         // Like vLLM (entrypoints/openai/chat_completion/protocol.py ChatMessage._serialize): no
         // `tool_calls` key when there are none.
         choices: [
-          { index: 0, message: { role: 'assistant', content: a.content ?? null, ...(tool_calls.length ? { tool_calls } : {}) }, finish_reason: tool_calls.length ? 'tool_calls' : 'stop' },
+          {
+            index: 0,
+            message: { role: 'assistant', content: a.content ?? null, ...(tool_calls.length ? { tool_calls } : {}) },
+            finish_reason: tool_calls.length ? 'tool_calls' : 'stop',
+          },
         ],
         usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
       }),
     );
-  });
+  };
+  const server: Server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   return {

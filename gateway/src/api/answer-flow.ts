@@ -72,7 +72,12 @@ export class StreamAnswerFlow {
         case 'error': {
           this.state = 'done';
           const e = item.error.error as { message?: unknown };
-          return { type: 'fail', kind: 'upstream_error', message: typeof e.message === 'string' ? e.message : 'upstream error', error: item.error };
+          return {
+            type: 'fail',
+            kind: 'upstream_error',
+            message: typeof e.message === 'string' ? e.message : 'upstream error',
+            error: item.error,
+          };
         }
         case 'other':
           if (!this.transform) return { type: 'out', chunks: [], raw: item.raw };
@@ -93,7 +98,11 @@ export class StreamAnswerFlow {
 }
 
 /** A whole answer through the same transform: the completion to send (null transform: unchanged). */
-export async function transformWhole(json: Record<string, unknown>, transform: AnswerTransform | null, clock?: { run<T>(fn: () => T): T }): Promise<Record<string, unknown>> {
+export async function transformWhole(
+  json: Record<string, unknown>,
+  transform: AnswerTransform | null,
+  clock?: { run<T>(fn: () => T): T },
+): Promise<Record<string, unknown>> {
   const chunks = completionToChunks(json); // also checks the shape (BadUpstreamAnswer)
   if (!transform) return json;
   const run = clock ? <T>(fn: () => T) => clock.run(fn) : <T>(fn: () => T) => fn();

@@ -32,7 +32,10 @@ export const apiKeyAuth = (opts: ApiKeyAuthOptions): MiddlewareHandler =>
     const id = presented ? opts.keys.verify(presented) : null;
     if (!id) {
       opts.metrics?.authFailures.inc();
-      opts.logger?.info('auth: request refused', { reason: presented ? 'unknown_key' : 'missing_key', path: c.req.path });
+      opts.logger?.info('auth: request refused', {
+        reason: presented ? 'unknown_key' : 'missing_key',
+        path: c.req.path,
+      });
       const err = new GatewayError(
         401,
         presented

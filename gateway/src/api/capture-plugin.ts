@@ -44,14 +44,20 @@ export function createCapturePlugin(capture: Capture): ExchangePlugin {
       // The exchange is final now; its record waits for the calls the run makes from its output.
       const record = buildRecord(ex, state, report, result);
       void log.settled.then((calls) => {
-        if (calls.length > 0) capture.offer({ ...record, executions: calls, executable: calls.every((c) => c.outcome === 'ok') });
+        if (calls.length > 0)
+          capture.offer({ ...record, executions: calls, executable: calls.every((c) => c.outcome === 'ok') });
         else if (capture.wants(report.outcome)) capture.offer(record);
       });
     },
   };
 }
 
-function buildRecord(ex: Exchange, state: ToolCallState, report: ToolCallReport, result: ExchangeResult): ToolCallRecord {
+function buildRecord(
+  ex: Exchange,
+  state: ToolCallState,
+  report: ToolCallReport,
+  result: ExchangeResult,
+): ToolCallRecord {
   const raw = state.rawOutput;
   const keep = report.outcome === 'valid' || report.outcome === 'repaired';
   return {
@@ -60,7 +66,7 @@ function buildRecord(ex: Exchange, state: ToolCallState, report: ToolCallReport,
     variant: ex.variant,
     backend: ex.backend?.name ?? null,
     messages: ex.body.messages as ToolCallRecord['messages'],
-    tools: state.tools as ToolCallRecord['tools'],
+    tools: state.tools,
     rawOutput: rawModelText(raw?.content ?? null, raw?.tool_calls),
     outcome: report.outcome,
     repairs: report.repairs,

@@ -6,7 +6,12 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { errorBody } from './errors.js';
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  413: 'Payload Too Large',
+  431: 'Request Header Fields Too Large',
+};
 
 /** The status and message Node's default clientError handler would use for `code`. */
 export function clientErrorStatus(code: string | undefined): { status: number; message: string; code: string } {
@@ -25,7 +30,11 @@ export function clientErrorStatus(code: string | undefined): { status: number; m
 export function answerClientErrors(server: Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     // Nothing can be written to a reset or already-answered socket.
-    if (err.code === 'ECONNRESET' || !socket.writable || (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+    if (
+      err.code === 'ECONNRESET' ||
+      !socket.writable ||
+      (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent
+    ) {
       socket.destroy();
       return;
     }

@@ -1,5 +1,7 @@
 // OpenAI-shaped errors: {"error": {"message", "type", "param", "code"}}. Every error the gateway
-// (or any Toolgate server) returns goes through here so status, type and code stay consistent.
+// (or any Toolgate server) returns goes through here so status, type and code stay consistent;
+// the tool-call engine's own errors (toolcalls/errors.ts) are mapped here too.
+import { EngineBusyError, ToolInputError } from '../toolcalls/index.js';
 
 export type OpenAIErrorType =
   | 'invalid_request_error'
@@ -26,7 +28,12 @@ export class GatewayError extends Error {
   constructor(
     status: number,
     message: string,
-    opts: { type?: OpenAIErrorType | string; code?: string | null; param?: string | null; headers?: Record<string, string> } = {},
+    opts: {
+      type?: OpenAIErrorType | string;
+      code?: string | null;
+      param?: string | null;
+      headers?: Record<string, string>;
+    } = {},
   ) {
     super(message);
     this.name = 'GatewayError';
@@ -61,7 +68,15 @@ export function defaultType(status: number): OpenAIErrorType {
   return 'invalid_request_error';
 }
 
-/** Shorthands for the errors every module needs. */
-export const badRequest = (message: string, param: string | null = null, code: string | null = 'invalid_request') =>
-  new GatewayError(400, message, { param, code });
-export const notFound = (message: string, code = 'not_found') => new GatewayError(404, message, { code });
+/**
+ * The gateway's error for `err`, or null when it is not one the gateway knows (a bug: a 500):
+ * a GatewayError as it is; the engine's refusals in OpenAI's shape — bad input a 400 with the
+ * engine's code and param, a busy engine a 503 `overloaded` to retry in a second.
+ */
+export function asGatewayError(err: unknown): GatewayError | null {
+  if (err instanceof GatewayError) return err;
+  if (err instanceof ToolInputError) return new GatewayError(400, err.message, { code: err.code, param: err.param });
+  if (err instanceof EngineBusyError)
+    return new GatewayError(503, err.message, { code: 'overloaded', headers: { 'retry-after': '1' } });
+  return null;
+}

@@ -12,11 +12,11 @@ export class ExchangeState {
   private readonly values = new Map<StateKey<unknown>, unknown>();
 
   get<T>(key: StateKey<T>): T | undefined {
-    return this.values.get(key as StateKey<unknown>) as T | undefined;
+    return this.values.get(key) as T | undefined;
   }
 
   set<T>(key: StateKey<T>, value: T): void {
-    this.values.set(key as StateKey<unknown>, value);
+    this.values.set(key, value);
   }
 
   has(key: StateKey<unknown>): boolean {

@@ -7,7 +7,13 @@
 // metrics, plugins' onFinish, span.
 import type { Backend } from '../routing/backend.js';
 import { endRequestSpan, startRequestSpan } from '../telemetry/tracing.js';
-import { dispatch, describeKind, classifyError, type FailureKind, type UpstreamResponse } from '../upstream/dispatch.js';
+import {
+  dispatch,
+  describeKind,
+  classifyError,
+  type FailureKind,
+  type UpstreamResponse,
+} from '../upstream/dispatch.js';
 import { shouldRetry } from '../upstream/retry.js';
 import { ResponseMeter } from '../upstream/response-meter.js';
 import { UpstreamStream } from '../upstream/upstream-stream.js';
@@ -15,12 +21,16 @@ import { BadUpstreamAnswer } from '../upstream/whole-answer.js';
 import { parseJson } from '../toolcalls/index.js';
 import { RelayClock, StreamAnswerFlow, transformWhole, type FlowStep } from './answer-flow.js';
 import { composeTransforms, type AnswerTransform } from './answer-transform.js';
-import { GatewayError, errorBody, type OpenAIErrorBody } from './errors.js';
+import { GatewayError, asGatewayError, errorBody, type OpenAIErrorBody } from './errors.js';
 import type { Exchange, ExchangeResult } from './exchange.js';
 import type { ProxyDeps } from './proxy-route.js';
 import type { Endpoint } from './validate-request.js';
 
-const PATHS: Record<Endpoint, string> = { chat: '/v1/chat/completions', completions: '/v1/completions', tokenize: '/tokenize' };
+const PATHS: Record<Endpoint, string> = {
+  chat: '/v1/chat/completions',
+  completions: '/v1/completions',
+  tokenize: '/tokenize',
+};
 const SPAN_OPERATION: Record<Endpoint, string> = { chat: 'chat', completions: 'text_completion', tokenize: 'tokenize' };
 /** The largest single SSE event an upstream may send (a longer one has no terminator). */
 const MAX_EVENT_BYTES = 8 * 1024 * 1024;
@@ -29,7 +39,13 @@ const MAX_EVENT_BYTES = 8 * 1024 * 1024;
 export type Answer =
   | { type: 'error'; status: number; headers: Record<string, string>; body: OpenAIErrorBody }
   /** A whole answer: `text` is what to send (the upstream's own bytes when nothing changed). */
-  | { type: 'whole'; status: number; headers: Record<string, string>; text: string; json: Record<string, unknown> | null }
+  | {
+      type: 'whole';
+      status: number;
+      headers: Record<string, string>;
+      text: string;
+      json: Record<string, unknown> | null;
+    }
   | { type: 'stream'; headers: Record<string, string>; steps: AnswerSteps };
 
 /** A started stream: steps in order until `end` or `fail`; `cancel` when the consumer goes away. */
@@ -59,10 +75,18 @@ export class Exchanger {
     private readonly opts: { totalMs?: number } = {},
   ) {
     this.payload = raw;
-    this.totalTimer = setTimeout(() => this.controller.abort({ kind: 'timeout_total' }), opts.totalMs ?? deps.cfg.timeouts.totalMs);
+    this.totalTimer = setTimeout(
+      () => this.controller.abort({ kind: 'timeout_total' }),
+      opts.totalMs ?? deps.cfg.timeouts.totalMs,
+    );
     this.totalTimer.unref();
     this.span = startRequestSpan(SPAN_OPERATION[ex.endpoint], ex.model);
-    ex.meter = new ResponseMeter(ex.receivedAt, deps.metrics, { model: ex.model, variant: ex.variant, role: ex.role, endpoint: ex.api });
+    ex.meter = new ResponseMeter(ex.receivedAt, deps.metrics, {
+      model: ex.model,
+      variant: ex.variant,
+      role: ex.role,
+      endpoint: ex.api,
+    });
     ex.resend = (body) => this.resend(body);
   }
 
@@ -82,7 +106,12 @@ export class Exchanger {
     } catch (err) {
       if (this.finished) throw err;
       this.deps.log.error('the gateway failed while answering', { requestId: this.ex.id, err });
-      return this.refuse(new GatewayError(500, 'The gateway failed while reading the answer; see its log for this request id.', { type: 'server_error', code: 'internal_error' }));
+      return this.refuse(
+        new GatewayError(500, 'The gateway failed while reading the answer; see its log for this request id.', {
+          type: 'server_error',
+          code: 'internal_error',
+        }),
+      );
     }
   }
 
@@ -91,13 +120,19 @@ export class Exchanger {
     const pool = this.ex.route!.pool;
     let lastFailure: Failure | null = null;
     for (let retries = 0; ; retries++) {
-      const pick = router.pick(pool, { model: this.ex.model, body: this.ex.body, headers: this.ex.headers, exclude: this.tried });
+      const pick = router.pick(pool, {
+        model: this.ex.model,
+        body: this.ex.body,
+        headers: this.ex.headers,
+        exclude: this.tried,
+      });
       if (!pick) return this.fail(lastFailure);
       const backend = pick.backend;
       this.tried.add(backend);
       this.ex.backend = backend;
       if (retries === 0) {
-        if (this.ex.role === 'primary') metrics.overhead.observe({ phase: 'dispatch' }, (performance.now() - this.ex.receivedAt) / 1000);
+        if (this.ex.role === 'primary')
+          metrics.overhead.observe({ phase: 'dispatch' }, (performance.now() - this.ex.receivedAt) / 1000);
         for (const p of this.deps.plugins) p.onDispatch?.(this.ex);
         if (this.ex.upstreamChanged) this.payload = JSON.stringify(this.ex.upstreamBody());
       }
@@ -107,15 +142,23 @@ export class Exchanger {
       release();
       const { failure } = attempt;
       metrics.upstreamErrors.inc({ backend: backend.name, kind: failure.kind });
-      this.deps.passiveHealth.failure(backend, failure.kind, { request: this, retrying: this.canRetry(failure.kind, retries) });
+      this.deps.passiveHealth.failure(backend, failure.kind, {
+        request: this,
+        retrying: this.canRetry(failure.kind, retries),
+      });
       lastFailure = failure;
       if (this.canRetry(failure.kind, retries)) {
         metrics.upstreamRetries.inc({ reason: failure.kind });
-        this.deps.log.info('retrying on another backend', { requestId: this.ex.id, backend: backend.name, kind: failure.kind });
+        this.deps.log.info('retrying on another backend', {
+          requestId: this.ex.id,
+          backend: backend.name,
+          kind: failure.kind,
+        });
         continue;
       }
       // A server error that cannot move elsewhere reaches the client as the upstream sent it.
-      if (attempt.response) return this.whole(attempt.response, await attempt.response.body.text().catch(() => ''), null);
+      if (attempt.response)
+        return this.whole(attempt.response, await attempt.response.body.text().catch(() => ''), null);
       return this.fail(failure);
     }
   }
@@ -232,7 +275,8 @@ export class Exchanger {
       if (this.ex.endpoint === 'chat') out = await transformWhole(json, this.transform(), clock);
     } catch (err) {
       if (err instanceof BadUpstreamAnswer) return { failure: { kind: 'bad_response', message: err.message } };
-      if (err instanceof GatewayError) return { answer: this.refuse(err) };
+      const refusal = asGatewayError(err);
+      if (refusal) return { answer: this.refuse(refusal) };
       throw err;
     }
     this.deps.passiveHealth.success(this.ex.backend!, { request: this });
@@ -247,13 +291,19 @@ export class Exchanger {
       if (this.ex.meter!.firstTokenAt === null) this.ex.meter!.onToken(now);
     }
     this.complete({ status: res.status, json, endedAt: performance.now() });
-    const contentType = json ? 'application/json' : String(res.headers['content-type'] ?? 'application/json');
-    return { type: 'whole', status: res.status, headers: { ...this.baseHeaders(), 'content-type': contentType }, text, json };
+    const contentType = json ? 'application/json' : (res.headers['content-type'] ?? 'application/json');
+    return {
+      type: 'whole',
+      status: res.status,
+      headers: { ...this.baseHeaders(), 'content-type': contentType },
+      text,
+      json,
+    };
   }
 
   /** Reads the stream until its first output; only then does the client's response start. */
   private async startStream(res: UpstreamResponse, release: () => void): Promise<Attempt> {
-    const upstream = new UpstreamStream(res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>, (e) => res.body.destroy(e), {
+    const upstream = new UpstreamStream(res.body[Symbol.asyncIterator](), (e) => res.body.destroy(e), {
       firstEventMs: this.deps.cfg.timeouts.firstTokenMs,
       maxEventBytes: MAX_EVENT_BYTES,
       signal: this.controller.signal,
@@ -269,7 +319,8 @@ export class Exchanger {
     } catch (err) {
       drop();
       release();
-      if (err instanceof GatewayError) return { answer: this.refuse(err) };
+      const refusal = asGatewayError(err);
+      if (refusal) return { answer: this.refuse(refusal) };
       throw err;
     }
     if (first.type === 'fail') {
@@ -280,12 +331,30 @@ export class Exchanger {
         release();
         this.deps.passiveHealth.success(this.ex.backend!, { request: this });
         this.complete({ status, json: null, endedAt: performance.now(), error: first });
-        return { answer: { type: 'error', status, headers: { ...this.baseHeaders(), 'content-type': 'application/json' }, body: first.error as unknown as OpenAIErrorBody } };
+        return {
+          answer: {
+            type: 'error',
+            status,
+            headers: { ...this.baseHeaders(), 'content-type': 'application/json' },
+            body: first.error as unknown as OpenAIErrorBody,
+          },
+        };
       }
       return { failure: { kind: first.kind as FailureKind, message: first.message } };
     }
     this.deps.passiveHealth.success(this.ex.backend!, { request: this });
-    return { answer: { type: 'stream', headers: { ...this.baseHeaders(), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' }, steps: this.steps(first, flow, res, release) } };
+    return {
+      answer: {
+        type: 'stream',
+        headers: {
+          ...this.baseHeaders(),
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          'x-accel-buffering': 'no',
+        },
+        steps: this.steps(first, flow, res, release),
+      },
+    };
   }
 
   /** The started stream's steps, metered as they are handed out; the books close at its end. */
@@ -299,9 +368,14 @@ export class Exchanger {
       if (this.ex.role === 'primary') this.deps.metrics.overhead.observe({ phase: 'relay' }, flow.clock.ms / 1000);
       if (step.type === 'fail' && step.kind !== 'rejected') {
         this.deps.metrics.upstreamErrors.inc({ backend: this.ex.backend!.name, kind: step.kind });
-        if (step.kind !== 'aborted') this.deps.passiveHealth.failure(this.ex.backend!, step.kind as FailureKind, { request: this });
+        if (step.kind !== 'aborted') this.deps.passiveHealth.failure(this.ex.backend!, step.kind, { request: this });
       }
-      this.complete({ status: 200, json: null, endedAt: performance.now(), error: step.type === 'fail' ? { kind: step.kind, message: step.message } : undefined });
+      this.complete({
+        status: 200,
+        json: null,
+        endedAt: performance.now(),
+        error: step.type === 'fail' ? { kind: step.kind, message: step.message } : undefined,
+      });
     };
     return {
       next: async () => {
@@ -314,10 +388,16 @@ export class Exchanger {
           try {
             step = await flow.next();
           } catch (err) {
-            if (!(err instanceof GatewayError)) throw err;
+            const refusal = asGatewayError(err);
+            if (!refusal) throw err;
             flow.close();
             res.body.destroy();
-            step = { type: 'fail', kind: 'rejected', message: err.message, error: err.toBody() as unknown as Record<string, unknown> };
+            step = {
+              type: 'fail',
+              kind: 'rejected',
+              message: refusal.message,
+              error: refusal.toBody() as unknown as Record<string, unknown>,
+            };
           }
         }
         if (step.type === 'out') {
@@ -344,18 +424,34 @@ export class Exchanger {
 
   /** A plugin refused the answer before the response started. */
   private refuse(err: GatewayError): Answer {
-    this.complete({ status: err.status, json: null, endedAt: performance.now(), error: { kind: err.code ?? 'rejected', message: err.message } });
-    return { type: 'error', status: err.status, headers: { ...this.baseHeaders(), ...err.headers, 'content-type': 'application/json' }, body: err.toBody() };
+    this.complete({
+      status: err.status,
+      json: null,
+      endedAt: performance.now(),
+      error: { kind: err.code ?? 'rejected', message: err.message },
+    });
+    return {
+      type: 'error',
+      status: err.status,
+      headers: { ...this.baseHeaders(), ...err.headers, 'content-type': 'application/json' },
+      body: err.toBody(),
+    };
   }
 
   /** Every upstream failed (or none is eligible): 503 when nothing could be reached, 504 on timeouts, else 502. */
   private fail(failure: Failure | null): Answer {
     let err: GatewayError;
     if (!failure || failure.kind === 'connect') {
-      err = new GatewayError(503, failure ? `No upstream could be reached: ${failure.message}` : 'No healthy upstream is available for this model.', {
-        code: 'no_healthy_upstream',
-        headers: { 'retry-after': '1' },
-      });
+      err = new GatewayError(
+        503,
+        failure
+          ? `No upstream could be reached: ${failure.message}`
+          : 'No healthy upstream is available for this model.',
+        {
+          code: 'no_healthy_upstream',
+          headers: { 'retry-after': '1' },
+        },
+      );
     } else if (failure.kind.startsWith('timeout')) {
       err = new GatewayError(504, describeKind(failure.kind), { code: failure.kind });
     } else if (failure.kind === 'aborted') {
@@ -363,8 +459,18 @@ export class Exchanger {
     } else {
       err = new GatewayError(502, failure.message, { code: `upstream_${failure.kind}`, type: 'upstream_error' });
     }
-    this.complete({ status: err.status, json: null, endedAt: performance.now(), error: failure ?? { kind: 'no_backend', message: err.message } });
-    return { type: 'error', status: err.status, headers: { ...this.baseHeaders(), ...err.headers, 'content-type': 'application/json' }, body: err.toBody() };
+    this.complete({
+      status: err.status,
+      json: null,
+      endedAt: performance.now(),
+      error: failure ?? { kind: 'no_backend', message: err.message },
+    });
+    return {
+      type: 'error',
+      status: err.status,
+      headers: { ...this.baseHeaders(), ...err.headers, 'content-type': 'application/json' },
+      body: err.toBody(),
+    };
   }
 
   private complete(result: ExchangeResult): void {
@@ -374,7 +480,8 @@ export class Exchanger {
     const meter = this.ex.meter!;
     meter.finish(result.endedAt);
     const backend = this.ex.backend?.name ?? 'none';
-    if (this.ex.role === 'primary') this.deps.metrics.requests.inc({ model: this.ex.model, backend, status: String(result.status) });
+    if (this.ex.role === 'primary')
+      this.deps.metrics.requests.inc({ model: this.ex.model, backend, status: String(result.status) });
     for (const p of this.deps.plugins) {
       try {
         p.onFinish?.(this.ex, result);

@@ -7,7 +7,8 @@ import type { HealthChecker, ModelCard } from '../routing/health.js';
 export function modelsRoute(cfg: GatewayConfig, health: HealthChecker) {
   return function models(c: Context): Response {
     const byId = new Map<string, ModelCard>();
-    for (const cards of health.cards.values()) for (const card of cards) if (!byId.has(card.id)) byId.set(card.id, card);
+    for (const cards of health.cards.values())
+      for (const card of cards) if (!byId.has(card.id)) byId.set(card.id, card);
     for (const [alias, route] of Object.entries(cfg.models)) {
       const target = byId.get(route.upstreamModel ?? alias);
       byId.set(alias, {

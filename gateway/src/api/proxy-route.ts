@@ -33,7 +33,10 @@ export async function prepareExchange(ex: Exchange, deps: ProxyDeps): Promise<vo
   for (const p of deps.plugins) await p.onRequest?.(ex);
   const route = ex.route ?? deps.router.resolve(ex.model);
   if (!route) {
-    throw new GatewayError(404, `The model \`${ex.model}\` does not exist.`, { code: 'model_not_found', param: 'model' });
+    throw new GatewayError(404, `The model \`${ex.model}\` does not exist.`, {
+      code: 'model_not_found',
+      param: 'model',
+    });
   }
   ex.route = route;
   if (route.upstreamModel !== ex.model) ex.setBodyField('model', route.upstreamModel);
@@ -45,7 +48,17 @@ export function proxyRoute(endpoint: Endpoint, deps: ProxyDeps) {
     const { raw, body } = await readJsonBody(nodeIncoming(c) ?? c.req.raw, deps.cfg.server.bodyLimitBytes);
     const v = validateRequest(endpoint, body);
     const id = c.get('requestId');
-    const ex = new Exchange({ id, endpoint, role: 'primary', receivedAt, body, model: v.model, stream: v.stream, tools: v.tools, headers: requestHeaders(c) });
+    const ex = new Exchange({
+      id,
+      endpoint,
+      role: 'primary',
+      receivedAt,
+      body,
+      model: v.model,
+      stream: v.stream,
+      tools: v.tools,
+      headers: requestHeaders(c),
+    });
     ex.responseHeaders['x-request-id'] = id;
     await prepareExchange(ex, deps);
     const exchanger = new Exchanger(ex, raw, deps);

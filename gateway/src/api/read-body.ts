@@ -3,7 +3,7 @@
 // 400 for anything that is not a JSON object or nests deeper than MAX_JSON_DEPTH (checked on
 // the text before parsing, so nothing recursive downstream ever sees a deeper value).
 import type { IncomingMessage } from 'node:http';
-import { JsonDepthError, MAX_JSON_DEPTH, parseJson } from '../toolcalls/safe-json.js';
+import { JsonDepthError, MAX_JSON_DEPTH, parseJson } from '../toolcalls/index.js';
 import { GatewayError } from './errors.js';
 
 type Source = Request | IncomingMessage;
@@ -11,11 +11,17 @@ type Source = Request | IncomingMessage;
 const isFetchRequest = (req: Source): req is Request => typeof Request !== 'undefined' && req instanceof Request;
 
 /** Reads from Node's IncomingMessage when given one (fast path), else from the Fetch Request. */
-export async function readJsonBody(req: Source, limitBytes: number): Promise<{ raw: Buffer; body: Record<string, unknown> }> {
-  const declared = Number(isFetchRequest(req) ? (req.headers.get('content-length') ?? NaN) : (req.headers['content-length'] ?? NaN));
+export async function readJsonBody(
+  req: Source,
+  limitBytes: number,
+): Promise<{ raw: Buffer; body: Record<string, unknown> }> {
+  const declared = Number(
+    isFetchRequest(req) ? (req.headers.get('content-length') ?? NaN) : (req.headers['content-length'] ?? NaN),
+  );
   if (Number.isFinite(declared) && declared > limitBytes) throw tooLarge(limitBytes);
   const raw = isFetchRequest(req) ? await readFetch(req, limitBytes) : await readNode(req, limitBytes);
-  if (raw.length === 0) throw new GatewayError(400, 'Request body is empty; expected a JSON object.', { code: 'invalid_json' });
+  if (raw.length === 0)
+    throw new GatewayError(400, 'Request body is empty; expected a JSON object.', { code: 'invalid_json' });
   let body: unknown;
   try {
     body = parseJson(raw.toString('utf8'), MAX_JSON_DEPTH);
@@ -75,7 +81,7 @@ async function readFetch(req: Request, limitBytes: number): Promise<Buffer> {
   if (!req.body) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = req.body.getReader();
+  const reader = (req.body as ReadableStream<Uint8Array>).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
@@ -94,5 +100,7 @@ function tooLarge(limit: number): GatewayError {
 }
 
 function tooDeep(limit: number): GatewayError {
-  return new GatewayError(400, `Request body nests arrays/objects deeper than ${limit} levels.`, { code: 'json_too_deep' });
+  return new GatewayError(400, `Request body nests arrays/objects deeper than ${limit} levels.`, {
+    code: 'json_too_deep',
+  });
 }

@@ -30,7 +30,11 @@ function sseBody(steps: AnswerSteps): ReadableStream<Uint8Array> {
         } catch (err) {
           // A bug must not reset the client's connection mid-answer: end the stream in OpenAI's shape.
           steps.cancel();
-          step = { type: 'fail' as const, kind: 'reset' as const, message: `internal gateway error: ${(err as Error)?.message ?? String(err)}` };
+          step = {
+            type: 'fail' as const,
+            kind: 'reset' as const,
+            message: `internal gateway error: ${(err as Error)?.message ?? String(err)}`,
+          };
         }
         if (step.type === 'out') {
           if (step.raw !== undefined) text += step.raw;

@@ -3,8 +3,7 @@
 // `toolgate score`, eval and (via the shared vectors) the GRPO reward. The tool schemas are
 // compiled off the event loop first (compile pool); scoring itself is synchronous.
 import type { Context } from 'hono';
-import { isPlainObject } from '../toolcalls/json-text.js';
-import { compileToolsOffThread, parseScoreRequest, scoreOutput } from '../toolcalls/index.js';
+import { compileToolsOffThread, isPlainObject, parseScoreRequest, scoreOutput } from '../toolcalls/index.js';
 import { readJsonBody } from './read-body.js';
 
 export function scoreRoute(limitBytes: number) {

@@ -18,7 +18,8 @@ export interface ValidatedRequest {
   tools: unknown[] | null;
 }
 
-const invalid = (message: string, param: string, code = 'invalid_type') => new GatewayError(400, message, { param, code });
+const invalid = (message: string, param: string, code = 'invalid_type') =>
+  new GatewayError(400, message, { param, code });
 
 export function validateRequest(endpoint: Endpoint, body: Record<string, unknown>): ValidatedRequest {
   const { model } = body;
@@ -33,19 +34,23 @@ export function validateRequest(endpoint: Endpoint, body: Record<string, unknown
 
   if (endpoint === 'chat') {
     const { messages } = body;
-    if (messages === undefined) throw invalid(`'messages' is a required property.`, 'messages', 'missing_required_parameter');
+    if (messages === undefined)
+      throw invalid(`'messages' is a required property.`, 'messages', 'missing_required_parameter');
     if (!Array.isArray(messages)) throw invalid(`'messages' must be an array of message objects.`, 'messages');
-    if (messages.length === 0) throw invalid(`'messages' must contain at least one message.`, 'messages', 'invalid_value');
+    if (messages.length === 0)
+      throw invalid(`'messages' must contain at least one message.`, 'messages', 'invalid_value');
     validateMessages(messages);
   } else if (endpoint === 'tokenize') {
     if (body.messages === undefined && body.prompt === undefined) {
       throw invalid(`'/tokenize' needs 'prompt' or 'messages'.`, 'prompt', 'missing_required_parameter');
     }
-    if (body.messages !== undefined && !Array.isArray(body.messages)) throw invalid(`'messages' must be an array of message objects.`, 'messages');
+    if (body.messages !== undefined && !Array.isArray(body.messages))
+      throw invalid(`'messages' must be an array of message objects.`, 'messages');
   } else {
     const { prompt } = body;
     if (prompt === undefined) throw invalid(`'prompt' is a required property.`, 'prompt', 'missing_required_parameter');
-    if (typeof prompt !== 'string' && !Array.isArray(prompt)) throw invalid(`'prompt' must be a string or an array.`, 'prompt');
+    if (typeof prompt !== 'string' && !Array.isArray(prompt))
+      throw invalid(`'prompt' must be a string or an array.`, 'prompt');
   }
 
   let tools: unknown[] | null = null;

@@ -7,7 +7,8 @@ export class BoundedQueue<T> {
   private count = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`queue capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new Error(`queue capacity must be a positive integer, got ${capacity}`);
     this.buf = new Array<T | undefined>(capacity);
   }
 

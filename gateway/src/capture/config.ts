@@ -18,11 +18,13 @@ export const redactConfigSchema = Type.Object(
     }),
     sessionIds: Type.Boolean({
       default: true,
-      description: 'Store conversationId (from x-session-id) as a keyed SHA-256 pseudonym ("sid:…"): turns still group, the id itself is not kept.',
+      description:
+        'Store conversationId (from x-session-id) as a keyed SHA-256 pseudonym ("sid:…"): turns still group, the id itself is not kept.',
     }),
     sessionIdKey: Type.String({
       default: '',
-      description: 'HMAC key for the session-id pseudonym; set it when session ids are guessable (empty: plain SHA-256).',
+      description:
+        'HMAC key for the session-id pseudonym; set it when session ids are guessable (empty: plain SHA-256).',
     }),
   },
   { additionalProperties: false, default: {}, description: 'Redaction applied to every record before it is written.' },
@@ -35,14 +37,27 @@ export const captureConfigSchema = Type.Object(
       default: './data/capture',
       description: 'Directory of the rotating JSONL files (and of the Redis spool when a stream is used).',
     }),
-    maxFileBytes: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024, description: 'Rotate a JSONL file before it grows past this size.' }),
-    rotateMs: Type.Integer({ minimum: 1000, default: 3_600_000, description: 'Rotate a JSONL file once it is this old (ms).' }),
+    maxFileBytes: Type.Integer({
+      minimum: 1024,
+      default: 64 * 1024 * 1024,
+      description: 'Rotate a JSONL file before it grows past this size.',
+    }),
+    rotateMs: Type.Integer({
+      minimum: 1000,
+      default: 3_600_000,
+      description: 'Rotate a JSONL file once it is this old (ms).',
+    }),
     queueSize: Type.Integer({
       minimum: 1,
       default: 10_000,
       description: 'Bounded queue between the request path and the sinks; offers beyond it are dropped and counted.',
     }),
-    batchSize: Type.Integer({ minimum: 1, maximum: 10_000, default: 256, description: 'Records written per sink call.' }),
+    batchSize: Type.Integer({
+      minimum: 1,
+      maximum: 10_000,
+      default: 256,
+      description: 'Records written per sink call.',
+    }),
     sampleValid: Type.Number({
       minimum: 0,
       maximum: 1,
@@ -52,8 +67,15 @@ export const captureConfigSchema = Type.Object(
     redact: redactConfigSchema,
     stream: Type.Object(
       {
-        name: Type.String({ default: 'toolgate:capture', description: 'Redis Stream key (used when REDIS_URL is set).' }),
-        maxLen: Type.Integer({ minimum: 1, default: 1_000_000, description: 'Approximate stream cap: XADD … MAXLEN ~ maxLen.' }),
+        name: Type.String({
+          default: 'toolgate:capture',
+          description: 'Redis Stream key (used when REDIS_URL is set).',
+        }),
+        maxLen: Type.Integer({
+          minimum: 1,
+          default: 1_000_000,
+          description: 'Approximate stream cap: XADD … MAXLEN ~ maxLen.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -260,7 +260,10 @@ class CapturePipeline implements Capture {
     this.acked += n;
     if (this.waiters.length === 0) return;
     const still: typeof this.waiters = [];
-    for (const w of this.waiters) (this.acked >= w.target ? w.resolve() : still.push(w));
+    for (const w of this.waiters) {
+      if (this.acked >= w.target) w.resolve();
+      else still.push(w);
+    }
     this.waiters = still;
   }
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Redis } from 'ioredis';
 import { anyRecordSchema, type CaptureRecord } from './record.js';
-import { MAX_JSON_DEPTH, parseJson } from '../toolcalls/safe-json.js';
+import { MAX_JSON_DEPTH, parseJson } from '../toolcalls/index.js';
 
 const RECORD_MAX_DEPTH = 2 * MAX_JSON_DEPTH;
 
@@ -38,8 +38,9 @@ export async function readRecords(src: RecordSource): Promise<ReadResult> {
 }
 
 async function listFiles(p: string): Promise<string[]> {
-  const st = await stat(p).catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`cannot read capture input ${p}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`);
+  const st = await stat(p).catch((err: unknown) => {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(`cannot read capture input ${p}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`);
   });
   if (st.isFile()) return [p];
   const names = (await readdir(p)).filter((n) => n.endsWith('.jsonl')).sort();
@@ -52,12 +53,17 @@ function accept(text: string, where: string, res: ReadResult): void {
     // Records hold request data (depth-limited at read) under a few levels of their own.
     value = parseJson(text, RECORD_MAX_DEPTH);
   } catch (err) {
-    return reject(res, `${where}: not JSON (${(err as Error).message})`);
+    reject(res, `${where}: not JSON (${(err as Error).message})`);
+    return;
   }
   if (!check.Check(value)) {
     const first = check.Errors(value).First();
     const kind = (value as { kind?: unknown } | null)?.kind;
-    return reject(res, `${where}: not a capture record${typeof kind === 'string' ? ` (kind ${kind})` : ''}: ${first ? `${first.path || '/'} ${first.message}` : 'invalid'}`);
+    reject(
+      res,
+      `${where}: not a capture record${typeof kind === 'string' ? ` (kind ${kind})` : ''}: ${first ? `${first.path || '/'} ${first.message}` : 'invalid'}`,
+    );
+    return;
   }
   res.records.push(value);
 }
@@ -80,7 +86,10 @@ async function readFile(file: string, res: ReadResult): Promise<void> {
 }
 
 /** The file's lines (LF or CRLF), each decoded once it is whole; `text` null for one over `maxBytes`. */
-async function* boundedLines(file: string, maxBytes: number): AsyncGenerator<{ n: number; text: string | null; bytes: number }> {
+async function* boundedLines(
+  file: string,
+  maxBytes: number,
+): AsyncGenerator<{ n: number; text: string | null; bytes: number }> {
   let parts: Buffer[] = [];
   let size = 0;
   let n = 0;

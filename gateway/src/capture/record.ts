@@ -53,9 +53,12 @@ export const executionSchema = Type.Object(
   {
     server: Type.String({ description: 'The MCP server_label.' }),
     name: Type.String(),
-    arguments: Type.String({ description: 'Arguments as sent (repaired), or as the model wrote them when they stayed invalid.' }),
+    arguments: Type.String({
+      description: 'Arguments as sent (repaired), or as the model wrote them when they stayed invalid.',
+    }),
     outcome: Type.Union([Type.Literal('ok'), Type.Literal('tool_error'), Type.Literal('schema_invalid')], {
-      description: "ok: the tool answered; tool_error: it reported an error, timed out or could not be reached; schema_invalid: not run, the arguments did not match its inputSchema.",
+      description:
+        'ok: the tool answered; tool_error: it reported an error, timed out or could not be reached; schema_invalid: not run, the arguments did not match its inputSchema.',
     }),
     error: Nullable(Type.String()),
     ms: Type.Number(),
@@ -69,7 +72,11 @@ const commonFields = {
   ts: Type.String({ description: 'ISO-8601 time the response finished.' }),
   requestId: Nullable(Type.String()),
   conversationId: Type.Optional(
-    Nullable(Type.String({ description: 'Groups turns of one conversation (holdout split). Absent: derived by the exporter.' })),
+    Nullable(
+      Type.String({
+        description: 'Groups turns of one conversation (holdout split). Absent: derived by the exporter.',
+      }),
+    ),
   ),
   model: Type.String({ description: 'Public model name the client asked for.' }),
 };
@@ -82,7 +89,9 @@ export const toolCallRecordSchema = Type.Object(
     backend: Nullable(Type.String()),
     messages: Type.Array(chatMessageSchema),
     tools: Type.Array(toolDefSchema),
-    rawOutput: Type.String({ description: 'Assistant output as the upstream produced it (content, or its tool calls as JSON).' }),
+    rawOutput: Type.String({
+      description: 'Assistant output as the upstream produced it (content, or its tool calls as JSON).',
+    }),
     outcome: outcomeSchema,
     repairs: Type.Array(Type.String(), { description: 'Repair kinds applied (toolcalls/repair-kinds.ts).' }),
     errors: Type.Array(Type.String(), { description: 'Validation errors left after repair (invalid outcome).' }),
@@ -90,8 +99,12 @@ export const toolCallRecordSchema = Type.Object(
       description: 'The valid (possibly repaired) calls sent to the client; null when outcome is invalid or none.',
     }),
     latency: Type.Object({ ttftMs: Nullable(Type.Number()), e2eMs: Type.Number() }),
-    executions: Type.Optional(Type.Array(executionSchema, { description: 'MCP calls the gateway ran for this output (absent: none ran).' })),
-    executable: Type.Optional(Type.Boolean({ description: 'Every call in `executions` ran with outcome ok (absent: nothing was executed).' })),
+    executions: Type.Optional(
+      Type.Array(executionSchema, { description: 'MCP calls the gateway ran for this output (absent: none ran).' }),
+    ),
+    executable: Type.Optional(
+      Type.Boolean({ description: 'Every call in `executions` ran with outcome ok (absent: nothing was executed).' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -119,7 +132,9 @@ export const shadowPairRecordSchema = Type.Object(
     tools: Type.Optional(Type.Array(toolDefSchema)),
     primary: pairSideSchema,
     shadow: pairSideSchema,
-    agree: Type.Boolean({ description: 'Both sides made the same calls (names and canonical arguments, order-insensitive).' }),
+    agree: Type.Boolean({
+      description: 'Both sides made the same calls (names and canonical arguments, order-insensitive).',
+    }),
   },
   { additionalProperties: false },
 );
@@ -130,7 +145,6 @@ export type ChatMessage = Static<typeof chatMessageSchema>;
 export type ToolDefRecord = Static<typeof toolDefSchema>;
 export type ParsedCall = Static<typeof parsedCallSchema>;
 export type ToolCallRecord = Static<typeof toolCallRecordSchema>;
-export type ExecutionRecord = Static<typeof executionSchema>;
 export type PairSide = Static<typeof pairSideSchema>;
 export type ShadowPairRecord = Static<typeof shadowPairRecordSchema>;
 export type CaptureRecord = ToolCallRecord | ShadowPairRecord;

@@ -9,8 +9,7 @@
 // Object keys (argument names) and the record's metadata (ids, model, variant, outcome …) are
 // left alone, except conversationId, which is replaced by a pseudonym.
 import { createHmac } from 'node:crypto';
-import { compileLinear, LinearRegexError, replaceAllLinear } from '../toolcalls/linear-regex.js';
-import { setOwn } from '../toolcalls/safe-json.js';
+import { compileLinear, LinearRegexError, replaceAllLinear, setOwn } from '../toolcalls/index.js';
 import type { KnownSecrets } from '../state/known-secrets.js';
 import type { RedactConfig } from './config.js';
 
@@ -36,19 +35,34 @@ const KEY_PATTERNS: RegExp[] = [
   /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, // Slack tokens
   /\bAIza[0-9A-Za-z_-]{35}\b/g, // Google API keys
 ];
-const KEY_ASSIGNMENT = /\b((?:api[_-]?key|apikey|access[_-]?token|secret|password|token)["']?\s*[:=]\s*["']?)([A-Za-z0-9._~+/=-]{8,})/gi;
+const KEY_ASSIGNMENT =
+  /\b((?:api[_-]?key|apikey|access[_-]?token|secret|password|token)["']?\s*[:=]\s*["']?)([A-Za-z0-9._~+/=-]{8,})/gi;
 
 // Argument keys whose string value is a secret whatever it looks like ({"password": "hunter2…"}).
-const SECRET_KEY = /^(?:api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|secret|client[_-]?secret|password|passwd|token|authorization)$/i;
+const SECRET_KEY =
+  /^(?:api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|secret|client[_-]?secret|password|passwd|token|authorization)$/i;
 
 const SKIP_KEYS: ReadonlySet<string> = new Set([
-  'kind', 'v', 'id', 'ts', 'requestId', 'conversationId', 'model', 'variant', 'backend', 'outcome', 'repairs', 'role', 'type',
+  'kind',
+  'v',
+  'id',
+  'ts',
+  'requestId',
+  'conversationId',
+  'model',
+  'variant',
+  'backend',
+  'outcome',
+  'repairs',
+  'role',
+  'type',
 ]);
 
 export type Redactor = <T>(value: T) => T;
 
 /** The pseudonym a session id is stored as: turns of one conversation still share it. */
-export const sessionPseudonym = (id: string, key = ''): string => `sid:${createHmac('sha256', key).update(id, 'utf8').digest('hex').slice(0, 32)}`;
+export const sessionPseudonym = (id: string, key = ''): string =>
+  `sid:${createHmac('sha256', key).update(id, 'utf8').digest('hex').slice(0, 32)}`;
 
 export interface RedactorDeps {
   /** The gateway's API keys, redacted by exact value (when `apiKeys` is on). */
@@ -86,9 +100,12 @@ export function createRedactor(cfg: RedactConfig, deps: RedactorDeps = {}): Reda
   const walk = (root: unknown): unknown => {
     if (typeof root === 'string') return leaf(root, null, false);
     if (root === null || typeof root !== 'object') return root;
-    const copyOf = (v: object): Record<string, unknown> | unknown[] => (Array.isArray(v) ? new Array<unknown>(v.length) : {});
+    const copyOf = (v: object): Record<string, unknown> | unknown[] =>
+      Array.isArray(v) ? new Array<unknown>(v.length) : {};
     const top = copyOf(root);
-    const stack: { src: object; dst: Record<string, unknown> | unknown[]; key: string | null; skipped: boolean }[] = [{ src: root, dst: top, key: null, skipped: false }];
+    const stack: { src: object; dst: Record<string, unknown> | unknown[]; key: string | null; skipped: boolean }[] = [
+      { src: root, dst: top, key: null, skipped: false },
+    ];
     while (stack.length > 0) {
       const { src, dst, key, skipped } = stack.pop()!;
       const entries: [string | number, unknown, string | null][] = Array.isArray(src)

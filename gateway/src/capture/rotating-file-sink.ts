@@ -19,10 +19,16 @@ export interface LineSink {
   close(): Promise<void>;
 }
 
-const safeHost = () => hostname().replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 63) || 'host';
+const safeHost = () =>
+  hostname()
+    .replace(/[^A-Za-z0-9.-]/g, '_')
+    .slice(0, 63) || 'host';
 
 export function fileStamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 export class RotatingFileSink implements LineSink {

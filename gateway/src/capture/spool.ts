@@ -8,7 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
 
-const safeHost = () => hostname().replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 63) || 'host';
+const safeHost = () =>
+  hostname()
+    .replace(/[^A-Za-z0-9.-]/g, '_')
+    .slice(0, 63) || 'host';
 // redis-spool-<writer>.jsonl with writer = <host>-<pid>-<random>: unique per pipeline instance.
 const SPOOL_RE = /^redis-spool-((.+)-(\d+)-([a-f0-9]+))\.jsonl$/;
 

@@ -6,7 +6,11 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 export type ParsedFlags<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
 
 /** The parsed flags, or the exit code the command should return at once. */
-export function parseFlags<const T extends ParseArgsConfig>(command: string, help: string, config: T): ParsedFlags<T> | number {
+export function parseFlags<const T extends ParseArgsConfig>(
+  command: string,
+  help: string,
+  config: T,
+): ParsedFlags<T> | number {
   const text = help.endsWith('\n') ? help : `${help}\n`;
   let parsed: ParsedFlags<T>;
   try {

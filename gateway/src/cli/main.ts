@@ -6,12 +6,18 @@ type CommandModule = { main(argv: string[]): Promise<number> };
 
 const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandModule> }> = {
   serve: { describe: 'run the gateway', load: () => import('./serve.js') },
-  sim: { describe: 'run the vLLM-compatible engine simulator', load: () => import('../../../loadtest/src/sim/cli.js') },
-  loadtest: { describe: 'run the concurrency × context-length load matrix', load: () => import('../../../loadtest/src/runner/cli.js') },
-  eval: { describe: 'offline function-calling eval (and `eval compare`)', load: () => import('../../../eval/src/cli.js') },
+  sim: { describe: 'run the vLLM-compatible engine simulator', load: () => import('./sim.js') },
+  loadtest: {
+    describe: 'run the concurrency × context-length load matrix',
+    load: () => import('../../../loadtest/src/runner/cli.js'),
+  },
+  eval: {
+    describe: 'offline function-calling eval (and `eval compare`)',
+    load: () => import('../../../eval/src/cli.js'),
+  },
   score: { describe: 'score tool-call outputs (JSONL in → JSONL out)', load: () => import('./score.js') },
-  export: { describe: 'export captured calls as training datasets', load: () => import('../capture/export-cli.js') },
-  report: { describe: 'reports over captured data (`report ab`)', load: () => import('../experiments/report-cli.js') },
+  export: { describe: 'export captured calls as training datasets', load: () => import('./export.js') },
+  report: { describe: 'reports over captured data (`report ab`)', load: () => import('./report.js') },
 };
 
 function usage(): string {
@@ -30,7 +36,17 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write(`toolgate: unknown command '${name}'\n\n${usage()}\n`);
     return 2;
   }
-  const mod = await cmd.load();
+  let mod: CommandModule;
+  try {
+    mod = await cmd.load();
+  } catch (err) {
+    // The gateway image (Dockerfile) ships only what `serve` runs; say so rather than show a stack.
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    process.stderr.write(
+      `toolgate ${name}: this installation does not include it (${(err as Error).message}).\nThe gateway image ships serve, sim, score, export and report; the npm package has every command.\n`,
+    );
+    return 1;
+  }
   return mod.main(rest);
 }
 

@@ -4,9 +4,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { parseFlags } from './flags.js';
-import { GatewayError } from '../api/errors.js';
-import { parseScoreRequest, scoreOutput } from '../toolcalls/score.js';
-import { JsonDepthError, parseJson } from '../toolcalls/safe-json.js';
+import { asGatewayError } from '../api/errors.js';
+import { JsonDepthError, parseJson, parseScoreRequest, scoreOutput } from '../toolcalls/index.js';
 
 const HELP = `usage: toolgate score [--in FILE] [--out FILE] [--reward-version 1|2]
 
@@ -25,13 +24,29 @@ Exit code: 0 when every line scored, 1 when any line was rejected (its output li
 A summary (lines, errors, mean total reward) goes to stderr.`;
 
 function errorOf(err: unknown): { message: string; type: string; param: string | null; code: string | null } {
-  if (err instanceof GatewayError) return err.toBody().error;
-  if (err instanceof JsonDepthError) return { message: `line ${err.message}`, type: 'invalid_request_error', param: null, code: 'json_too_deep' };
-  return { message: err instanceof Error ? err.message : String(err), type: 'invalid_request_error', param: null, code: 'invalid_json' };
+  const refusal = asGatewayError(err);
+  if (refusal) return refusal.toBody().error;
+  if (err instanceof JsonDepthError)
+    return { message: `line ${err.message}`, type: 'invalid_request_error', param: null, code: 'json_too_deep' };
+  return {
+    message: err instanceof Error ? err.message : String(err),
+    type: 'invalid_request_error',
+    param: null,
+    code: 'invalid_json',
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const parsed = parseFlags('score', HELP, { args: argv, options: { in: { type: 'string' }, out: { type: 'string' }, 'reward-version': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  const parsed = parseFlags('score', HELP, {
+    args: argv,
+    options: {
+      in: { type: 'string' },
+      out: { type: 'string' },
+      'reward-version': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
   const versionFlag = values['reward-version'] ?? '2';
@@ -56,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
     let id: unknown = null;
     try {
       const body: unknown = parseJson(line);
-      if (typeof body === 'object' && body !== null && 'id' in body) id = (body as { id: unknown }).id;
+      if (typeof body === 'object' && body !== null && 'id' in body) id = body.id;
       const result = scoreOutput(parseScoreRequest(body, { rewardVersion }));
       if (result.reward) {
         rewardSum += result.reward.total;
@@ -73,6 +88,8 @@ export async function main(argv: string[]): Promise<number> {
     await once(output, 'finish');
   }
   const mean = rewarded > 0 ? rewardSum / rewarded : null;
-  process.stderr.write(`toolgate score: ${lines} lines, ${errors} errors${mean === null ? '' : `, mean total reward ${mean.toFixed(4)}`}\n`);
+  process.stderr.write(
+    `toolgate score: ${lines} lines, ${errors} errors${mean === null ? '' : `, mean total reward ${mean.toFixed(4)}`}\n`,
+  );
   return errors > 0 ? 1 : 0;
 }

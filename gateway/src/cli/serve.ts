@@ -136,7 +136,10 @@ async function runWorker(cfg: GatewayConfig, index: number): Promise<number> {
   const log = createLogger({ component: 'serve', worker: index });
   const stopTracing = await startTracing(cfg.telemetry.serviceName);
   const link = new WorkerLink(index, log);
-  const gateway = await startGateway(cfg, { logger: createLogger({ component: 'gateway', worker: index }), cluster: link });
+  const gateway = await startGateway(cfg, {
+    logger: createLogger({ component: 'gateway', worker: index }),
+    cluster: link,
+  });
   link.ready(gateway.url);
   const reason = await new Promise<string>((resolve) => {
     link.onShutdown(() => resolve('primary'));
@@ -158,7 +161,11 @@ async function maybeStartSimulator(cfg: GatewayConfig, log: Logger) {
   if (hasBackends) return { cfg, sim: null };
   const { startSim } = await import('../../../loadtest/src/sim/index.js');
   const sim = await startSim({
-    pods: cfg.sim.pods, port: cfg.sim.port, profile: cfg.sim.profile, faults: cfg.sim.faults, seed: cfg.sim.seed,
+    pods: cfg.sim.pods,
+    port: cfg.sim.port,
+    profile: cfg.sim.profile,
+    faults: cfg.sim.faults,
+    seed: cfg.sim.seed,
     reasoningParser: cfg.sim.reasoningParser === 'none' ? null : 'qwen3',
   });
   log.info('no upstreams configured: started the built-in vLLM simulator', { pods: sim.urls });

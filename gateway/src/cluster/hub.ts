@@ -38,7 +38,8 @@ export class ClusterHub {
     opts: { rateLimit: { requestsPerMinute: number; burst: number } | null },
     private readonly log: Logger,
   ) {
-    this.limiter = opts.rateLimit && opts.rateLimit.requestsPerMinute > 0 ? new MemoryRateLimiter(opts.rateLimit) : null;
+    this.limiter =
+      opts.rateLimit && opts.rateLimit.requestsPerMinute > 0 ? new MemoryRateLimiter(opts.rateLimit) : null;
     this.timer = setInterval(() => this.flushLoads(), LOAD_SYNC_MS);
     this.timer.unref();
   }
@@ -77,7 +78,8 @@ export class ClusterHub {
         if (msg.op === 'metrics') {
           this.collect((text) => send(worker, { type: 'toolgate:answer', id: msg.id, ok: true, value: text }));
         } else if (msg.op === 'rate') {
-          if (this.limiter) send(worker, { type: 'toolgate:answer', id: msg.id, ok: true, value: this.limiter.takeSync(msg.key) });
+          if (this.limiter)
+            send(worker, { type: 'toolgate:answer', id: msg.id, ok: true, value: this.limiter.takeSync(msg.key) });
           else send(worker, { type: 'toolgate:answer', id: msg.id, ok: false, error: 'no rate limit configured' });
         }
         return;
@@ -99,8 +101,16 @@ export class ClusterHub {
     }
     const round = ++this.round;
     const pending = new Set([...this.workers.values()].filter((w) => w.isConnected()).map((w) => w.id));
-    this.current = { pending, parts: [], waiters: [reply], timer: setTimeout(() => this.finishRound(), METRICS_WAIT_MS) };
-    if (pending.size === 0) return this.finishRound();
+    this.current = {
+      pending,
+      parts: [],
+      waiters: [reply],
+      timer: setTimeout(() => this.finishRound(), METRICS_WAIT_MS),
+    };
+    if (pending.size === 0) {
+      this.finishRound();
+      return;
+    }
     for (const id of pending) send(this.workers.get(id)!, { type: 'toolgate:collect', round });
   }
 
@@ -109,12 +119,13 @@ export class ClusterHub {
     if (!r) return;
     this.current = null;
     clearTimeout(r.timer);
-    if (r.pending.size > 0) this.log.warn('metrics: workers did not answer in time; scrape is partial', { missing: r.pending.size });
+    if (r.pending.size > 0)
+      this.log.warn('metrics: workers did not answer in time; scrape is partial', { missing: r.pending.size });
     const answer = (text: string) => {
       for (const w of r.waiters) w(text);
     };
     try {
-      const registry = AggregatorRegistry.aggregate(r.parts as Parameters<typeof AggregatorRegistry.aggregate>[0]);
+      const registry = AggregatorRegistry.aggregate(r.parts);
       registry.metrics().then(answer, (err: unknown) => {
         this.log.error('metrics aggregation failed', { err });
         answer('');

@@ -32,7 +32,12 @@ export type PrimaryMessage =
   | { type: 'toolgate:shutdown' };
 
 export function isWorkerMessage(m: unknown): m is WorkerMessage {
-  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string' && (m as { type: string }).type.startsWith('toolgate:');
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    typeof (m as { type?: unknown }).type === 'string' &&
+    (m as { type: string }).type.startsWith('toolgate:')
+  );
 }
 
 export const isPrimaryMessage = isWorkerMessage as (m: unknown) => m is PrimaryMessage;

@@ -89,16 +89,28 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
       hub.remove(worker.id);
       const slot = slots.get(worker.id);
       slots.delete(worker.id);
-      if (stopping) return finish();
+      if (stopping) {
+        finish();
+        return;
+      }
       if (!slot) return;
       if (!everReady) {
         log.error('a worker failed during start-up; stopping', { worker: slot.index, code, signal });
         exitCode = 1;
-        return stop('start-up failure');
+        stop('start-up failure');
+        return;
       }
       const lived = Date.now() - slot.startedAt;
-      restartDelay = lived >= HEALTHY_LIFETIME_MS ? 0 : Math.min(RESTART_MAX_MS, Math.max(RESTART_BASE_MS, restartDelay * 2));
-      log.warn('worker exited; starting a new one', { worker: slot.index, pid: worker.process.pid, code, signal, livedMs: lived, restartInMs: restartDelay });
+      restartDelay =
+        lived >= HEALTHY_LIFETIME_MS ? 0 : Math.min(RESTART_MAX_MS, Math.max(RESTART_BASE_MS, restartDelay * 2));
+      log.warn('worker exited; starting a new one', {
+        worker: slot.index,
+        pid: worker.process.pid,
+        code,
+        signal,
+        livedMs: lived,
+        restartInMs: restartDelay,
+      });
       setTimeout(() => {
         if (!stopping) fork(slot.index);
       }, restartDelay);

@@ -15,7 +15,10 @@ const ASK_TIMEOUT_MS = 5_000;
 
 export class WorkerLink {
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
   private router: Router | null = null;
   private registry: Registry | null = null;
   private loadTimer: NodeJS.Timeout | null = null;
@@ -95,7 +98,7 @@ export class WorkerLink {
         reject(new Error(`primary did not answer '${q.op}' within ${ASK_TIMEOUT_MS} ms`));
       }, ASK_TIMEOUT_MS);
       this.pending.set(id, { resolve, reject, timer });
-      if (!this.send({ type: 'toolgate:ask', id, ...q } as WorkerMessage)) {
+      if (!this.send({ type: 'toolgate:ask', id, ...q })) {
         clearTimeout(timer);
         this.pending.delete(id);
         reject(new Error('no IPC channel to the primary'));
@@ -139,7 +142,8 @@ export class WorkerLink {
   private reportLoads(): void {
     if (!this.router) return;
     const loads: LoadTable = {};
-    for (const pool of this.router.pools.values()) for (const b of pool.backends) loads[loadKey(pool.name, b.url)] = b.inflight;
+    for (const pool of this.router.pools.values())
+      for (const b of pool.backends) loads[loadKey(pool.name, b.url)] = b.inflight;
     const text = JSON.stringify(loads);
     if (text === this.lastLoads) return;
     this.lastLoads = text;
@@ -148,7 +152,8 @@ export class WorkerLink {
 
   private applyPeerLoads(loads: LoadTable): void {
     if (!this.router) return;
-    for (const pool of this.router.pools.values()) for (const b of pool.backends) b.peerInflight = loads[loadKey(pool.name, b.url)] ?? 0;
+    for (const pool of this.router.pools.values())
+      for (const b of pool.backends) b.peerInflight = loads[loadKey(pool.name, b.url)] ?? 0;
   }
 
   private send(msg: WorkerMessage): boolean {

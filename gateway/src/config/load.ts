@@ -23,14 +23,15 @@ export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): 
   const server = { ...((raw.server as Record<string, unknown> | undefined) ?? {}) };
   if (env.PORT !== undefined && env.PORT !== '') server.port = intEnv('PORT', env.PORT);
   if (env.HOST) server.host = env.HOST;
-  if (env.TOOLGATE_WORKERS !== undefined && env.TOOLGATE_WORKERS !== '') server.workers = intEnv('TOOLGATE_WORKERS', env.TOOLGATE_WORKERS);
+  if (env.TOOLGATE_WORKERS !== undefined && env.TOOLGATE_WORKERS !== '')
+    server.workers = intEnv('TOOLGATE_WORKERS', env.TOOLGATE_WORKERS);
   out.server = server;
   if (env.TOOLGATE_UPSTREAMS) {
     out.upstreams = env.TOOLGATE_UPSTREAMS.split(',')
       .map((s) => s.trim())
       .filter(Boolean);
   }
-  if (env.REDIS_URL) out.redis = { ...((raw.redis as Record<string, unknown> | undefined) ?? {}), url: env.REDIS_URL };
+  if (env.REDIS_URL) out.redis = { ...(raw.redis ?? {}), url: env.REDIS_URL };
   return out;
 }
 
@@ -57,9 +58,12 @@ function mergeUpstreamsShorthand(value: Record<string, unknown>): void {
   const pools = (value.pools ?? {}) as Record<string, unknown>;
   if (typeof pools !== 'object' || Array.isArray(pools)) return;
   const pool = (pools.default ?? {}) as Record<string, unknown>;
-  const backends = Array.isArray(pool.backends) ? pool.backends : [];
+  const backends: unknown[] = Array.isArray(pool.backends) ? pool.backends : [];
   const known = new Set(backends.map((b) => (b as { url?: unknown })?.url));
-  pools.default = { ...pool, backends: [...backends, ...upstreams.filter((u) => !known.has(u)).map((url) => ({ url }))] };
+  pools.default = {
+    ...pool,
+    backends: [...backends, ...upstreams.filter((u) => !known.has(u)).map((url) => ({ url }))],
+  };
   value.pools = pools;
 }
 
@@ -73,7 +77,7 @@ export function resolveConfig(raw: unknown): GatewayConfig {
   if (!validate(value)) {
     throw new ConfigError((validate.errors ?? []).map(describe));
   }
-  const cfg = value as GatewayConfig;
+  const cfg = value;
   const problems = checkModelRoutes(cfg.models, new Set(Object.keys(cfg.pools)));
   if (problems.length) throw new ConfigError(problems);
   return cfg;
@@ -96,7 +100,8 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
       throw new ConfigError([`${path} is not valid YAML: ${(err as Error).message}`]);
     }
     if (parsed === null || parsed === undefined) parsed = {};
-    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError([`${path} must hold a mapping at the top level`]);
+    if (typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new ConfigError([`${path} must hold a mapping at the top level`]);
     raw = parsed as Record<string, unknown>;
   }
   return resolveConfig(applyEnv(raw, env));

@@ -11,7 +11,10 @@ interface Row {
 }
 
 function typeOf(s: Record<string, unknown>): string {
-  if (Array.isArray(s.anyOf)) return (s.anyOf as Record<string, unknown>[]).map((x) => ('const' in x ? JSON.stringify(x.const) : typeOf(x))).join(' \\| ');
+  if (Array.isArray(s.anyOf))
+    return (s.anyOf as Record<string, unknown>[])
+      .map((x) => ('const' in x ? JSON.stringify(x.const) : typeOf(x)))
+      .join(' \\| ');
   if (s.type === 'array') return `array of ${typeOf((s.items ?? {}) as Record<string, unknown>)}`;
   if (s.type === 'object' && s.patternProperties) return 'map';
   return String(s.type ?? 'any');
@@ -27,7 +30,8 @@ function walk(schema: Record<string, unknown>, prefix: string, rows: Row[]): voi
         rows.push({
           key,
           type: child.type === 'object' && child.properties ? 'object' : typeOf(child),
-          def: 'default' in child && !(child.type === 'object' && child.properties) ? JSON.stringify(child.default) : '',
+          def:
+            'default' in child && !(child.type === 'object' && child.properties) ? JSON.stringify(child.default) : '',
           description: String(child.description ?? ''),
         });
       }
@@ -43,7 +47,7 @@ function walk(schema: Record<string, unknown>, prefix: string, rows: Row[]): voi
 
 export function configReference(schema: TSchema = configSchema): string {
   const rows: Row[] = [];
-  walk(schema as unknown as Record<string, unknown>, '', rows);
+  walk(schema, '', rows);
   const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   return [
     '| key | type | default | description |',

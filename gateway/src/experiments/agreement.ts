@@ -1,6 +1,6 @@
 // Whether two responses made the same tool calls: same names with deep-equal arguments, as a
 // multiset (order-free, as parallel calls may come in any order). Both sides without calls agree.
-import { canonicalJson } from '../toolcalls/safe-json.js';
+import { canonicalJson } from '../toolcalls/index.js';
 
 export interface SimpleCall {
   name: string;

@@ -11,12 +11,18 @@ export interface Assignment {
 }
 
 /** The key a session is recognised by, or null when the request carries none. */
-export function stickyKey(headers: Readonly<Record<string, string>>, body: Readonly<Record<string, unknown>>): string | null {
+export function stickyKey(
+  headers: Readonly<Record<string, string>>,
+  body: Readonly<Record<string, unknown>>,
+): string | null {
   const session = headers['x-session-id'];
   if (session) return `session:${session}`;
   if (typeof body.user === 'string' && body.user) return `user:${body.user}`;
   const auth = headers.authorization;
-  if (auth && /^bearer\s+\S/i.test(auth)) return `key:${createHash('sha256').update(auth.replace(/^bearer\s+/i, '')).digest('hex')}`;
+  if (auth && /^bearer\s+\S/i.test(auth))
+    return `key:${createHash('sha256')
+      .update(auth.replace(/^bearer\s+/i, ''))
+      .digest('hex')}`;
   return null;
 }
 
@@ -36,13 +42,20 @@ export function assignVariant(
   const pinned = headers['x-toolgate-variant'];
   if (pinned !== undefined) {
     if (!route.allowPin) {
-      throw new GatewayError(403, `Pinning a variant is not allowed for model '${model}'.`, { code: 'variant_pin_not_allowed', param: 'x-toolgate-variant' });
-    }
-    if (!variants[pinned]) {
-      throw new GatewayError(400, `Unknown variant '${pinned}' for model '${model}' (known: ${Object.keys(variants).join(', ')}).`, {
-        code: 'invalid_variant',
+      throw new GatewayError(403, `Pinning a variant is not allowed for model '${model}'.`, {
+        code: 'variant_pin_not_allowed',
         param: 'x-toolgate-variant',
       });
+    }
+    if (!variants[pinned]) {
+      throw new GatewayError(
+        400,
+        `Unknown variant '${pinned}' for model '${model}' (known: ${Object.keys(variants).join(', ')}).`,
+        {
+          code: 'invalid_variant',
+          param: 'x-toolgate-variant',
+        },
+      );
     }
     return { variant: pinned, reason: 'pinned' };
   }

@@ -17,8 +17,17 @@ import { assignVariant } from './assign.js';
 import { ShadowRunner, type ShadowOutcome } from './shadow.js';
 import { callsAgree, type SimpleCall } from './agreement.js';
 
-export function createExperimentsPlugin(cfg: GatewayConfig, router: Router, metrics: Metrics, log: Logger, capture: Capture | null): ExchangePlugin & { shadow: ShadowRunner } {
-  const shadow = new ShadowRunner({ maxConcurrent: cfg.experiments.shadowMaxConcurrent, timeoutMs: cfg.experiments.shadowTimeoutMs });
+export function createExperimentsPlugin(
+  cfg: GatewayConfig,
+  router: Router,
+  metrics: Metrics,
+  log: Logger,
+  capture: Capture | null,
+): ExchangePlugin & { shadow: ShadowRunner } {
+  const shadow = new ShadowRunner({
+    maxConcurrent: cfg.experiments.shadowMaxConcurrent,
+    timeoutMs: cfg.experiments.shadowTimeoutMs,
+  });
   const pending = new WeakMap<Exchange, Promise<ShadowOutcome | null>>();
   const decided = new WeakMap<Exchange, { variant: string; pool: Pool; upstreamModel: string }>();
 
@@ -77,7 +86,12 @@ export function createExperimentsPlugin(cfg: GatewayConfig, router: Router, metr
         if (!outcome) return;
         const side = shadowSide(outcome, (ex.tools?.length ?? 0) > 0);
         const agree = callsAgree(primary.calls, side.calls);
-        metrics.shadowAgreement.inc({ model: ex.model, primary_variant: ex.variant, shadow_variant: outcome.variant, agree: String(agree) });
+        metrics.shadowAgreement.inc({
+          model: ex.model,
+          primary_variant: ex.variant,
+          shadow_variant: outcome.variant,
+          agree: String(agree),
+        });
         const record: ShadowPairRecord = {
           kind: 'shadow_pair',
           ...recordHeader(ex),
@@ -101,7 +115,15 @@ function sideCalls(report: ToolCallReport | null, hasTools: boolean): SimpleCall
 }
 
 /** One side of a pair: the verdict on its answer, or the error that kept it from answering. */
-function pairSide(p: { variant: string; backend: string | null; report: ToolCallReport | null; error: string | null; hasTools: boolean; ttftMs: number | null; e2eMs: number | null }): PairSide {
+function pairSide(p: {
+  variant: string;
+  backend: string | null;
+  report: ToolCallReport | null;
+  error: string | null;
+  hasTools: boolean;
+  ttftMs: number | null;
+  e2eMs: number | null;
+}): PairSide {
   const { report, error } = p;
   return {
     variant: p.variant,
@@ -130,5 +152,13 @@ function primarySide(ex: Exchange, result: ExchangeResult): PairSide {
 }
 
 function shadowSide(o: ShadowOutcome, hasTools: boolean): PairSide {
-  return pairSide({ variant: o.variant, backend: o.backend, report: o.report, error: o.error, hasTools, ttftMs: o.ttftMs, e2eMs: o.e2eMs });
+  return pairSide({
+    variant: o.variant,
+    backend: o.backend,
+    report: o.report,
+    error: o.error,
+    hasTools,
+    ttftMs: o.ttftMs,
+    e2eMs: o.e2eMs,
+  });
 }

@@ -63,10 +63,22 @@ export class ShadowRunner {
     this.inflight++;
     deps.metrics.shadowRequests.inc({ model: job.model, variant: job.variant, result: 'sent' });
     return this.run(job, deps)
-      .catch((err: unknown): ShadowOutcome => ({ variant: job.variant, backend: null, report: null, error: String((err as Error)?.message ?? err), ttftMs: null, e2eMs: null }))
+      .catch((err: unknown): ShadowOutcome => ({
+        variant: job.variant,
+        backend: null,
+        report: null,
+        error: err instanceof Error ? err.message : String(err),
+        ttftMs: null,
+        e2eMs: null,
+      }))
       .then((outcome) => {
-        deps.metrics.shadowRequests.inc({ model: job.model, variant: job.variant, result: outcome.error ? 'failed' : 'completed' });
-        if (outcome.error) deps.log.debug('shadow request failed', { model: job.model, variant: job.variant, error: outcome.error });
+        deps.metrics.shadowRequests.inc({
+          model: job.model,
+          variant: job.variant,
+          result: outcome.error ? 'failed' : 'completed',
+        });
+        if (outcome.error)
+          deps.log.debug('shadow request failed', { model: job.model, variant: job.variant, error: outcome.error });
         return outcome;
       })
       .finally(() => this.inflight--);

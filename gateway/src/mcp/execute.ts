@@ -25,24 +25,51 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
 }
 
-export async function executeCall(pool: SessionPool, offered: OfferedTool, compiled: CompiledTools, rawArguments: string, opts: ExecuteOptions): Promise<Execution> {
+export async function executeCall(
+  pool: SessionPool,
+  offered: OfferedTool,
+  compiled: CompiledTools,
+  rawArguments: string,
+  opts: ExecuteOptions,
+): Promise<Execution> {
   const started = performance.now();
   const done = (e: Omit<Execution, 'ms'>): Execution => ({ ...e, ms: performance.now() - started });
   const name = offered.tool.name;
-  const report = checkToolCalls(compiled, { content: null, tool_calls: [{ id: 'call', type: 'function', function: { name, arguments: rawArguments } }] });
+  const report = checkToolCalls(compiled, {
+    content: null,
+    tool_calls: [{ id: 'call', type: 'function', function: { name, arguments: rawArguments } }],
+  });
   const call = report.calls[0];
   if (!call || !call.valid || call.name !== name) {
-    const why = report.errors.map((e) => `${e.pointer ? `${e.pointer}: ` : ''}${e.message}`).join('; ') || 'not a call of this tool';
-    return done({ outcome: 'schema_invalid', arguments: rawArguments, output: null, error: `The arguments do not match the tool's input schema: ${why}` });
+    const why =
+      report.errors.map((e) => `${e.pointer ? `${e.pointer}: ` : ''}${e.message}`).join('; ') ||
+      'not a call of this tool';
+    return done({
+      outcome: 'schema_invalid',
+      arguments: rawArguments,
+      output: null,
+      error: `The arguments do not match the tool's input schema: ${why}`,
+    });
   }
   try {
     const session = await pool.get({ url: offered.server.serverUrl, headers: offered.server.headers }, opts.signal);
     const result = await session.callTool(name, call.arguments, opts.timeoutMs, opts.signal);
     const text = cut(resultText(result), opts.maxOutputBytes);
-    if (result.isError) return done({ outcome: 'tool_error', arguments: call.argumentsJson, output: null, error: text || 'The tool reported an error.' });
+    if (result.isError)
+      return done({
+        outcome: 'tool_error',
+        arguments: call.argumentsJson,
+        output: null,
+        error: text || 'The tool reported an error.',
+      });
     return done({ outcome: 'ok', arguments: call.argumentsJson, output: text, error: null });
   } catch (err) {
-    return done({ outcome: 'tool_error', arguments: call.argumentsJson, output: null, error: describe(err, opts.timeoutMs) });
+    return done({
+      outcome: 'tool_error',
+      arguments: call.argumentsJson,
+      output: null,
+      error: describe(err, opts.timeoutMs),
+    });
   }
 }
 
@@ -51,8 +78,10 @@ export function resultText(result: CallResult): string {
   const parts = Array.isArray(result.content) ? (result.content as Array<Record<string, unknown>>) : [];
   const texts = parts.map((p) => {
     if (p.type === 'text' && typeof p.text === 'string') return p.text;
-    if (p.type === 'resource' && typeof (p.resource as { text?: unknown } | undefined)?.text === 'string') return (p.resource as { text: string }).text;
-    if (p.type === 'resource' || p.type === 'resource_link') return `[resource ${String((p.resource as { uri?: unknown } | undefined)?.uri ?? p.uri ?? '')}]`;
+    if (p.type === 'resource' && typeof (p.resource as { text?: unknown } | undefined)?.text === 'string')
+      return (p.resource as { text: string }).text;
+    if (p.type === 'resource' || p.type === 'resource_link')
+      return `[resource ${String((p.resource as { uri?: unknown } | undefined)?.uri ?? p.uri ?? '')}]`;
     return `[${String(p.type)}${typeof p.mimeType === 'string' ? ` ${p.mimeType}` : ''}]`;
   });
   if (texts.length === 0 && result.structuredContent !== undefined) return JSON.stringify(result.structuredContent);
@@ -63,7 +92,10 @@ export function resultText(result: CallResult): string {
 function cut(text: string, maxBytes: number): string {
   const bytes = Buffer.byteLength(text);
   if (bytes <= maxBytes) return text;
-  return `${Buffer.from(text).subarray(0, maxBytes).toString('utf8').replace(/\uFFFD$/, '')}\n[output truncated: ${bytes} bytes in all]`;
+  return `${Buffer.from(text)
+    .subarray(0, maxBytes)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '')}\n[output truncated: ${bytes} bytes in all]`;
 }
 
 function describe(err: unknown, timeoutMs: number): string {

@@ -13,7 +13,9 @@ export interface OfferedTool {
 
 export function offerServerTools(server: McpToolSpec, tools: readonly McpTool[]): OfferedTool[] {
   const allowed = server.allowedTools ? new Set(server.allowedTools) : null;
-  return tools.filter((t) => !allowed || allowed.has(t.name)).map((tool) => ({ server, tool, approval: needsApproval(server.requireApproval, tool.name) }));
+  return tools
+    .filter((t) => !allowed || allowed.has(t.name))
+    .map((tool) => ({ server, tool, approval: needsApproval(server.requireApproval, tool.name) }));
 }
 
 /** OpenAI's rule: 'never' and 'always' as said; with a filter, a tool listed under `never` runs freely, any other waits. */

@@ -35,19 +35,34 @@ export class McpSession {
   ) {}
 
   /** Connects (initialize handshake) within `timeoutMs`. */
-  static async open(server: McpServerRef, allowlist: ServerAllowlist, timeoutMs: number, signal?: AbortSignal): Promise<McpSession> {
+  static async open(
+    server: McpServerRef,
+    allowlist: ServerAllowlist,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<McpSession> {
     const sdk = await loadSdk();
     const guarded = guardedFetch(allowlist, server.url);
     const requestInit: RequestInit = { headers: { ...server.headers } };
     const url = new URL(server.url);
     try {
-      const client = await connect(sdk, new sdk.StreamableHTTPClientTransport(url, { requestInit, fetch: guarded }), timeoutMs, signal);
+      const client = await connect(
+        sdk,
+        new sdk.StreamableHTTPClientTransport(url, { requestInit, fetch: guarded }),
+        timeoutMs,
+        signal,
+      );
       return new McpSession(client, 'streamable-http');
     } catch (err) {
       const status = err instanceof sdk.StreamableHTTPError ? err.code : undefined;
       if (status === undefined || status < 400 || status >= 500) throw err;
     }
-    const client = await connect(sdk, new sdk.SSEClientTransport(url, { requestInit, fetch: guarded }), timeoutMs, signal);
+    const client = await connect(
+      sdk,
+      new sdk.SSEClientTransport(url, { requestInit, fetch: guarded }),
+      timeoutMs,
+      signal,
+    );
     return new McpSession(client, 'sse');
   }
 
@@ -61,7 +76,7 @@ export class McpSession {
         tools.push({
           name: t.name,
           description: t.description ?? null,
-          inputSchema: t.inputSchema as Record<string, unknown>,
+          inputSchema: t.inputSchema,
           annotations: (t.annotations as Record<string, unknown> | undefined) ?? null,
         });
       }
@@ -73,7 +88,11 @@ export class McpSession {
 
   /** tools/call, bounded by `timeoutMs` (the SDK then sends notifications/cancelled to the server). */
   callTool(name: string, args: Record<string, unknown>, timeoutMs: number, signal?: AbortSignal): Promise<CallResult> {
-    return this.client.callTool({ name, arguments: args }, undefined, { timeout: timeoutMs, maxTotalTimeout: timeoutMs, signal });
+    return this.client.callTool({ name, arguments: args }, undefined, {
+      timeout: timeoutMs,
+      maxTotalTimeout: timeoutMs,
+      signal,
+    });
   }
 
   async close(): Promise<void> {
@@ -93,6 +112,7 @@ async function loadSdk() {
     Client: client.Client,
     StreamableHTTPClientTransport: streamable.StreamableHTTPClientTransport,
     StreamableHTTPError: streamable.StreamableHTTPError,
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- servers that only speak the legacy SSE transport are still served
     SSEClientTransport: sse.SSEClientTransport,
   };
 }
@@ -102,7 +122,10 @@ async function connect(sdk: Sdk, transport: Transport, timeoutMs: number, signal
   const client = new sdk.Client(CLIENT_INFO, { capabilities: {} });
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`MCP server did not complete the connection within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`MCP server did not complete the connection within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   try {
     await Promise.race([client.connect(transport, { timeout: timeoutMs, signal }), deadline]);
@@ -127,7 +150,8 @@ function guardedFetch(allowlist: ServerAllowlist, admitted: string): typeof fetc
     } catch {
       /* refused below */
     }
-    if (!sameOrigin && !allowlist.check(url)) return Promise.reject(new Error(`MCP request to ${url} refused: not in mcp.allowedServers`));
+    if (!sameOrigin && !allowlist.check(url))
+      return Promise.reject(new Error(`MCP request to ${url} refused: not in mcp.allowedServers`));
     return fetch(input, init);
   };
 }

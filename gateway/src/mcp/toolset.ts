@@ -5,7 +5,7 @@
 // allowlist and the cache; one McpToolset per response holds the sessions.
 import { GatewayError } from '../api/errors.js';
 import type { McpToolSpec } from '../responses/request.js';
-import { compileTools, type CompiledTools, type SchemaLimits } from '../toolcalls/index.js';
+import { compileTools, ToolInputError, type CompiledTools, type SchemaLimits } from '../toolcalls/index.js';
 import { ServerAllowlist } from './allowlist.js';
 import type { McpConfig } from './config.js';
 import { executeCall, type Execution } from './execute.js';
@@ -32,14 +32,22 @@ export class McpTools {
   }
 
   /** Admits the servers and lists their tools; throws the GatewayError the client gets. */
-  async toolset(specs: readonly McpToolSpec[], reserved: ReadonlySet<string>, signal?: AbortSignal): Promise<McpToolset> {
+  async toolset(
+    specs: readonly McpToolSpec[],
+    reserved: ReadonlySet<string>,
+    signal?: AbortSignal,
+  ): Promise<McpToolset> {
     const admitted = specs.map((s, i) => {
       const url = this.allowlist.check(s.serverUrl);
       if (!url) {
-        throw new GatewayError(400, `MCP server URL '${s.serverUrl}' (server_label '${s.serverLabel}') is not allowed by this gateway (mcp.allowedServers).`, {
-          param: `tools[${i}].server_url`,
-          code: 'mcp_server_not_allowed',
-        });
+        throw new GatewayError(
+          400,
+          `MCP server URL '${s.serverUrl}' (server_label '${s.serverLabel}') is not allowed by this gateway (mcp.allowedServers).`,
+          {
+            param: `tools[${i}].server_url`,
+            code: 'mcp_server_not_allowed',
+          },
+        );
       }
       return { ...s, serverUrl: url };
     });
@@ -49,14 +57,20 @@ export class McpTools {
         admitted.map(async (server): Promise<ServerListing> => {
           const ref = { url: server.serverUrl, headers: server.headers };
           try {
-            const tools = await this.cache.get(ref, async () => (await pool.get(ref, signal)).listTools(this.cfg.connectTimeoutMs, signal));
+            const tools = await this.cache.get(ref, async () =>
+              (await pool.get(ref, signal)).listTools(this.cfg.connectTimeoutMs, signal),
+            );
             return { server, tools };
           } catch (err) {
-            throw new GatewayError(424, `Error retrieving tool list from MCP server '${server.serverLabel}': ${(err as Error)?.message ?? String(err)}`, {
-              type: 'external_connector_error',
-              code: 'mcp_list_tools_failed',
-              param: 'tools',
-            });
+            throw new GatewayError(
+              424,
+              `Error retrieving tool list from MCP server '${server.serverLabel}': ${(err as Error)?.message ?? String(err)}`,
+              {
+                type: 'external_connector_error',
+                code: 'mcp_list_tools_failed',
+                param: 'tools',
+              },
+            );
           }
         }),
       );
@@ -87,10 +101,14 @@ export class McpToolset {
         const other = this.byName.get(name);
         if (other || reserved.has(name)) {
           const by = other ? `MCP server '${other.server.serverLabel}'` : 'a function tool';
-          throw new GatewayError(400, `Tool name '${name}' of MCP server '${server.serverLabel}' is also offered by ${by}; narrow it with allowed_tools.`, {
-            param: 'tools',
-            code: 'duplicate_tool_name',
-          });
+          throw new GatewayError(
+            400,
+            `Tool name '${name}' of MCP server '${server.serverLabel}' is also offered by ${by}; narrow it with allowed_tools.`,
+            {
+              param: 'tools',
+              code: 'duplicate_tool_name',
+            },
+          );
         }
         this.byName.set(name, offered);
         this.chatTools.push(asChatTool(offered));
@@ -100,15 +118,23 @@ export class McpToolset {
     try {
       this.compiled = compileTools(this.chatTools, { limits });
     } catch (err) {
-      const msg = err instanceof GatewayError ? err.message : String(err);
-      throw new GatewayError(424, `An MCP server offers a tool whose inputSchema cannot be used: ${msg}`, { type: 'external_connector_error', code: 'mcp_invalid_tool_schema', param: 'tools' });
+      const msg = err instanceof ToolInputError ? err.message : String(err);
+      throw new GatewayError(424, `An MCP server offers a tool whose inputSchema cannot be used: ${msg}`, {
+        type: 'external_connector_error',
+        code: 'mcp_invalid_tool_schema',
+        param: 'tools',
+      });
     }
   }
 
   /** Checks and runs one call; never throws. */
   execute(name: string, rawArguments: string, signal?: AbortSignal): Promise<Execution> {
     const offered = this.byName.get(name)!;
-    return executeCall(this.pool, offered, this.compiled, rawArguments, { timeoutMs: this.cfg.callTimeoutMs, maxOutputBytes: this.cfg.maxOutputBytes, signal });
+    return executeCall(this.pool, offered, this.compiled, rawArguments, {
+      timeoutMs: this.cfg.callTimeoutMs,
+      maxOutputBytes: this.cfg.maxOutputBytes,
+      signal,
+    });
   }
 
   close(): Promise<void> {

@@ -38,7 +38,7 @@ export function captureApprovedCall(capture: Capture, c: ApprovedCall): void {
     model: c.model,
     variant: null,
     backend: null,
-    messages: c.messages as ToolCallRecord['messages'],
+    messages: c.messages,
     tools: c.tools as ToolCallRecord['tools'],
     rawOutput: rawModelText(null, [{ function: { name: c.name, arguments: c.execution.arguments } }]),
     outcome: invalid ? 'invalid' : 'valid',

@@ -13,13 +13,24 @@ import type { ResponsesRequest } from './request.js';
 const toolName = (t: Obj) => (t.function as { name: string }).name;
 
 /** The tools the model is offered and the chat tool_choice, from the request's tool_choice. */
-export function toolsAndChoice(req: ResponsesRequest, mcpTools: readonly Obj[], mcp: ReadonlyMap<string, OfferedTool>): { tools: Obj[]; toolChoice: unknown } {
+export function toolsAndChoice(
+  req: ResponsesRequest,
+  mcpTools: readonly Obj[],
+  mcp: ReadonlyMap<string, OfferedTool>,
+): { tools: Obj[]; toolChoice: unknown } {
   let tools = [...req.functionTools, ...mcpTools];
   const choice = req.toolChoice;
   const unknownTool = (name: string) =>
-    new GatewayError(400, `tool_choice names '${name}', which is not among the request's tools.`, { param: 'tool_choice', code: 'invalid_value' });
+    new GatewayError(400, `tool_choice names '${name}', which is not among the request's tools.`, {
+      param: 'tool_choice',
+      code: 'invalid_value',
+    });
   if (choice === 'auto' || choice === 'none' || choice === 'required') {
-    if (choice === 'required' && tools.length === 0) throw new GatewayError(400, `tool_choice 'required' needs tools.`, { param: 'tool_choice', code: 'invalid_value' });
+    if (choice === 'required' && tools.length === 0)
+      throw new GatewayError(400, `tool_choice 'required' needs tools.`, {
+        param: 'tool_choice',
+        code: 'invalid_value',
+      });
     return { tools, toolChoice: tools.length > 0 ? choice : undefined };
   }
   const c = choice as Obj;
@@ -41,13 +52,27 @@ export function toolsAndChoice(req: ResponsesRequest, mcpTools: readonly Obj[], 
   tools = tools.filter((t) => {
     const name = toolName(t);
     const server = mcp.get(name)?.server.serverLabel;
-    return allowed.some((a) => (a.type === 'function' && a.name === name && !server) || (a.type === 'mcp' && a.server_label === server && (a.name === undefined || a.name === name)));
+    return allowed.some(
+      (a) =>
+        (a.type === 'function' && a.name === name && !server) ||
+        (a.type === 'mcp' && a.server_label === server && (a.name === undefined || a.name === name)),
+    );
   });
-  if (tools.length === 0) throw new GatewayError(400, 'tool_choice.allowed_tools matches none of the request\'s tools.', { param: 'tool_choice', code: 'invalid_value' });
+  if (tools.length === 0)
+    throw new GatewayError(400, "tool_choice.allowed_tools matches none of the request's tools.", {
+      param: 'tool_choice',
+      code: 'invalid_value',
+    });
   return { tools, toolChoice: c.mode };
 }
 
-export function chatBody(req: ResponsesRequest, messages: ChatMessage[], tools: Obj[], toolChoice: unknown, maxTokens: number | null): Obj {
+export function chatBody(
+  req: ResponsesRequest,
+  messages: ChatMessage[],
+  tools: Obj[],
+  toolChoice: unknown,
+  maxTokens: number | null,
+): Obj {
   const body: Obj = { ...req.passthrough, model: req.model, messages, stream: req.stream };
   if (req.stream) body.stream_options = { include_usage: true };
   if (tools.length > 0) {

@@ -11,7 +11,15 @@
 // the same code as one chunk.
 import type { OfferedTool } from '../mcp/offer.js';
 import type { Emit, ResponseOutput } from './output.js';
-import { newId, type FunctionCallItem, type McpApprovalRequestItem, type McpCallItem, type MessageItem, type Obj, type ReasoningItem } from './protocol.js';
+import {
+  newId,
+  type FunctionCallItem,
+  type McpApprovalRequestItem,
+  type McpCallItem,
+  type MessageItem,
+  type Obj,
+  type ReasoningItem,
+} from './protocol.js';
 
 export interface ChatUsage {
   prompt_tokens?: number;
@@ -43,7 +51,15 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 export class ChatTurn {
   private open: Open = { kind: 'none' };
-  private readonly result: TurnResult = { finishReason: null, usage: null, verdict: undefined, functionCalls: [], mcpCalls: [], approvals: [], message: { role: 'assistant', content: null } };
+  private readonly result: TurnResult = {
+    finishReason: null,
+    usage: null,
+    verdict: undefined,
+    functionCalls: [],
+    mcpCalls: [],
+    approvals: [],
+    message: { role: 'assistant', content: null },
+  };
   private readonly calls = new Map<number, number>();
   private readonly chatCalls: Obj[] = [];
   private content = '';
@@ -64,13 +80,18 @@ export class ChatTurn {
   }
 
   chunk(chunk: Obj): void {
-    if (isObj(chunk.usage)) this.result.usage = chunk.usage as ChatUsage;
+    if (isObj(chunk.usage)) this.result.usage = chunk.usage;
     if (isObj(chunk.toolgate) && 'tool_calls' in chunk.toolgate) this.result.verdict = chunk.toolgate.tool_calls;
     const choices = Array.isArray(chunk.choices) ? (chunk.choices as unknown[]) : [];
     for (const choice of choices) {
       if (!isObj(choice) || (choice.index !== undefined && choice.index !== 0)) continue;
       const delta = isObj(choice.delta) ? choice.delta : {};
-      const reasoning = typeof delta.reasoning === 'string' ? delta.reasoning : typeof delta.reasoning_content === 'string' ? delta.reasoning_content : '';
+      const reasoning =
+        typeof delta.reasoning === 'string'
+          ? delta.reasoning
+          : typeof delta.reasoning_content === 'string'
+            ? delta.reasoning_content
+            : '';
       if (reasoning) this.onReasoning(reasoning);
       if (typeof delta.content === 'string' && delta.content) this.onContent(delta.content);
       if (Array.isArray(delta.tool_calls)) for (const f of delta.tool_calls) if (isObj(f)) this.onCallFragment(f);
@@ -79,7 +100,9 @@ export class ChatTurn {
   }
 
   /** Closes the open item; `incomplete` when the answer was cut off (length) or failed. */
-  end(status: 'completed' | 'incomplete' = this.result.finishReason === 'length' ? 'incomplete' : 'completed'): TurnResult {
+  end(
+    status: 'completed' | 'incomplete' = this.result.finishReason === 'length' ? 'incomplete' : 'completed',
+  ): TurnResult {
     this.close(status);
     const m = this.result.message;
     if (this.content) m.content = this.content;
@@ -92,14 +115,32 @@ export class ChatTurn {
     this.heldSpace = '';
     if (this.open.kind !== 'reasoning') {
       this.close('completed');
-      const item: ReasoningItem = { type: 'reasoning', id: newId('rs'), summary: [], content: [], status: 'in_progress' };
+      const item: ReasoningItem = {
+        type: 'reasoning',
+        id: newId('rs'),
+        summary: [],
+        content: [],
+        status: 'in_progress',
+      };
       const index = this.out.add(item);
-      this.emit({ type: 'response.content_part.added', item_id: item.id, output_index: index, content_index: 0, part: { type: 'reasoning_text', text: '' } });
+      this.emit({
+        type: 'response.content_part.added',
+        item_id: item.id,
+        output_index: index,
+        content_index: 0,
+        part: { type: 'reasoning_text', text: '' },
+      });
       this.open = { kind: 'reasoning', index, text: '' };
     }
     this.open.text += text;
     this.reasoning += text;
-    this.emit({ type: 'response.reasoning_text.delta', item_id: this.out.items[this.open.index]!.id, output_index: this.open.index, content_index: 0, delta: text });
+    this.emit({
+      type: 'response.reasoning_text.delta',
+      item_id: this.out.items[this.open.index]!.id,
+      output_index: this.open.index,
+      content_index: 0,
+      delta: text,
+    });
   }
 
   private onContent(text: string): void {
@@ -111,14 +152,33 @@ export class ChatTurn {
       text = this.heldSpace + text;
       this.heldSpace = '';
       this.close('completed');
-      const item: MessageItem = { type: 'message', id: newId('msg'), role: 'assistant', status: 'in_progress', content: [] };
+      const item: MessageItem = {
+        type: 'message',
+        id: newId('msg'),
+        role: 'assistant',
+        status: 'in_progress',
+        content: [],
+      };
       const index = this.out.add(item);
-      this.emit({ type: 'response.content_part.added', item_id: item.id, output_index: index, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } });
+      this.emit({
+        type: 'response.content_part.added',
+        item_id: item.id,
+        output_index: index,
+        content_index: 0,
+        part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+      });
       this.open = { kind: 'message', index, text: '' };
     }
     this.open.text += text;
     this.content += text;
-    this.emit({ type: 'response.output_text.delta', item_id: this.out.items[this.open.index]!.id, output_index: this.open.index, content_index: 0, delta: text, logprobs: [] });
+    this.emit({
+      type: 'response.output_text.delta',
+      item_id: this.out.items[this.open.index]!.id,
+      output_index: this.open.index,
+      content_index: 0,
+      delta: text,
+      logprobs: [],
+    });
   }
 
   private onCallFragment(f: Obj): void {
@@ -133,9 +193,28 @@ export class ChatTurn {
       const callId = typeof f.id === 'string' && f.id ? f.id : newId('call');
       const offered = this.mcp.get(name);
       let item: FunctionCallItem | McpCallItem | McpApprovalRequestItem;
-      if (!offered) item = { type: 'function_call', id: newId('fc'), call_id: callId, name, arguments: '', status: 'in_progress' };
-      else if (offered.approval) item = { type: 'mcp_approval_request', id: newId('mcpr'), server_label: offered.server.serverLabel, name, arguments: '' };
-      else item = { type: 'mcp_call', id: newId('mcp'), server_label: offered.server.serverLabel, name, arguments: '', output: null, error: null, status: 'in_progress', approval_request_id: null };
+      if (!offered)
+        item = { type: 'function_call', id: newId('fc'), call_id: callId, name, arguments: '', status: 'in_progress' };
+      else if (offered.approval)
+        item = {
+          type: 'mcp_approval_request',
+          id: newId('mcpr'),
+          server_label: offered.server.serverLabel,
+          name,
+          arguments: '',
+        };
+      else
+        item = {
+          type: 'mcp_call',
+          id: newId('mcp'),
+          server_label: offered.server.serverLabel,
+          name,
+          arguments: '',
+          output: null,
+          error: null,
+          status: 'in_progress',
+          approval_request_id: null,
+        };
       const index = this.out.add(item);
       this.calls.set(chatIndex, index);
       this.open = { kind: 'call', index, chatIndex, item };
@@ -143,8 +222,20 @@ export class ChatTurn {
     if (!args) return;
     const item = this.open.item;
     item.arguments += args;
-    if (item.type === 'function_call') this.emit({ type: 'response.function_call_arguments.delta', item_id: item.id, output_index: this.open.index, delta: args });
-    else if (item.type === 'mcp_call') this.emit({ type: 'response.mcp_call_arguments.delta', item_id: item.id, output_index: this.open.index, delta: args });
+    if (item.type === 'function_call')
+      this.emit({
+        type: 'response.function_call_arguments.delta',
+        item_id: item.id,
+        output_index: this.open.index,
+        delta: args,
+      });
+    else if (item.type === 'mcp_call')
+      this.emit({
+        type: 'response.mcp_call_arguments.delta',
+        item_id: item.id,
+        output_index: this.open.index,
+        delta: args,
+      });
   }
 
   private close(status: 'completed' | 'incomplete'): void {
@@ -158,8 +249,20 @@ export class ChatTurn {
         const part = { type: 'reasoning_text' as const, text: open.text };
         item.content = [part];
         item.status = status;
-        this.emit({ type: 'response.reasoning_text.done', item_id: item.id, output_index: open.index, content_index: 0, text: open.text });
-        this.emit({ type: 'response.content_part.done', item_id: item.id, output_index: open.index, content_index: 0, part });
+        this.emit({
+          type: 'response.reasoning_text.done',
+          item_id: item.id,
+          output_index: open.index,
+          content_index: 0,
+          text: open.text,
+        });
+        this.emit({
+          type: 'response.content_part.done',
+          item_id: item.id,
+          output_index: open.index,
+          content_index: 0,
+          part,
+        });
         this.out.done(open.index);
         return;
       }
@@ -168,8 +271,21 @@ export class ChatTurn {
         const part = { type: 'output_text' as const, text: open.text, annotations: [], logprobs: [] };
         item.content = [part];
         item.status = status;
-        this.emit({ type: 'response.output_text.done', item_id: item.id, output_index: open.index, content_index: 0, text: open.text, logprobs: [] });
-        this.emit({ type: 'response.content_part.done', item_id: item.id, output_index: open.index, content_index: 0, part });
+        this.emit({
+          type: 'response.output_text.done',
+          item_id: item.id,
+          output_index: open.index,
+          content_index: 0,
+          text: open.text,
+          logprobs: [],
+        });
+        this.emit({
+          type: 'response.content_part.done',
+          item_id: item.id,
+          output_index: open.index,
+          content_index: 0,
+          part,
+        });
         this.out.done(open.index);
         return;
       }
@@ -179,12 +295,23 @@ export class ChatTurn {
         this.chatCalls.push({ id: callId, type: 'function', function: { name: item.name, arguments: item.arguments } });
         if (item.type === 'function_call') {
           item.status = status;
-          this.emit({ type: 'response.function_call_arguments.done', item_id: item.id, output_index: open.index, name: item.name, arguments: item.arguments });
+          this.emit({
+            type: 'response.function_call_arguments.done',
+            item_id: item.id,
+            output_index: open.index,
+            name: item.name,
+            arguments: item.arguments,
+          });
           this.out.done(open.index);
           this.result.functionCalls.push(open.index);
         } else if (item.type === 'mcp_call') {
           // Finished by the run once the call has been executed.
-          this.emit({ type: 'response.mcp_call_arguments.done', item_id: item.id, output_index: open.index, arguments: item.arguments });
+          this.emit({
+            type: 'response.mcp_call_arguments.done',
+            item_id: item.id,
+            output_index: open.index,
+            arguments: item.arguments,
+          });
           this.result.mcpCalls.push(open.index);
         } else {
           this.out.done(open.index);

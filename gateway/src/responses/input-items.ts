@@ -13,14 +13,16 @@ export type ChatMessage = Obj & { role: string };
 /** What the client decided about an mcp_approval_request (by its id). */
 export type ApprovalDecisions = ReadonlyMap<string, { approve: boolean; reason: string | null }>;
 
-const unsupported = (message: string, param: string) => new GatewayError(400, message, { param, code: 'unsupported_input_item' });
+const unsupported = (message: string, param: string) =>
+  new GatewayError(400, message, { param, code: 'unsupported_input_item' });
 
 /** Text of a content part list (input_text, output_text, text, refusal parts). */
 function partsText(parts: unknown[], param: string): string {
   return parts
     .map((p, j) => {
       if (!isObj(p)) throw unsupported(`'${param}[${j}]' must be a content part object.`, `${param}[${j}]`);
-      if (typeof p.text === 'string' && (p.type === 'input_text' || p.type === 'output_text' || p.type === 'text')) return p.text;
+      if (typeof p.text === 'string' && (p.type === 'input_text' || p.type === 'output_text' || p.type === 'text'))
+        return p.text;
       if (p.type === 'refusal' && typeof p.refusal === 'string') return p.refusal;
       throw unsupported(`Content part type '${String(p.type)}' is not supported here.`, `${param}[${j}]`);
     })
@@ -34,8 +36,12 @@ function userContent(content: unknown, param: string): string | Obj[] {
   if (!content.some((p) => isObj(p) && p.type === 'input_image')) return partsText(content, param);
   return content.map((p, j) => {
     if (isObj(p) && p.type === 'input_image') {
-      if (typeof p.image_url !== 'string') throw unsupported('input_image needs an image_url (file ids are not supported).', `${param}[${j}]`);
-      return { type: 'image_url', image_url: { url: p.image_url, ...(typeof p.detail === 'string' ? { detail: p.detail } : {}) } };
+      if (typeof p.image_url !== 'string')
+        throw unsupported('input_image needs an image_url (file ids are not supported).', `${param}[${j}]`);
+      return {
+        type: 'image_url',
+        image_url: { url: p.image_url, ...(typeof p.detail === 'string' ? { detail: p.detail } : {}) },
+      };
     }
     return { type: 'text', text: partsText([p], param) };
   });
@@ -62,7 +68,8 @@ class Builder {
       // only a turn that has none yet and no calls.
       if (field === 'tool_calls') return last;
       const noText = last.content === undefined || last.content === null || last.content === '';
-      const free = field === 'content' ? noText && !last.tool_calls : last.reasoning === undefined && noText && !last.tool_calls;
+      const free =
+        field === 'content' ? noText && !last.tool_calls : last.reasoning === undefined && noText && !last.tool_calls;
       if (free && this.pending.length === 0) return last;
     }
     this.flush();
@@ -105,7 +112,11 @@ class Builder {
  * Converts items (already free of item_reference) to chat messages. `param` names the items in
  * errors; `approvals` says which approval requests were answered and how.
  */
-export function itemsToMessages(items: readonly Obj[], param: string, approvals: ApprovalDecisions = new Map()): ChatMessage[] {
+export function itemsToMessages(
+  items: readonly Obj[],
+  param: string,
+  approvals: ApprovalDecisions = new Map(),
+): ChatMessage[] {
   const b = new Builder();
   items.forEach((item, i) => {
     const at = `${param}[${i}]`;
@@ -115,7 +126,9 @@ export function itemsToMessages(items: readonly Obj[], param: string, approvals:
         const role = item.role;
         if (role === 'assistant') {
           const content = item.content;
-          b.text(typeof content === 'string' ? content : Array.isArray(content) ? partsText(content, `${at}.content`) : '');
+          b.text(
+            typeof content === 'string' ? content : Array.isArray(content) ? partsText(content, `${at}.content`) : '',
+          );
           return;
         }
         if (role !== 'user' && role !== 'system' && role !== 'developer') {
@@ -126,14 +139,21 @@ export function itemsToMessages(items: readonly Obj[], param: string, approvals:
       }
       case 'reasoning': {
         if (item.encrypted_content) throw unsupported('Encrypted reasoning content is not supported.', at);
-        const first = (list: unknown) => (Array.isArray(list) && isObj(list[0]) && typeof list[0].text === 'string' ? list[0].text : null);
+        const first = (list: unknown) =>
+          Array.isArray(list) && isObj(list[0]) && typeof list[0].text === 'string' ? list[0].text : null;
         const text = first(item.content) ?? first(item.summary);
         if (text !== null) b.reasoning(text);
         return;
       }
       case 'function_call': {
-        if (typeof item.call_id !== 'string' || typeof item.name !== 'string') throw unsupported(`'${at}' needs call_id and name.`, at);
-        b.call(item.call_id, item.name, typeof item.arguments === 'string' ? item.arguments : JSON.stringify(item.arguments ?? {}), null);
+        if (typeof item.call_id !== 'string' || typeof item.name !== 'string')
+          throw unsupported(`'${at}' needs call_id and name.`, at);
+        b.call(
+          item.call_id,
+          item.name,
+          typeof item.arguments === 'string' ? item.arguments : JSON.stringify(item.arguments ?? {}),
+          null,
+        );
         return;
       }
       case 'function_call_output': {
@@ -142,8 +162,14 @@ export function itemsToMessages(items: readonly Obj[], param: string, approvals:
         return;
       }
       case 'mcp_call': {
-        if (typeof item.id !== 'string' || typeof item.name !== 'string') throw unsupported(`'${at}' needs id and name.`, at);
-        const result = typeof item.error === 'string' && item.error ? `Error: ${item.error}` : typeof item.output === 'string' ? item.output : '';
+        if (typeof item.id !== 'string' || typeof item.name !== 'string')
+          throw unsupported(`'${at}' needs id and name.`, at);
+        const result =
+          typeof item.error === 'string' && item.error
+            ? `Error: ${item.error}`
+            : typeof item.output === 'string'
+              ? item.output
+              : '';
         b.call(item.id, item.name, typeof item.arguments === 'string' ? item.arguments : '{}', result);
         return;
       }
@@ -153,7 +179,12 @@ export function itemsToMessages(items: readonly Obj[], param: string, approvals:
         const decision = typeof item.id === 'string' ? approvals.get(item.id) : undefined;
         if (decision && !decision.approve && typeof item.name === 'string') {
           const why = decision.reason ? `: ${decision.reason}` : '.';
-          b.call(item.id as string, item.name, typeof item.arguments === 'string' ? item.arguments : '{}', `The user did not approve this tool call${why}`);
+          b.call(
+            item.id as string,
+            item.name,
+            typeof item.arguments === 'string' ? item.arguments : '{}',
+            `The user did not approve this tool call${why}`,
+          );
         }
         return;
       }
@@ -161,7 +192,10 @@ export function itemsToMessages(items: readonly Obj[], param: string, approvals:
       case 'mcp_approval_response':
         return; // tools are offered from the request's mcp tools; approvals are read by the run
       case 'item_reference':
-        throw new GatewayError(404, `Item with id '${String(item.id)}' not found.`, { param: at, code: 'item_not_found' });
+        throw new GatewayError(404, `Item with id '${String(item.id)}' not found.`, {
+          param: at,
+          code: 'item_not_found',
+        });
       default:
         throw unsupported(`Input item type '${String(type)}' is not supported by this gateway.`, `${at}.type`);
     }

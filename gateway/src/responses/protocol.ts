@@ -78,7 +78,8 @@ export interface McpApprovalRequestItem {
 }
 
 export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
-export type OutputItem = MessageItem | ReasoningItem | FunctionCallItem | McpListToolsItem | McpCallItem | McpApprovalRequestItem;
+export type OutputItem =
+  MessageItem | ReasoningItem | FunctionCallItem | McpListToolsItem | McpCallItem | McpApprovalRequestItem;
 
 export type ResponseStatus = 'in_progress' | 'completed' | 'incomplete' | 'failed';
 

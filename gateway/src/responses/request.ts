@@ -51,13 +51,38 @@ export interface ResponsesRequest {
 
 /** Fields of the Responses API the gateway reads (everything else passes through). */
 const KNOWN = new Set([
-  'model', 'input', 'instructions', 'stream', 'stream_options', 'store', 'previous_response_id', 'tools', 'tool_choice', 'text',
-  'reasoning', 'max_output_tokens', 'max_tool_calls', 'parallel_tool_calls', 'temperature', 'top_p', 'user', 'metadata',
-  'truncation', 'service_tier', 'include', 'background', 'conversation', 'prompt', 'prompt_cache_key', 'prompt_cache_retention',
-  'safety_identifier', 'top_logprobs',
+  'model',
+  'input',
+  'instructions',
+  'stream',
+  'stream_options',
+  'store',
+  'previous_response_id',
+  'tools',
+  'tool_choice',
+  'text',
+  'reasoning',
+  'max_output_tokens',
+  'max_tool_calls',
+  'parallel_tool_calls',
+  'temperature',
+  'top_p',
+  'user',
+  'metadata',
+  'truncation',
+  'service_tier',
+  'include',
+  'background',
+  'conversation',
+  'prompt',
+  'prompt_cache_key',
+  'prompt_cache_retention',
+  'safety_identifier',
+  'top_logprobs',
 ]);
 
-const invalid = (message: string, param: string, code = 'invalid_value') => new GatewayError(400, message, { param, code });
+const invalid = (message: string, param: string, code = 'invalid_value') =>
+  new GatewayError(400, message, { param, code });
 
 function optional<T>(body: Obj, key: string, check: (v: unknown) => v is T, what: string): T | null {
   const v = body[key];
@@ -73,13 +98,20 @@ const isPositiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as 
 
 export function readResponsesRequest(body: Obj): ResponsesRequest {
   const model = body.model;
-  if (model === undefined || model === null || model === '') throw invalid('You must provide a model parameter.', 'model', 'missing_required_parameter');
+  if (model === undefined || model === null || model === '')
+    throw invalid('You must provide a model parameter.', 'model', 'missing_required_parameter');
   if (typeof model !== 'string') throw invalid(`'model' must be a string.`, 'model', 'invalid_type');
-  if (body.background === true) throw invalid('Background mode is not supported by this gateway.', 'background', 'unsupported_parameter');
+  if (body.background === true)
+    throw invalid('Background mode is not supported by this gateway.', 'background', 'unsupported_parameter');
   if (body.conversation !== undefined && body.conversation !== null) {
-    throw invalid('The Conversations API is not supported by this gateway; chain turns with previous_response_id.', 'conversation', 'unsupported_parameter');
+    throw invalid(
+      'The Conversations API is not supported by this gateway; chain turns with previous_response_id.',
+      'conversation',
+      'unsupported_parameter',
+    );
   }
-  if (body.prompt !== undefined && body.prompt !== null) throw invalid('Prompt templates are not supported by this gateway.', 'prompt', 'unsupported_parameter');
+  if (body.prompt !== undefined && body.prompt !== null)
+    throw invalid('Prompt templates are not supported by this gateway.', 'prompt', 'unsupported_parameter');
 
   const input = readInput(body.input);
   const stream = optional(body, 'stream', isBool, 'a boolean') ?? false;
@@ -98,7 +130,9 @@ export function readResponsesRequest(body: Obj): ResponsesRequest {
   const topP = optional(body, 'top_p', isNumber, 'a number');
   const user = optional(body, 'user', isString, 'a string');
   const metadata = optional(body, 'metadata', isObj, 'an object');
-  const truncation = optional(body, 'truncation', (v): v is string => v === 'auto' || v === 'disabled', `'auto' or 'disabled'`) ?? 'disabled';
+  const truncation =
+    optional(body, 'truncation', (v): v is string => v === 'auto' || v === 'disabled', `'auto' or 'disabled'`) ??
+    'disabled';
   const serviceTier = optional(body, 'service_tier', isString, 'a string') ?? 'auto';
   readToolChoice(body.tool_choice);
 
@@ -131,9 +165,11 @@ export function readResponsesRequest(body: Obj): ResponsesRequest {
 }
 
 function readInput(input: unknown): Obj[] {
-  if (input === undefined || input === null) throw invalid(`'input' is a required property.`, 'input', 'missing_required_parameter');
+  if (input === undefined || input === null)
+    throw invalid(`'input' is a required property.`, 'input', 'missing_required_parameter');
   if (typeof input === 'string') return [{ type: 'message', role: 'user', content: input }];
-  if (!Array.isArray(input)) throw invalid(`'input' must be a string or an array of input items.`, 'input', 'invalid_type');
+  if (!Array.isArray(input))
+    throw invalid(`'input' must be a string or an array of input items.`, 'input', 'invalid_type');
   input.forEach((item, i) => {
     if (!isObj(item)) throw invalid(`'input[${i}]' must be an object.`, `input[${i}]`, 'invalid_type');
   });
@@ -149,8 +185,10 @@ function readTools(tools: unknown): { functionTools: Obj[]; mcp: McpToolSpec[]; 
     const param = `tools[${i}]`;
     if (!isObj(t)) throw invalid(`'${param}' must be an object.`, param, 'invalid_type');
     if (t.type === 'function') {
-      if (typeof t.name !== 'string' || t.name === '') throw invalid(`'${param}.name' must be a non-empty string.`, `${param}.name`);
-      if (t.parameters !== undefined && t.parameters !== null && !isObj(t.parameters)) throw invalid(`'${param}.parameters' must be an object.`, `${param}.parameters`);
+      if (typeof t.name !== 'string' || t.name === '')
+        throw invalid(`'${param}.name' must be a non-empty string.`, `${param}.name`);
+      if (t.parameters !== undefined && t.parameters !== null && !isObj(t.parameters))
+        throw invalid(`'${param}.parameters' must be an object.`, `${param}.parameters`);
       const fn: Obj = { name: t.name };
       if (typeof t.description === 'string') fn.description = t.description;
       if (isObj(t.parameters)) fn.parameters = t.parameters;
@@ -161,14 +199,19 @@ function readTools(tools: unknown): { functionTools: Obj[]; mcp: McpToolSpec[]; 
     }
     if (t.type === 'mcp') {
       const spec = readMcpTool(t, param);
-      if (labels.has(spec.serverLabel)) throw invalid(`Two mcp tools use the server_label '${spec.serverLabel}'.`, `${param}.server_label`);
+      if (labels.has(spec.serverLabel))
+        throw invalid(`Two mcp tools use the server_label '${spec.serverLabel}'.`, `${param}.server_label`);
       labels.add(spec.serverLabel);
       out.mcp.push(spec);
       const { headers: _h, authorization: _a, ...echo } = t;
       out.toolsEcho.push(echo);
       return;
     }
-    throw invalid(`Tool type '${String(t.type)}' is not supported by this gateway (supported: function, mcp).`, `${param}.type`, 'unsupported_tool_type');
+    throw invalid(
+      `Tool type '${String(t.type)}' is not supported by this gateway (supported: function, mcp).`,
+      `${param}.type`,
+      'unsupported_tool_type',
+    );
   });
   return out;
 }
@@ -184,8 +227,12 @@ function readMcpTool(t: Obj, param: string): McpToolSpec {
   let allowedTools: string[] | null = null;
   const at = t.allowed_tools;
   if (Array.isArray(at)) allowedTools = at.map((n, j) => nameAt(n, `${param}.allowed_tools[${j}]`));
-  else if (isObj(at)) allowedTools = Array.isArray(at.tool_names) ? at.tool_names.map((n, j) => nameAt(n, `${param}.allowed_tools.tool_names[${j}]`)) : null;
-  else if (at !== undefined && at !== null) throw invalid(`'${param}.allowed_tools' must be an array of tool names or {tool_names}.`, `${param}.allowed_tools`);
+  else if (isObj(at))
+    allowedTools = Array.isArray(at.tool_names)
+      ? at.tool_names.map((n, j) => nameAt(n, `${param}.allowed_tools.tool_names[${j}]`))
+      : null;
+  else if (at !== undefined && at !== null)
+    throw invalid(`'${param}.allowed_tools' must be an array of tool names or {tool_names}.`, `${param}.allowed_tools`);
   const headers: Record<string, string> = {};
   if (t.headers !== undefined && t.headers !== null) {
     if (!isObj(t.headers)) throw invalid(`'${param}.headers' must be an object of strings.`, `${param}.headers`);
@@ -195,7 +242,13 @@ function readMcpTool(t: Obj, param: string): McpToolSpec {
     }
   }
   if (typeof t.authorization === 'string') headers.authorization = `Bearer ${t.authorization}`;
-  return { serverLabel: t.server_label, serverUrl: t.server_url, allowedTools, requireApproval: readApproval(t.require_approval, param), headers };
+  return {
+    serverLabel: t.server_label,
+    serverUrl: t.server_url,
+    allowedTools,
+    requireApproval: readApproval(t.require_approval, param),
+    headers,
+  };
 }
 
 function nameAt(v: unknown, param: string): string {
@@ -213,19 +266,26 @@ function readApproval(v: unknown, param: string): ApprovalPolicy {
       if (!isObj(x) || (x.tool_names !== undefined && !Array.isArray(x.tool_names))) {
         throw invalid(`'${param}.require_approval.${key}' must be {tool_names: [...]}.`, `${param}.require_approval`);
       }
-      return Array.isArray(x.tool_names) ? x.tool_names.map((n, j) => nameAt(n, `${param}.require_approval.${key}.tool_names[${j}]`)) : null;
+      return Array.isArray(x.tool_names)
+        ? x.tool_names.map((n, j) => nameAt(n, `${param}.require_approval.${key}.tool_names[${j}]`))
+        : null;
     };
     return { always: names(v.always, 'always'), never: names(v.never, 'never') };
   }
-  throw invalid(`'${param}.require_approval' must be 'always', 'never' or a filter object.`, `${param}.require_approval`);
+  throw invalid(
+    `'${param}.require_approval' must be 'always', 'never' or a filter object.`,
+    `${param}.require_approval`,
+  );
 }
 
 function readFormat(format: unknown): void {
   if (!isObj(format)) throw invalid(`'text.format' must be an object.`, 'text.format', 'invalid_type');
   if (format.type === 'text' || format.type === 'json_object') return;
   if (format.type === 'json_schema') {
-    if (!isObj(format.schema)) throw invalid(`'text.format.schema' must be a JSON Schema object.`, 'text.format.schema');
-    if (typeof format.name !== 'string' || format.name === '') throw invalid(`'text.format.name' must be a non-empty string.`, 'text.format.name');
+    if (!isObj(format.schema))
+      throw invalid(`'text.format.schema' must be a JSON Schema object.`, 'text.format.schema');
+    if (typeof format.name !== 'string' || format.name === '')
+      throw invalid(`'text.format.name' must be a non-empty string.`, 'text.format.name');
     return;
   }
   throw invalid(`'text.format.type' must be 'text', 'json_object' or 'json_schema'.`, 'text.format.type');
@@ -238,5 +298,8 @@ function readToolChoice(v: unknown): void {
     if (v.type === 'mcp' && typeof v.server_label === 'string') return;
     if (v.type === 'allowed_tools' && Array.isArray(v.tools) && (v.mode === 'auto' || v.mode === 'required')) return;
   }
-  throw invalid(`'tool_choice' must be 'auto', 'none', 'required', {type: 'function', name}, {type: 'mcp', server_label, name?} or {type: 'allowed_tools', mode, tools}.`, 'tool_choice');
+  throw invalid(
+    `'tool_choice' must be 'auto', 'none', 'required', {type: 'function', name}, {type: 'mcp', server_label, name?} or {type: 'allowed_tools', mode, tools}.`,
+    'tool_choice',
+  );
 }

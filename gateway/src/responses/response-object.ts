@@ -39,7 +39,13 @@ export function newResponse(req: ResponsesRequest, id: string): ResponseObject {
 /** Adds one model call's chat usage to the response's. */
 export function addUsage(total: ResponseUsage | null, u: ChatUsage | null): ResponseUsage | null {
   if (!u) return total;
-  const t = total ?? { input_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens: 0, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 0 };
+  const t = total ?? {
+    input_tokens: 0,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: 0,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: 0,
+  };
   const input = u.prompt_tokens ?? 0;
   const output = u.completion_tokens ?? 0;
   t.input_tokens += input;

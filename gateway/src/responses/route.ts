@@ -11,17 +11,29 @@ import { readResponsesRequest } from './request.js';
 import { RefusedResponse, ResponseRun, type ResponsesDeps } from './run.js';
 
 const encoder = new TextEncoder();
-const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no',
+};
 
 const notFound = (id: string) =>
-  new GatewayError(404, `Response with id '${id}' not found.`, { type: 'invalid_request_error', param: 'response_id', code: 'response_not_found' });
+  new GatewayError(404, `Response with id '${id}' not found.`, {
+    type: 'invalid_request_error',
+    param: 'response_id',
+    code: 'response_not_found',
+  });
 
 export function mountResponses(app: Hono, deps: ResponsesDeps): void {
   app.post('/v1/responses', (c) => create(c, deps));
   app.get('/v1/responses/:id', async (c) => {
     const id = c.req.param('id');
     if (c.req.query('stream') === 'true') {
-      throw new GatewayError(400, 'Streaming a stored response is only for background responses, which this gateway does not run.', { param: 'stream', code: 'unsupported_parameter' });
+      throw new GatewayError(
+        400,
+        'Streaming a stored response is only for background responses, which this gateway does not run.',
+        { param: 'stream', code: 'unsupported_parameter' },
+      );
     }
     const entry = await deps.store.get(id);
     if (!entry) throw notFound(id);
@@ -38,7 +50,7 @@ async function create(c: Context, deps: ResponsesDeps): Promise<Response> {
   const receivedAt = performance.now();
   const { body } = await readJsonBody(nodeIncoming(c) ?? c.req.raw, deps.cfg.server.bodyLimitBytes);
   const req = readResponsesRequest(body);
-  const requestId = c.get('requestId') as string;
+  const requestId: string = c.get('requestId');
   const run = new ResponseRun(deps, req, { requestId, receivedAt, headers: requestHeaders(c) });
   let started = false;
   onClientGone(c, () => {
@@ -50,13 +62,22 @@ async function create(c: Context, deps: ResponsesDeps): Promise<Response> {
     first = await events.next();
   } catch (err) {
     if (!(err instanceof RefusedResponse)) throw err;
-    return new Response(JSON.stringify(err.body), { status: err.status, headers: { ...err.headers, 'x-request-id': requestId, 'content-type': 'application/json' } });
+    return new Response(JSON.stringify(err.body), {
+      status: err.status,
+      headers: { ...err.headers, 'x-request-id': requestId, 'content-type': 'application/json' },
+    });
   }
   started = true;
   if (!req.stream) {
-    return new Response(JSON.stringify(run.response), { status: 200, headers: { ...run.wholeHeaders(), 'x-request-id': requestId, 'content-type': 'application/json' } });
+    return new Response(JSON.stringify(run.response), {
+      status: 200,
+      headers: { ...run.wholeHeaders(), 'x-request-id': requestId, 'content-type': 'application/json' },
+    });
   }
-  return new Response(sse(first, events, run), { status: 200, headers: { ...run.headers, 'x-request-id': requestId, ...SSE_HEADERS } });
+  return new Response(sse(first, events, run), {
+    status: 200,
+    headers: { ...run.headers, 'x-request-id': requestId, ...SSE_HEADERS },
+  });
 }
 
 const frame = (e: Obj) => `event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`;
@@ -70,7 +91,16 @@ function sse(first: IteratorResult<Obj>, events: AsyncGenerator<Obj>, run: Respo
         next = pendingFirst ?? (await events.next());
       } catch (err) {
         // A bug must not reset the client's connection mid-answer: end the stream in OpenAI's shape.
-        controller.enqueue(encoder.encode(frame({ type: 'error', code: 'internal_error', message: `internal gateway error: ${(err as Error)?.message ?? String(err)}`, param: null })));
+        controller.enqueue(
+          encoder.encode(
+            frame({
+              type: 'error',
+              code: 'internal_error',
+              message: `internal gateway error: ${(err as Error)?.message ?? String(err)}`,
+              param: null,
+            }),
+          ),
+        );
         controller.close();
         return;
       }

@@ -10,7 +10,7 @@
 // refused before it (a 4xx of the plugins, no upstream, the reject policy's 422) throws a
 // RefusedResponse, which is an HTTP error; a failure after it ends the stream with `error` and
 // `response.failed`.
-import { GatewayError, type OpenAIErrorBody } from '../api/errors.js';
+import { GatewayError, asGatewayError, type OpenAIErrorBody } from '../api/errors.js';
 import type { Answer, AnswerSteps } from '../api/exchanger.js';
 import type { ProxyDeps } from '../api/proxy-route.js';
 import { worstOutcome } from '../api/toolcalls/annotation.js';
@@ -132,7 +132,10 @@ export class ResponseRun {
     const { req, deps } = this;
     const prev = req.previousResponseId ? await deps.store.get(req.previousResponseId) : null;
     if (req.previousResponseId && !prev) {
-      throw new GatewayError(404, `Previous response with id '${req.previousResponseId}' not found.`, { param: 'previous_response_id', code: 'previous_response_not_found' });
+      throw new GatewayError(404, `Previous response with id '${req.previousResponseId}' not found.`, {
+        param: 'previous_response_id',
+        code: 'previous_response_not_found',
+      });
     }
     // A client that gives no session (x-session-id, user, API key) would have each model call
     // assigned a variant at random: the conversation is its own session instead, so an MCP loop
@@ -157,7 +160,10 @@ export class ResponseRun {
 
     this.emit({ type: 'response.created', response: this.snapshot() });
     this.emit({ type: 'response.in_progress', response: this.snapshot() });
-    const listed = new Set([...(prev?.listed ?? []), ...history.filter((i) => i.type === 'mcp_list_tools').map((i) => String(i.server_label))]);
+    const listed = new Set([
+      ...(prev?.listed ?? []),
+      ...history.filter((i) => i.type === 'mcp_list_tools').map((i) => String(i.server_label)),
+    ]);
     for (const listing of this.toolset?.listings ?? []) {
       if (listed.has(listing.server.serverLabel)) continue;
       this.listTools(listing);
@@ -167,7 +173,11 @@ export class ResponseRun {
     for (const [id, decision] of approvals) {
       if (!decision.approve) continue;
       const request = history.find((i) => i.type === 'mcp_approval_request' && i.id === id);
-      if (!request) throw new GatewayError(400, `No mcp_approval_request with id '${id}' in the conversation.`, { param: 'input', code: 'approval_request_not_found' });
+      if (!request)
+        throw new GatewayError(400, `No mcp_approval_request with id '${id}' in the conversation.`, {
+          param: 'input',
+          code: 'approval_request_not_found',
+        });
       if (history.some((i) => i.type === 'mcp_call' && i.approval_request_id === id)) continue; // already run
       yield* this.runApproved(request);
     }
@@ -193,7 +203,8 @@ export class ResponseRun {
         ...(this.toolset ? { executions: log } : {}),
       }));
       const answer = await call.run(deps).catch((err: unknown) => {
-        if (err instanceof GatewayError && (step > 0 || this.started)) return errorAnswer(err);
+        const refusal = asGatewayError(err);
+        if (refusal && (step > 0 || this.started)) return errorAnswer(refusal);
         throw err;
       });
       const failure = failureOf(answer);
@@ -232,7 +243,8 @@ export class ResponseRun {
       const result = turn.end(broken ? 'incomplete' : undefined);
       this.response.usage = addUsage(this.response.usage, result.usage);
       if (result.verdict !== undefined) this.verdicts.push(result.verdict);
-      if (result.message.content !== null || result.message.tool_calls || result.message.reasoning) this.conversation.push(result.message as ChatMessage);
+      if (result.message.content !== null || result.message.tool_calls || result.message.reasoning)
+        this.conversation.push(result.message as ChatMessage);
       yield* this.flush();
       if (this.abort.signal.aborted) return;
       if (broken) {
@@ -263,7 +275,11 @@ export class ResponseRun {
         continue;
       }
       const found = typeof item.id === 'string' ? await this.deps.store.getItem(item.id) : null;
-      if (!found) throw new GatewayError(404, `Item with id '${String(item.id)}' not found.`, { param: `input[${i}].id`, code: 'item_not_found' });
+      if (!found)
+        throw new GatewayError(404, `Item with id '${String(item.id)}' not found.`, {
+          param: `input[${i}].id`,
+          code: 'item_not_found',
+        });
       out.push(found);
     }
     return out;
@@ -274,7 +290,12 @@ export class ResponseRun {
       type: 'mcp_list_tools',
       id: newId('mcpl'),
       server_label: listing.server.serverLabel,
-      tools: listing.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema, annotations: t.annotations })),
+      tools: listing.tools.map((t) => ({
+        name: t.name,
+        description: t.description,
+        input_schema: t.inputSchema,
+        annotations: t.annotations,
+      })),
       error: null,
     };
     const index = this.output.add(item);
@@ -301,7 +322,12 @@ export class ResponseRun {
     // the last message, the call joins it, and the conversation before the call ends with the prompt.
     const call = { id: item.id, type: 'function', function: { name: item.name, arguments: item.arguments } };
     const last = this.conversation.at(-1);
-    const turn = last?.role === 'assistant' && !last.tool_calls && (last.content === null || last.content === undefined || last.content === '') ? last : null;
+    const turn =
+      last?.role === 'assistant' &&
+      !last.tool_calls &&
+      (last.content === null || last.content === undefined || last.content === '')
+        ? last
+        : null;
     const before = turn ? this.conversation.slice(0, -1) : [...this.conversation];
     if (turn) turn.tool_calls = [call];
     else this.conversation.push({ role: 'assistant', content: null, tool_calls: [call] });
@@ -331,9 +357,18 @@ export class ResponseRun {
       if (this.abort.signal.aborted) break;
       const item = this.output.items[index] as McpCallItem;
       this.emit({ type: 'response.mcp_call.in_progress', item_id: item.id, output_index: index });
-      if (lastStep) this.refuseCall(index, `Not run: the response reached its limit of ${this.deps.cfg.mcp.maxSteps} model calls (mcp.maxSteps).`);
-      else if (this.executed >= limit) this.refuseCall(index, `Not run: the response reached its limit of ${limit} tool calls.`);
-      else if (performance.now() > this.deadline) this.refuseCall(index, `Not run: the response ran out of time (mcp.maxLoopMs = ${this.deps.cfg.mcp.maxLoopMs} ms).`);
+      if (lastStep)
+        this.refuseCall(
+          index,
+          `Not run: the response reached its limit of ${this.deps.cfg.mcp.maxSteps} model calls (mcp.maxSteps).`,
+        );
+      else if (this.executed >= limit)
+        this.refuseCall(index, `Not run: the response reached its limit of ${limit} tool calls.`);
+      else if (performance.now() > this.deadline)
+        this.refuseCall(
+          index,
+          `Not run: the response ran out of time (mcp.maxLoopMs = ${this.deps.cfg.mcp.maxLoopMs} ms).`,
+        );
       else {
         const call = yield* this.runCall(index);
         if (call) done.push(call);
@@ -352,11 +387,26 @@ export class ResponseRun {
     item.output = r.output;
     item.error = r.error;
     item.status = r.outcome === 'ok' ? 'completed' : 'failed';
-    this.emit({ type: r.outcome === 'ok' ? 'response.mcp_call.completed' : 'response.mcp_call.failed', item_id: item.id, output_index: index });
+    this.emit({
+      type: r.outcome === 'ok' ? 'response.mcp_call.completed' : 'response.mcp_call.failed',
+      item_id: item.id,
+      output_index: index,
+    });
     this.output.done(index);
-    this.conversation.push({ role: 'tool', tool_call_id: item.id, content: r.error ? `Error: ${r.error}` : (r.output ?? '') });
+    this.conversation.push({
+      role: 'tool',
+      tool_call_id: item.id,
+      content: r.error ? `Error: ${r.error}` : (r.output ?? ''),
+    });
     yield* this.flush();
-    return { server: item.server_label, name: item.name, arguments: r.arguments, outcome: r.outcome, error: r.error, ms: Math.round(r.ms) };
+    return {
+      server: item.server_label,
+      name: item.name,
+      arguments: r.arguments,
+      outcome: r.outcome,
+      error: r.error,
+      ms: Math.round(r.ms),
+    };
   }
 
   /** A call the gateway does not run (limits, unknown tool): failed, and the model is told why. */
@@ -371,13 +421,16 @@ export class ResponseRun {
 
   private async *fail(f: Failure): AsyncGenerator<Obj> {
     const e = f.body.error;
-    this.response.error = { code: e.code ?? String(e.type ?? 'server_error'), message: e.message };
+    this.response.error = { code: e.code ?? e.type ?? 'server_error', message: e.message };
     this.emit({ type: 'error', code: e.code ?? null, message: e.message, param: e.param ?? null });
     await this.finish(null, 'failed');
     yield* this.flush();
   }
 
-  private async finish(incomplete: string | null, status: 'completed' | 'incomplete' | 'failed' = incomplete ? 'incomplete' : 'completed'): Promise<void> {
+  private async finish(
+    incomplete: string | null,
+    status: 'completed' | 'incomplete' | 'failed' = incomplete ? 'incomplete' : 'completed',
+  ): Promise<void> {
     const r = this.response;
     r.status = status;
     r.incomplete_details = incomplete ? { reason: incomplete } : null;
@@ -385,15 +438,28 @@ export class ResponseRun {
     r.output = this.output.items;
     if (this.verdicts.length > 0) r.toolgate = { tool_calls: this.verdicts };
     if (r.store) await this.store();
-    const type = status === 'completed' ? 'response.completed' : status === 'incomplete' ? 'response.incomplete' : 'response.failed';
+    const type =
+      status === 'completed'
+        ? 'response.completed'
+        : status === 'incomplete'
+          ? 'response.incomplete'
+          : 'response.failed';
     this.emit({ type, response: this.snapshot() });
   }
 
   private async store(): Promise<void> {
-    const entry = { response: this.response, context: this.context, listed: this.listed, ...(this.session ? { session: this.session } : {}) };
+    const entry = {
+      response: this.response,
+      context: this.context,
+      listed: this.listed,
+      ...(this.session ? { session: this.session } : {}),
+    };
     const bytes = Buffer.byteLength(JSON.stringify(entry));
     if (bytes > this.deps.cfg.responses.maxStoredBytes) {
-      this.deps.log.warn('response not stored: larger than responses.maxStoredBytes', { requestId: this.ctx.requestId, bytes });
+      this.deps.log.warn('response not stored: larger than responses.maxStoredBytes', {
+        requestId: this.ctx.requestId,
+        bytes,
+      });
       this.response.store = false;
       return;
     }
@@ -412,9 +478,15 @@ function approvalDecisions(input: Obj[]): ApprovalDecisions {
   input.forEach((item, i) => {
     if (item.type !== 'mcp_approval_response') return;
     if (typeof item.approval_request_id !== 'string' || typeof item.approve !== 'boolean') {
-      throw new GatewayError(400, `'input[${i}]' needs approval_request_id (string) and approve (boolean).`, { param: `input[${i}]`, code: 'invalid_value' });
+      throw new GatewayError(400, `'input[${i}]' needs approval_request_id (string) and approve (boolean).`, {
+        param: `input[${i}]`,
+        code: 'invalid_value',
+      });
     }
-    out.set(item.approval_request_id, { approve: item.approve, reason: typeof item.reason === 'string' ? item.reason : null });
+    out.set(item.approval_request_id, {
+      approve: item.approve,
+      reason: typeof item.reason === 'string' ? item.reason : null,
+    });
   });
   return out;
 }
@@ -426,11 +498,19 @@ function failureOf(answer: Answer): Failure | null {
     let body: OpenAIErrorBody | null = null;
     try {
       const parsed: unknown = JSON.parse(answer.text);
-      if (isObj(parsed) && isObj(parsed.error) && typeof parsed.error.message === 'string') body = parsed as unknown as OpenAIErrorBody;
+      if (isObj(parsed) && isObj(parsed.error) && typeof parsed.error.message === 'string')
+        body = parsed as unknown as OpenAIErrorBody;
     } catch {
       /* not JSON: described below */
     }
-    body ??= { error: { message: `upstream answered ${answer.status}`, type: 'upstream_error', param: null, code: `upstream_http_${answer.status}` } };
+    body ??= {
+      error: {
+        message: `upstream answered ${answer.status}`,
+        type: 'upstream_error',
+        param: null,
+        code: `upstream_http_${answer.status}`,
+      },
+    };
     return { status: answer.status, headers: answer.headers, body };
   }
   return null;
@@ -441,8 +521,13 @@ function errorAnswer(err: GatewayError): Answer {
 }
 
 function streamFailure(step: { kind: string; message: string; error?: Record<string, unknown> }): Failure {
-  const e = isObj(step.error?.error) ? (step.error.error as Obj) : null;
-  const type = step.kind === 'timeout_idle' || step.kind === 'timeout_total' ? 'timeout_error' : step.kind === 'rejected' ? 'invalid_response_error' : 'upstream_error';
+  const e = isObj(step.error?.error) ? step.error.error : null;
+  const type =
+    step.kind === 'timeout_idle' || step.kind === 'timeout_total'
+      ? 'timeout_error'
+      : step.kind === 'rejected'
+        ? 'invalid_response_error'
+        : 'upstream_error';
   return {
     status: 502,
     headers: {},

@@ -124,7 +124,10 @@ export class RedisResponseStore implements ResponseStore {
     try {
       return await fn();
     } catch (err) {
-      throw new GatewayError(503, `The response store is unavailable: ${(err as Error).message}`, { code: 'store_unavailable', headers: { 'retry-after': '1' } });
+      throw new GatewayError(503, `The response store is unavailable: ${(err as Error).message}`, {
+        code: 'store_unavailable',
+        headers: { 'retry-after': '1' },
+      });
     }
   }
 }

@@ -11,7 +11,10 @@ export const engineKindSchema = Type.Union([Type.Literal('auto'), Type.Literal('
 
 export const backendSchema = Type.Object(
   {
-    url: Type.String({ pattern: '^https?://', description: 'Base URL of a vLLM or llama-server OpenAI server, e.g. http://10.0.0.7:8000' }),
+    url: Type.String({
+      pattern: '^https?://',
+      description: 'Base URL of a vLLM or llama-server OpenAI server, e.g. http://10.0.0.7:8000',
+    }),
     name: Type.Optional(Type.String({ description: 'Label used in metrics and headers; defaults to host:port.' })),
     kind: Type.Optional(engineKindSchema),
   },
@@ -20,15 +23,40 @@ export const backendSchema = Type.Object(
 
 export const policySchema = Type.Object(
   {
-    type: Type.String({ default: 'prefix', description: 'Routing policy: prefix (default), round_robin, least_loaded, session.' }),
+    type: Type.String({
+      default: 'prefix',
+      description: 'Routing policy: prefix (default), round_robin, least_loaded, session.',
+    }),
     epsilon: Type.Optional(
-      Type.Number({ exclusiveMinimum: 0, description: 'Load bound: a backend takes a request only while in-flight ≤ ⌈(1+ε)·mean⌉ (prefix, session; default 0.25).' }),
+      Type.Number({
+        exclusiveMinimum: 0,
+        description:
+          'Load bound: a backend takes a request only while in-flight ≤ ⌈(1+ε)·mean⌉ (prefix, session; default 0.25).',
+      }),
     ),
-    bounded: Type.Optional(Type.Boolean({ description: 'Apply the load bound (prefix, session; default true). false only for comparisons.' })),
-    blockChars: Type.Optional(Type.Integer({ minimum: 16, description: 'Prefix block size in characters of the canonical prompt (default 256).' })),
-    indexEntries: Type.Optional(Type.Integer({ minimum: 1, description: 'Block-chain hashes kept in the LRU prefix index (default 200000).' })),
-    header: Type.Optional(Type.String({ minLength: 1, description: 'session: request header carrying the session key (default x-session-id); else the `user` field.' })),
-    maxSessions: Type.Optional(Type.Integer({ minimum: 1, description: 'session: sticky assignments remembered (LRU, default 100000).' })),
+    bounded: Type.Optional(
+      Type.Boolean({
+        description: 'Apply the load bound (prefix, session; default true). false only for comparisons.',
+      }),
+    ),
+    blockChars: Type.Optional(
+      Type.Integer({
+        minimum: 16,
+        description: 'Prefix block size in characters of the canonical prompt (default 256).',
+      }),
+    ),
+    indexEntries: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Block-chain hashes kept in the LRU prefix index (default 200000).' }),
+    ),
+    header: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'session: request header carrying the session key (default x-session-id); else the `user` field.',
+      }),
+    ),
+    maxSessions: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'session: sticky assignments remembered (LRU, default 100000).' }),
+    ),
   },
   { additionalProperties: false, default: { type: 'prefix' } },
 );
@@ -36,22 +64,61 @@ export const policySchema = Type.Object(
 export const kubernetesDiscoverySchema = Type.Object(
   {
     namespace: Type.String({ minLength: 1, description: 'Namespace of the EndpointSlices.' }),
-    labelSelector: Type.String({ minLength: 1, description: 'EndpointSlice label selector, e.g. kubernetes.io/service-name=vllm.' }),
-    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'Backend port number (default: the slice\'s first port).' })),
-    portName: Type.Optional(Type.String({ minLength: 1, description: 'Backend port, by its name in the slice (instead of `port`).' })),
-    scheme: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('https')], { description: 'Scheme of backend URLs (default http).' })),
-    apiUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'API server base URL (default https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT).' })),
-    tokenPath: Type.Optional(Type.String({ description: 'Bearer token file (default /var/run/secrets/kubernetes.io/serviceaccount/token).' })),
-    caPath: Type.Optional(Type.String({ description: 'CA bundle for the API server (default /var/run/secrets/kubernetes.io/serviceaccount/ca.crt).' })),
-    retryMs: Type.Optional(Type.Integer({ minimum: 10, description: 'First reconnect delay after a failed list/watch, doubled up to 30 s (default 1000).' })),
+    labelSelector: Type.String({
+      minLength: 1,
+      description: 'EndpointSlice label selector, e.g. kubernetes.io/service-name=vllm.',
+    }),
+    port: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 65535,
+        description: "Backend port number (default: the slice's first port).",
+      }),
+    ),
+    portName: Type.Optional(
+      Type.String({ minLength: 1, description: 'Backend port, by its name in the slice (instead of `port`).' }),
+    ),
+    scheme: Type.Optional(
+      Type.Union([Type.Literal('http'), Type.Literal('https')], {
+        description: 'Scheme of backend URLs (default http).',
+      }),
+    ),
+    apiUrl: Type.Optional(
+      Type.String({
+        pattern: '^https?://',
+        description: 'API server base URL (default https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT).',
+      }),
+    ),
+    tokenPath: Type.Optional(
+      Type.String({ description: 'Bearer token file (default /var/run/secrets/kubernetes.io/serviceaccount/token).' }),
+    ),
+    caPath: Type.Optional(
+      Type.String({
+        description: 'CA bundle for the API server (default /var/run/secrets/kubernetes.io/serviceaccount/ca.crt).',
+      }),
+    ),
+    retryMs: Type.Optional(
+      Type.Integer({
+        minimum: 10,
+        description: 'First reconnect delay after a failed list/watch, doubled up to 30 s (default 1000).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 
 export const ejectionSchema = Type.Object(
   {
-    consecutiveFailures: Type.Integer({ minimum: 1, default: 3, description: 'Consecutive upstream failures that eject a backend.' }),
-    baseMs: Type.Integer({ minimum: 1, default: 1_000, description: 'First ejection time; doubles with each ejection in a row.' }),
+    consecutiveFailures: Type.Integer({
+      minimum: 1,
+      default: 3,
+      description: 'Consecutive upstream failures that eject a backend.',
+    }),
+    baseMs: Type.Integer({
+      minimum: 1,
+      default: 1_000,
+      description: 'First ejection time; doubles with each ejection in a row.',
+    }),
     maxMs: Type.Integer({ minimum: 1, default: 60_000, description: 'Longest ejection time.' }),
   },
   { additionalProperties: false, default: {} },
@@ -59,7 +126,11 @@ export const ejectionSchema = Type.Object(
 
 export const scrapeSchema = Type.Object(
   {
-    intervalMs: Type.Integer({ minimum: 0, default: 2_000, description: "Scrape each backend's /metrics this often (0 = off)." }),
+    intervalMs: Type.Integer({
+      minimum: 0,
+      default: 2_000,
+      description: "Scrape each backend's /metrics this often (0 = off).",
+    }),
     timeoutMs: Type.Integer({ minimum: 10, default: 1_000, description: 'Scrape timeout.' }),
   },
   { additionalProperties: false, default: {} },
@@ -68,7 +139,11 @@ export const scrapeSchema = Type.Object(
 export const tlsSchema = Type.Object(
   {
     caFile: Type.Optional(
-      Type.String({ minLength: 1, description: "PEM file of the CA certificates to trust for this pool's https:// backends (e.g. a private CA); it replaces Node's default trust store for them." }),
+      Type.String({
+        minLength: 1,
+        description:
+          "PEM file of the CA certificates to trust for this pool's https:// backends (e.g. a private CA); it replaces Node's default trust store for them.",
+      }),
     ),
   },
   { additionalProperties: false },
@@ -99,10 +174,6 @@ export const poolSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export type BackendConfig = Static<typeof backendSchema>;
 export type PolicyConfig = Static<typeof policySchema>;
 export type KubernetesDiscoveryConfig = Static<typeof kubernetesDiscoverySchema>;
-export type EjectionConfig = Static<typeof ejectionSchema>;
-export type TlsConfig = Static<typeof tlsSchema>;
-export type ScrapeConfig = Static<typeof scrapeSchema>;
 export type PoolConfig = Static<typeof poolSchema>;

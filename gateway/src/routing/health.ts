@@ -43,7 +43,12 @@ export class HealthChecker {
 
   constructor(
     private readonly router: Router,
-    private readonly opts: { intervalMs: number; timeoutMs: number; unhealthyThreshold?: number; healthyThreshold?: number },
+    private readonly opts: {
+      intervalMs: number;
+      timeoutMs: number;
+      unhealthyThreshold?: number;
+      healthyThreshold?: number;
+    },
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {

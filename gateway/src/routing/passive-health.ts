@@ -33,7 +33,15 @@ export interface PassiveHealth {
 }
 
 /** Failures that may say something about the backend (an abort or total deadline does not). */
-const COUNTED: ReadonlySet<FailureKind> = new Set(['connect', 'reset', 'http_5xx', 'bad_response', 'upstream_error', 'timeout_first_token', 'timeout_idle']);
+const COUNTED: ReadonlySet<FailureKind> = new Set([
+  'connect',
+  'reset',
+  'http_5xx',
+  'bad_response',
+  'upstream_error',
+  'timeout_first_token',
+  'timeout_idle',
+]);
 
 interface HeldFailure {
   backend: Backend;
@@ -68,7 +76,10 @@ export function createPassiveHealth(metrics: Metrics, log: Logger): PassiveHealt
       if (earlier.some((f) => f.backend !== backend)) {
         // The same request failed on two backends: it is the request, not the pods.
         held.delete(attempt.request);
-        log.debug('request failed on more than one backend; not counted against them', { backends: [...new Set([...earlier.map((f) => f.backend.name), backend.name])], kind });
+        log.debug('request failed on more than one backend; not counted against them', {
+          backends: [...new Set([...earlier.map((f) => f.backend.name), backend.name])],
+          kind,
+        });
         return;
       }
       if (attempt.retrying) {

@@ -24,7 +24,8 @@ export type RouteReason = 'round_robin' | 'least_loaded' | 'prefix_hit' | 'hash'
  * so the next request with that prefix or session goes to the same backend whichever worker
  * takes it. Plain data: it crosses process boundaries.
  */
-export type RouteMemo = { kind: 'prefix'; hashes: number[]; url: string } | { kind: 'session'; key: string; url: string };
+export type RouteMemo =
+  { kind: 'prefix'; hashes: number[]; url: string } | { kind: 'session'; key: string; url: string };
 
 export interface RoutePick {
   backend: Backend;
@@ -41,8 +42,6 @@ export interface RoutingPolicy {
   /** Same state + same input → same pick, across instances built from the same config. */
   readonly deterministic: boolean;
   pick(ctx: RouteContext, candidates: readonly Backend[]): RoutePick | null;
-  /** Called when a request finishes on the picked backend (for policies that learn). */
-  observe?(ctx: RouteContext, pick: RoutePick): void;
   /** A backend left the pool: drop what the policy remembers about it. */
   forget?(backend: Backend): void;
   /** Takes over what another instance of this policy learned (its pick's `memo`). */

@@ -67,7 +67,8 @@ export class Pool {
   routable(): { backends: Backend[]; panic: boolean } {
     const members = this.backends;
     const eligible = members.filter((b) => b.healthy);
-    if (members.length === 0 || eligible.length * 100 >= this.opts.panicThreshold * members.length) return { backends: eligible, panic: false };
+    if (members.length === 0 || eligible.length * 100 >= this.opts.panicThreshold * members.length)
+      return { backends: eligible, panic: false };
     const ready = members.filter((b) => b.ready);
     return ready.length > eligible.length ? { backends: ready, panic: true } : { backends: eligible, panic: false };
   }
@@ -81,7 +82,15 @@ export class Pool {
     const key = url.replace(/\/+$/, '');
     const existing = this.members.get(key);
     if (existing) return existing;
-    const backend = new Backend({ url: key, name, pool: this.name, connectTimeoutMs: this.opts.connectTimeoutMs, ejection: this.opts.ejection, ca: this.opts.ca, kind });
+    const backend = new Backend({
+      url: key,
+      name,
+      pool: this.name,
+      connectTimeoutMs: this.opts.connectTimeoutMs,
+      ejection: this.opts.ejection,
+      ca: this.opts.ca,
+      kind,
+    });
     backend.ready = ready;
     this.members.set(key, backend);
     for (const l of this.listeners) l.added?.(backend);

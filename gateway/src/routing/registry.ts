@@ -16,8 +16,18 @@ const epsilonOf = (o: PolicyConfig): number | null => (o.bounded === false ? nul
 export const POLICIES: Record<PolicyType, PolicyFactory> = {
   round_robin: () => createRoundRobinPolicy(),
   least_loaded: () => createLeastLoadedPolicy(),
-  session: (o) => createSessionPolicy({ header: o.header ?? 'x-session-id', epsilon: epsilonOf(o), maxSessions: o.maxSessions ?? 100_000 }),
-  prefix: (o) => createPrefixPolicy({ epsilon: epsilonOf(o), blockChars: o.blockChars ?? 256, indexEntries: o.indexEntries ?? 200_000 }),
+  session: (o) =>
+    createSessionPolicy({
+      header: o.header ?? 'x-session-id',
+      epsilon: epsilonOf(o),
+      maxSessions: o.maxSessions ?? 100_000,
+    }),
+  prefix: (o) =>
+    createPrefixPolicy({
+      epsilon: epsilonOf(o),
+      blockChars: o.blockChars ?? 256,
+      indexEntries: o.indexEntries ?? 200_000,
+    }),
 };
 
 export function isPolicyType(type: string): type is PolicyType {
@@ -26,8 +36,11 @@ export function isPolicyType(type: string): type is PolicyType {
 
 export function createPolicy(options: PolicyConfig, where: string): RoutingPolicy {
   if (!isPolicyType(options.type)) {
-    throw new Error(`${where}/type: unknown routing policy '${options.type}' (known: ${Object.keys(POLICIES).join(', ')})`);
+    throw new Error(
+      `${where}/type: unknown routing policy '${options.type}' (known: ${Object.keys(POLICIES).join(', ')})`,
+    );
   }
-  if (options.epsilon !== undefined && !(options.epsilon > 0)) throw new Error(`${where}/epsilon must be > 0 (got ${options.epsilon})`);
+  if (options.epsilon !== undefined && !(options.epsilon > 0))
+    throw new Error(`${where}/epsilon must be > 0 (got ${options.epsilon})`);
   return POLICIES[options.type](options);
 }

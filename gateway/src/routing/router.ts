@@ -59,8 +59,9 @@ export class Router {
     private readonly log: Logger,
     env: NodeJS.ProcessEnv = process.env,
   ) {
-    if (Object.keys(cfg.pools).length === 0) throw new Error('no backends configured: set upstreams, pools or TOOLGATE_UPSTREAMS');
-    for (const [name, poolCfg] of Object.entries(cfg.pools) as Array<[string, PoolConfig]>) {
+    if (Object.keys(cfg.pools).length === 0)
+      throw new Error('no backends configured: set upstreams, pools or TOOLGATE_UPSTREAMS');
+    for (const [name, poolCfg] of Object.entries<PoolConfig>(cfg.pools)) {
       const where = `/pools/${name}`;
       if (poolCfg.backends.length === 0 && !poolCfg.discovery) {
         throw new Error(`${where}: pool '${name}' is empty: give it static backends or a discovery source`);
@@ -75,7 +76,10 @@ export class Router {
         kind: poolCfg.kind,
       });
       for (const b of poolCfg.backends) pool.add(b.url, b.name, true, b.kind ?? poolCfg.kind);
-      if (poolCfg.discovery?.kubernetes) this.discoveries.push(new KubernetesDiscovery(pool, poolCfg.discovery.kubernetes, log.child({ pool: name }), env));
+      if (poolCfg.discovery?.kubernetes)
+        this.discoveries.push(
+          new KubernetesDiscovery(pool, poolCfg.discovery.kubernetes, log.child({ pool: name }), env),
+        );
       const scrape = { ...SCRAPE_DEFAULTS, ...poolCfg.scrape };
       this.scrapers.push(new LoadScraper(() => pool.backends, scrape, metrics, log));
       this.pools.set(name, pool);
@@ -139,7 +143,14 @@ export class Router {
     this.metrics.overhead.observe({ phase: 'route' }, (performance.now() - started) / 1000);
     this.metrics.routeDecisions.inc({ policy: pool.policy.name, reason });
     if (pick?.matchedBlocks !== undefined) this.metrics.prefixMatchBlocks.observe(pick.matchedBlocks);
-    if (this.log.enabled('debug')) this.log.debug('route', { pool: pool.name, policy: pool.policy.name, reason, backend: pick?.backend.name, matchedBlocks: pick?.matchedBlocks });
+    if (this.log.enabled('debug'))
+      this.log.debug('route', {
+        pool: pool.name,
+        policy: pool.policy.name,
+        reason,
+        backend: pick?.backend.name,
+        matchedBlocks: pick?.matchedBlocks,
+      });
     if (pick?.memo && this.onMemo) this.onMemo(pool.name, pick.memo);
     return pick;
   }

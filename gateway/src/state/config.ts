@@ -6,12 +6,16 @@ import { Value } from '@sinclair/typebox/value';
 export const redisConfigSchema = Type.Object(
   {
     url: Type.Optional(
-      Type.String({ pattern: '^rediss?://', description: 'Redis URL, e.g. redis://127.0.0.1:6379/0 (env REDIS_URL overrides). Unset = no Redis.' }),
+      Type.String({
+        pattern: '^rediss?://',
+        description: 'Redis URL, e.g. redis://127.0.0.1:6379/0 (env REDIS_URL overrides). Unset = no Redis.',
+      }),
     ),
     commandTimeoutMs: Type.Integer({
       minimum: 10,
       default: 500,
-      description: 'A Redis command that takes longer fails (the rate limiter then falls back to memory; capture spools to file).',
+      description:
+        'A Redis command that takes longer fails (the rate limiter then falls back to memory; capture spools to file).',
     }),
   },
   { additionalProperties: false, default: {} },
@@ -37,7 +41,11 @@ export const rateLimitConfigSchema = Type.Object(
       default: 0,
       description: 'Sustained requests per minute per API key (or client address without auth); 0 = no limit.',
     }),
-    burst: Type.Integer({ minimum: 1, default: 20, description: 'Bucket size: requests allowed at once after idling.' }),
+    burst: Type.Integer({
+      minimum: 1,
+      default: 20,
+      description: 'Bucket size: requests allowed at once after idling.',
+    }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -47,7 +55,6 @@ export const stateConfigSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
-export type RedisConfig = Static<typeof redisConfigSchema>;
 export type AuthConfig = Static<typeof authConfigSchema>;
 export type RateLimitConfig = Static<typeof rateLimitConfigSchema>;
 export type StateConfig = Static<typeof stateConfigSchema>;

@@ -50,7 +50,12 @@ export class KnownSecrets {
     const len = secret.length;
     let table = this.byLength.get(len);
     if (!table) {
-      table = { lead1: power(this.b1, len - 1), lead2: power(this.b2, len - 1), filter: new Uint8Array(1 << 16), prints: new Map() };
+      table = {
+        lead1: power(this.b1, len - 1),
+        lead2: power(this.b2, len - 1),
+        filter: new Uint8Array(1 << 16),
+        prints: new Map(),
+      };
       this.byLength.set(len, table);
     }
     const [h1, h2] = this.hash(secret, 0, len);

@@ -59,7 +59,8 @@ export class RedisRateLimiter implements RateLimiter {
     this.fallback = new MemoryRateLimiter(this.limit);
     this.prefix = opts.keyPrefix ?? 'toolgate:ratelimit:';
     this.ratePerMs = String(opts.requestsPerMinute / 60_000);
-    if (!('toolgateTakeToken' in redis)) redis.defineCommand('toolgateTakeToken', { numberOfKeys: 1, lua: TAKE_SCRIPT });
+    if (!('toolgateTakeToken' in redis))
+      redis.defineCommand('toolgateTakeToken', { numberOfKeys: 1, lua: TAKE_SCRIPT });
   }
 
   async take(key: string): Promise<TakeResult> {
@@ -67,7 +68,12 @@ export class RedisRateLimiter implements RateLimiter {
     if (this.redis.status !== 'ready') return this.local(key, new Error(`redis connection is ${this.redis.status}`));
     try {
       const cmd = (this.redis as unknown as { toolgateTakeToken: TakeCommand }).toolgateTakeToken;
-      const [allowed, retry, remaining] = await cmd.call(this.redis, this.prefix + key, this.ratePerMs, this.opts.burst);
+      const [allowed, retry, remaining] = await cmd.call(
+        this.redis,
+        this.prefix + key,
+        this.ratePerMs,
+        this.opts.burst,
+      );
       if (this.outage) {
         this.outage = false;
         this.opts.logger?.info('rate limit: redis reachable again, shared buckets in use');

@@ -6,7 +6,15 @@
 // The entry layout is prom-client 15's (hashMap values: {value, labels} for counters and gauges,
 // {labels, bucketValues, sum, count} for histograms); a test replays random operations on both
 // and compares the exposition text, so an upgrade that changes it fails loudly.
-import { Counter, Gauge, Histogram, type CounterConfiguration, type GaugeConfiguration, type HistogramConfiguration, type LabelValues } from 'prom-client';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  type CounterConfiguration,
+  type GaugeConfiguration,
+  type HistogramConfiguration,
+  type LabelValues,
+} from 'prom-client';
 
 type Labels = Record<string, string | number>;
 interface Internals<E> {
@@ -49,7 +57,9 @@ class Entries<E> {
   /** First use of a label set: validate as prom-client does and find or create its entry. */
   private resolve(labels: Labels, node: Map<unknown, unknown>, key: unknown): E {
     const names = this.metric.labelNames;
-    for (const k in labels) if (!names.includes(k)) throw new Error(`Added label "${k}" is not included in initial labelset: ${JSON.stringify(names)}`);
+    for (const k in labels)
+      if (!names.includes(k))
+        throw new Error(`Added label "${k}" is not included in initial labelset: ${JSON.stringify(names)}`);
     // prom-client's hash of this label set (util.fastHashObject over the sorted names).
     let hash = '';
     for (const name of this.metric.sortedLabelNames) if (labels[name] !== undefined) hash += `${name}:${labels[name]},`;
@@ -68,10 +78,13 @@ export class FastCounter<T extends string = string> extends Counter<T> {
 
   constructor(config: CounterConfiguration<T>) {
     super(config);
-    this.entries = new Entries(this as unknown as Internals<{ value: number; labels: Labels }>, (labels) => ({ value: 0, labels }));
+    this.entries = new Entries(this as unknown as Internals<{ value: number; labels: Labels }>, (labels) => ({
+      value: 0,
+      labels,
+    }));
     // prom-client assigns inc per instance; replace it the same way.
     this.inc = ((labels?: LabelValues<T> | number, value?: number) => {
-      if (typeof labels !== 'object' || labels === null) [value, labels] = [labels, {} as LabelValues<T>];
+      if (typeof labels !== 'object' || labels === null) [value, labels] = [labels, {}];
       const v = value ?? 1;
       checkValue(v);
       if (v < 0) throw new Error('It is not possible to decrease a counter');
@@ -95,7 +108,10 @@ export class FastGauge<T extends string = string> extends Gauge<T> {
 
   constructor(config: GaugeConfiguration<T>) {
     super(config);
-    this.entries = new Entries(this as unknown as Internals<{ value: number; labels: Labels }>, (labels) => ({ value: 0, labels }));
+    this.entries = new Entries(this as unknown as Internals<{ value: number; labels: Labels }>, (labels) => ({
+      value: 0,
+      labels,
+    }));
   }
 
   private entry(labels: LabelValues<T> | number | undefined): { value: number; labels: Labels } {
@@ -104,7 +120,7 @@ export class FastGauge<T extends string = string> extends Gauge<T> {
 
   override set(labels: LabelValues<T> | number, value?: number): void {
     const v = typeof labels === 'object' ? value! : labels;
-    if (typeof v !== 'number') throw new TypeError(`Value is not a valid number: ${v}`);
+    if (typeof v !== 'number') throw new TypeError(`Value is not a valid number: ${String(v)}`);
     this.entry(labels).value = v;
   }
 
@@ -148,10 +164,18 @@ export class FastHistogram<T extends string = string> extends Histogram<T> {
 
   constructor(config: HistogramConfiguration<T>) {
     super(config);
-    const internals = this as unknown as Internals<HistogramEntry> & { upperBounds: number[]; bucketValues: Record<number, number> };
+    const internals = this as unknown as Internals<HistogramEntry> & {
+      upperBounds: number[];
+      bucketValues: Record<number, number>;
+    };
     this.bounds = internals.upperBounds;
     this.bucketKeys = this.bounds.map(String);
-    this.entries = new Entries(internals, (labels) => ({ labels, bucketValues: { ...internals.bucketValues }, sum: 0, count: 0 }));
+    this.entries = new Entries(internals, (labels) => ({
+      labels,
+      bucketValues: { ...internals.bucketValues },
+      sum: 0,
+      count: 0,
+    }));
     this.observe = ((labels: LabelValues<T> | number, value?: number) => {
       if (typeof labels === 'object') this.record(this.entries!.get(labels as Labels), value!);
       else this.record(this.entries!.get({}), labels);
@@ -229,6 +253,6 @@ class HistogramChild<T extends string> {
   }
 
   startTimer(more?: LabelValues<T>): (end?: LabelValues<T>) => number {
-    return this.histogram.startTimer({ ...this.labels, ...more } as LabelValues<T>);
+    return this.histogram.startTimer({ ...this.labels, ...more });
   }
 }

@@ -42,5 +42,3 @@ function errorReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Error) return { name: value.name, message: value.message };
   return value;
 }
-
-export const rootLogger = createLogger();

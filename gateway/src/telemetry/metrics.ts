@@ -18,15 +18,14 @@ export const ITL_BUCKETS = [
   0.001, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80,
 ];
 /** vLLM's e2e request latency edges. */
-export const E2E_BUCKETS = [0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680];
+export const E2E_BUCKETS = [
+  0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680,
+];
 /** Gateway overhead and validation time: microseconds to tens of milliseconds. */
 export const OVERHEAD_BUCKETS = [
   0.00005, 0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25,
 ];
 const PREFIX_BLOCK_BUCKETS = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
-
-export type Role = 'primary' | 'shadow';
-export type ToolCallOutcomeLabel = 'none' | 'valid' | 'repaired' | 'invalid';
 
 export function createMetrics(registry: Registry = new Registry(), opts: { defaultMetrics?: boolean } = {}) {
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'toolgate_process_' });
@@ -149,7 +148,7 @@ export function createMetrics(registry: Registry = new Registry(), opts: { defau
   });
   const toolParsing = new Gauge({
     name: 'toolgate_pool_tool_parsing',
-    help: 'Who parses tool calls for the pool: 1 on the active mode (gateway = raw text read by the gateway, pod = the pod\'s tool parser).',
+    help: "Who parses tool calls for the pool: 1 on the active mode (gateway = raw text read by the gateway, pod = the pod's tool parser).",
     labelNames: ['pool', 'mode'] as const,
     registers: r,
   });

@@ -1,20 +1,32 @@
 // OpenTelemetry tracing with the GenAI semantic conventions. The SDK starts only when
 // OTEL_EXPORTER_OTLP_ENDPOINT is set. Without any tracer provider registered, a request costs
 // nothing here: one shared non-recording span, no name string, no attribute objects.
-import { trace, ProxyTracerProvider, SpanKind, SpanStatusCode, INVALID_SPAN_CONTEXT, type Span } from '@opentelemetry/api';
+import {
+  trace,
+  ProxyTracerProvider,
+  SpanKind,
+  SpanStatusCode,
+  INVALID_SPAN_CONTEXT,
+  type Span,
+} from '@opentelemetry/api';
 
 const tracer = trace.getTracer('toolgate');
 /** The API's own no-op provider (what the global proxy delegates to until one is registered). */
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- @opentelemetry/api 1.x offers no other way to tell the no-op provider
 const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
 const NOOP_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /** True once a tracer provider is registered (the SDK, or anything else that sets one). */
 function tracingOn(): boolean {
   const provider = trace.getTracerProvider();
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- as above
   return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_PROVIDER;
 }
 
-export async function startTracing(serviceName: string, env: NodeJS.ProcessEnv = process.env): Promise<(() => Promise<void>) | null> {
+export async function startTracing(
+  serviceName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<(() => Promise<void>) | null> {
   if (!env.OTEL_EXPORTER_OTLP_ENDPOINT) return null;
   const [{ NodeSDK }, { OTLPTraceExporter }] = await Promise.all([
     import('@opentelemetry/sdk-node'),
@@ -41,7 +53,14 @@ export function startRequestSpan(operation: string, model: string): Span {
 
 export function endRequestSpan(
   span: Span,
-  result: { status: number; backend?: string; finishReasons?: string[]; inputTokens?: number; outputTokens?: number; error?: string },
+  result: {
+    status: number;
+    backend?: string;
+    finishReasons?: string[];
+    inputTokens?: number;
+    outputTokens?: number;
+    error?: string;
+  },
 ): void {
   if (span === NOOP_SPAN) return;
   if (result.backend) span.setAttribute('server.address', result.backend);

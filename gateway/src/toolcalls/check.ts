@@ -6,7 +6,15 @@ import { CALL_CLOSE, extractCalls, type RawCall } from './extract.js';
 import { canonicalJson, isPlainObject, parseLenient } from './json-text.js';
 import { normalizeCall } from './normalize.js';
 import { addRepair, type RepairKind } from './repair-kinds.js';
-import type { AssistantOutput, CallError, CheckedCall, CheckOptions, Outcome, ToolCallReport, ToolDef } from './types.js';
+import type {
+  AssistantOutput,
+  CallError,
+  CheckedCall,
+  CheckOptions,
+  Outcome,
+  ToolCallReport,
+  ToolDef,
+} from './types.js';
 import { describeErrors } from './validator-cache.js';
 
 function namedChoice(toolChoice: unknown): string | null {
@@ -31,9 +39,13 @@ function failed(raw: RawCall, name: string | null, message: string, repairs: Rep
 
 function checkOne(raw: RawCall, tools: CompiledTools, parametersExpected: boolean): CheckedCall {
   const repairs = [...raw.repairs];
-  const writtenName = isPlainObject(raw.value) && typeof raw.value.name === 'string' ? raw.value.name : (raw.nameHint ?? null);
+  const writtenName =
+    isPlainObject(raw.value) && typeof raw.value.name === 'string' ? raw.value.name : (raw.nameHint ?? null);
   if (raw.error !== undefined) return failed(raw, writtenName, raw.error, repairs);
-  const norm = normalizeCall(raw.value, repairs, { argumentsEncoded: raw.argumentsEncoded === true, parametersExpected });
+  const norm = normalizeCall(raw.value, repairs, {
+    argumentsEncoded: raw.argumentsEncoded === true,
+    parametersExpected,
+  });
   if (!norm.ok) return failed(raw, norm.name, norm.error, repairs);
   const resolved = tools.resolver.resolve(norm.name);
   if (!resolved.ok) return failed(raw, norm.name, resolved.error, repairs);
@@ -41,7 +53,9 @@ function checkOne(raw: RawCall, tools: CompiledTools, parametersExpected: boolea
   const tool = tools.byName.get(resolved.name)!;
   const args = coerceObject(norm.arguments, tool.schema, repairs);
   const ok = tool.validator.validate(args);
-  const errors: CallError[] = ok ? [] : describeErrors(tool.validator.validate.errors).map((e) => ({ tool: tool.name, ...e }));
+  const errors: CallError[] = ok
+    ? []
+    : describeErrors(tool.validator.validate.errors).map((e) => ({ tool: tool.name, ...e }));
   return {
     ...(raw.id ? { id: raw.id } : {}),
     name: tool.name,
@@ -92,14 +106,22 @@ function outcomeOf(calls: CheckedCall[]): Outcome {
 /**
  * Checks every tool call in one assistant message against the request's tools.
  * `tools` may be the raw request array (compiled and cached here; an invalid schema throws a
- * GatewayError 400) or the result of compileTools().
+ * ToolInputError) or the result of compileTools().
  */
-export function checkToolCalls(tools: ToolDef[] | CompiledTools | unknown, output: AssistantOutput, opts: CheckOptions = {}): ToolCallReport {
+export function checkToolCalls(
+  tools: ToolDef[] | CompiledTools | unknown,
+  output: AssistantOutput,
+  opts: CheckOptions = {},
+): ToolCallReport {
   const compiled = isCompiledTools(tools) ? tools : compileTools(tools);
   const content = typeof output.content === 'string' ? output.content : null;
   if (opts.toolChoice === 'none') return { outcome: 'none', calls: [], content, repairs: [], errors: [] };
   const required = opts.toolChoice === 'required';
-  const extraction = extractCalls(output, { isToolName: (n) => compiled.resolver.has(n) }, { expectBareArray: required });
+  const extraction = extractCalls(
+    output,
+    { isToolName: (n) => compiled.resolver.has(n) },
+    { expectBareArray: required },
+  );
   let rawCalls = extraction.calls;
   let rest = extraction.content;
   // tool_choice {function:{name}}: vLLM guides the model to emit the arguments object alone
@@ -108,7 +130,9 @@ export function checkToolCalls(tools: ToolDef[] | CompiledTools | unknown, outpu
     const parsed = parseLenient(content.trim());
     if (parsed.ok && isPlainObject(parsed.value)) {
       const repairs: RepairKind[] = ['named_tool_choice', ...parsed.repairs];
-      rawCalls = [{ value: { name: named, arguments: parsed.value }, repairs, raw: content, source: 'bare', fromThink: false }];
+      rawCalls = [
+        { value: { name: named, arguments: parsed.value }, repairs, raw: content, source: 'bare', fromThink: false },
+      ];
       rest = null;
     }
   }

@@ -43,17 +43,17 @@ function allowsNull(s: Schema): boolean {
 function coerceScalar(v: unknown, type: string, repairs: RepairKind[]): unknown {
   if (type === 'integer' && typeof v === 'string' && INTEGER_TEXT.test(v.trim())) {
     const n = Number(v.trim());
-    if (Number.isSafeInteger(n)) return addRepair(repairs, 'coerce_integer'), n;
+    if (Number.isSafeInteger(n)) return (addRepair(repairs, 'coerce_integer'), n);
   }
   if (type === 'number' && typeof v === 'string' && NUMBER_TEXT.test(v.trim())) {
     const n = Number(v.trim());
-    if (Number.isFinite(n)) return addRepair(repairs, 'coerce_number'), n;
+    if (Number.isFinite(n)) return (addRepair(repairs, 'coerce_number'), n);
   }
   if (type === 'boolean' && typeof v === 'string' && /^(true|false)$/i.test(v.trim())) {
-    return addRepair(repairs, 'coerce_boolean'), v.trim().toLowerCase() === 'true';
+    return (addRepair(repairs, 'coerce_boolean'), v.trim().toLowerCase() === 'true');
   }
   if (type === 'string' && (typeof v === 'number' || typeof v === 'boolean')) {
-    return addRepair(repairs, 'coerce_string'), String(v);
+    return (addRepair(repairs, 'coerce_string'), String(v));
   }
   return undefined;
 }
@@ -62,7 +62,9 @@ function coerceEnum(v: unknown, values: unknown[], repairs: RepairKind[]): unkno
   if (values.some((e) => e === v)) return v;
   if (typeof v !== 'string' && typeof v !== 'number') return v;
   const needle = String(v).toLowerCase();
-  const hits = values.filter((e) => (typeof e === 'string' || typeof e === 'number') && String(e).toLowerCase() === needle);
+  const hits = values.filter(
+    (e) => (typeof e === 'string' || typeof e === 'number') && String(e).toLowerCase() === needle,
+  );
   if (hits.length !== 1) return v;
   addRepair(repairs, 'coerce_enum_case');
   return hits[0];
@@ -114,10 +116,12 @@ function typesFit(v: unknown, s: Schema): boolean {
 export function coerceObject(obj: Record<string, unknown>, s: Schema, repairs: RepairKind[]): Record<string, unknown> {
   const props = isPlainObject(s.properties) ? s.properties : undefined;
   if (!props) return obj;
-  const required = Array.isArray(s.required) ? new Set(s.required.filter((r): r is string => typeof r === 'string')) : new Set<string>();
+  const required = Array.isArray(s.required)
+    ? new Set(s.required.filter((r): r is string => typeof r === 'string'))
+    : new Set<string>();
   const out: Record<string, unknown> = {};
   const known = Object.keys(props);
-  const squash = (k: string): string => k.toLowerCase().replace(/[\s_\-]/g, '');
+  const squash = (k: string): string => k.toLowerCase().replace(/[\s_-]/g, '');
   for (const [key, value] of Object.entries(obj)) {
     let target = key;
     if (!hasOwn(props, key)) {
@@ -164,6 +168,7 @@ export function coerceValue(v: unknown, s: Schema, repairs: RepairKind[]): unkno
     out = out.map((x) => coerceValue(x, items, repairs));
   }
   if (Array.isArray(s.enum)) out = coerceEnum(out, s.enum, repairs);
-  if (isPlainObject(out) && (type === 'object' || type === undefined) && isPlainObject(s.properties)) out = coerceObject(out, s, repairs);
+  if (isPlainObject(out) && (type === 'object' || type === undefined) && isPlainObject(s.properties))
+    out = coerceObject(out, s, repairs);
   return out;
 }

@@ -77,9 +77,16 @@ export class SchemaCompilePool {
     await this.submit(schema, limits, true, timeoutMs);
   }
 
-  private submit(schema: Record<string, unknown>, limits: SchemaLimits, checkOnly: boolean, timeoutMs: number): Promise<CompiledCode | null> {
+  private submit(
+    schema: Record<string, unknown>,
+    limits: SchemaLimits,
+    checkOnly: boolean,
+    timeoutMs: number,
+  ): Promise<CompiledCode | null> {
     if (this.queue.length >= this.maxQueue) {
-      return Promise.reject(new SchemaCompileError(`too many tool schemas waiting to compile (${this.queue.length})`, 'overloaded'));
+      return Promise.reject(
+        new SchemaCompileError(`too many tool schemas waiting to compile (${this.queue.length})`, 'overloaded'),
+      );
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, schema, limits, checkOnly, timeoutMs, resolve, reject });
@@ -114,7 +121,12 @@ export class SchemaCompilePool {
     const worker = this.ensureWorker();
     worker.ref();
     if (this.ready) this.startBudget(job);
-    worker.postMessage({ id: job.id, schema: job.schema, limits: job.limits, checkOnly: job.checkOnly } satisfies CompileRequest);
+    worker.postMessage({
+      id: job.id,
+      schema: job.schema,
+      limits: job.limits,
+      checkOnly: job.checkOnly,
+    } satisfies CompileRequest);
   }
 
   private startBudget(job: Job): void {
@@ -127,7 +139,9 @@ export class SchemaCompilePool {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const resourceLimits = { maxOldGenerationSizeMb: this.maxHeapMb };
-    const worker = fromSource ? new Worker(sourceBoot, { eval: true, resourceLimits }) : new Worker(workerUrl, { resourceLimits });
+    const worker = fromSource
+      ? new Worker(sourceBoot, { eval: true, resourceLimits })
+      : new Worker(workerUrl, { resourceLimits });
     worker.on('message', (reply: CompileReply) => {
       if (this.worker !== worker) return;
       const job = this.current;
@@ -140,7 +154,11 @@ export class SchemaCompilePool {
       if ('problem' in reply) this.finish(job, new SchemaCompileError(reply.problem, 'limit'));
       else if ('error' in reply) this.finish(job, new SchemaCompileError(reply.error, 'invalid'));
       else if ('checked' in reply) this.finish(job, null);
-      else this.finish(job, { code: reply.code, cachedData: Buffer.from(reply.cachedData.buffer, reply.cachedData.byteOffset, reply.cachedData.byteLength) });
+      else
+        this.finish(job, {
+          code: reply.code,
+          cachedData: Buffer.from(reply.cachedData.buffer, reply.cachedData.byteOffset, reply.cachedData.byteLength),
+        });
     });
     worker.on('error', (err: Error & { code?: string }) => {
       if (this.worker !== worker) return;
@@ -148,7 +166,14 @@ export class SchemaCompilePool {
       this.ready = false;
       const memory = err.code === 'ERR_WORKER_OUT_OF_MEMORY';
       const job = this.current;
-      if (job) this.finish(job, new SchemaCompileError(memory ? `compiling needed more than ${this.maxHeapMb} MiB` : `compile worker failed: ${err.message}`, memory ? 'memory' : 'crashed'));
+      if (job)
+        this.finish(
+          job,
+          new SchemaCompileError(
+            memory ? `compiling needed more than ${this.maxHeapMb} MiB` : `compile worker failed: ${err.message}`,
+            memory ? 'memory' : 'crashed',
+          ),
+        );
     });
     worker.on('exit', () => {
       if (this.worker !== worker) return;

@@ -1,11 +1,12 @@
 // Tool admission: validates a request's `tools` once (names, JSON Schema, limits, expansion) and
-// compiles every schema through the validator cache. Invalid input is a 400 in OpenAI's error
-// shape that names the tool and the problem, before anything reaches an upstream.
+// compiles every schema through the validator cache. Invalid input is a ToolInputError (code
+// `invalid_tool_schema`) that names the tool and the problem; the gateway answers it with a 400
+// before anything reaches an upstream.
 //   compileTools()          compiles cache misses on the calling thread (CLI, eval, tests)
 //   compileToolsOffThread() compiles them in the worker pool within a time budget (the
 //                           gateway's request path: the event loop never runs Ajv's codegen)
 import { createHash } from 'node:crypto';
-import { GatewayError } from '../api/errors.js';
+import { EngineBusyError, ToolInputError } from './errors.js';
 import { isPlainObject } from './json-text.js';
 import { jsonLengthAtLeast } from './safe-json.js';
 import { NameResolver } from './resolve-name.js';
@@ -34,7 +35,7 @@ export interface CompileOptions {
 }
 
 export interface OffThreadOptions extends CompileOptions {
-  /** Budget for checking and compiling one schema in the worker (default 10 s); over it → 400. */
+  /** Budget for checking and compiling one schema in the worker (default 10 s); over it → ToolInputError. */
   compileTimeoutMs?: number;
 }
 
@@ -44,10 +45,10 @@ export const DEFAULT_COMPILE_TIMEOUT_MS = 10_000;
 
 // A tool without parameters takes no arguments (OpenAI semantics; docs/reward-spec.md).
 const NO_PARAMETERS: Record<string, unknown> = { type: 'object', properties: {}, additionalProperties: false };
-const NAME = /^[A-Za-z0-9_.:\-]{1,64}$/;
+const NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
-export const invalidTool = (index: number, message: string, field = 'function.parameters'): GatewayError =>
-  new GatewayError(400, message, { code: 'invalid_tool_schema', param: `tools[${index}].${field}` });
+const invalidTool = (index: number, message: string, field = 'function.parameters'): ToolInputError =>
+  new ToolInputError(message, 'invalid_tool_schema', `tools[${index}].${field}`);
 
 export function isCompiledTools(v: unknown): v is CompiledTools {
   return isPlainObject(v) && v.kind === 'compiled-tools';
@@ -85,12 +86,18 @@ interface Admission {
 }
 
 function admitShape(raw: unknown, i: number, seen: Set<string>): AdmittedTool {
-  if (!isPlainObject(raw) || !isPlainObject(raw.function)) throw invalidTool(i, `tools[${i}] must be {"type":"function","function":{…}}`, 'function');
-  if (raw.type !== undefined && raw.type !== 'function') throw invalidTool(i, `tools[${i}] has type ${JSON.stringify(raw.type)}; only "function" is supported`, 'type');
+  if (!isPlainObject(raw) || !isPlainObject(raw.function))
+    throw invalidTool(i, `tools[${i}] must be {"type":"function","function":{…}}`, 'function');
+  if (raw.type !== undefined && raw.type !== 'function')
+    throw invalidTool(i, `tools[${i}] has type ${JSON.stringify(raw.type)}; only "function" is supported`, 'type');
   const fn = raw.function;
   const name = fn.name;
   if (typeof name !== 'string' || !NAME.test(name)) {
-    throw invalidTool(i, `tools[${i}] has an invalid function name ${JSON.stringify(name)} (1-64 of A-Z a-z 0-9 _ . : -)`, 'function.name');
+    throw invalidTool(
+      i,
+      `tools[${i}] has an invalid function name ${JSON.stringify(name)} (1-64 of A-Z a-z 0-9 _ . : -)`,
+      'function.name',
+    );
   }
   if (seen.has(name)) throw invalidTool(i, `tools[${i}]: duplicate function name '${name}'`, 'function.name');
   seen.add(name);
@@ -106,18 +113,24 @@ function admitShape(raw: unknown, i: number, seen: Set<string>): AdmittedTool {
 function beginAdmission(tools: unknown, opts: CompileOptions): Admission {
   const limits = { ...DEFAULT_SCHEMA_LIMITS, ...opts.limits };
   if (tools === undefined || tools === null) tools = [];
-  if (!Array.isArray(tools)) throw new GatewayError(400, '`tools` must be an array', { code: 'invalid_tool_schema', param: 'tools' });
+  if (!Array.isArray(tools)) throw new ToolInputError('`tools` must be an array', 'invalid_tool_schema', 'tools');
   if (tools.length > limits.maxTools) {
-    throw new GatewayError(400, `too many tools: ${tools.length} (limit ${limits.maxTools})`, { code: 'invalid_tool_schema', param: 'tools' });
+    throw new ToolInputError(
+      `too many tools: ${tools.length} (limit ${limits.maxTools})`,
+      'invalid_tool_schema',
+      'tools',
+    );
   }
   const limitsKey = JSON.stringify(limits);
   const byIdentity = identityMemo.get(tools);
-  if (byIdentity?.limitsKey === limitsKey) return { tools, limits, limitsKey, remembered: byIdentity.admitted, memoKey: null, bytes: 0 };
+  if (byIdentity?.limitsKey === limitsKey)
+    return { tools, limits, limitsKey, remembered: byIdentity.admitted, memoKey: null, bytes: 0 };
   const tooLarge = (size: number | null) =>
-    new GatewayError(400, `tools take ${size === null ? `more than ${limits.maxTotalSchemaBytes}` : size} bytes of JSON; the limit is ${limits.maxTotalSchemaBytes}`, {
-      code: 'invalid_tool_schema',
-      param: 'tools',
-    });
+    new ToolInputError(
+      `tools take ${size === null ? `more than ${limits.maxTotalSchemaBytes}` : size} bytes of JSON; the limit is ${limits.maxTotalSchemaBytes}`,
+      'invalid_tool_schema',
+      'tools',
+    );
   // refused after walking at most the limit, not the whole (up to body-sized) array
   if (jsonLengthAtLeast(tools, limits.maxTotalSchemaBytes) > limits.maxTotalSchemaBytes) throw tooLarge(null);
   // keyed by the native serialization (fast) and the limits; the same client sends the same bytes
@@ -148,22 +161,28 @@ function remember(a: Admission, admitted: AdmittedTool[]): void {
 }
 
 function assemble(admitted: AdmittedTool[], validators: CompiledSchema[]): CompiledTools {
-  const tools = admitted.map((a, k): CompiledTool => ({ name: a.name, def: a.def, schema: a.schema, validator: validators[k]! }));
+  const tools = admitted.map((a, k): CompiledTool => ({
+    name: a.name,
+    def: a.def,
+    schema: a.schema,
+    validator: validators[k]!,
+  }));
   const byName = new Map(tools.map((t) => [t.name, t]));
   return { kind: 'compiled-tools', tools, byName, resolver: new NameResolver([...byName.keys()]) };
 }
 
-const compileFailure = (a: AdmittedTool, err: unknown): GatewayError => {
+const compileFailure = (a: AdmittedTool, err: unknown): ToolInputError | EngineBusyError => {
   const why = err instanceof Error ? err.message : String(err);
   if (err instanceof SchemaCompileError) {
     if (err.reason === 'limit') return invalidTool(a.index, `tool '${a.name}': ${why}`);
-    if (err.reason === 'overloaded') return new GatewayError(503, `tool schemas cannot be compiled right now: ${why}`, { code: 'overloaded', headers: { 'retry-after': '1' } });
-    if (err.reason !== 'invalid') return invalidTool(a.index, `tool '${a.name}': schema too costly to compile (${why}); simplify or split it`);
+    if (err.reason === 'overloaded') return new EngineBusyError(`tool schemas cannot be compiled right now: ${why}`);
+    if (err.reason !== 'invalid')
+      return invalidTool(a.index, `tool '${a.name}': schema too costly to compile (${why}); simplify or split it`);
   }
   return invalidTool(a.index, `tool '${a.name}': invalid JSON Schema in function.parameters: ${why}`);
 };
 
-/** Validates and compiles `tools` on this thread; throws GatewayError 400 (code `invalid_tool_schema`) on bad input. */
+/** Validates and compiles `tools` on this thread; throws ToolInputError (code `invalid_tool_schema`) on bad input. */
 export function compileTools(tools: unknown, opts: CompileOptions = {}): CompiledTools {
   const cache = opts.cache ?? defaultValidatorCache;
   const a = beginAdmission(tools, opts);
@@ -201,7 +220,7 @@ function compileInline(t: AdmittedTool, a: Admission, cache: ValidatorCache): Pr
     v.checkedUnder.add(a.limitsKey);
     return Promise.resolve(v);
   } catch (err) {
-    return Promise.reject(err);
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
 }
 
@@ -209,8 +228,8 @@ function compileInline(t: AdmittedTool, a: Admission, cache: ValidatorCache): Pr
  * compileTools for the request path: the same checks, with every schema not yet known to pass
  * them checked and compiled in the worker pool, each within `compileTimeoutMs` (small ones on
  * this thread, see INLINE_SCHEMA_BYTES). The event loop does the list-level checks, hashing and
- * loading the finished code. A schema over its budget (time or memory) is a 400 naming the tool;
- * a full compile queue is a 503.
+ * loading the finished code. A schema over its budget (time or memory) is a ToolInputError naming
+ * the tool; a full compile queue is an EngineBusyError.
  */
 export async function compileToolsOffThread(tools: unknown, opts: OffThreadOptions = {}): Promise<CompiledTools> {
   const cache = opts.cache ?? defaultValidatorCache;

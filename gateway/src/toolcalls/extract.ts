@@ -136,7 +136,8 @@ function readTagBody(body: string, truncated: boolean, base: Base, repairs: Repa
 /** Chooses where a `<tool_call>` body ends: the first close tag that leaves valid JSON, else the first outside a string. */
 function chooseClose(text: string, bodyStart: number, limit: number): { end: number; repairs: RepairKind[] } | null {
   const closes: number[] = [];
-  for (let c = text.indexOf(CALL_CLOSE, bodyStart); c >= 0 && c < limit; c = text.indexOf(CALL_CLOSE, c + 1)) closes.push(c);
+  for (let c = text.indexOf(CALL_CLOSE, bodyStart); c >= 0 && c < limit; c = text.indexOf(CALL_CLOSE, c + 1))
+    closes.push(c);
   if (closes.length === 0) return null;
   for (let k = 0; k < closes.length; k++) {
     try {
@@ -174,7 +175,10 @@ interface SegmentScan {
  * becomes an unreadable call, so no call can vanish between detection and the verdict.
  */
 function segment(span: Span, calls: RawCall[], base: Base): Found {
-  return { span, calls: calls.length > 0 ? calls : [{ ...base, repairs: [], error: 'no call could be read from this segment' }] };
+  return {
+    span,
+    calls: calls.length > 0 ? calls : [{ ...base, repairs: [], error: 'no call could be read from this segment' }],
+  };
 }
 
 function scanTags(text: string, fromThink: boolean): SegmentScan {
@@ -200,7 +204,13 @@ function scanTags(text: string, fromThink: boolean): SegmentScan {
   const partial = partialMarkerAtEnd(text, CALL_OPEN, PARTIAL_OPEN_MIN);
   if (partial > 0 && text.length - partial >= pos) {
     const base: Base = { raw: text.slice(text.length - partial), source: 'tag', fromThink };
-    found.push(segment([text.length - partial, text.length], [{ ...base, repairs: ['close_tag_missing'], error: 'tool call cut off in its opening tag' }], base));
+    found.push(
+      segment(
+        [text.length - partial, text.length],
+        [{ ...base, repairs: ['close_tag_missing'], error: 'tool call cut off in its opening tag' }],
+        base,
+      ),
+    );
   }
   // a stray close tag (the model forgot the opener) is removed from content; the JSON before it
   // is then found by the bare scan
@@ -218,12 +228,15 @@ export function readFence(fence: string, truncated: boolean, ctx: ExtractContext
   const body = FENCE_BODY.exec(fence)?.[1] ?? '';
   const base: Base = { raw: fence, source: 'fence', fromThink };
   let calls: RawCall[];
-  if (looksLikePythonCall(body) && pythonCallNames(body).every(ctx.isToolName)) calls = readPython(body, base, ['fence_stripped']);
+  if (looksLikePythonCall(body) && pythonCallNames(body).every(ctx.isToolName))
+    calls = readPython(body, base, ['fence_stripped']);
   else {
     const closed = fence.trimEnd().endsWith('```') && fence.trim() !== '```';
     const read = readJsonBody(body, truncated && !closed, base, ['fence_stripped']);
     // a fence is a call when it holds one, or clearly started one
-    calls = read.filter((c) => (c.value !== undefined && looksLikeCall(c.value, ctx)) || (c.value === undefined && startsCall(body)));
+    calls = read.filter(
+      (c) => (c.value !== undefined && looksLikeCall(c.value, ctx)) || (c.value === undefined && startsCall(body)),
+    );
   }
   for (const c of calls) addRepair(c.repairs, 'fence_stripped');
   return calls;
@@ -297,7 +310,12 @@ function blankSpans(text: string, spans: Span[]): string {
  * Every call in one text (think-masked), in text order. Tags first; fences, bare JSON and Python
  * lines are read from what the tags leave, so each byte belongs to at most one segment.
  */
-function scanSegment(text: string, ctx: ExtractContext, fromThink: boolean, expectBareArray: boolean): SegmentScan & { calls: RawCall[] } {
+function scanSegment(
+  text: string,
+  ctx: ExtractContext,
+  fromThink: boolean,
+  expectBareArray: boolean,
+): SegmentScan & { calls: RawCall[] } {
   const tags = scanTags(text, fromThink);
   const found = [...tags.found];
   let rest = blankSpans(text, [...tags.found.map((f) => f.span), ...tags.stray]);
@@ -310,7 +328,10 @@ function scanSegment(text: string, ctx: ExtractContext, fromThink: boolean, expe
   ]) {
     const more = scan(rest).found;
     found.push(...more);
-    rest = blankSpans(rest, more.map((f) => f.span));
+    rest = blankSpans(
+      rest,
+      more.map((f) => f.span),
+    );
   }
   found.sort((a, b) => a.span[0] - b.span[0]);
   return { found, stray: tags.stray, calls: found.flatMap((f) => f.calls) };
@@ -333,7 +354,11 @@ function cutSpans(text: string, spans: Span[]): string {
 function parsedCalls(output: AssistantOutput, content: string, regions: Span[]): RawCall[] {
   const list = output.tool_calls ?? [];
   const last = regions[regions.length - 1];
-  const firstInThink = list.length > 0 && last !== undefined && last[1] === content.length && !content.slice(last[0]).includes(THINK_CLOSE);
+  const firstInThink =
+    list.length > 0 &&
+    last !== undefined &&
+    last[1] === content.length &&
+    !content.slice(last[0]).includes(THINK_CLOSE);
   return list.map((tc, i) => {
     const fn = tc?.function ?? {};
     return {
@@ -348,11 +373,20 @@ function parsedCalls(output: AssistantOutput, content: string, regions: Span[]):
   });
 }
 
-export function extractCalls(output: AssistantOutput, ctx: ExtractContext, opts: { expectBareArray?: boolean } = {}): Extraction {
+export function extractCalls(
+  output: AssistantOutput,
+  ctx: ExtractContext,
+  opts: { expectBareArray?: boolean } = {},
+): Extraction {
   const content = typeof output.content === 'string' ? output.content : '';
   const regions = thinkRegions(content);
   const calls = parsedCalls(output, content, regions);
-  const outside = scanSegment(regions.length > 0 ? maskRegions(content, regions, false) : content, ctx, false, opts.expectBareArray ?? false);
+  const outside = scanSegment(
+    regions.length > 0 ? maskRegions(content, regions, false) : content,
+    ctx,
+    false,
+    opts.expectBareArray ?? false,
+  );
   calls.push(...outside.calls);
   const cut = [...outside.found.map((f) => f.span), ...outside.stray];
   const inside = regions.length > 0 ? scanSegment(maskRegions(content, regions, true), ctx, true, false) : null;
@@ -360,7 +394,9 @@ export function extractCalls(output: AssistantOutput, ctx: ExtractContext, opts:
   if (inside) cut.push(...inside.found.map((f) => f.span), ...inside.stray);
   if (calls.length === 0) {
     // the think text a reasoning parser moved out of content (one field or the other, or both alike)
-    const texts = new Set([output.reasoning, output.reasoning_content].filter((t): t is string => typeof t === 'string'));
+    const texts = new Set(
+      [output.reasoning, output.reasoning_content].filter((t): t is string => typeof t === 'string'),
+    );
     const reasoning = [...texts].flatMap((t) => scanSegment(t, ctx, true, false).calls);
     for (const c of [...(inside?.calls ?? []), ...reasoning]) {
       addRepair(c.repairs, 'think_recovered');

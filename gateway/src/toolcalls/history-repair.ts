@@ -1,9 +1,9 @@
 // History repair: an assistant turn in `messages` whose tool_calls[].function.arguments is not a
 // JSON object string makes vLLM answer 400 for the whole conversation. Repair the arguments the
 // same way live output is repaired so the agent's conversation can go on. Input is never mutated.
-// Arguments nesting deeper than MAX_JSON_DEPTH are refused (400): nothing can repair them, and
+// Arguments nesting deeper than MAX_JSON_DEPTH are refused (ToolInputError): nothing can repair them, and
 // the upstream's own parser would fail on them too.
-import { GatewayError } from '../api/errors.js';
+import { ToolInputError } from './errors.js';
 import { isPlainObject, parseLenient } from './json-text.js';
 import { MAX_JSON_DEPTH, jsonTextDepth, valueDepth } from './safe-json.js';
 
@@ -15,8 +15,12 @@ export interface HistoryRepairResult {
   unrecoverable: number;
 }
 
-function tooDeep(param: string): GatewayError {
-  return new GatewayError(400, `'${param}' nests arrays/objects deeper than ${MAX_JSON_DEPTH} levels.`, { code: 'json_too_deep', param });
+function tooDeep(param: string): ToolInputError {
+  return new ToolInputError(
+    `'${param}' nests arrays/objects deeper than ${MAX_JSON_DEPTH} levels.`,
+    'json_too_deep',
+    param,
+  );
 }
 
 function fixArguments(args: unknown, param: string): { value: string; kind: 'ok' | 'repaired' | 'unrecoverable' } {
@@ -41,7 +45,7 @@ function fixArguments(args: unknown, param: string): { value: string; kind: 'ok'
   return { value: '{}', kind: 'unrecoverable' };
 }
 
-/** Throws GatewayError 400 (code `json_too_deep`) for arguments nesting deeper than MAX_JSON_DEPTH. */
+/** Throws ToolInputError (code `json_too_deep`) for arguments nesting deeper than MAX_JSON_DEPTH. */
 export function repairHistory(messages: readonly unknown[]): HistoryRepairResult {
   let repaired = 0;
   let unrecoverable = 0;

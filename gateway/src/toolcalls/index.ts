@@ -11,9 +11,17 @@ export type {
   ToolDef,
   ToolFunction,
 } from './types.js';
-export { REPAIR_KINDS, isRepairKind, type RepairKind } from './repair-kinds.js';
+export { REPAIR_KINDS, type RepairKind } from './repair-kinds.js';
 export { checkToolCalls } from './check.js';
-export { compileTools, compileToolsOffThread, isCompiledTools, type CompiledTool, type CompiledTools, type CompileOptions, type OffThreadOptions } from './compile-tools.js';
+export {
+  compileTools,
+  compileToolsOffThread,
+  isCompiledTools,
+  type CompiledTool,
+  type CompiledTools,
+  type CompileOptions,
+  type OffThreadOptions,
+} from './compile-tools.js';
 export { DEFAULT_SCHEMA_LIMITS, type SchemaLimits } from './schema-limits.js';
 export { ValidatorCache, defaultValidatorCache, SchemaCompileError } from './validator-cache.js';
 export { defaultCompilePool } from './compile-pool.js';
@@ -22,6 +30,10 @@ export { scoreReward, type RewardBreakdown, type RewardInput } from './reward.js
 export { scoreOutput, parseScoreRequest, type ScoreInput, type ScoreResult } from './score.js';
 export { toOpenAIToolCall, toOpenAIToolCalls, toolCallId, type OpenAIToolCallOut } from './openai-shape.js';
 export { callText, rawModelText, toolCallBlock } from './model-text.js';
-export { JsonDepthError, MAX_JSON_DEPTH, parseJson } from './safe-json.js';
+export { EngineBusyError, ToolInputError } from './errors.js';
+// The engine's safe JSON and linear-time regex helpers, which the gateway reuses rather than copies.
+export { JsonDepthError, MAX_JSON_DEPTH, canonicalJson, parseJson, setOwn } from './safe-json.js';
+export { isPlainObject } from './json-text.js';
+export { LinearRegexError, compileLinear, replaceAllLinear } from './linear-regex.js';
 export { ToolCallStreamSplitter, type SplitEvent, type SplitterOptions } from './stream-splitter.js';
 export { repairHistory, type HistoryRepairResult } from './history-repair.js';

@@ -85,7 +85,8 @@ export function parseLenient(text: string): LenientResult {
   const direct = tryParse(text);
   if (direct.ok) return { ok: true, value: direct.value, repairs };
   // Nothing deeper than the limit reaches jsonrepair (recursive) or the walkers after it.
-  if (direct.tooDeep || jsonTextDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return { ok: false, repairs, error: TOO_DEEP };
+  if (direct.tooDeep || jsonTextDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+    return { ok: false, repairs, error: TOO_DEEP };
   const { text: escaped, repairs: escapeRepairs } = repairStringEscapes(text);
   if (escaped !== text) {
     for (const k of escapeRepairs) addRepair(repairs, k);
@@ -101,11 +102,6 @@ export function parseLenient(text: string): LenientResult {
     if (err instanceof JsonDepthError) return { ok: false, repairs, error: TOO_DEEP };
     return { ok: false, repairs, error: `unparseable JSON: ${err instanceof Error ? err.message : String(err)}` };
   }
-}
-
-/** Strict parse as the reward spec and vLLM define it: JSON.parse and nothing else (depth-limited). */
-export function parseStrict(text: string): { ok: true; value: unknown } | { ok: false } {
-  return tryParse(text);
 }
 
 export interface JsonPiece {

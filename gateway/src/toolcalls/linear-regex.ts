@@ -10,7 +10,9 @@ export class LinearRegexError extends Error {
     readonly pattern: string,
     reason: string,
   ) {
-    super(`pattern ${JSON.stringify(pattern)} is not supported: ${reason} (patterns run on a linear-time RE2 engine: no lookaround, no backreferences, repetition counts up to 1000)`);
+    super(
+      `pattern ${JSON.stringify(pattern)} is not supported: ${reason} (patterns run on a linear-time RE2 engine: no lookaround, no backreferences, repetition counts up to 1000)`,
+    );
     this.name = 'LinearRegexError';
   }
 }
@@ -85,7 +87,11 @@ export function compileLinear(pattern: string, flags = ''): RE2JS {
 }
 
 /** Every non-overlapping match, left to right, replaced by `replacement(match)`. Linear time. */
-export function replaceAllLinear(re: RE2JS, text: string, replacement: (match: string, groups: (string | undefined)[]) => string): string {
+export function replaceAllLinear(
+  re: RE2JS,
+  text: string,
+  replacement: (match: string, groups: (string | undefined)[]) => string,
+): string {
   let out = '';
   let last = 0;
   for (const m of re.matchAll(text)) {
@@ -120,5 +126,8 @@ export const linearRegExp: LinearRegExpEngine = Object.assign(
 /** For loading already-checked code: each pattern compiles on its first test, not at load time. */
 export function lazyLinearRegExp(pattern: string, flags: string): { test(s: string): boolean; toString(): string } {
   let re: RE2JS | null = null;
-  return { test: (s: string) => (re ??= compileLinear(pattern, flags)).test(s), toString: () => `/${pattern}/${flags}` };
+  return {
+    test: (s: string) => (re ??= compileLinear(pattern, flags)).test(s),
+    toString: () => `/${pattern}/${flags}`,
+  };
 }

@@ -23,7 +23,8 @@ export function normalizeCall(value: unknown, repairs: RepairKind[], opts: Norma
     addRepair(repairs, 'function_wrapper');
   }
   const name = obj.name;
-  if (typeof name !== 'string' || name.trim() === '') return { ok: false, name: null, error: 'tool call has no function name' };
+  if (typeof name !== 'string' || name.trim() === '')
+    return { ok: false, name: null, error: 'tool call has no function name' };
   let args: unknown;
   if ('arguments' in obj && obj.arguments !== undefined) args = obj.arguments;
   else if ('parameters' in obj && obj.parameters !== undefined) {
@@ -42,7 +43,8 @@ export function normalizeCall(value: unknown, repairs: RepairKind[], opts: Norma
     encoded = false;
     const parsed = parseLenient(text);
     for (const k of parsed.repairs) addRepair(repairs, k);
-    if (!parsed.ok) return { ok: false, name, error: `arguments are not valid JSON (${parsed.error ?? 'unparseable'})` };
+    if (!parsed.ok)
+      return { ok: false, name, error: `arguments are not valid JSON (${parsed.error ?? 'unparseable'})` };
     args = parsed.value;
   }
   if (args === null || args === undefined) {

@@ -11,7 +11,7 @@ export interface PythonCall {
   repairs: RepairKind[];
 }
 
-const HEAD = /^([A-Za-z_][\w.\-]*)\s*\(/;
+const HEAD = /^([A-Za-z_][\w.-]*)\s*\(/;
 
 /** Splits `text` at top-level occurrences of `sep` (outside strings and brackets). */
 function splitTopLevel(text: string, sep: string): string[] {
@@ -61,11 +61,14 @@ function parseOne(text: string): PythonCall {
   const name = head[1]!;
   const body = t.slice(head[0].length, -1).trim();
   if (body === '') return { name, arguments: {}, repairs: [] };
-  const args = splitTopLevel(body, ',').map((a) => a.trim()).filter((a) => a !== '');
+  const args = splitTopLevel(body, ',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
   const entries: string[] = [];
   for (const arg of args) {
     const m = /^([A-Za-z_]\w*)\s*=(?!=)\s*([\s\S]+)$/.exec(arg);
-    if (!m) return { name, error: `positional argument '${arg.slice(0, 40)}' cannot be mapped to a parameter`, repairs: [] };
+    if (!m)
+      return { name, error: `positional argument '${arg.slice(0, 40)}' cannot be mapped to a parameter`, repairs: [] };
     entries.push(`${JSON.stringify(m[1])}: ${m[2]}`);
   }
   const parsed = parseLenient(`{${entries.join(', ')}}`);
@@ -73,7 +76,11 @@ function parseOne(text: string): PythonCall {
     return { name, error: 'unreadable Python call arguments', repairs: [] };
   }
   // Python quoting and literals are part of the syntax being converted, not a separate slip
-  return { name, arguments: parsed.value as Record<string, unknown>, repairs: parsed.repairs.filter((k) => k !== 'json_syntax') };
+  return {
+    name,
+    arguments: parsed.value as Record<string, unknown>,
+    repairs: parsed.repairs.filter((k) => k !== 'json_syntax'),
+  };
 }
 
 /** Parses one call or a `[call, call]` list. */

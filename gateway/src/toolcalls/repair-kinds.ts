@@ -42,9 +42,6 @@ export const REPAIR_KINDS = [
 
 export type RepairKind = (typeof REPAIR_KINDS)[number];
 
-const KIND_SET: ReadonlySet<string> = new Set(REPAIR_KINDS);
-export const isRepairKind = (s: string): s is RepairKind => KIND_SET.has(s);
-
 /** Appends a kind once, keeping first-seen order (labels are a set, order is for humans). */
 export function addRepair(list: RepairKind[], kind: RepairKind): void {
   if (!list.includes(kind)) list.push(kind);

@@ -58,7 +58,8 @@ export class NameResolver {
     const key = normalizeName(name);
     const norm = this.normalized.get(key);
     if (norm && norm.length === 1) return { ok: true, name: norm[0]!, repair: 'name_normalized' };
-    if (norm && norm.length > 1) return { ok: false, error: `function name '${name}' is ambiguous (${norm.join(', ')})` };
+    if (norm && norm.length > 1)
+      return { ok: false, error: `function name '${name}' is ambiguous (${norm.join(', ')})` };
     const budget = fuzzyBudget(key.length);
     if (budget > 0) {
       const close: string[] = [];

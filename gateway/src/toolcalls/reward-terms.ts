@@ -69,7 +69,11 @@ export function schemaValid(tools: ToolDef[], calls: StrictCall[]): boolean {
 }
 
 /** Σ over matched pairs of key Jaccard and of value matches. */
-export function matchedTerms(p: StrictCall[], g: StrictCall[], pairs: [number, number][]): { rParam: number; rValue: number } {
+export function matchedTerms(
+  p: StrictCall[],
+  g: StrictCall[],
+  pairs: [number, number][],
+): { rParam: number; rValue: number } {
   let rParam = 0;
   let rValue = 0;
   for (const [gi, pi] of pairs) {

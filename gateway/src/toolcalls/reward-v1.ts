@@ -33,6 +33,14 @@ export function scoreRewardV1(input: RewardInput): RewardBreakdown {
     correctness: round6(correctness),
     schema,
     total: round6(1 + correctness + schema),
-    detail: { rName: round6(rName), rParam: round6(rParam), rValue: round6(rValue), s: round6(s), sMax, matched, unmatchedPredicted: unmatchedPredictions(P, matched) },
+    detail: {
+      rName: round6(rName),
+      rParam: round6(rParam),
+      rValue: round6(rValue),
+      s: round6(s),
+      sMax,
+      matched,
+      unmatchedPredicted: unmatchedPredictions(P, matched),
+    },
   };
 }

@@ -78,7 +78,13 @@ export function scoreReward(input: RewardInput, opts: RewardOptions = {}): Rewar
   // Totals are summed from unrounded terms and rounded once.
   const finish = (b: Omit<RewardBreakdown, 'version' | 'total' | 'length'>, length: number): RewardBreakdown => {
     const total = b.format + b.correctness + b.schema + (opts.length ? length : 0);
-    const out: RewardBreakdown = { version: 2, ...b, format: round6(b.format), correctness: round6(b.correctness), total: round6(total) };
+    const out: RewardBreakdown = {
+      version: 2,
+      ...b,
+      format: round6(b.format),
+      correctness: round6(b.correctness),
+      total: round6(total),
+    };
     if (opts.length) out.length = round6(length);
     return out;
   };
@@ -86,15 +92,18 @@ export function scoreReward(input: RewardInput, opts: RewardOptions = {}): Rewar
   const P = read.calls;
   const G = input.reference;
   const strayThink = read.outside.includes('<think>') || read.outside.includes('</think>');
-  const formatOk = G.length > 0 ? P.length > 0 && isBlank(read.outside) : P.length === 0 && !isBlank(read.outside) && !strayThink;
+  const formatOk =
+    G.length > 0 ? P.length > 0 && isBlank(read.outside) : P.length === 0 && !isBlank(read.outside) && !strayThink;
   const rName = nameMultisetJaccard(P, G);
   const matched = matchCalls(P, G);
   const unmatched = unmatchedPredictions(P, matched);
   const { rParam, rValue } = matchedTerms(P, G, matched);
   const s = rName + rParam + rValue;
-  const sMax = 1 + G.reduce((acc, g) => acc + callWeight(g), 0) + unmatched.reduce((acc, i) => acc + callWeight(P[i]!), 0);
+  const sMax =
+    1 + G.reduce((acc, g) => acc + callWeight(g), 0) + unmatched.reduce((acc, i) => acc + callWeight(P[i]!), 0);
   const schema: 0 | 1 = (P.length === 0) === (G.length === 0) && schemaValid(input.tools, P) ? 1 : 0;
-  const length = opts.length && read.reasoning !== null ? Math.min(1, wordCount(read.reasoning) / opts.length.target) : 0;
+  const length =
+    opts.length && read.reasoning !== null ? Math.min(1, wordCount(read.reasoning) / opts.length.target) : 0;
   return finish(
     {
       format: formatOk ? formatPay : 0,

@@ -60,7 +60,8 @@ export function valueDepth(value: unknown, stopAbove = Infinity): number {
       max = here;
       if (max > stopAbove) return max;
     }
-    for (const x of Array.isArray(v) ? v : Object.values(v)) if (x !== null && typeof x === 'object') stack.push([x, here]);
+    for (const x of Array.isArray(v) ? v : Object.values(v))
+      if (x !== null && typeof x === 'object') stack.push([x, here]);
   }
   return max;
 }
@@ -98,7 +99,8 @@ export const hasOwn = (obj: object, key: string): boolean => Object.prototype.ha
  * Object.keys/JSON.stringify while lookups still find it through the chain.
  */
 export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
   else obj[key] = value;
 }
 
@@ -143,7 +145,7 @@ export function canonicalJson(value: unknown): string {
       if (v === undefined) v = null;
     } else {
       const obj = f.obj as Record<string, unknown>;
-      for (v = undefined; f.next < f.keys.length && v === undefined; ) {
+      for (v = undefined; f.next < f.keys.length && v === undefined;) {
         const k = f.keys[f.next++]!;
         v = obj[k];
         if (v !== undefined) out += `${f.written++ > 0 ? ',' : ''}${JSON.stringify(k)}:`;

@@ -61,7 +61,12 @@ function collectAnchors(root: Schema): Map<Schema, Map<string, Schema>> {
     }
     if (!isPlainObject(v)) continue;
     const res = isResource(v, root) ? v : resource;
-    const name = typeof v.$anchor === 'string' ? v.$anchor : typeof v.$id === 'string' && v.$id.startsWith('#') ? v.$id.slice(1) : null;
+    const name =
+      typeof v.$anchor === 'string'
+        ? v.$anchor
+        : typeof v.$id === 'string' && v.$id.startsWith('#')
+          ? v.$id.slice(1)
+          : null;
     if (name) {
       const names = out.get(res) ?? new Map<string, Schema>();
       names.set(name, v);
@@ -73,7 +78,12 @@ function collectAnchors(root: Schema): Map<Schema, Map<string, Schema>> {
 }
 
 /** Resolves a local `#…` reference against `resource`: the target and the resource it lives in. */
-function resolveRef(ref: string, resource: Schema, root: Schema, anchors: Map<Schema, Map<string, Schema>>): { target: unknown; resource: Schema } | null {
+function resolveRef(
+  ref: string,
+  resource: Schema,
+  root: Schema,
+  anchors: Map<Schema, Map<string, Schema>>,
+): { target: unknown; resource: Schema } | null {
   if (!ref.startsWith('#')) return null;
   let fragment: string;
   try {
@@ -136,17 +146,24 @@ function buildGraph(root: Schema): Node[] | string {
     }
     for (const k of ['dependencies', 'dependentSchemas']) {
       const map = schema[k];
-      if (isPlainObject(map)) for (const [name, x] of Object.entries(map)) if (!Array.isArray(x)) inPlace(x, `${at(k)}/${escapeToken(name)}`);
+      if (isPlainObject(map))
+        for (const [name, x] of Object.entries(map)) if (!Array.isArray(x)) inPlace(x, `${at(k)}/${escapeToken(name)}`);
     }
-    if (isPlainObject(schema.properties)) for (const [name, x] of Object.entries(schema.properties)) member(name, x, `${at('properties')}/${escapeToken(name)}`);
-    if (isPlainObject(schema.patternProperties)) for (const [p, x] of Object.entries(schema.patternProperties)) member(ANY_KEY, x, `${at('patternProperties')}/${escapeToken(p)}`);
-    for (const k of ['additionalProperties', 'unevaluatedProperties', 'propertyNames']) if (hasOwn(schema, k)) member(ANY_KEY, schema[k], at(k));
+    if (isPlainObject(schema.properties))
+      for (const [name, x] of Object.entries(schema.properties))
+        member(name, x, `${at('properties')}/${escapeToken(name)}`);
+    if (isPlainObject(schema.patternProperties))
+      for (const [p, x] of Object.entries(schema.patternProperties))
+        member(ANY_KEY, x, `${at('patternProperties')}/${escapeToken(p)}`);
+    for (const k of ['additionalProperties', 'unevaluatedProperties', 'propertyNames'])
+      if (hasOwn(schema, k)) member(ANY_KEY, schema[k], at(k));
     for (const k of ['items', 'prefixItems']) {
       const v = schema[k];
       if (Array.isArray(v)) v.forEach((x, i) => member(ANY_ITEM, x, `${at(k)}/${i}`));
       else if (hasOwn(schema, k)) member(ANY_ITEM, v, at(k));
     }
-    for (const k of ['additionalItems', 'unevaluatedItems', 'contains']) if (hasOwn(schema, k)) member(ANY_ITEM, schema[k], at(k));
+    for (const k of ['additionalItems', 'unevaluatedItems', 'contains'])
+      if (hasOwn(schema, k)) member(ANY_ITEM, schema[k], at(k));
     if (typeof schema.$ref === 'string') {
       const r = resolveRef(schema.$ref, resource, root, anchors);
       if (!r) return `cannot resolve $ref ${JSON.stringify(schema.$ref)} at ${node.pointer}`;
@@ -200,7 +217,11 @@ function countExpansion(nodes: Node[], order: number[], limits: ExpansionLimits)
     while (stack.length > 0) {
       const i = stack.pop()!;
       if (++work > WORK_LIMIT) return null;
-      for (const c of nodes[i]!.inPlace) if (!reach.has(c)) reach.add(c), stack.push(c);
+      for (const c of nodes[i]!.inPlace) {
+        if (reach.has(c)) continue;
+        reach.add(c);
+        stack.push(c);
+      }
     }
     const counts = new Map(seed);
     for (const i of [...reach].sort((a, b) => rank[a]! - rank[b]!)) {

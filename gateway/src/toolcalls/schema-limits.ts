@@ -52,9 +52,11 @@ export function schemaLimitViolation(schema: unknown, limits: SchemaLimits): str
     if (typeof node.pattern === 'string') patterns.push(node.pattern);
     if (isPlainObject(node.patternProperties)) patterns.push(...Object.keys(node.patternProperties));
     for (const p of patterns) {
-      if (p.length > limits.maxPatternLength) return `pattern at ${path || '/'} is longer than ${limits.maxPatternLength} characters`;
+      if (p.length > limits.maxPatternLength)
+        return `pattern at ${path || '/'} is longer than ${limits.maxPatternLength} characters`;
     }
-    if (typeof node.$ref === 'string' && !node.$ref.startsWith('#')) return `$ref ${JSON.stringify(node.$ref)} at ${path || '/'} is not local; only "#…" references are allowed`;
+    if (typeof node.$ref === 'string' && !node.$ref.startsWith('#'))
+      return `$ref ${JSON.stringify(node.$ref)} at ${path || '/'} is not local; only "#…" references are allowed`;
     for (const [k, v] of Object.entries(node)) {
       if (k === 'enum' || k === 'const' || k === 'default' || k === 'examples') continue;
       const r = walk(v, depth + 1, `${path}/${k}`);

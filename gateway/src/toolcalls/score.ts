@@ -1,12 +1,20 @@
 // The scoring service behind `toolgate score` and POST /v1/toolcalls/score: the strict read, the
 // gateway's (repairing) verdict, name and argument checks, and — given a reference — the reward
 // (docs/reward-spec.md version 2 by default; `reward: {"version": 1}` selects version 1).
-import { GatewayError } from '../api/errors.js';
 import { checkToolCalls } from './check.js';
 import { compileTools } from './compile-tools.js';
+import { ToolInputError } from './errors.js';
 import { isPlainObject } from './json-text.js';
 import type { RepairKind } from './repair-kinds.js';
-import { keyJaccard, matchCalls, schemaValid, scoreReward, valueMatches, type RewardBreakdown, type RewardOptions } from './reward.js';
+import {
+  keyJaccard,
+  matchCalls,
+  schemaValid,
+  scoreReward,
+  valueMatches,
+  type RewardBreakdown,
+  type RewardOptions,
+} from './reward.js';
 import { readOutput, strictParse, type StrictCall } from './strict-parse.js';
 import type { CallError, Outcome, ToolDef } from './types.js';
 
@@ -36,14 +44,15 @@ export interface ScoreResult {
   reward?: RewardBreakdown;
 }
 
-function bad(message: string, param: string): GatewayError {
-  return new GatewayError(400, message, { code: 'invalid_score_request', param });
+function bad(message: string, param: string): ToolInputError {
+  return new ToolInputError(message, 'invalid_score_request', param);
 }
 
 function readReference(v: unknown): StrictCall[] {
   if (!Array.isArray(v)) throw bad('`reference` must be an array of {"name", "arguments"}', 'reference');
   return v.map((c: unknown, i) => {
-    if (!isPlainObject(c) || typeof c.name !== 'string') throw bad(`reference[${i}] needs a string "name"`, `reference[${i}].name`);
+    if (!isPlainObject(c) || typeof c.name !== 'string')
+      throw bad(`reference[${i}] needs a string "name"`, `reference[${i}].name`);
     const args = c.arguments ?? {};
     if (!isPlainObject(args)) throw bad(`reference[${i}].arguments must be an object`, `reference[${i}].arguments`);
     return { name: c.name, arguments: args };
@@ -56,7 +65,8 @@ function readRewardOptions(v: unknown, defaultVersion: 1 | 2): RewardOptions {
   if (v === undefined || v === null) return { version: defaultVersion };
   if (!isPlainObject(v)) throw bad('`reward` must be an object {version?, schedule?, length?}', 'reward');
   for (const k of Object.keys(v)) {
-    if (k !== 'version' && k !== 'schedule' && k !== 'length') throw bad(`unknown reward option '${k}' (known: version, schedule, length)`, `reward.${k}`);
+    if (k !== 'version' && k !== 'schedule' && k !== 'length')
+      throw bad(`unknown reward option '${k}' (known: version, schedule, length)`, `reward.${k}`);
   }
   const version = v.version ?? defaultVersion;
   if (version !== 1 && version !== 2) throw bad('`reward.version` must be 1 or 2', 'reward.version');
@@ -70,20 +80,26 @@ function readRewardOptions(v: unknown, defaultVersion: 1 | 2): RewardOptions {
   }
   if (v.length !== undefined) {
     const ln = v.length;
-    if (!isPlainObject(ln) || !isNumber(ln.target) || ln.target <= 0) throw bad('`reward.length` must be {"target": number > 0}', 'reward.length');
+    if (!isPlainObject(ln) || !isNumber(ln.target) || ln.target <= 0)
+      throw bad('`reward.length` must be {"target": number > 0}', 'reward.length');
     out.length = { target: ln.target };
   }
-  if (version === 1 && (out.schedule || out.length)) throw bad('reward version 1 takes no schedule or length option', 'reward.version');
+  if (version === 1 && (out.schedule || out.length))
+    throw bad('reward version 1 takes no schedule or length option', 'reward.version');
   return out;
 }
 
-/** Validates a request body (HTTP or one JSONL line); throws GatewayError 400 in OpenAI's shape. */
+/** Validates a request body (HTTP or one JSONL line); throws ToolInputError (code `invalid_score_request`, or a tool's `invalid_tool_schema`). */
 export function parseScoreRequest(body: unknown, defaults: { rewardVersion?: 1 | 2 } = {}): ScoreInput {
   if (!isPlainObject(body)) throw bad('request body must be a JSON object {tools, raw, reference?}', '');
-  if (typeof body.raw !== 'string') throw bad('`raw` must be a string (the assistant\'s raw output)', 'raw');
+  if (typeof body.raw !== 'string') throw bad("`raw` must be a string (the assistant's raw output)", 'raw');
   const tools = body.tools ?? [];
-  compileTools(tools); // admission: a bad schema is a 400 naming the tool
-  const out: ScoreInput = { tools: tools as ToolDef[], raw: body.raw, reward: readRewardOptions(body.reward, defaults.rewardVersion ?? 2) };
+  compileTools(tools); // admission: a bad schema is refused naming the tool
+  const out: ScoreInput = {
+    tools: tools as ToolDef[],
+    raw: body.raw,
+    reward: readRewardOptions(body.reward, defaults.rewardVersion ?? 2),
+  };
   if (body.reference !== undefined && body.reference !== null) out.reference = readReference(body.reference);
   return out;
 }

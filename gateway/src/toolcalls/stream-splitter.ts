@@ -44,7 +44,7 @@ const THINK_CLOSE = '</think>';
 const FENCE = '```';
 const PYTHON = 'python';
 /** A line that may be becoming `name(` or `[name(`: leading blanks, then the identifier so far. */
-const PYTHON_HEAD = /^[ \t]*(\[?[ \t]*([A-Za-z_][\w.\-]*)([ \t]*\()?)/;
+const PYTHON_HEAD = /^[ \t]*(\[?[ \t]*([A-Za-z_][\w.-]*)([ \t]*\()?)/;
 
 export class ToolCallStreamSplitter {
   private mode: Mode;
@@ -201,7 +201,8 @@ export class ToolCallStreamSplitter {
       // the output ended inside an opening tag: a call was starting, so it is reported, not shown
       const cut = final ? partialMarkerAtEnd(buf, OPEN, PARTIAL_OPEN_MIN) : 0;
       this.emitPlain(out, buf.slice(0, buf.length - Math.max(keep, cut)));
-      if (cut > 0) out.push({ type: 'call', raw: buf.slice(buf.length - cut), inThink: this.mode === 'think', complete: false });
+      if (cut > 0)
+        out.push({ type: 'call', raw: buf.slice(buf.length - cut), inThink: this.mode === 'think', complete: false });
       this.pending = cut > 0 ? '' : buf.slice(buf.length - keep);
       return false;
     }
@@ -249,7 +250,8 @@ export class ToolCallStreamSplitter {
         continue;
       }
       if (this.mode === 'fence') {
-        if (ch === '`' && this.heldLength + i + 1 > FENCE.length && this.endsWithAt(buf, i, FENCE)) return this.closeAt(out, buf, i);
+        if (ch === '`' && this.heldLength + i + 1 > FENCE.length && this.endsWithAt(buf, i, FENCE))
+          return this.closeAt(out, buf, i);
         continue;
       }
       if (this.quote) {

@@ -65,7 +65,11 @@ function readCall(body: string, n: number, trim: (s: string) => string, finiteOn
   return { name: value.name, arguments: value.arguments };
 }
 
-function readBlocks(text: string, trim: (s: string) => string, finiteOnly: boolean): { calls: StrictCall[] } | { error: string } {
+function readBlocks(
+  text: string,
+  trim: (s: string) => string,
+  finiteOnly: boolean,
+): { calls: StrictCall[] } | { error: string } {
   const opens = countOf(text, CALL_OPEN);
   const closes = countOf(text, CALL_CLOSE);
   if (opens !== closes) return { error: `${opens} <tool_call> but ${closes} </tool_call>` };

@@ -75,6 +75,15 @@ export function closeTruncated(text: string): string | null {
     endWord();
   }
   if (top.expect !== 'after') return null;
-  if (stack.some((l) => l.close === ']') || !CALL_PATHS.has(stack.slice(1).map((l) => l.key).join('/'))) return null;
+  if (
+    stack.some((l) => l.close === ']') ||
+    !CALL_PATHS.has(
+      stack
+        .slice(1)
+        .map((l) => l.key)
+        .join('/'),
+    )
+  )
+    return null;
   return text + '}'.repeat(stack.length);
 }

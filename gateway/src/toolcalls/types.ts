@@ -68,12 +68,7 @@ export interface ToolCallReport {
 }
 
 export type ToolChoice =
-  | 'auto'
-  | 'none'
-  | 'required'
-  | { type?: string; function?: { name?: string } }
-  | null
-  | undefined;
+  'auto' | 'none' | 'required' | { type?: string; function?: { name?: string } } | null | undefined;
 
 export interface CheckOptions {
   toolChoice?: ToolChoice | unknown;

@@ -75,7 +75,11 @@ export class ValidatorCache {
    * cache). A cached validator not yet checked under these limits is checked there too.
    * Concurrent requests for one schema share one job. Rejects with SchemaCompileError.
    */
-  async getOffThread(schema: Record<string, unknown>, opts: OffThreadCompile, hash = ValidatorCache.hashOf(schema)): Promise<CompiledSchema> {
+  async getOffThread(
+    schema: Record<string, unknown>,
+    opts: OffThreadCompile,
+    hash = ValidatorCache.hashOf(schema),
+  ): Promise<CompiledSchema> {
     const limitsKey = JSON.stringify(opts.limits);
     const hit = this.lookup(hash);
     if (hit?.checkedUnder.has(limitsKey)) return hit;
@@ -88,7 +92,11 @@ export class ValidatorCache {
     } else {
       this.misses++;
       job = this.pool.compile(schema, opts.limits, opts.timeoutMs).then(({ code, cachedData }) => {
-        const entry = this.insert(hash, loadValidator(code, cachedData.length > 0 ? { cachedData } : {}).validate, code);
+        const entry = this.insert(
+          hash,
+          loadValidator(code, cachedData.length > 0 ? { cachedData } : {}).validate,
+          code,
+        );
         entry.checkedUnder.add(limitsKey);
         return entry;
       });

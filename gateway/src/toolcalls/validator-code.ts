@@ -13,8 +13,13 @@ import * as linearRegexModule from './linear-regex.js';
 import { LINEAR_REGEXP_MODULE, linearRegExp } from './linear-regex.js';
 
 // CommonJS defaults arrive as the module object under NodeNext
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
-const standaloneCode = ((standaloneCodeModule as unknown as { default?: unknown }).default ?? standaloneCodeModule) as (a: Ajv, v: ValidateFunction) => string;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  a: Ajv,
+) => Ajv;
+const standaloneCode = ((standaloneCodeModule as unknown as { default?: unknown }).default ?? standaloneCodeModule) as (
+  a: Ajv,
+  v: ValidateFunction,
+) => string;
 
 /** The one Ajv configuration every validator is generated with. */
 export function makeAjv(): Ajv {
@@ -60,15 +65,29 @@ export interface LoadedValidator {
 }
 
 /** Loads generated code; with `produceCache`, warms the validator up and returns V8's code cache. */
-export function loadValidator(code: string, opts: { cachedData?: Buffer; produceCache?: boolean } = {}): LoadedValidator {
-  const script = new vm.Script(wrap(code), { filename: FILENAME, ...(opts.cachedData ? { cachedData: opts.cachedData } : {}) });
+export function loadValidator(
+  code: string,
+  opts: { cachedData?: Buffer; produceCache?: boolean } = {},
+): LoadedValidator {
+  const script = new vm.Script(wrap(code), {
+    filename: FILENAME,
+    ...(opts.cachedData ? { cachedData: opts.cachedData } : {}),
+  });
   const module = { exports: {} as unknown };
-  (script.runInThisContext() as (r: typeof requireShim, m: typeof module, e: unknown) => void)(requireShim, module, module.exports);
+  (script.runInThisContext() as (r: typeof requireShim, m: typeof module, e: unknown) => void)(
+    requireShim,
+    module,
+    module.exports,
+  );
   const validate = module.exports as ValidateFunction;
   let cachedData: Buffer | undefined;
   if (opts.produceCache) {
     validate({}); // compiles the (lazy) validate function, so the cache holds its bytecode
     cachedData = script.createCachedData();
   }
-  return { validate, ...(cachedData ? { cachedData } : {}), cacheRejected: opts.cachedData !== undefined && script.cachedDataRejected === true };
+  return {
+    validate,
+    ...(cachedData ? { cachedData } : {}),
+    cacheRejected: opts.cachedData !== undefined && script.cachedDataRejected === true,
+  };
 }

@@ -72,11 +72,20 @@ export function classifyError(err: unknown, signal?: AbortSignal): { kind: Failu
     const reason = signal.reason as { kind?: FailureKind } | undefined;
     return { kind: reason?.kind ?? 'aborted', message: reason?.kind ? describeKind(reason.kind) : 'request aborted' };
   }
-  if (err instanceof undiciErrors.HeadersTimeoutError) return { kind: 'timeout_first_token', message: describeKind('timeout_first_token') };
-  if (err instanceof undiciErrors.BodyTimeoutError) return { kind: 'timeout_idle', message: describeKind('timeout_idle') };
-  if (err instanceof undiciErrors.ConnectTimeoutError) return { kind: 'connect', message: `connect timeout: ${message}` };
+  if (err instanceof undiciErrors.HeadersTimeoutError)
+    return { kind: 'timeout_first_token', message: describeKind('timeout_first_token') };
+  if (err instanceof undiciErrors.BodyTimeoutError)
+    return { kind: 'timeout_idle', message: describeKind('timeout_idle') };
+  if (err instanceof undiciErrors.ConnectTimeoutError)
+    return { kind: 'connect', message: `connect timeout: ${message}` };
   const code = e?.code ?? e?.cause?.code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EAI_AGAIN') {
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'ENOTFOUND' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'ENETUNREACH' ||
+    code === 'EAI_AGAIN'
+  ) {
     return { kind: 'connect', message: `connect failed (${code})` };
   }
   return { kind: 'reset', message: `upstream connection failed: ${message}` };

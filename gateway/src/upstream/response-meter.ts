@@ -33,8 +33,7 @@ export class ResponseMeter {
     readonly receivedAt: number,
     private readonly metrics: Metrics | null,
     private readonly labels: MeterLabels,
-  ) {
-  }
+  ) {}
 
   /** Inspects one parsed chunk (chat or completions) at time `now`. */
   onChunk(chunk: unknown, now: number): void {
@@ -49,10 +48,13 @@ export class ResponseMeter {
       if (typeof ch.text === 'string' && ch.text.length > 0) hasToken = true;
       const d = ch.delta;
       if (d) {
-        if ((typeof d.content === 'string' && d.content.length > 0) ||
+        if (
+          (typeof d.content === 'string' && d.content.length > 0) ||
           (typeof d.reasoning === 'string' && d.reasoning.length > 0) ||
           (typeof d.reasoning_content === 'string' && d.reasoning_content.length > 0) ||
-          (Array.isArray(d.tool_calls) && d.tool_calls.length > 0)) hasToken = true;
+          (Array.isArray(d.tool_calls) && d.tool_calls.length > 0)
+        )
+          hasToken = true;
       }
     }
     if (hasToken) this.onToken(now);
@@ -74,7 +76,8 @@ export class ResponseMeter {
   finish(now: number): void {
     this.metrics?.e2e.observe(this.labels, (now - this.receivedAt) / 1000);
     if (this.usage) {
-      if (typeof this.usage.prompt_tokens === 'number') this.metrics?.promptTokens.inc({ model: this.labels.model }, this.usage.prompt_tokens);
+      if (typeof this.usage.prompt_tokens === 'number')
+        this.metrics?.promptTokens.inc({ model: this.labels.model }, this.usage.prompt_tokens);
       if (typeof this.usage.completion_tokens === 'number') {
         this.metrics?.generationTokens.inc({ model: this.labels.model }, this.usage.completion_tokens);
       }

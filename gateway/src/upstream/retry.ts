@@ -5,7 +5,14 @@
 // failure after that point is never retried.
 import type { FailureKind } from './dispatch.js';
 
-const RETRYABLE: ReadonlySet<FailureKind> = new Set(['connect', 'reset', 'timeout_first_token', 'http_5xx', 'bad_response', 'upstream_error']);
+const RETRYABLE: ReadonlySet<FailureKind> = new Set([
+  'connect',
+  'reset',
+  'timeout_first_token',
+  'http_5xx',
+  'bad_response',
+  'upstream_error',
+]);
 
 export interface RetryState {
   /** Retries already made for this request. */

@@ -15,7 +15,11 @@ export class ToolCallDeltas {
   add(fragments: unknown): number[] {
     if (!Array.isArray(fragments)) return [];
     const touched: number[] = [];
-    for (const f of fragments as Array<{ index?: unknown; id?: unknown; function?: { name?: unknown; arguments?: unknown } | null }>) {
+    for (const f of fragments as Array<{
+      index?: unknown;
+      id?: unknown;
+      function?: { name?: unknown; arguments?: unknown } | null;
+    }>) {
       // vLLM and OpenAI always send `index`; a server that omits it streams a single call.
       const index = typeof f?.index === 'number' ? f.index : 0;
       const cur = this.calls.get(index) ?? { name: '', args: '' };

@@ -15,10 +15,19 @@ export type ToolRendering = 'rendered' | 'dropped' | 'unknown';
 
 const PROBE_TOOL = {
   type: 'function',
-  function: { name: 'toolgate_probe', description: 'Start-up probe of the gateway; never called.', parameters: { type: 'object', properties: { x: { type: 'string' } } } },
+  function: {
+    name: 'toolgate_probe',
+    description: 'Start-up probe of the gateway; never called.',
+    parameters: { type: 'object', properties: { x: { type: 'string' } } },
+  },
 };
 
-async function promptTokens(backend: Backend, model: string, withTools: boolean, timeoutMs: number): Promise<number | null> {
+async function promptTokens(
+  backend: Backend,
+  model: string,
+  withTools: boolean,
+  timeoutMs: number,
+): Promise<number | null> {
   const body = {
     model,
     messages: [{ role: 'user', content: 'ping' }],
@@ -44,7 +53,10 @@ async function promptTokens(backend: Backend, model: string, withTools: boolean,
 }
 
 export async function probeToolRendering(backend: Backend, model: string, timeoutMs: number): Promise<ToolRendering> {
-  const [bare, tooled] = await Promise.all([promptTokens(backend, model, false, timeoutMs), promptTokens(backend, model, true, timeoutMs)]);
+  const [bare, tooled] = await Promise.all([
+    promptTokens(backend, model, false, timeoutMs),
+    promptTokens(backend, model, true, timeoutMs),
+  ]);
   if (bare === null || tooled === null) return 'unknown';
   return tooled > bare ? 'rendered' : 'dropped';
 }
@@ -73,7 +85,8 @@ export class ToolRenderingCheck {
 
   /** A backend that joined later: checked once its models are known (the health probe learns them). */
   private async checkLater(pool: Pool, backend: Backend): Promise<void> {
-    for (let i = 0; i <= this.opts.retries && backend.models.size === 0; i++) await new Promise((r) => setTimeout(r, this.opts.retryMs).unref());
+    for (let i = 0; i <= this.opts.retries && backend.models.size === 0; i++)
+      await new Promise((r) => setTimeout(r, this.opts.retryMs).unref());
     await this.check(pool, backend);
   }
 
@@ -98,6 +111,7 @@ export class ToolRenderingCheck {
   }
 
   private publish(pool: Pool): void {
-    for (const mode of ['gateway', 'pod'] as const) this.metrics.toolParsing.set({ pool: pool.name, mode }, pool.toolParsing === mode ? 1 : 0);
+    for (const mode of ['gateway', 'pod'] as const)
+      this.metrics.toolParsing.set({ pool: pool.name, mode }, pool.toolParsing === mode ? 1 : 0);
   }
 }

@@ -107,13 +107,17 @@ export class UpstreamStream {
       // One deadline from the first read: bytes that never complete an event must not extend it.
       this.firstEventDeadline ??= now + this.opts.firstEventMs;
       const left = Math.max(0, Math.round(this.firstEventDeadline - now)); // whole ms: float noise aside
-      timer = setTimeout(() => this.destroy(Object.assign(new Error('first token timeout'), { firstToken: true })), left);
+      timer = setTimeout(
+        () => this.destroy(Object.assign(new Error('first token timeout'), { firstToken: true })),
+        left,
+      );
     }
     try {
       const next = await this.iterator.next();
       return next.done ? null : next.value;
     } catch (err) {
-      if ((err as { firstToken?: boolean }).firstToken) throw new UpstreamFailure('timeout_first_token', describeKind('timeout_first_token'));
+      if ((err as { firstToken?: boolean }).firstToken)
+        throw new UpstreamFailure('timeout_first_token', describeKind('timeout_first_token'));
       const { kind, message } = classifyError(err, this.opts.signal);
       throw new UpstreamFailure(kind, message);
     } finally {
@@ -130,7 +134,8 @@ function classify(ev: SseEvent): UpstreamItem {
     parsed = parseJson(ev.data);
   } catch (err) {
     // Nesting beyond the limit is an answer no walker may read; plain non-JSON is relayed as is.
-    if (err instanceof JsonDepthError) throw new UpstreamFailure('bad_response', 'upstream stream event nests too deeply');
+    if (err instanceof JsonDepthError)
+      throw new UpstreamFailure('bad_response', 'upstream stream event nests too deeply');
     return { type: 'other', raw: ev.raw };
   }
   if (isObject(parsed) && isObject(parsed.error)) return { type: 'error', error: parsed, raw: ev.raw };

@@ -2,8 +2,10 @@
 // message becomes one chunk whose delta carries the whole message, and what the transforms emit
 // is assembled into the completion again. Only the message fields and finish_reason are rebuilt;
 // every other field (id, usage, logprobs, vLLM extras) is kept from the upstream's answer.
-import type { Chunk } from '../api/answer-transform.js';
 import { ToolCallDeltas } from './tool-call-deltas.js';
+
+/** One chat.completion.chunk as the answer transforms see it (api/answer-transform.ts reads the same shape). */
+type Chunk = Record<string, unknown>;
 
 /** An upstream answer the gateway cannot read as a chat completion (mapped to 502). */
 export class BadUpstreamAnswer extends Error {}
@@ -18,8 +20,10 @@ export function checkCompletionShape(json: Record<string, unknown>): Array<Recor
     if (!isObject(choice)) throw new BadUpstreamAnswer(`upstream choices[${i}] is not an object`);
     const m = choice.message;
     if (!isObject(m)) throw new BadUpstreamAnswer(`upstream choices[${i}].message is not an object`);
-    if (m.content !== undefined && m.content !== null && typeof m.content !== 'string') throw new BadUpstreamAnswer(`upstream choices[${i}].message.content is not a string`);
-    if (m.tool_calls !== undefined && m.tool_calls !== null && !Array.isArray(m.tool_calls)) throw new BadUpstreamAnswer(`upstream choices[${i}].message.tool_calls is not an array`);
+    if (m.content !== undefined && m.content !== null && typeof m.content !== 'string')
+      throw new BadUpstreamAnswer(`upstream choices[${i}].message.content is not a string`);
+    if (m.tool_calls !== undefined && m.tool_calls !== null && !Array.isArray(m.tool_calls))
+      throw new BadUpstreamAnswer(`upstream choices[${i}].message.tool_calls is not an array`);
   }
   return choices as Array<Record<string, unknown>>;
 }
@@ -40,7 +44,13 @@ export function completionToChunks(json: Record<string, unknown>): Chunk[] {
       object: 'chat.completion.chunk',
       created: json.created,
       model: json.model,
-      choices: [{ index: typeof choice.index === 'number' ? choice.index : i, delta, finish_reason: choice.finish_reason ?? null }],
+      choices: [
+        {
+          index: typeof choice.index === 'number' ? choice.index : i,
+          delta,
+          finish_reason: choice.finish_reason ?? null,
+        },
+      ],
     };
   });
 }
@@ -65,10 +75,14 @@ export function assembleCompletion(original: Record<string, unknown>, chunks: Ch
     for (const c of (chunk.choices as Array<Record<string, unknown>> | undefined) ?? []) {
       const index = typeof c.index === 'number' ? c.index : 0;
       let a = byIndex.get(index);
-      if (!a) byIndex.set(index, (a = { content: null, reasoning: {}, calls: new ToolCallDeltas(), finishReason: null, sawFinish: false }));
+      if (!a)
+        byIndex.set(
+          index,
+          (a = { content: null, reasoning: {}, calls: new ToolCallDeltas(), finishReason: null, sawFinish: false }),
+        );
       const d = (c.delta ?? {}) as Record<string, unknown>;
       if (typeof d.content === 'string' && d.content !== '') a.content = (a.content ?? '') + d.content;
-      for (const f of REASONING_FIELDS) if (typeof d[f] === 'string') a.reasoning[f] = (a.reasoning[f] ?? '') + (d[f] as string);
+      for (const f of REASONING_FIELDS) if (typeof d[f] === 'string') a.reasoning[f] = (a.reasoning[f] ?? '') + d[f];
       a.calls.add(d.tool_calls);
       if (c.finish_reason !== undefined && c.finish_reason !== null) {
         a.finishReason = c.finish_reason;
@@ -82,7 +96,8 @@ export function assembleCompletion(original: Record<string, unknown>, chunks: Ch
     if (!a) return choice;
     const before = choice.message as Record<string, unknown>;
     const message: Record<string, unknown> = { ...before, content: a.content ?? (before.content === '' ? '' : null) };
-    for (const f of REASONING_FIELDS) if (a.reasoning[f] !== undefined || f in before) message[f] = a.reasoning[f] ?? before[f] ?? null;
+    for (const f of REASONING_FIELDS)
+      if (a.reasoning[f] !== undefined || f in before) message[f] = a.reasoning[f] ?? before[f] ?? null;
     const calls = a.calls.toolCalls();
     if (calls.length > 0) message.tool_calls = calls;
     else if (Array.isArray(before.tool_calls)) message.tool_calls = [];

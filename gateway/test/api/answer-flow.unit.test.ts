@@ -55,7 +55,10 @@ describe('StreamAnswerFlow', () => {
 
   it('skips what a transform holds, drops comments, and flushes the held chunks at [DONE]', async () => {
     const log: string[] = [];
-    const { flow } = flowOver(sseEvent(chunk({ content: 'a' })) + ': ping\n\n' + sseEvent(chunk({ content: 'b' })) + sseEvent('[DONE]'), tagging('H', log, { hold: true }));
+    const { flow } = flowOver(
+      sseEvent(chunk({ content: 'a' })) + ': ping\n\n' + sseEvent(chunk({ content: 'b' })) + sseEvent('[DONE]'),
+      tagging('H', log, { hold: true }),
+    );
     const out = await drain(flow);
     expect(texts(out)).toEqual(['aH|bH', 'end']);
     expect(out[0]).not.toHaveProperty('raw'); // rewritten chunks are serialized again
@@ -80,7 +83,9 @@ describe('StreamAnswerFlow', () => {
 
   it('turns a reader failure into a failure step of its kind', async () => {
     const { flow } = flowOver(sseEvent({ object: 'nope' }), null);
-    expect(await drain(flow)).toEqual([{ type: 'fail', kind: 'bad_response', message: 'upstream sent a stream event that is not a completion chunk' }]);
+    expect(await drain(flow)).toEqual([
+      { type: 'fail', kind: 'bad_response', message: 'upstream sent a stream event that is not a completion chunk' },
+    ]);
   });
 
   it('lets a transform’s refusal out of next() as its GatewayError', async () => {
@@ -114,7 +119,10 @@ describe('composeTransforms', () => {
 
   it('runs chunks through the transforms in order, each one’s output the next one’s input', async () => {
     const log: string[] = [];
-    const split: AnswerTransform = { chunk: (c) => (log.push(`S.chunk(${content(c)})`), [...content(c)].map((ch) => withContent(c, ch))), end: () => [] };
+    const split: AnswerTransform = {
+      chunk: (c) => (log.push(`S.chunk(${content(c)})`), [...content(c)].map((ch) => withContent(c, ch))),
+      end: () => [],
+    };
     const t = composeTransforms([split, tagging('A', log), tagging('B', log)])!;
     expect((await t.chunk(chunk({ content: 'xy' }))).map(content)).toEqual(['xAB', 'yAB']);
     expect(log).toEqual(['S.chunk(xy)', 'A.chunk(x)', 'A.chunk(y)', 'B.chunk(xA)', 'B.chunk(yA)']);
@@ -129,11 +137,23 @@ describe('composeTransforms', () => {
 
   it('ends each transform in order, its flush passing through the ones after it before they end', async () => {
     const log: string[] = [];
-    const t = composeTransforms([tagging('A', log, { hold: true, tail: 'a-tail' }), tagging('B', log, { hold: true }), tagging('C', log, { tail: 'c-tail' })])!;
+    const t = composeTransforms([
+      tagging('A', log, { hold: true, tail: 'a-tail' }),
+      tagging('B', log, { hold: true }),
+      tagging('C', log, { tail: 'c-tail' }),
+    ])!;
     await t.chunk(chunk({ content: 'x' }));
     log.length = 0;
     expect((await t.end()).map(content)).toEqual(['xABC', 'a-tailBC', 'c-tail']);
-    expect(log).toEqual(['A.end', 'B.chunk(xA)', 'B.chunk(a-tail)', 'B.end', 'C.chunk(xAB)', 'C.chunk(a-tailB)', 'C.end']);
+    expect(log).toEqual([
+      'A.end',
+      'B.chunk(xA)',
+      'B.chunk(a-tail)',
+      'B.end',
+      'C.chunk(xAB)',
+      'C.chunk(a-tailB)',
+      'C.end',
+    ]);
   });
 });
 
@@ -147,7 +167,10 @@ describe('transformWhole', () => {
   it('gives a whole answer the same text a stream of the same content gets through the same transform', async () => {
     const make = () => composeTransforms([tagging('A', [], { hold: true, tail: '!' }), tagging('B', [])])!;
     const whole = await transformWhole(completion({ content: 'hello' }), make());
-    const { flow } = flowOver(sseEvent(chunk({ role: 'assistant', content: 'hello' }, 'stop')) + sseEvent('[DONE]'), make());
+    const { flow } = flowOver(
+      sseEvent(chunk({ role: 'assistant', content: 'hello' }, 'stop')) + sseEvent('[DONE]'),
+      make(),
+    );
     const streamed = texts(await drain(flow));
     expect(streamed).toEqual(['helloAB|!B', 'end']);
     expect((whole.choices as Array<{ message: { content: string } }>)[0]!.message.content).toBe('helloAB!B');

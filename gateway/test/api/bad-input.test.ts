@@ -19,20 +19,41 @@ function expectOpenAIError(body: unknown): ErrorShape['error'] {
 describe('bad input', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack([{ pods: 1, profile: { kind: 'fixed', ttftMs: 1, itlMs: 1 } }], { server: { host: '127.0.0.1', port: 0, bodyLimitBytes: 4096 } });
+    stack = await startStack([{ pods: 1, profile: { kind: 'fixed', ttftMs: 1, itlMs: 1 } }], {
+      server: { host: '127.0.0.1', port: 0, bodyLimitBytes: 4096 },
+    });
   });
   afterAll(async () => stack?.close());
 
   const send = (path: string, body: string, method = 'POST') =>
-    fetch(`${stack.gateway.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'GET' ? undefined : body });
+    fetch(`${stack.gateway.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: method === 'GET' ? undefined : body,
+    });
 
   it.each([
     ['body that is not JSON', '{"model": "x", ', 400, 'invalid_json'],
     ['a JSON array body', '[1,2]', 400, 'invalid_json'],
     ['messages not an array', JSON.stringify({ model: 'Qwen/Qwen3-0.6B', messages: 'hi' }), 400, 'invalid_type'],
-    ['missing model', JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }), 400, 'missing_required_parameter'],
-    ['unknown model', JSON.stringify({ model: 'gpt-9', messages: [{ role: 'user', content: 'hi' }] }), 404, 'model_not_found'],
-    ['body over the limit', JSON.stringify({ model: 'Qwen/Qwen3-0.6B', messages: [{ role: 'user', content: 'x'.repeat(10_000) }] }), 413, 'request_too_large'],
+    [
+      'missing model',
+      JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
+      400,
+      'missing_required_parameter',
+    ],
+    [
+      'unknown model',
+      JSON.stringify({ model: 'gpt-9', messages: [{ role: 'user', content: 'hi' }] }),
+      404,
+      'model_not_found',
+    ],
+    [
+      'body over the limit',
+      JSON.stringify({ model: 'Qwen/Qwen3-0.6B', messages: [{ role: 'user', content: 'x'.repeat(10_000) }] }),
+      413,
+      'request_too_large',
+    ],
   ])('%s', async (_name, body, status, code) => {
     const res = await send('/v1/chat/completions', body);
     expect(res.status).toBe(status);
@@ -47,7 +68,10 @@ describe('bad input', () => {
   });
 
   it('still serves after all of that', async () => {
-    const res = await send('/v1/chat/completions', JSON.stringify({ model: 'Qwen/Qwen3-0.6B', max_tokens: 3, messages: [{ role: 'user', content: 'hi' }] }));
+    const res = await send(
+      '/v1/chat/completions',
+      JSON.stringify({ model: 'Qwen/Qwen3-0.6B', max_tokens: 3, messages: [{ role: 'user', content: 'hi' }] }),
+    );
     expect(res.status).toBe(200);
   });
 });

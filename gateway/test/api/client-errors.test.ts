@@ -30,9 +30,18 @@ describe('errors from the HTTP parser', () => {
   afterAll(async () => stack?.close());
 
   it('headers over the limit → 431 in OpenAI shape', async () => {
-    const reply = parse(await raw(stack.gateway.port, `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(40_000)}\r\n\r\n`));
+    const reply = parse(
+      await raw(
+        stack.gateway.port,
+        `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(40_000)}\r\n\r\n`,
+      ),
+    );
     expect(reply.status).toBe(431);
-    expect(reply.body.error).toMatchObject({ type: 'invalid_request_error', code: 'request_headers_too_large', param: null });
+    expect(reply.body.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'request_headers_too_large',
+      param: null,
+    });
   });
 
   it('a malformed request → 400 in OpenAI shape', async () => {

@@ -17,7 +17,20 @@ import { Router } from '../../src/routing/router.js';
 import { createPassiveHealth, type PassiveHealth } from '../../src/routing/passive-health.js';
 import type { FailureKind } from '../../src/upstream/dispatch.js';
 import { counterValue, quietLogger, testMetrics } from '../capture/helpers.js';
-import { FakeBody, FakeUpstream, HANG, chunk, completion, content, drain, failure, response, sseEvent, trackInflight, withContent } from '../helpers/fake-dispatch.js';
+import {
+  FakeBody,
+  FakeUpstream,
+  HANG,
+  chunk,
+  completion,
+  content,
+  drain,
+  failure,
+  response,
+  sseEvent,
+  trackInflight,
+  withContent,
+} from '../helpers/fake-dispatch.js';
 
 interface SetupOptions {
   /** retry.attempts */
@@ -41,7 +54,12 @@ function setup(o: SetupOptions = {}) {
   const cfg = resolveConfig({
     retry: { attempts: o.attempts ?? 1 },
     timeouts: { firstTokenMs: o.firstTokenMs ?? 60_000 },
-    pools: { p: { policy: { type: 'round_robin' }, backends: names.map((name, i) => ({ url: `http://127.0.0.1:${i + 1}`, name })) } },
+    pools: {
+      p: {
+        policy: { type: 'round_robin' },
+        backends: names.map((name, i) => ({ url: `http://127.0.0.1:${i + 1}`, name })),
+      },
+    },
   });
   const metrics = testMetrics();
   const log = quietLogger();
@@ -64,11 +82,30 @@ function setup(o: SetupOptions = {}) {
   const finished: ExchangeResult[] = [];
   const books: ExchangePlugin = { name: 'books', onFinish: (_ex, result) => finished.push(result) };
   const fake = new FakeUpstream();
-  const deps: ProxyDeps = { cfg, router, metrics, log, plugins: [...(o.plugins ?? []), books], passiveHealth, dispatch: fake.dispatch };
+  const deps: ProxyDeps = {
+    cfg,
+    router,
+    metrics,
+    log,
+    plugins: [...(o.plugins ?? []), books],
+    passiveHealth,
+    dispatch: fake.dispatch,
+  };
   const stream = o.stream ?? false;
   const endpoint = o.endpoint ?? 'chat';
   const body = { model: 'm', stream, messages: [{ role: 'user', content: 'hi' }] };
-  const ex = new Exchange({ id: 'req-1', endpoint, role: 'primary', receivedAt: performance.now(), body, model: 'm', stream, tools: null, headers: {}, route: { pool, upstreamModel: 'm' } });
+  const ex = new Exchange({
+    id: 'req-1',
+    endpoint,
+    role: 'primary',
+    receivedAt: performance.now(),
+    body,
+    model: 'm',
+    stream,
+    tools: null,
+    headers: {},
+    route: { pool, upstreamModel: 'm' },
+  });
   const exchanger = new Exchanger(ex, o.raw ?? JSON.stringify(body), deps, o.totalMs ? { totalMs: o.totalMs } : {});
   return { ex, exchanger, fake, metrics, inflight, health, finished };
 }
@@ -106,13 +143,22 @@ describe('whole answers', () => {
     const upstreamText = JSON.stringify(completion({ content: 'hello' }), null, 2);
     fake.reply(response(200, upstreamText));
     const answer = await exchanger.run();
-    expect(answer).toMatchObject({ type: 'whole', status: 200, text: upstreamText, headers: { 'content-type': 'application/json', 'x-toolgate-backend': 'a' } });
+    expect(answer).toMatchObject({
+      type: 'whole',
+      status: 200,
+      text: upstreamText,
+      headers: { 'content-type': 'application/json', 'x-toolgate-backend': 'a' },
+    });
     expect(fake.calls).toHaveLength(1);
     const { opts, body, backend } = fake.calls[0]!;
     expect(backend.name).toBe('a');
     expect(body).toBe(raw);
     expect(opts.path).toBe('/v1/chat/completions');
-    expect(opts.headers).toMatchObject({ accept: 'application/json', 'x-request-id': 'req-1', 'content-type': 'application/json' });
+    expect(opts.headers).toMatchObject({
+      accept: 'application/json',
+      'x-request-id': 'req-1',
+      'content-type': 'application/json',
+    });
     expect(opts.signal.aborted).toBe(false);
     expect(inflight.a).toEqual([1, 0]);
     expect(health).toEqual(['success a']);
@@ -146,7 +192,11 @@ describe('whole answers', () => {
     const { exchanger, fake, inflight, finished } = setup({ plugins: [refuse] });
     fake.reply(response(200, JSON.stringify(completion({ content: 'x' }))));
     const answer = await exchanger.run();
-    expect(answer).toMatchObject({ type: 'error', status: 422, body: { error: { message: 'refused', code: 'refused' } } });
+    expect(answer).toMatchObject({
+      type: 'error',
+      status: 422,
+      body: { error: { message: 'refused', code: 'refused' } },
+    });
     expect(fake.calls).toHaveLength(1);
     expect(inflight.a).toEqual([1, 0]);
     expect(finished.map((r) => r.status)).toEqual([422]);
@@ -161,9 +211,17 @@ describe('whole answers', () => {
         end: () => [],
       }));
       const { exchanger, fake, inflight, finished } = setup({ stream, plugins: [broken] });
-      fake.reply(stream ? response(200, sseEvent(chunk({ content: 'x' })) + sseEvent('[DONE]')) : response(200, JSON.stringify(completion({ content: 'x' }))));
+      fake.reply(
+        stream
+          ? response(200, sseEvent(chunk({ content: 'x' })) + sseEvent('[DONE]'))
+          : response(200, JSON.stringify(completion({ content: 'x' }))),
+      );
       const answer = await exchanger.run();
-      expect(answer).toMatchObject({ type: 'error', status: 500, body: { error: { type: 'server_error', code: 'internal_error' } } });
+      expect(answer).toMatchObject({
+        type: 'error',
+        status: 500,
+        body: { error: { type: 'server_error', code: 'internal_error' } },
+      });
       expect(inflight.a).toEqual([1, 0]);
       expect(finished.map((r) => [r.status, r.error?.kind])).toEqual([[500, 'internal_error']]);
     }
@@ -171,7 +229,8 @@ describe('whole answers', () => {
 
   it('passes a 4xx through as the upstream sent it: no retry, and the backend counts as working', async () => {
     const { exchanger, fake, inflight, health } = setup();
-    const error = '{"object":"error","message":"max_tokens is too large","type":"BadRequestError","param":null,"code":400}';
+    const error =
+      '{"object":"error","message":"max_tokens is too large","type":"BadRequestError","param":null,"code":400}';
     fake.reply(response(400, error, { 'content-type': 'application/json' }));
     const answer = await exchanger.run();
     expect(answer).toMatchObject({ type: 'whole', status: 400, text: error });
@@ -291,7 +350,10 @@ describe('retry before the first output', () => {
   it('an in-stream error that is not about the request (no 4xx code) is retried elsewhere', async () => {
     const { exchanger, fake } = setup({ stream: true });
     fake.reply(
-      response(200, sseEvent({ error: { message: 'engine dead', type: 'InternalServerError', code: 500 } }) + sseEvent('[DONE]')),
+      response(
+        200,
+        sseEvent({ error: { message: 'engine dead', type: 'InternalServerError', code: 500 } }) + sseEvent('[DONE]'),
+      ),
       response(200, sseEvent(chunk({ content: 'b' })) + sseEvent('[DONE]')),
     );
     const answer = await exchanger.run();
@@ -318,7 +380,8 @@ describe('streamed answers', () => {
     fake.reply(response(200, body));
     let started = false;
     const run = exchanger.run().finally(() => (started = true));
-    const first = 'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n';
+    const first =
+      'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n';
     await settle();
     body.write(first.slice(0, 40)); // not yet one complete event
     await settle();
@@ -326,7 +389,10 @@ describe('streamed answers', () => {
     expect(fake.calls).toHaveLength(1);
     body.write(first.slice(40));
     const answer = await run;
-    expect(answer).toMatchObject({ type: 'stream', headers: { 'content-type': 'text/event-stream; charset=utf-8', 'x-toolgate-backend': 'a' } });
+    expect(answer).toMatchObject({
+      type: 'stream',
+      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'x-toolgate-backend': 'a' },
+    });
     const steps = stepsOf(answer);
     expect(inflight.a).toEqual([1]); // held while the stream is open
     expect(finished).toEqual([]);
@@ -334,7 +400,10 @@ describe('streamed answers', () => {
     expect(s1).toMatchObject({ type: 'out', raw: first });
     const second = sseEvent(chunk({ content: 'lo' }, 'stop'));
     body.end(second + sseEvent('[DONE]'));
-    expect(await drain(steps)).toEqual([{ type: 'out', chunks: [chunk({ content: 'lo' }, 'stop')], raw: second }, { type: 'end' }]);
+    expect(await drain(steps)).toEqual([
+      { type: 'out', chunks: [chunk({ content: 'lo' }, 'stop')], raw: second },
+      { type: 'end' },
+    ]);
     expect(inflight.a).toEqual([1, 0]);
     expect(finished.map((r) => [r.status, r.error])).toEqual([[200, undefined]]);
     expect(await steps.next()).toEqual({ type: 'end' }); // over: the books stay closed
@@ -353,8 +422,10 @@ describe('streamed answers', () => {
     await settle();
     body.destroy(resetError());
     const events = (await text).split('\n\n').filter(Boolean);
-    expect(events[0] + '\n\n').toBe(first);
-    expect(JSON.parse(events[1]!.slice('data: '.length))).toEqual({ error: { message: expect.stringContaining('ECONNRESET'), type: 'upstream_error', param: null, code: 'reset' } });
+    expect(`${events[0]!}\n\n`).toBe(first);
+    expect(JSON.parse(events[1]!.slice('data: '.length))).toEqual({
+      error: { message: expect.stringContaining('ECONNRESET'), type: 'upstream_error', param: null, code: 'reset' },
+    });
     expect(events[2]).toBe('data: [DONE]');
     expect(events).toHaveLength(3);
     expect(fake.calls).toHaveLength(1);
@@ -372,7 +443,18 @@ describe('streamed answers', () => {
     const text = clientText(await exchanger.run());
     await settle();
     body.destroy(new undiciErrors.BodyTimeoutError());
-    expect(await text).toBe(sseEvent(chunk({ content: 'Hel' })) + sseEvent({ error: { message: 'upstream stalled: no data within the idle timeout', type: 'timeout_error', param: null, code: 'timeout_idle' } }) + sseEvent('[DONE]'));
+    expect(await text).toBe(
+      sseEvent(chunk({ content: 'Hel' })) +
+        sseEvent({
+          error: {
+            message: 'upstream stalled: no data within the idle timeout',
+            type: 'timeout_error',
+            param: null,
+            code: 'timeout_idle',
+          },
+        }) +
+        sseEvent('[DONE]'),
+    );
     expect(health).toEqual(['success a', 'failure a timeout_idle']);
   });
 
@@ -387,7 +469,13 @@ describe('streamed answers', () => {
   it('nothing is committed before the first output: a held stream that fails is retried whole', async () => {
     const { exchanger, fake, inflight } = setup({ stream: true, plugins: [transformPlugin('hold', holdAll)] });
     const a = new FakeBody();
-    fake.reply(response(200, a), response(200, sseEvent(chunk({ content: 'fresh ' })) + sseEvent(chunk({ content: 'answer' })) + sseEvent('[DONE]')));
+    fake.reply(
+      response(200, a),
+      response(
+        200,
+        sseEvent(chunk({ content: 'fresh ' })) + sseEvent(chunk({ content: 'answer' })) + sseEvent('[DONE]'),
+      ),
+    );
     a.write(sseEvent(chunk({ content: 'stale ' })) + sseEvent(chunk({ content: 'half' })));
     const run = exchanger.run();
     await settle();
@@ -395,7 +483,10 @@ describe('streamed answers', () => {
     const answer = await run;
     expect(answer).toMatchObject({ type: 'stream', headers: { 'x-toolgate-backend': 'b' } });
     const steps = await drain(stepsOf(answer));
-    expect(steps.map((s) => (s.type === 'out' ? s.chunks.map(content).join('') : s.type))).toEqual(['fresh answer', 'end']);
+    expect(steps.map((s) => (s.type === 'out' ? s.chunks.map(content).join('') : s.type))).toEqual([
+      'fresh answer',
+      'end',
+    ]);
     expect(inflight).toEqual({ a: [1, 0], b: [1, 0] });
   });
 
@@ -410,8 +501,19 @@ describe('streamed answers', () => {
     const reply = response(200, sseEvent(chunk({ content: '<tool_call>' })) + sseEvent('[DONE]'));
     fake.reply(reply);
     const answer = await exchanger.run();
-    expect(answer).toMatchObject({ type: 'error', status: 422, headers: { 'content-type': 'application/json', 'x-toolgate-backend': 'a' } });
-    expect(JSON.parse(await clientText(answer))).toEqual({ error: { message: 'the model called a tool that does not exist', type: 'invalid_request_error', param: null, code: 'invalid_tool_call' } });
+    expect(answer).toMatchObject({
+      type: 'error',
+      status: 422,
+      headers: { 'content-type': 'application/json', 'x-toolgate-backend': 'a' },
+    });
+    expect(JSON.parse(await clientText(answer))).toEqual({
+      error: {
+        message: 'the model called a tool that does not exist',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'invalid_tool_call',
+      },
+    });
     expect(fake.calls).toHaveLength(1);
     expect(inflight.a).toEqual([1, 0]);
     expect(health).toEqual([]);
@@ -432,7 +534,11 @@ describe('streamed answers', () => {
     fake.reply(response(200, body));
     body.end(sseEvent(chunk({ content: 'one' })) + sseEvent(chunk({ content: 'two' })) + sseEvent('[DONE]'));
     const text = await clientText(await exchanger.run());
-    expect(text).toBe(sseEvent(chunk({ content: 'one' })) + sseEvent({ error: { message: 'refused late', type: 'invalid_request_error', param: null, code: 'refused' } }) + sseEvent('[DONE]'));
+    expect(text).toBe(
+      sseEvent(chunk({ content: 'one' })) +
+        sseEvent({ error: { message: 'refused late', type: 'invalid_request_error', param: null, code: 'refused' } }) +
+        sseEvent('[DONE]'),
+    );
     expect(body.destroyed).toBe(true);
     expect(inflight.a).toEqual([1, 0]);
     expect(health).toEqual(['success a']); // a refusal says nothing about the backend
@@ -441,8 +547,17 @@ describe('streamed answers', () => {
 
   it('runs the plugins’ transforms in plugin order, each end flushing into the next', async () => {
     const tag = (t: string): AnswerTransform => ({ chunk: (c) => [withContent(c, content(c) + t)], end: () => [] });
-    const { exchanger, fake } = setup({ stream: true, plugins: [transformPlugin('hold', holdAll), transformPlugin('one', () => tag('1')), transformPlugin('two', () => tag('2'))] });
-    fake.reply(response(200, sseEvent(chunk({ content: 'x' })) + sseEvent(chunk({ content: 'y' })) + sseEvent('[DONE]')));
+    const { exchanger, fake } = setup({
+      stream: true,
+      plugins: [
+        transformPlugin('hold', holdAll),
+        transformPlugin('one', () => tag('1')),
+        transformPlugin('two', () => tag('2')),
+      ],
+    });
+    fake.reply(
+      response(200, sseEvent(chunk({ content: 'x' })) + sseEvent(chunk({ content: 'y' })) + sseEvent('[DONE]')),
+    );
     const answer = await exchanger.run();
     const steps = await drain(stepsOf(answer));
     expect(steps.map((s) => (s.type === 'out' ? s.chunks.map(content) : s.type))).toEqual([['xy12'], 'end']);
@@ -453,14 +568,24 @@ describe('bad upstream answers are 502s in OpenAI shape', () => {
   it.each([
     ['not JSON', '<html>502 Bad Gateway</html>', 'upstream answer is not JSON (or nests too deeply)'],
     ['no choices', '{"id":"x","object":"chat.completion"}', 'upstream answer has no readable choices'],
-    ['a choice without a message', '{"choices":[{"index":0,"text":"hi"}]}', 'upstream choices[0].message is not an object'],
-    ['nesting past the walkers’ limit', `{"choices":[{"message":${'['.repeat(5000)}${']'.repeat(5000)}}]}`, 'upstream answer is not JSON (or nests too deeply)'],
+    [
+      'a choice without a message',
+      '{"choices":[{"index":0,"text":"hi"}]}',
+      'upstream choices[0].message is not an object',
+    ],
+    [
+      'nesting past the walkers’ limit',
+      `{"choices":[{"message":${'['.repeat(5000)}${']'.repeat(5000)}}]}`,
+      'upstream answer is not JSON (or nests too deeply)',
+    ],
   ])('a whole answer with %s', async (_name, text, message) => {
     const { exchanger, fake, inflight, health } = setup({ attempts: 0 });
     fake.reply(response(200, text));
     const answer = await exchanger.run();
     expect(answer).toMatchObject({ type: 'error', status: 502 });
-    expect(JSON.parse(await clientText(answer))).toEqual({ error: { message, type: 'upstream_error', param: null, code: 'upstream_bad_response' } });
+    expect(JSON.parse(await clientText(answer))).toEqual({
+      error: { message, type: 'upstream_error', param: null, code: 'upstream_bad_response' },
+    });
     expect(inflight.a).toEqual([1, 0]);
     expect(health).toEqual(['failure a bad_response']);
   });
@@ -472,8 +597,16 @@ describe('bad upstream answers are 502s in OpenAI shape', () => {
   });
 
   it.each([
-    ['a first event that is not a chunk', () => sseEvent({ id: 'x', object: 'chat.completion.chunk' }), 'upstream sent a stream event that is not a completion chunk'],
-    ['an event over 8 MiB without terminator', () => 'data: ' + 'x'.repeat(8 * 1024 * 1024 + 1), 'upstream stream event exceeds 8388608 bytes without a terminator'],
+    [
+      'a first event that is not a chunk',
+      () => sseEvent({ id: 'x', object: 'chat.completion.chunk' }),
+      'upstream sent a stream event that is not a completion chunk',
+    ],
+    [
+      'an event over 8 MiB without terminator',
+      () => 'data: ' + 'x'.repeat(8 * 1024 * 1024 + 1),
+      'upstream stream event exceeds 8388608 bytes without a terminator',
+    ],
   ])('a stream with %s, before anything is sent', async (_name, text, message) => {
     const { exchanger, fake, inflight } = setup({ stream: true, attempts: 0 });
     const body = new FakeBody();
@@ -481,7 +614,9 @@ describe('bad upstream answers are 502s in OpenAI shape', () => {
     body.write(text());
     const answer = await exchanger.run();
     expect(answer).toMatchObject({ type: 'error', status: 502 });
-    expect(JSON.parse(await clientText(answer))).toEqual({ error: { message, type: 'upstream_error', param: null, code: 'upstream_bad_response' } });
+    expect(JSON.parse(await clientText(answer))).toEqual({
+      error: { message, type: 'upstream_error', param: null, code: 'upstream_bad_response' },
+    });
     expect(body.destroyed).toBe(true);
     expect(inflight.a).toEqual([1, 0]);
   });
@@ -546,7 +681,11 @@ describe('client aborts and deadlines', () => {
     await vi.advanceTimersByTimeAsync(5_000);
     const answer = await run;
     expect(fake.calls[0]!.opts.signal.reason).toEqual({ kind: 'timeout_total' });
-    expect(answer).toMatchObject({ type: 'error', status: 504, body: { error: { code: 'timeout_total', type: 'timeout_error' } } });
+    expect(answer).toMatchObject({
+      type: 'error',
+      status: 504,
+      body: { error: { code: 'timeout_total', type: 'timeout_error' } },
+    });
     expect(inflight.a).toEqual([1, 0]);
   });
 });
@@ -568,6 +707,6 @@ describe('resend (the tool-call retry policy’s re-ask)', () => {
     expect(inflight.a).toEqual([1, 2, 1, 0]);
     fake.reply(response(500, 'boom'));
     await expect(ex.resend!({ messages: [] })).rejects.toThrow('upstream answered 500');
-    expect(inflight.a.at(-1)).toBe(0);
+    expect(inflight.a!.at(-1)).toBe(0);
   });
 });

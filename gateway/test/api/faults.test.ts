@@ -5,7 +5,11 @@ import { startStack, sseData, type Stack } from '../helpers/stack.js';
 const MODEL = 'Qwen/Qwen3-0.6B';
 const fast = { kind: 'fixed' as const, ttftMs: 2, itlMs: 2 };
 const post = (url: string, body: unknown) =>
-  fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('upstream faults', () => {
   let stack: Stack | null = null;
@@ -23,7 +27,12 @@ describe('upstream faults', () => {
     const healthyPod = new URL(stack.sims[1]!.urls[0]!).host;
     for (let i = 0; i < 4; i++) {
       for (const stream of [false, true]) {
-        const res = await post(stack.gateway.url, { model: MODEL, stream, max_tokens: 4, messages: [{ role: 'user', content: `hello ${i}` }] });
+        const res = await post(stack.gateway.url, {
+          model: MODEL,
+          stream,
+          max_tokens: 4,
+          messages: [{ role: 'user', content: `hello ${i}` }],
+        });
         expect(res.status).toBe(200);
         expect(res.headers.get('x-toolgate-backend')).toBe(healthyPod);
         const text = await res.text();
@@ -39,7 +48,11 @@ describe('upstream faults', () => {
       model: MODEL,
       stream: true,
       messages: [{ role: 'user', content: 'x' }],
-      sim_script: { raw: 'one two three four five six seven eight nine ten', parser: 'none', fault: 'reset_mid_stream' },
+      sim_script: {
+        raw: 'one two three four five six seven eight nine ten',
+        parser: 'none',
+        fault: 'reset_mid_stream',
+      },
     });
     expect(res.status).toBe(200);
     const text = await res.text();

@@ -12,7 +12,15 @@ import { createLogger } from '../../src/telemetry/log.js';
 import { sseData } from '../helpers/stack.js';
 
 const MODEL = 'odd-model';
-const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+const tools = [
+  {
+    type: 'function',
+    function: {
+      name: 'get_weather',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    },
+  },
+];
 const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
   `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: MODEL, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 
@@ -25,9 +33,13 @@ let unterminatedSent = 0;
 /** What the fake upstream answers, chosen per request by the last user message. */
 const behaviours: Record<string, (res: ServerResponse) => void> = {
   'null-choice': (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices":[null]}'),
-  'string-message': (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices":[{"index":0,"message":"hello","finish_reason":"stop"}]}'),
+  'string-message': (res) =>
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end('{"choices":[{"index":0,"message":"hello","finish_reason":"stop"}]}'),
   'not-json': (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('<html>oops</html>'),
-  'stream-null-choice': (res) => res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: {"choices":[null]}\n\ndata: [DONE]\n\n'),
+  'stream-null-choice': (res) =>
+    res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: {"choices":[null]}\n\ndata: [DONE]\n\n'),
   'stream-odd-later': (res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write(chunk({ role: 'assistant', content: 'Hello' }));
@@ -56,12 +68,18 @@ describe('odd upstream answers', () => {
   let upstream: Server;
   let gateway: Gateway;
   beforeAll(async () => {
-    const parts = [chunk({ role: 'assistant', content: '' }), chunk({ content: '<tool_call>\n{"name": "get_weather", "arguments": {"city": "' })];
+    const parts = [
+      chunk({ role: 'assistant', content: '' }),
+      chunk({ content: '<tool_call>\n{"name": "get_weather", "arguments": {"city": "' }),
+    ];
     for (let i = 0; i < 100_000; i++) parts.push(chunk({ content: 'a' }));
     flood = parts.join('') + chunk({ content: '"}}\n</tool_call>' }) + chunk({}, 'stop') + 'data: [DONE]\n\n';
     upstream = createServer((req: IncomingMessage, res: ServerResponse) => {
       if (req.url === '/health') return void res.writeHead(200).end();
-      if (req.url === '/v1/models') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: MODEL, object: 'model' }] }));
+      if (req.url === '/v1/models')
+        return void res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ object: 'list', data: [{ id: MODEL, object: 'model' }] }));
       if (req.method !== 'POST') return void res.writeHead(404).end();
       let raw = '';
       req.on('data', (d: Buffer) => (raw += d.toString()));
@@ -73,9 +91,17 @@ describe('odd upstream answers', () => {
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
     const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    gateway = await startGateway(resolveConfig({ server: { host: '127.0.0.1', port: 0 }, upstreams: [url], retry: { attempts: 0 }, health: { intervalMs: 60_000 },
-      // The single pod must stay eligible however often it answers oddly: health is not tested here.
-      pools: { default: { ejection: { consecutiveFailures: 1000 } } } }), { logger: createLogger({}, 'silent') });
+    gateway = await startGateway(
+      resolveConfig({
+        server: { host: '127.0.0.1', port: 0 },
+        upstreams: [url],
+        retry: { attempts: 0 },
+        health: { intervalMs: 60_000 },
+        // The single pod must stay eligible however often it answers oddly: health is not tested here.
+        pools: { default: { ejection: { consecutiveFailures: 1000 } } },
+      }),
+      { logger: createLogger({}, 'silent') },
+    );
   });
   afterAll(async () => {
     await gateway?.close();
@@ -145,8 +171,12 @@ describe('odd upstream answers', () => {
     reading = false;
     await probe;
     expect(worst).toBeLessThan(1000);
-    const events = sseData(text) as Array<{ choices?: Array<{ delta?: { tool_calls?: Array<{ function: { arguments: string } }> } }> }>;
-    const args = events.flatMap((e) => e.choices?.[0]?.delta?.tool_calls ?? []).map((t) => JSON.parse(t.function.arguments) as { city: string });
+    const events = sseData(text) as Array<{
+      choices?: Array<{ delta?: { tool_calls?: Array<{ function: { arguments: string } }> } }>;
+    }>;
+    const args = events
+      .flatMap((e) => e.choices?.[0]?.delta?.tool_calls ?? [])
+      .map((t) => JSON.parse(t.function.arguments) as { city: string });
     expect(args).toHaveLength(1);
     expect(args[0]!.city).toHaveLength(100_000);
   });

@@ -23,7 +23,11 @@ describe('openai SDK through the gateway', () => {
   afterAll(async () => stack?.close());
 
   it('answers a chat completion', async () => {
-    const r = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 8 });
+    const r = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Say hello' }],
+      max_tokens: 8,
+    });
     expect(r.object).toBe('chat.completion');
     expect(r.choices[0]!.message.role).toBe('assistant');
     expect(typeof r.choices[0]!.message.content).toBe('string');
@@ -95,7 +99,9 @@ describe('openai SDK through the gateway', () => {
   });
 
   it('surfaces errors as APIError with status and message', async () => {
-    const err = await client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    const err = await client.chat.completions
+      .create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(APIError);
     expect((err as APIError).status).toBe(404);
     expect((err as APIError).message).toContain('no-such-model');

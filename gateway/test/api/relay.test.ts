@@ -29,8 +29,18 @@ describe('stream relay', () => {
       messages: [{ role: 'user', content: 'hi' }],
       sim_script: { raw: 'Hello there, this is a scripted answer with "quotes" and ünïcode.', parser: 'none' },
     });
-    const direct = await (await fetch(`${stack.sims[0]!.urls[0]}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).text();
-    const res = await fetch(`${stack.gateway.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const direct = await (
+      await fetch(`${stack.sims[0]!.urls[0]}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      })
+    ).text();
+    const res = await fetch(`${stack.gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     expect(res.headers.get('x-toolgate-backend')).toBeTruthy();
     const viaGateway = await res.text();
     expect(direct).toContain('data: [DONE]');
@@ -42,7 +52,12 @@ describe('stream relay', () => {
     const res = await fetch(`${stack.gateway.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: MODEL, stream: true, max_tokens: 4, messages: [{ role: 'user', content: 'count' }] }),
+      body: JSON.stringify({
+        model: MODEL,
+        stream: true,
+        max_tokens: 4,
+        messages: [{ role: 'user', content: 'count' }],
+      }),
     });
     await res.text();
     const after = await metricValue(stack.gateway.url, 'toolgate_time_to_first_token_seconds_count');
@@ -59,7 +74,13 @@ describe('stream relay', () => {
     const res = await fetch(`${stack.gateway.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: MODEL, stream: true, max_tokens: 2000, ignore_eos: true, messages: [{ role: 'user', content: 'long' }] }),
+      body: JSON.stringify({
+        model: MODEL,
+        stream: true,
+        max_tokens: 2000,
+        ignore_eos: true,
+        messages: [{ role: 'user', content: 'long' }],
+      }),
       signal: ctl.signal,
     });
     const reader = res.body!.getReader();

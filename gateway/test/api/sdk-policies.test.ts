@@ -10,7 +10,11 @@ import { startStack, type Stack } from '../helpers/stack.js';
 const MODEL = 'Qwen/Qwen3-0.6B';
 const tool = (name: string) => ({
   type: 'function' as const,
-  function: { name, description: `${name} for a city`, parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+  function: {
+    name,
+    description: `${name} for a city`,
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
 });
 const tools = [tool('get_weather'), tool('get_time')];
 const truncated = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Par';
@@ -27,7 +31,12 @@ describe('policies as the openai SDK sees them', () => {
   afterAll(async () => stack?.close());
 
   const ask = (raw: string, policy?: string) => ({
-    body: { model: MODEL, messages: [{ role: 'user' as const, content: 'Weather in Paris?' }], tools, sim_script: { raw, parser: 'none' } },
+    body: {
+      model: MODEL,
+      messages: [{ role: 'user' as const, content: 'Weather in Paris?' }],
+      tools,
+      sim_script: { raw, parser: 'none' },
+    },
     options: policy ? { headers: { 'x-toolgate-policy': policy } } : {},
   });
 
@@ -77,7 +86,9 @@ describe('policies as the openai SDK sees them', () => {
     expect(calls).toHaveLength(1);
     const call = calls[0]!;
     expect(call.type === 'function' && call.function.name).toBe('get_weather');
-    expect(typeof (JSON.parse(call.type === 'function' ? call.function.arguments : '{}') as { city?: unknown }).city).toBe('string');
+    expect(
+      typeof (JSON.parse(call.type === 'function' ? call.function.arguments : '{}') as { city?: unknown }).city,
+    ).toBe('string');
     expect(final.choices[0]!.finish_reason).toBe('tool_calls');
     expect(final.choices[0]!.message.content ?? '').toBe('');
   });

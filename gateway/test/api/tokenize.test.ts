@@ -13,12 +13,22 @@ describe('/tokenize through the gateway', () => {
   afterAll(async () => stack?.close());
 
   const post = (base: string, body: unknown) =>
-    fetch(`${base}/tokenize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${base}/tokenize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   it('answers exactly what the backend answers (prompt and messages forms)', async () => {
     for (const body of [
       { model: MODEL, prompt: 'The quick brown fox jumps over the lazy dog.' },
-      { model: MODEL, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello there' }] },
+      {
+        model: MODEL,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hello there' },
+        ],
+      },
     ]) {
       const viaGateway = await post(stack.gateway.url, body);
       expect(viaGateway.status).toBe(200);
@@ -31,7 +41,12 @@ describe('/tokenize through the gateway', () => {
   });
 
   it('does not count as a generation (no TTFT sample)', async () => {
-    const count = async () => Number(/toolgate_time_to_first_token_seconds_count\{[^}]*\} (\S+)/.exec(await (await fetch(`${stack.gateway.url}/metrics`)).text())?.[1] ?? 0);
+    const count = async () =>
+      Number(
+        /toolgate_time_to_first_token_seconds_count\{[^}]*\} (\S+)/.exec(
+          await (await fetch(`${stack.gateway.url}/metrics`)).text(),
+        )?.[1] ?? 0,
+      );
     // One real generation first, so the TTFT series exists and the check below can fail.
     const gen = await fetch(`${stack.gateway.url}/v1/chat/completions`, {
       method: 'POST',

@@ -4,9 +4,14 @@ import { ToolCallDeltas } from '../../src/upstream/tool-call-deltas.js';
 describe('ToolCallDeltas', () => {
   it('reassembles fragments per index, in index order', () => {
     const d = new ToolCallDeltas();
-    expect(d.add([{ index: 1, id: 'b', type: 'function', function: { name: 'get_time', arguments: '' } }])).toEqual([1]);
+    expect(d.add([{ index: 1, id: 'b', type: 'function', function: { name: 'get_time', arguments: '' } }])).toEqual([
+      1,
+    ]);
     d.add([{ index: 0, id: 'a', function: { name: 'get_', arguments: '{"ci' } }]);
-    d.add([{ index: 0, function: { name: 'weather', arguments: 'ty": "Oslo"}' } }, { index: 1, function: { arguments: '{}' } }]);
+    d.add([
+      { index: 0, function: { name: 'weather', arguments: 'ty": "Oslo"}' } },
+      { index: 1, function: { arguments: '{}' } },
+    ]);
     expect(d.toolCalls()).toEqual([
       { id: 'a', type: 'function', function: { name: 'get_weather', arguments: '{"city": "Oslo"}' } },
       { id: 'b', type: 'function', function: { name: 'get_time', arguments: '{}' } },

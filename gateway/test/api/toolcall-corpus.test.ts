@@ -15,7 +15,12 @@ interface Case {
   id: string;
   tools: unknown[];
   tool_choice?: unknown;
-  output: { content?: string | null; tool_calls?: unknown; reasoning_content?: string | null; reasoning?: string | null };
+  output: {
+    content?: string | null;
+    tool_calls?: unknown;
+    reasoning_content?: string | null;
+    reasoning?: string | null;
+  };
   expected: { outcome: string; calls: { name: string; arguments: Record<string, unknown> }[]; content?: string | null };
 }
 
@@ -24,20 +29,29 @@ const corpus: Case[] = readFileSync(path.join(REPO_ROOT, 'gateway/test/fixtures/
   .filter((l) => l.trim())
   .map((l) => JSON.parse(l) as Case);
 // Parsed tool_calls and separate reasoning cannot be scripted as raw model text; the library test covers them.
-const textCases = corpus.filter((c) => !c.output.tool_calls && !c.output.reasoning_content && !c.output.reasoning && typeof c.output.content === 'string');
+const textCases = corpus.filter(
+  (c) =>
+    !c.output.tool_calls && !c.output.reasoning_content && !c.output.reasoning && typeof c.output.content === 'string',
+);
 
 const MODEL = 'Qwen/Qwen3-0.6B';
 const norm = (s: string | null | undefined) => (s ?? '').trim() || null;
-const callsOf = (v: ClientView) => v.toolCalls.map((t) => ({ name: t.name, arguments: JSON.parse(t.arguments) as Record<string, unknown> }));
+const callsOf = (v: ClientView) =>
+  v.toolCalls.map((t) => ({ name: t.name, arguments: JSON.parse(t.arguments) as Record<string, unknown> }));
 
 /** What the client must see for a case, beyond the verdict. */
 function problems(c: Case, v: ClientView): string[] {
   const out: string[] = [];
-  if (v.annotation?.outcome !== c.expected.outcome) out.push(`outcome ${v.annotation?.outcome} ≠ ${c.expected.outcome}`);
+  if (v.annotation?.outcome !== c.expected.outcome)
+    out.push(`outcome ${v.annotation?.outcome} ≠ ${c.expected.outcome}`);
   const report = checkToolCalls(c.tools, c.output as never, { toolChoice: c.tool_choice });
   // An invalid message still delivers the calls that are valid in it.
-  const expectedCalls = c.expected.outcome === 'invalid' ? report.calls.filter((k) => k.valid).map((k) => ({ name: k.name, arguments: k.arguments })) : c.expected.calls;
-  if (JSON.stringify(callsOf(v)) !== JSON.stringify(expectedCalls)) out.push(`calls ${JSON.stringify(callsOf(v))} ≠ ${JSON.stringify(expectedCalls)}`);
+  const expectedCalls =
+    c.expected.outcome === 'invalid'
+      ? report.calls.filter((k) => k.valid).map((k) => ({ name: k.name, arguments: k.arguments }))
+      : c.expected.calls;
+  if (JSON.stringify(callsOf(v)) !== JSON.stringify(expectedCalls))
+    out.push(`calls ${JSON.stringify(callsOf(v))} ≠ ${JSON.stringify(expectedCalls)}`);
   const content = v.content ?? '';
   if (c.expected.outcome === 'invalid') {
     // Never silent: the text of every invalid call the model wrote outside <think> reaches the client.
@@ -46,8 +60,10 @@ function problems(c: Case, v: ClientView): string[] {
     }
     if (norm(content) === null && norm(c.output.content) !== null) out.push('an invalid answer came back empty');
   } else {
-    if ('content' in c.expected && norm(content) !== norm(c.expected.content)) out.push(`content ${JSON.stringify(v.content)} ≠ ${JSON.stringify(c.expected.content)}`);
-    if (content.includes('<tool_call>') || content.includes('</tool_call>')) out.push('raw tool-call markup leaked into content');
+    if ('content' in c.expected && norm(content) !== norm(c.expected.content))
+      out.push(`content ${JSON.stringify(v.content)} ≠ ${JSON.stringify(c.expected.content)}`);
+    if (content.includes('<tool_call>') || content.includes('</tool_call>'))
+      out.push('raw tool-call markup leaked into content');
   }
   return out;
 }
@@ -82,14 +98,28 @@ describe('tool-call corpus through the gateway', () => {
     for (const c of textCases) {
       const whole = await send(c, false);
       const wv = wholeMessage(await whole.json());
-      if (whole.headers.get('x-toolgate-toolcalls') !== wv.annotation?.outcome) failures.push(`${c.id}: header ${whole.headers.get('x-toolgate-toolcalls')} ≠ annotation ${wv.annotation?.outcome}`);
+      if (whole.headers.get('x-toolgate-toolcalls') !== wv.annotation?.outcome)
+        failures.push(
+          `${c.id}: header ${whole.headers.get('x-toolgate-toolcalls')} ≠ annotation ${wv.annotation?.outcome}`,
+        );
       const sv = assembleStream(await (await send(c, true)).text());
-      for (const [mode, v] of [['whole', wv], ['stream', sv]] as const) {
+      for (const [mode, v] of [
+        ['whole', wv],
+        ['stream', sv],
+      ] as const) {
         const p = problems(c, v);
         if (p.length) failures.push(`${c.id} (${mode}): ${p.join('; ')}`);
       }
-      const parity = (v: ClientView) => JSON.stringify({ content: v.content, calls: callsOf(v), finish: v.finishReason, outcome: v.annotation?.outcome, repairs: v.annotation?.repairs });
-      if (parity(wv) !== parity(sv)) failures.push(`${c.id}: stream ≠ whole\n  whole  ${parity(wv)}\n  stream ${parity(sv)}`);
+      const parity = (v: ClientView) =>
+        JSON.stringify({
+          content: v.content,
+          calls: callsOf(v),
+          finish: v.finishReason,
+          outcome: v.annotation?.outcome,
+          repairs: v.annotation?.repairs,
+        });
+      if (parity(wv) !== parity(sv))
+        failures.push(`${c.id}: stream ≠ whole\n  whole  ${parity(wv)}\n  stream ${parity(sv)}`);
     }
     expect(failures).toEqual([]);
   }, 300_000);

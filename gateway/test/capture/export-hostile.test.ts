@@ -21,7 +21,9 @@ function hostileLines(): { lines: Array<string | Buffer>; good: number } {
   let good = 0;
   const ok = (i: number) => {
     good++;
-    return JSON.stringify(toolCallRecord({ conversationId: `c${i}`, messages: [{ role: 'user', content: `Weather in city ${i}?` }] }));
+    return JSON.stringify(
+      toolCallRecord({ conversationId: `c${i}`, messages: [{ role: 'user', content: `Weather in city ${i}?` }] }),
+    );
   };
   const record = toolCallRecord() as unknown as Record<string, unknown>;
   const lines: Array<string | Buffer> = [
@@ -44,7 +46,9 @@ function hostileLines(): { lines: Array<string | Buffer>; good: number } {
     JSON.stringify({ ...pairRecord({}, {}, true), primary: 'x' }),
     '{"__proto__":{"polluted":true},"kind":"tool_call"}',
     ok(1),
-    withDeep(toolCallRecord({ calls: [{ name: 'get_weather', arguments: '__DEEP__' as unknown as Record<string, unknown> }] })),
+    withDeep(
+      toolCallRecord({ calls: [{ name: 'get_weather', arguments: '__DEEP__' as unknown as Record<string, unknown> }] }),
+    ),
     withDeep(toolCallRecord({ messages: [{ role: 'user', content: ['__DEEP__'] }] })),
     withDeep({ ...record, tools: [{ type: 'function', function: { name: 'f', parameters: { p: '__DEEP__' } } }] }),
     withDeep({ ...pairRecord({}, {}, false), messages: [{ role: 'user', content: '__DEEP__' }] }),
@@ -87,27 +91,44 @@ describe('toolgate export on hostile capture files (built bin)', () => {
   }, 300_000);
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
-  it.each(['llamafactory-sft', 'llamafactory-dpo', 'trl-grpo'])('%s: skips and counts every bad line, exports the rest, exits 0', async (format) => {
-    const out = path.join(dir, `out-${format}`);
-    const r = await run(['export', '--format', format, '--in', input, '--out', out, '--holdout', '0']);
-    expect(r.code, r.stderr).toBe(0);
-    const summary = JSON.parse(r.stdout) as { records: number; malformed: number };
-    expect(summary.malformed).toBe(expected.bad);
-    expect(summary.records).toBe(expected.good);
-    expect(r.stderr).toContain(`skipped ${expected.bad} malformed input line(s)`);
-    expect(r.stderr).not.toMatch(/Maximum call stack|RangeError|at .*\.js:\d+/);
-    for (const f of (await readdir(out)).filter((n) => n.endsWith('.jsonl'))) {
-      for (const line of (await readFile(path.join(out, f), 'utf8')).split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
-    }
-  }, 120_000);
+  it.each(['llamafactory-sft', 'llamafactory-dpo', 'trl-grpo'])(
+    '%s: skips and counts every bad line, exports the rest, exits 0',
+    async (format) => {
+      const out = path.join(dir, `out-${format}`);
+      const r = await run(['export', '--format', format, '--in', input, '--out', out, '--holdout', '0']);
+      expect(r.code, r.stderr).toBe(0);
+      const summary = JSON.parse(r.stdout) as { records: number; malformed: number };
+      expect(summary.malformed).toBe(expected.bad);
+      expect(summary.records).toBe(expected.good);
+      expect(r.stderr).toContain(`skipped ${expected.bad} malformed input line(s)`);
+      expect(r.stderr).not.toMatch(/Maximum call stack|RangeError|at .*\.js:\d+/);
+      for (const f of (await readdir(out)).filter((n) => n.endsWith('.jsonl'))) {
+        for (const line of (await readFile(path.join(out, f), 'utf8')).split('\n').filter(Boolean))
+          expect(() => JSON.parse(line)).not.toThrow();
+      }
+    },
+    120_000,
+  );
 
   it('names an over-long line and the good records around it still export', async () => {
     const file = path.join(dir, 'long.jsonl');
     const good = JSON.stringify(toolCallRecord({ conversationId: 'around' }));
     await writeFile(file, [good, 'z'.repeat(MAX_RECORD_BYTES + 1), good.replace('around', 'after')].join('\n'));
-    const r = await run(['export', '--format', 'llamafactory-sft', '--in', file, '--out', path.join(dir, 'out-long'), '--holdout', '0']);
+    const r = await run([
+      'export',
+      '--format',
+      'llamafactory-sft',
+      '--in',
+      file,
+      '--out',
+      path.join(dir, 'out-long'),
+      '--holdout',
+      '0',
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`long.jsonl:2: line longer than ${MAX_RECORD_BYTES} bytes (${MAX_RECORD_BYTES + 1} bytes), skipped`);
+    expect(r.stderr).toContain(
+      `long.jsonl:2: line longer than ${MAX_RECORD_BYTES} bytes (${MAX_RECORD_BYTES + 1} bytes), skipped`,
+    );
     expect((JSON.parse(r.stdout) as { malformed: number }).malformed).toBe(1);
   }, 120_000);
 });

@@ -7,7 +7,12 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { dpoRowJsonSchema, datasetInfoEntryJsonSchema, grpoRowJsonSchema, sftRowJsonSchema } from '../../src/capture/export/output-schemas.js';
+import {
+  dpoRowJsonSchema,
+  datasetInfoEntryJsonSchema,
+  grpoRowJsonSchema,
+  sftRowJsonSchema,
+} from '../../src/capture/export/output-schemas.js';
 import { runExport } from '../../src/capture/export/run-export.js';
 import type { CaptureRecord, ToolCallRecord } from '../../src/capture/record.js';
 import { spawnToolgate } from '../helpers/net.js';
@@ -33,7 +38,9 @@ function assertLlamaFactoryLoads(row: Record<string, unknown>, ranking: boolean)
   const turns = row.conversations as Turn[];
   turns.forEach((t, i) => expect(i % 2 === 0 ? ['human', 'observation'] : ['gpt', 'function_call']).toContain(t.from));
   expect(turns.length % 2).toBe(ranking ? 1 : 0);
-  const fnTurns = [...turns, ...(ranking ? [row.chosen as Turn, row.rejected as Turn] : [])].filter((t) => t.from === 'function_call');
+  const fnTurns = [...turns, ...(ranking ? [row.chosen as Turn, row.rejected as Turn] : [])].filter(
+    (t) => t.from === 'function_call',
+  );
   for (const t of fnTurns) {
     const parsed = JSON.parse(t.value) as unknown;
     for (const call of Array.isArray(parsed) ? parsed : [parsed]) {
@@ -70,9 +77,23 @@ function corpus(): { records: CaptureRecord[]; ids: Record<string, string> } {
       { name: 'get_weather', arguments: { city: 'Bergen' } },
     ],
   });
-  const valid = toolCallRecord({ outcome: 'valid', repairs: [], conversationId: 'c-valid', messages: [{ role: 'user', content: 'Weather in Lima?' }], calls: [{ name: 'get_weather', arguments: { city: 'Lima' } }] });
-  const invalid = toolCallRecord({ outcome: 'invalid', calls: null, errors: ['missing required argument city'], conversationId: 'c-invalid' });
-  const image = toolCallRecord({ conversationId: 'c-img', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] });
+  const valid = toolCallRecord({
+    outcome: 'valid',
+    repairs: [],
+    conversationId: 'c-valid',
+    messages: [{ role: 'user', content: 'Weather in Lima?' }],
+    calls: [{ name: 'get_weather', arguments: { city: 'Lima' } }],
+  });
+  const invalid = toolCallRecord({
+    outcome: 'invalid',
+    calls: null,
+    errors: ['missing required argument city'],
+    conversationId: 'c-invalid',
+  });
+  const image = toolCallRecord({
+    conversationId: 'c-img',
+    messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }],
+  });
   const replayed = { ...simple }; // same id again (at-least-once delivery)
   const sameContent = { ...simple, id: 'other-id' }; // same training content under another id
   return {
@@ -103,16 +124,28 @@ describe('export formats', () => {
     });
     expect(rows[1]?.conversations).toEqual([
       { from: 'human', value: 'Weather in Paris and Rome?' },
-      { from: 'function_call', value: '[{"name":"get_weather","arguments":{"city":"Paris"}},{"name":"get_weather","arguments":{"city":"Rome"}}]' },
+      {
+        from: 'function_call',
+        value:
+          '[{"name":"get_weather","arguments":{"city":"Paris"}},{"name":"get_weather","arguments":{"city":"Rome"}}]',
+      },
       { from: 'observation', value: '{"t":20}\n</tool_response>\n<tool_response>\n{"t":25}' },
       { from: 'gpt', value: 'Paris 20, Rome 25.' },
       { from: 'human', value: 'And Oslo and Bergen?' },
-      { from: 'function_call', value: '[{"name":"get_weather","arguments":{"city":"Oslo"}},{"name":"get_weather","arguments":{"city":"Bergen"}}]' },
+      {
+        from: 'function_call',
+        value:
+          '[{"name":"get_weather","arguments":{"city":"Oslo"}},{"name":"get_weather","arguments":{"city":"Bergen"}}]',
+      },
     ]);
     expect(rows[2]?.system).toBeUndefined();
     const info = JSON.parse(await readFile(path.join(out, 'dataset_info.json'), 'utf8')) as Record<string, unknown>;
     expect(Object.keys(info).sort()).toEqual(['tg_sft_holdout', 'tg_sft_train']);
-    expect(info.tg_sft_train).toEqual({ file_name: 'tg_sft_train.jsonl', formatting: 'sharegpt', columns: { messages: 'conversations', system: 'system', tools: 'tools' } });
+    expect(info.tg_sft_train).toEqual({
+      file_name: 'tg_sft_train.jsonl',
+      formatting: 'sharegpt',
+      columns: { messages: 'conversations', system: 'system', tools: 'tools' },
+    });
     for (const e of Object.values(info)) expect(validInfo(e)).toBe(true);
   });
 
@@ -133,9 +166,15 @@ describe('export formats', () => {
       chosen: { from: 'function_call', value: '{"name":"get_weather","arguments":{"city":"Paris"}}' },
       rejected: { from: 'gpt', value: '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris",}}\n' },
     });
-    const info = JSON.parse(await readFile(path.join(out, 'dataset_info.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    const info = JSON.parse(await readFile(path.join(out, 'dataset_info.json'), 'utf8')) as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(info.mine).toEqual({ file_name: 'x.json' });
-    expect(info.tg_dpo_train).toMatchObject({ ranking: true, columns: { chosen: 'chosen', rejected: 'rejected', messages: 'conversations' } });
+    expect(info.tg_dpo_train).toMatchObject({
+      ranking: true,
+      columns: { chosen: 'chosen', rejected: 'rejected', messages: 'conversations' },
+    });
   });
 
   it('trl-grpo: prompt messages, tools and reference calls', async () => {
@@ -147,9 +186,22 @@ describe('export formats', () => {
     for (const r of rows) expect(validGrpo(r), JSON.stringify(validGrpo.errors)).toBe(true);
     expect(rows.map((r) => r.id)).toEqual([ids.simple, ids.multiTurn, ids.valid]);
     expect(s.skipped).toEqual({ 'no valid call (outcome invalid)': 1, 'non-text content part': 1 });
-    const multi = rows[1] as { prompt: { role: string; content: string; tool_calls?: unknown }[]; reference_calls: string; tools: string; conversation_id: string };
+    const multi = rows[1] as {
+      prompt: { role: string; content: string; tool_calls?: unknown }[];
+      reference_calls: string;
+      tools: string;
+      conversation_id: string;
+    };
     expect(multi.conversation_id).toBe('c-multi');
-    expect(multi.prompt.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'tool', 'assistant', 'user']);
+    expect(multi.prompt.map((m) => m.role)).toEqual([
+      'system',
+      'user',
+      'assistant',
+      'tool',
+      'tool',
+      'assistant',
+      'user',
+    ]);
     expect(multi.prompt[2]?.tool_calls).toEqual([
       { type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
       { type: 'function', function: { name: 'get_weather', arguments: '{"city":"Rome"}' } },
@@ -171,7 +223,12 @@ describe('holdout split', () => {
           toolCallRecord({
             messages: [
               { role: 'user', content: `conversation ${c} opening` },
-              ...(turn > 0 ? [{ role: 'assistant', content: `reply ${turn}` }, { role: 'user', content: `turn ${turn}` }] : []),
+              ...(turn > 0
+                ? [
+                    { role: 'assistant', content: `reply ${turn}` },
+                    { role: 'user', content: `turn ${turn}` },
+                  ]
+                : []),
             ],
           }),
         );
@@ -186,7 +243,10 @@ describe('holdout split', () => {
       const out = await tmp('toolgate-split-');
       await runExport(recs, { format: 'llamafactory-sft', outDir: out, holdout: 0.3, seed, name: 'tg' });
       const conv = (rows: Record<string, unknown>[]) => rows.map((r) => ((r.conversations as Turn[])[0] as Turn).value);
-      return { train: conv(await readJsonl(path.join(out, 'tg_sft_train.jsonl'))), holdout: conv(await readJsonl(path.join(out, 'tg_sft_holdout.jsonl'))) };
+      return {
+        train: conv(await readJsonl(path.join(out, 'tg_sft_train.jsonl'))),
+        holdout: conv(await readJsonl(path.join(out, 'tg_sft_holdout.jsonl'))),
+      };
     };
     const a = await split('a');
     expect(a.train.length + a.holdout.length).toBe(450);
@@ -227,17 +287,31 @@ describe('toolgate export (CLI)', () => {
       conversationId: 'c-ran',
       messages: [{ role: 'user', content: 'Weather in Rome?' }],
       calls: [{ name: 'get_weather', arguments: { city: 'Rome' } }],
-      executions: [{ server: 'weather', name: 'get_weather', arguments: '{"city":"Paris"}', outcome: 'ok', error: null, ms: 12 }],
+      executions: [
+        { server: 'weather', name: 'get_weather', arguments: '{"city":"Paris"}', outcome: 'ok', error: null, ms: 12 },
+      ],
       executable: true,
     });
     const failed = toolCallRecord({
       conversationId: 'c-failed',
       messages: [{ role: 'user', content: 'Weather in Atlantis?' }],
       calls: [{ name: 'get_weather', arguments: { city: 'Atlantis' } }],
-      executions: [{ server: 'weather', name: 'get_weather', arguments: '{"city":"Atlantis"}', outcome: 'tool_error', error: 'Unknown city', ms: 3 }],
+      executions: [
+        {
+          server: 'weather',
+          name: 'get_weather',
+          arguments: '{"city":"Atlantis"}',
+          outcome: 'tool_error',
+          error: 'Unknown city',
+          ms: 3,
+        },
+      ],
       executable: false,
     });
-    await writeFile(path.join(dir, 'capture-a.jsonl'), [old, ran, failed].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    await writeFile(
+      path.join(dir, 'capture-a.jsonl'),
+      [old, ran, failed].map((r) => JSON.stringify(r)).join('\n') + '\n',
+    );
     for (const format of ['llamafactory-sft', 'trl-grpo'] as const) {
       const out = path.join(dir, format);
       const child = spawnToolgate(['export', '--format', format, '--in', dir, '--out', out, '--holdout', '0']);
@@ -280,10 +354,24 @@ describe('toolgate export (CLI)', () => {
       for (const r of recs) await admin.xadd('cap', '*', 'id', r.id, 'rec', JSON.stringify(r));
       await admin.xadd('cap', '*', 'id', 'junk', 'rec', '{"kind":"nope"}');
       const out = await tmp('toolgate-export-redis-');
-      const c = spawnToolgate(['export', '--format', 'trl-grpo', '--redis', server.url, '--stream', 'cap', '--out', out, '--holdout', '0']);
+      const c = spawnToolgate([
+        'export',
+        '--format',
+        'trl-grpo',
+        '--redis',
+        server.url,
+        '--stream',
+        'cap',
+        '--out',
+        out,
+        '--holdout',
+        '0',
+      ]);
       expect(await new Promise((r) => c.once('exit', r)), c.output()).toBe(0);
       expect(c.output()).toContain('skipped 1 malformed input line(s)');
-      expect((await readJsonl(path.join(out, 'toolgate_grpo_train.jsonl'))).map((r) => r.id)).toEqual(recs.map((r) => r.id));
+      expect((await readJsonl(path.join(out, 'toolgate_grpo_train.jsonl'))).map((r) => r.id)).toEqual(
+        recs.map((r) => r.id),
+      );
     } finally {
       admin.disconnect();
       await server.dispose();

@@ -55,7 +55,10 @@ describe('capture pipeline → files', () => {
   it('writes records with e-mails and key-like strings redacted, metadata untouched', async () => {
     const dir = await tmp();
     const metrics = testMetrics();
-    const cap = createCapture(resolveCaptureConfig({ dir, redact: { patterns: ['ACCT-\\d{6}'] } }), { metrics, logger: quietLogger() });
+    const cap = createCapture(resolveCaptureConfig({ dir, redact: { patterns: ['ACCT-\\d{6}'] } }), {
+      metrics,
+      logger: quietLogger(),
+    });
     const rec = toolCallRecord({
       messages: [
         { role: 'user', content: 'Mail jane.doe@example.com, key sk-proj-abcdefghijklmnop1234 and ACCT-123456' },
@@ -69,7 +72,9 @@ describe('capture pipeline → files', () => {
     await cap.close();
     const [back] = (await readAll(dir)) as (typeof rec)[];
     const text = JSON.stringify(back);
-    expect(text).not.toMatch(/jane\.doe|bob@corp|sk-proj-abc|AKIAABCD|abcdefghijklmnopqrstuvwxyz012345|hunter2|ACCT-123456/);
+    expect(text).not.toMatch(
+      /jane\.doe|bob@corp|sk-proj-abc|AKIAABCD|abcdefghijklmnopqrstuvwxyz012345|hunter2|ACCT-123456/,
+    );
     expect(back?.messages[0]?.content).toBe('Mail [REDACTED_EMAIL], key [REDACTED_KEY] and [REDACTED]');
     expect(back?.calls?.[0]?.arguments).toEqual({ to: '[REDACTED_EMAIL]', password: '[REDACTED_KEY]' });
     expect(back?.model).toBe('user@example.com-model');
@@ -128,7 +133,12 @@ describe('capture pipeline → files', () => {
       logger: quietLogger(),
       random: () => seq[x++ % seq.length] as number,
     });
-    expect([cap.wants('valid'), cap.wants('valid'), cap.wants('valid'), cap.wants('valid')]).toEqual([true, false, true, false]);
+    expect([cap.wants('valid'), cap.wants('valid'), cap.wants('valid'), cap.wants('valid')]).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
     expect(cap.wants('invalid')).toBe(true);
     expect(cap.wants('repaired')).toBe(true);
     expect(cap.wants('none')).toBe(false);
@@ -136,7 +146,10 @@ describe('capture pipeline → files', () => {
 
   it('rejects an invalid custom redaction pattern at construction with the pattern named', () => {
     expect(() =>
-      createCapture(resolveCaptureConfig({ redact: { patterns: ['(unclosed'] } }), { metrics: testMetrics(), logger: quietLogger() }),
+      createCapture(resolveCaptureConfig({ redact: { patterns: ['(unclosed'] } }), {
+        metrics: testMetrics(),
+        logger: quietLogger(),
+      }),
     ).toThrow(/invalid regular expression "\(unclosed"/);
   });
 });

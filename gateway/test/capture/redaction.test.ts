@@ -50,12 +50,18 @@ describe('redaction is linear (finding 6)', () => {
     const redact = createRedactor({ ...defaults(), patterns: ['(a+)+b', '(x|xx)+y'] });
     const hostile = `${'a'.repeat(100_000)}! ${'x'.repeat(100_000)}y`;
     expect(redact({ content: hostile }).content).toBe(`${'a'.repeat(100_000)}! [REDACTED]`);
-    expect(() => createRedactor({ ...defaults(), patterns: ['(?<=x)y'] })).toThrow(/capture\.redact\.patterns: invalid regular expression "\(\?<=x\)y": .*not supported/);
+    expect(() => createRedactor({ ...defaults(), patterns: ['(?<=x)y'] })).toThrow(
+      /capture\.redact\.patterns: invalid regular expression "\(\?<=x\)y": .*not supported/,
+    );
   });
 
   it('keeps __proto__ keys of captured arguments as data', () => {
     const redact = createRedactor(defaults());
-    const out = redact(JSON.parse('{"calls":[{"name":"f","arguments":{"__proto__":{"to":"a@b.io"}}}]}') as { calls: { arguments: Record<string, unknown> }[] });
+    const out = redact(
+      JSON.parse('{"calls":[{"name":"f","arguments":{"__proto__":{"to":"a@b.io"}}}]}') as {
+        calls: { arguments: Record<string, unknown> }[];
+      },
+    );
     expect(JSON.stringify(out)).toBe('{"calls":[{"name":"f","arguments":{"__proto__":{"to":"[REDACTED_EMAIL]"}}}]}');
   });
 });
@@ -66,7 +72,12 @@ describe('known secrets: exact values, any shape (finding 10)', () => {
     for (const k of ['k7Qz!pL2$wR9', 'tenant-a:9f8e', 'Z']) s.add(k);
     const text = `pre k7Qz!pL2$wR9 mid "tenant-a:9f8e", k7Qz!pL2$wR8 k7Qz!pL2$wR9k7Qz!pL2$wR9 Zebra`;
     const spans = s.find(text);
-    expect(spans.map(([a, b]) => text.slice(a, b))).toEqual(['k7Qz!pL2$wR9', 'tenant-a:9f8e', 'k7Qz!pL2$wR9k7Qz!pL2$wR9', 'Z']);
+    expect(spans.map(([a, b]) => text.slice(a, b))).toEqual([
+      'k7Qz!pL2$wR9',
+      'tenant-a:9f8e',
+      'k7Qz!pL2$wR9k7Qz!pL2$wR9',
+      'Z',
+    ]);
     expect(s.redact(text, '#')).toBe('pre # mid "#", k7Qz!pL2$wR8 # #ebra');
     expect(s.find('x'.repeat(1_000_000))).toEqual([]);
   });
@@ -88,7 +99,10 @@ describe('through the gateway: keys and session ids never reach capture files (f
   beforeAll(async () => {
     tmp = await tempDir('toolgate-redaction-e2e-');
     process.env.TOOLGATE_TEST_REDACT_KEYS = KEY;
-    s = await startPools({ main: FAST }, { capture: { dir: tmp.dir, sampleValid: 0 }, auth: { apiKeysEnv: 'TOOLGATE_TEST_REDACT_KEYS' } });
+    s = await startPools(
+      { main: FAST },
+      { capture: { dir: tmp.dir, sampleValid: 0 }, auth: { apiKeysEnv: 'TOOLGATE_TEST_REDACT_KEYS' } },
+    );
   });
   afterAll(async () => {
     delete process.env.TOOLGATE_TEST_REDACT_KEYS;
@@ -109,7 +123,7 @@ describe('through the gateway: keys and session ids never reach capture files (f
     const health = await fetch(`${s.url}/health`);
     expect(health.status).toBe(200);
     await s.gateway.capture.flush();
-    const recs = (await readJsonl(tmp.dir)) as Array<Record<string, unknown>>;
+    const recs = await readJsonl(tmp.dir);
     expect(recs).toHaveLength(1);
     const text = JSON.stringify(recs[0]);
     expect(text.includes(KEY), 'the key is still in the record').toBe(false);

@@ -26,7 +26,11 @@ async function setup(): Promise<{ server: RedisServer; redis: Redis; dir: string
   admin.on('error', () => undefined);
   await waitForRedis(redis);
   const dir = await mkdtemp(path.join(tmpdir(), 'toolgate-capture-redis-'));
-  cleanups.push(() => server.dispose(), () => void redis.disconnect(), () => void admin.disconnect());
+  cleanups.push(
+    () => server.dispose(),
+    () => redis.disconnect(),
+    () => admin.disconnect(),
+  );
   return { server, redis, dir, admin };
 }
 
@@ -53,7 +57,11 @@ describe('capture → Redis Stream', () => {
   it('XADDs every record, redacted, in order, with the stream capped approximately', async () => {
     const { redis, dir, admin } = await setup();
     const metrics = testMetrics();
-    const cap = createCapture(resolveCaptureConfig({ dir, stream: { name: 'cap', maxLen: 100_000 } }), { redis, metrics, logger: quietLogger() });
+    const cap = createCapture(resolveCaptureConfig({ dir, stream: { name: 'cap', maxLen: 100_000 } }), {
+      redis,
+      metrics,
+      logger: quietLogger(),
+    });
     const ids = offerMany(cap, 'a', 300);
     cap.offer(toolCallRecord({ id: 'secret', rawOutput: 'mail me: x.y@example.org' }));
     await cap.close();
@@ -87,7 +95,9 @@ describe('capture → Redis Stream', () => {
     await until(async () => !cap.spoolPending && cap.depth === 0);
     await cap.close();
     expect(await streamIds(admin, 'cap')).toEqual([...before, ...during, ...after]);
-    expect(await counterValue(metrics.captureRecords, { sink: 'redis', result: 'replayed' })).toBeGreaterThanOrEqual(120);
+    expect(await counterValue(metrics.captureRecords, { sink: 'redis', result: 'replayed' })).toBeGreaterThanOrEqual(
+      120,
+    );
     expect((await readdir(path.join(dir, 'spool'))).filter((f) => f.endsWith('.jsonl'))).toEqual([]);
   });
 
@@ -121,11 +131,15 @@ describe('capture → Redis Stream', () => {
     const { server, redis, dir, admin } = await setup();
     await server.stop({ save: true });
     // The child captures 200 records while Redis is down (all spooled), prints ACKED, is SIGKILLed.
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'gateway/test/capture/fixtures/capture-child.ts')], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, REDIS_URL: server.url, CAPTURE_DIR: dir, COUNT: '200', PREFIX: 'crash', STREAM: 'cap' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(REPO_ROOT, 'gateway/test/capture/fixtures/capture-child.ts')],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, REDIS_URL: server.url, CAPTURE_DIR: dir, COUNT: '200', PREFIX: 'crash', STREAM: 'cap' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -137,7 +151,12 @@ describe('capture → Redis Stream', () => {
     await exited;
     await server.start();
     await waitForRedis(redis);
-    const cap = createCapture(resolveCaptureConfig({ dir, stream: { name: 'cap' } }), { redis, metrics: testMetrics(), logger: quietLogger(), replayIntervalMs: 100 });
+    const cap = createCapture(resolveCaptureConfig({ dir, stream: { name: 'cap' } }), {
+      redis,
+      metrics: testMetrics(),
+      logger: quietLogger(),
+      replayIntervalMs: 100,
+    });
     const mine = offerMany(cap, 'next', 10);
     await until(async () => (await admin.xlen('cap')) >= 210);
     await cap.close();
@@ -147,11 +166,15 @@ describe('capture → Redis Stream', () => {
 
   it('a killed process in file mode loses no acknowledged record', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'toolgate-capture-kill-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'gateway/test/capture/fixtures/capture-child.ts')], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, REDIS_URL: '', CAPTURE_DIR: dir, COUNT: '500', PREFIX: 'f' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(REPO_ROOT, 'gateway/test/capture/fixtures/capture-child.ts')],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, REDIS_URL: '', CAPTURE_DIR: dir, COUNT: '500', PREFIX: 'f' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     cleanups.push(() => void child.kill('SIGKILL'));

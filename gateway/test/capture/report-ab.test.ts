@@ -21,8 +21,14 @@ function synthetic(): ShadowPairRecord[] {
   const agree = [true, false, true, false];
   return pe2e.map((_, i) =>
     pairRecord(
-      { e2eMs: pe2e[i] as number, ttftMs: pttft[i] as number | null, parsed: pParsed[i] as boolean, schemaValid: pValid[i] as boolean, ...(i === 3 ? { outcome: 'error' as const, calls: null } : {}) },
-      { e2eMs: se2e[i] as number, ttftMs: sttft[i] as number, parsed: true, schemaValid: sValid[i] as boolean },
+      {
+        e2eMs: pe2e[i],
+        ttftMs: pttft[i],
+        parsed: pParsed[i],
+        schemaValid: pValid[i],
+        ...(i === 3 ? { outcome: 'error' as const, calls: null } : {}),
+      },
+      { e2eMs: se2e[i], ttftMs: sttft[i], parsed: true, schemaValid: sValid[i] },
       agree[i] as boolean,
     ),
   );
@@ -85,7 +91,9 @@ describe('report ab', () => {
     const c = spawnToolgate(['report', 'ab', '--in', dir, '--format', 'json', '--out', out]);
     expect(await new Promise((r) => c.once('exit', r)), c.output()).toBe(0);
     expect(c.output()).toContain('skipped 1 malformed input line(s)');
-    const json = JSON.parse(await readFile(out, 'utf8')) as { groups: { pairs: number; agreement: { rate: number } }[] };
+    const json = JSON.parse(await readFile(out, 'utf8')) as {
+      groups: { pairs: number; agreement: { rate: number } }[];
+    };
     expect(json.groups).toHaveLength(1);
     expect(json.groups[0]).toMatchObject({ pairs: 4, agreement: { rate: 0.5 } });
   });

@@ -18,15 +18,33 @@ const MODEL = 'Qwen/Qwen3-0.6B';
 type Child = ReturnType<typeof spawnToolgate>;
 
 /** One request on its own TCP connection. */
-function post(url: string, body: unknown, pathName = '/v1/chat/completions'): Promise<{ status: number; backend: string; json: Record<string, unknown> }> {
+function post(
+  url: string,
+  body: unknown,
+  pathName = '/v1/chat/completions',
+): Promise<{ status: number; backend: string; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body);
-    const req = request(`${url}${pathName}`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, backend: String(res.headers['x-toolgate-backend'] ?? ''), json: JSON.parse(text) as Record<string, unknown> }));
-    });
+    const req = request(
+      `${url}${pathName}`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            backend: String(res.headers['x-toolgate-backend'] ?? ''),
+            json: JSON.parse(text) as Record<string, unknown>,
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.setTimeout(60_000, () => req.destroy(new Error(`no answer from ${url} within 60 s`)));
     req.end(data);
@@ -71,7 +89,10 @@ const sum = (text: string, metric: string) =>
     .filter((l) => l.startsWith(`${metric}{`) || l.startsWith(`${metric} `))
     .reduce((s, l) => s + Number(l.split(' ').at(-1)), 0);
 
-async function serveCluster(config: Record<string, unknown>, env: Record<string, string> = {}): Promise<{ child: Child; url: string }> {
+async function serveCluster(
+  config: Record<string, unknown>,
+  env: Record<string, string> = {},
+): Promise<{ child: Child; url: string }> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'toolgate-cluster-'));
   const file = path.join(dir, 'gateway.json');
@@ -80,7 +101,11 @@ async function serveCluster(config: Record<string, unknown>, env: Record<string,
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${url}/ready`, 90_000);
-    await until(() => logLines(child, 'gateway listening').some((l) => l.component === 'serve'), 'all workers ready', 60_000);
+    await until(
+      () => logLines(child, 'gateway listening').some((l) => l.component === 'serve'),
+      'all workers ready',
+      60_000,
+    );
   } catch (err) {
     await stopProcess(child, 'SIGKILL');
     throw new Error(`${(err as Error).message}\n${child.output().slice(-3000)}`);
@@ -88,9 +113,26 @@ async function serveCluster(config: Record<string, unknown>, env: Record<string,
   return { child, url };
 }
 
-const tools = (t: string) => [{ type: 'function', function: { name: `${t}_lookup`, description: `Looks things up for ${t}. `.repeat(8), parameters: { type: 'object', properties: { q: { type: 'string' } } } } }];
-const system = (t: string) => ({ role: 'system', content: `You are the assistant of ${t}. Follow the policies. `.repeat(10) });
-const chatBody = (t: string, messages: unknown[]) => ({ model: MODEL, max_tokens: 4, tools: tools(t), messages: [system(t), ...messages] });
+const tools = (t: string) => [
+  {
+    type: 'function',
+    function: {
+      name: `${t}_lookup`,
+      description: `Looks things up for ${t}. `.repeat(8),
+      parameters: { type: 'object', properties: { q: { type: 'string' } } },
+    },
+  },
+];
+const system = (t: string) => ({
+  role: 'system',
+  content: `You are the assistant of ${t}. Follow the policies. `.repeat(10),
+});
+const chatBody = (t: string, messages: unknown[]) => ({
+  model: MODEL,
+  max_tokens: 4,
+  tools: tools(t),
+  messages: [system(t), ...messages],
+});
 
 describe('serve --workers 2: routing state and metrics shared across workers', () => {
   let sim: SimCluster;
@@ -106,7 +148,11 @@ describe('serve --workers 2: routing state and metrics shared across workers', (
   beforeAll(async () => {
     // Slow enough that three staggered requests overlap.
     sim = await startSim({ port: 0, pods: 2, profile: { kind: 'fixed', ttftMs: 900, itlMs: 1 } });
-    gw = await serveCluster({ upstreams: sim.urls, pools: { default: { policy: { type: 'prefix', epsilon: 0.25 } } }, health: { intervalMs: 60_000 } });
+    gw = await serveCluster({
+      upstreams: sim.urls,
+      pools: { default: { policy: { type: 'prefix', epsilon: 0.25 } } },
+      health: { intervalMs: 60_000 },
+    });
   }, 180_000);
   afterAll(async () => {
     if (gw) await stopProcess(gw.child);
@@ -134,7 +180,9 @@ describe('serve --workers 2: routing state and metrics shared across workers', (
     // worker routing it counts the requests its sibling has in flight.
     const firsts = [0, 1, 2].map((i) => [{ role: 'user', content: `conversation ${i}: ${'details '.repeat(60)}` }]);
     const from = gw.child.output().length;
-    const turn1 = await Promise.all(firsts.map(async (m, i) => (await new Promise((r) => setTimeout(r, 150 * i)), send(chatBody('hot', m)))));
+    const turn1 = await Promise.all(
+      firsts.map(async (m, i) => (await new Promise((r) => setTimeout(r, 150 * i)), send(chatBody('hot', m)))),
+    );
     const routed = logLines(gw.child, 'route', from);
     expect(new Set(routed.map((l) => l.worker)).size).toBe(2);
     expect(turn1[0]!.backend).toBe(turn1[1]!.backend);
@@ -143,7 +191,14 @@ describe('serve --workers 2: routing state and metrics shared across workers', (
 
     // Its next turns follow it to the pod it overflowed to, on either worker (only one of them
     // made that decision; the other learned it from the memo).
-    const next = [...firsts[2]!, { role: 'assistant', content: String((turn1[2]!.json.choices as Array<{ message: { content: string } }>)[0]!.message.content) }, { role: 'user', content: 'and then?' }];
+    const next = [
+      ...firsts[2]!,
+      {
+        role: 'assistant',
+        content: (turn1[2]!.json.choices as Array<{ message: { content: string } }>)[0]!.message.content,
+      },
+      { role: 'user', content: 'and then?' },
+    ];
     const from2 = gw.child.output().length;
     for (let i = 0; i < 4; i++) expect((await send(chatBody('hot', next))).backend).toBe(turn1[2]!.backend);
     expect(new Set(logLines(gw.child, 'route', from2).map((l) => l.worker))).toEqual(new Set([0, 1]));
@@ -165,11 +220,24 @@ describe('serve --workers 2: routing state and metrics shared across workers', (
     process.kill(Number(victim.pid), 'SIGKILL');
     // (A connection the primary hands over in the instant the worker dies is lost with it — a
     // node:cluster race no client escapes without a timeout — so the test waits for the exit.)
-    await until(() => logLines(gw.child, 'worker exited; starting a new one', from).length > 0, 'the primary to see the exit');
+    await until(
+      () => logLines(gw.child, 'worker exited; starting a new one', from).length > 0,
+      'the primary to see the exit',
+    );
     for (let i = 0; i < 6; i++) await send(chatBody('after-crash', [{ role: 'user', content: `q${i}` }]));
-    await until(() => logLines(gw.child, 'worker started', from).some((l) => l.worker === 0 && l.pid !== victim.pid), 'a new worker 0');
-    await until(() => logLines(gw.child, 'gateway listening', from).some((l) => l.worker === 0), 'the new worker listening', 60_000);
-    expect(logLines(gw.child, 'worker exited; starting a new one', from)[0]).toMatchObject({ worker: 0, signal: 'SIGKILL' });
+    await until(
+      () => logLines(gw.child, 'worker started', from).some((l) => l.worker === 0 && l.pid !== victim.pid),
+      'a new worker 0',
+    );
+    await until(
+      () => logLines(gw.child, 'gateway listening', from).some((l) => l.worker === 0),
+      'the new worker listening',
+      60_000,
+    );
+    expect(logLines(gw.child, 'worker exited; starting a new one', from)[0]).toMatchObject({
+      worker: 0,
+      signal: 'SIGKILL',
+    });
     const from2 = gw.child.output().length;
     for (let i = 0; i < 4; i++) await send(chatBody('after-restart', [{ role: 'user', content: `q${i}` }]));
     expect(new Set(logLines(gw.child, 'route', from2).map((l) => l.worker))).toEqual(new Set([0, 1]));
@@ -188,7 +256,10 @@ describe('serve --workers 2: process life', () => {
     try {
       const from = gw.child.output().length;
       const statuses: number[] = [];
-      for (let i = 0; i < 6; i++) statuses.push((await post(gw.url, { model: MODEL, max_tokens: 2, messages: [{ role: 'user', content: `r${i}` }] })).status);
+      for (let i = 0; i < 6; i++)
+        statuses.push(
+          (await post(gw.url, { model: MODEL, max_tokens: 2, messages: [{ role: 'user', content: `r${i}` }] })).status,
+        );
       expect(statuses.filter((s) => s === 200)).toHaveLength(3);
       expect(statuses.filter((s) => s === 429)).toHaveLength(3);
       // Both workers took requests (each alone would have allowed its own burst of 3).
@@ -203,11 +274,23 @@ describe('serve --workers 2: process life', () => {
     expect(logLines(gw.child, 'no upstreams configured: started the built-in vLLM simulator')).toHaveLength(1);
     expect(gw.child.output().split('Toolgate is ready at').length - 1).toBe(1);
     // Both workers route to the same two simulated pods.
-    expect(logLines(gw.child, 'gateway listening').filter((l) => l.component === 'gateway').map((l) => (l.backends as string[]).length)).toEqual([2, 2]);
-    for (let i = 0; i < 4; i++) expect((await post(gw.url, { model: MODEL, max_tokens: 2, messages: [{ role: 'user', content: `s${i}` }] })).status).toBe(200);
+    expect(
+      logLines(gw.child, 'gateway listening')
+        .filter((l) => l.component === 'gateway')
+        .map((l) => (l.backends as string[]).length),
+    ).toEqual([2, 2]);
+    for (let i = 0; i < 4; i++)
+      expect(
+        (await post(gw.url, { model: MODEL, max_tokens: 2, messages: [{ role: 'user', content: `s${i}` }] })).status,
+      ).toBe(200);
 
     const pids = logLines(gw.child, 'worker started').map((l) => Number(l.pid));
-    const inflight = post(gw.url, { model: MODEL, max_tokens: 400, ignore_eos: true, messages: [{ role: 'user', content: 'a long answer, please' }] });
+    const inflight = post(gw.url, {
+      model: MODEL,
+      max_tokens: 400,
+      ignore_eos: true,
+      messages: [{ role: 'user', content: 'a long answer, please' }],
+    });
     await new Promise((r) => setTimeout(r, 300));
     const exited = new Promise<number | null>((resolve) => gw.child.once('exit', (code) => resolve(code)));
     gw.child.kill('SIGTERM');
@@ -223,7 +306,10 @@ describe('serve --workers 2: process life', () => {
     const port = await freePort();
     await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
     try {
-      const child = spawnToolgate(['serve', '--host', '127.0.0.1', '--port', String(port), '--upstream', sim.urls[0]!, '--workers', '2'], { LOG_LEVEL: 'info' });
+      const child = spawnToolgate(
+        ['serve', '--host', '127.0.0.1', '--port', String(port), '--upstream', sim.urls[0]!, '--workers', '2'],
+        { LOG_LEVEL: 'info' },
+      );
       const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
       expect(code).toBe(1);
       // The primary checks the address before it forks: one clear line, no worker started or restarted.

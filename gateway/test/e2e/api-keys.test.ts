@@ -15,7 +15,12 @@ describe('API keys on a gateway process', () => {
   beforeAll(async () => {
     sim = await startSim({ port: 0, pods: 1, ...FAST });
     tmp = await tempDir('toolgate-keys-e2e-');
-    gw = await serveProcess(tmp.dir, 'keys', { upstreams: sim.urls, capture: { dir: tmp.dir }, health: { intervalMs: 60_000 } }, { TOOLGATE_API_KEYS: 'sk-alpha-123,sk-beta-456' });
+    gw = await serveProcess(
+      tmp.dir,
+      'keys',
+      { upstreams: sim.urls, capture: { dir: tmp.dir }, health: { intervalMs: 60_000 } },
+      { TOOLGATE_API_KEYS: 'sk-alpha-123,sk-beta-456' },
+    );
   }, 60_000);
   afterAll(async () => {
     await gw?.stop();
@@ -28,9 +33,17 @@ describe('API keys on a gateway process', () => {
     const missing = await chat(gw.url, { model: BASE_MODEL, tools: false });
     expect(missing.status).toBe(401);
     expect(missing.headers.get('www-authenticate')).toBe('Bearer');
-    expect(await errorOf(missing)).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key', param: null });
+    expect(await errorOf(missing)).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'invalid_api_key',
+      param: null,
+    });
 
-    const wrong = await chat(gw.url, { model: BASE_MODEL, tools: false, headers: { authorization: 'Bearer sk-alpha-124' } });
+    const wrong = await chat(gw.url, {
+      model: BASE_MODEL,
+      tools: false,
+      headers: { authorization: 'Bearer sk-alpha-124' },
+    });
     expect(wrong.status).toBe(401);
     const e = await errorOf(wrong);
     expect(e).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key' });
@@ -46,12 +59,17 @@ describe('API keys on a gateway process', () => {
   it('the right key is served (openai SDK); a wrong key surfaces as the SDK AuthenticationError', async () => {
     for (const key of ['sk-alpha-123', 'sk-beta-456']) {
       const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
-      const r = await client.chat.completions.create({ model: BASE_MODEL, messages: [{ role: 'user', content: 'hi' }] });
+      const r = await client.chat.completions.create({
+        model: BASE_MODEL,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
       expect(r.choices[0]!.message.role).toBe('assistant');
       expect((await client.models.list()).data.map((m) => m.id)).toContain(BASE_MODEL);
     }
     const bad = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'sk-nope', maxRetries: 0 });
-    const err = await bad.chat.completions.create({ model: BASE_MODEL, messages: [{ role: 'user', content: 'hi' }] }).catch((x: unknown) => x);
+    const err = await bad.chat.completions
+      .create({ model: BASE_MODEL, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((x: unknown) => x);
     expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
     expect((err as InstanceType<typeof OpenAI.AuthenticationError>).code).toBe('invalid_api_key');
   });

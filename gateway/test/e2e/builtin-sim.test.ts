@@ -17,24 +17,39 @@ describe('built-in simulator of toolgate serve', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function podAnswer(config: Record<string, unknown>): Promise<{ content: string | null; reasoning: string | null }> {
+  async function podAnswer(
+    config: Record<string, unknown>,
+  ): Promise<{ content: string | null; reasoning: string | null }> {
     const gw = await serveProcess(dir, `sim-${gateways.length}`, config, { LOG_LEVEL: 'info' });
     gateways.push(gw);
-    const started = gw.output().split('\n').find((l) => l.includes('started the built-in vLLM simulator'));
+    const started = gw
+      .output()
+      .split('\n')
+      .find((l) => l.includes('started the built-in vLLM simulator'));
     const pod = (JSON.parse(started!) as { pods: string[] }).pods[0]!;
     const res = await fetch(`${pod}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], sim_script: { raw: '<think>plan</think>answer' } }),
+      body: JSON.stringify({
+        messages: [{ role: 'user', content: 'hi' }],
+        sim_script: { raw: '<think>plan</think>answer' },
+      }),
     });
-    return ((await res.json()) as { choices: Array<{ message: { content: string | null; reasoning: string | null } }> }).choices[0]!.message;
+    return ((await res.json()) as { choices: Array<{ message: { content: string | null; reasoning: string | null } }> })
+      .choices[0]!.message;
   }
 
   it('runs the qwen3 reasoning parser by default, as a Qwen3 deployment does', async () => {
-    expect(await podAnswer({ sim: { pods: 1, profile: 'fixed' } })).toMatchObject({ reasoning: 'plan', content: 'answer' });
+    expect(await podAnswer({ sim: { pods: 1, profile: 'fixed' } })).toMatchObject({
+      reasoning: 'plan',
+      content: 'answer',
+    });
   });
 
   it('sim.reasoningParser none turns it off', async () => {
-    expect(await podAnswer({ sim: { pods: 1, profile: 'fixed', reasoningParser: 'none' } })).toMatchObject({ reasoning: null, content: '<think>plan</think>answer' });
+    expect(await podAnswer({ sim: { pods: 1, profile: 'fixed', reasoningParser: 'none' } })).toMatchObject({
+      reasoning: null,
+      content: '<think>plan</think>answer',
+    });
   });
 });

@@ -2,7 +2,17 @@
 // produce one tool_call record with the expected fields; valid ones are not captured at
 // sampleValid 0; a streamed repaired response is captured too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_MODEL, FAST, RAW, chat, readJsonl, startPools, tempDir, weatherTool, type PoolStack } from '../experiments/helpers.js';
+import {
+  BASE_MODEL,
+  FAST,
+  RAW,
+  chat,
+  readJsonl,
+  startPools,
+  tempDir,
+  weatherTool,
+  type PoolStack,
+} from '../experiments/helpers.js';
 import { sessionPseudonym } from '../../src/capture/redact.js';
 
 type Rec = Record<string, unknown> & { latency: { ttftMs: number | null; e2eMs: number } };
@@ -20,7 +30,11 @@ describe('capture to files through the gateway', () => {
   });
 
   const send = async (raw: string, session: string, stream = false) => {
-    const res = await chat(s.url, { model: BASE_MODEL, headers: { 'x-session-id': session }, body: { stream, sim_script: { raw, parser: 'none' } } });
+    const res = await chat(s.url, {
+      model: BASE_MODEL,
+      headers: { 'x-session-id': session },
+      body: { stream, sim_script: { raw, parser: 'none' } },
+    });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
     return res.headers.get('x-request-id')!;
@@ -57,19 +71,35 @@ describe('capture to files through the gateway', () => {
 
     for (const id of [repairedId, streamedId]) {
       const rec = recs.find((r) => r.requestId === id)!;
-      expect(rec).toMatchObject({ kind: 'tool_call', outcome: 'repaired', rawOutput: RAW.repairable, errors: [], calls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] });
+      expect(rec).toMatchObject({
+        kind: 'tool_call',
+        outcome: 'repaired',
+        rawOutput: RAW.repairable,
+        errors: [],
+        calls: [{ name: 'get_weather', arguments: { city: 'Paris' } }],
+      });
       expect((rec.repairs as string[]).length).toBeGreaterThan(0);
     }
     expect(recs.find((r) => r.requestId === streamedId)!.conversationId).toBe(sessionPseudonym('conv-stream'));
   });
 
   it('an invalid call refused under the reject policy (422) is still captured', async () => {
-    const res = await chat(s.url, { model: BASE_MODEL, headers: { 'x-toolgate-policy': 'reject', 'x-session-id': 'conv-reject' }, body: { sim_script: { raw: RAW.invalid, parser: 'none' } } });
+    const res = await chat(s.url, {
+      model: BASE_MODEL,
+      headers: { 'x-toolgate-policy': 'reject', 'x-session-id': 'conv-reject' },
+      body: { sim_script: { raw: RAW.invalid, parser: 'none' } },
+    });
     expect(res.status).toBe(422);
     await res.arrayBuffer();
     const id = res.headers.get('x-request-id');
     await s.gateway.capture.flush();
     const rec = ((await readJsonl(tmp.dir)) as Rec[]).find((r) => r.requestId === id);
-    expect(rec).toMatchObject({ kind: 'tool_call', outcome: 'invalid', conversationId: sessionPseudonym('conv-reject'), rawOutput: RAW.invalid, calls: null });
+    expect(rec).toMatchObject({
+      kind: 'tool_call',
+      outcome: 'invalid',
+      conversationId: sessionPseudonym('conv-reject'),
+      rawOutput: RAW.invalid,
+      calls: null,
+    });
   });
 });

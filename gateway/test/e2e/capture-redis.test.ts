@@ -70,7 +70,11 @@ async function rig(): Promise<Rig> {
 async function sendInvalid(gw: Gateway, n: number, tag: string): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
-    const res = await chat(gw.url, { model: BASE_MODEL, headers: { 'x-session-id': `${tag}-${i}` }, body: { sim_script: { raw: RAW.invalid, parser: 'none' } } });
+    const res = await chat(gw.url, {
+      model: BASE_MODEL,
+      headers: { 'x-session-id': `${tag}-${i}` },
+      body: { sim_script: { raw: RAW.invalid, parser: 'none' } },
+    });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
     ids.push(res.headers.get('x-request-id')!);
@@ -87,7 +91,9 @@ async function settle(gw: Gateway): Promise<void> {
 
 async function streamRecords(admin: Redis): Promise<Record<string, unknown>[]> {
   const entries = await admin.xrange(STREAM, '-', '+');
-  return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('rec') + 1] as string) as Record<string, unknown>);
+  return entries.map(
+    ([, fields]) => JSON.parse(fields[fields.indexOf('rec') + 1] as string) as Record<string, unknown>,
+  );
 }
 
 describe('capture to a Redis stream through the gateway', () => {
@@ -98,7 +104,13 @@ describe('capture to a Redis stream through the gateway', () => {
     await settle(first);
     const recs = await streamRecords(r.admin);
     expect(recs.map((x) => x.requestId)).toEqual(before);
-    expect(recs[0]).toMatchObject({ kind: 'tool_call', outcome: 'invalid', model: BASE_MODEL, conversationId: sessionPseudonym('first-0'), rawOutput: RAW.invalid });
+    expect(recs[0]).toMatchObject({
+      kind: 'tool_call',
+      outcome: 'invalid',
+      model: BASE_MODEL,
+      conversationId: sessionPseudonym('first-0'),
+      rawOutput: RAW.invalid,
+    });
 
     // Records still queued at shutdown are drained by close(); a new gateway continues the stream.
     const inFlight = await sendInvalid(first, 2, 'closing');
@@ -117,7 +129,8 @@ describe('capture to a Redis stream through the gateway', () => {
     const gw = await r.start();
     const before = await sendInvalid(gw, 2, 'up');
     await settle(gw);
-    const counted = async (result: string) => metricSum(await metricsText(gw.url), 'toolgate_capture_records_total', { sink: 'redis', result });
+    const counted = async (result: string) =>
+      metricSum(await metricsText(gw.url), 'toolgate_capture_records_total', { sink: 'redis', result });
     const base = { buffered: await counted('buffered'), replayed: await counted('replayed') };
     await r.redis.stop({ save: true });
     const during = await sendInvalid(gw, 3, 'down'); // clients never notice
@@ -136,7 +149,10 @@ describe('capture to a Redis stream through the gateway', () => {
   it('a full capture queue drops and counts records, and every client still gets its answer', async () => {
     const r = await rig();
     // queueSize 1 and a frozen Redis: the worker holds one record in a hung write, one waits in the queue.
-    const gw = await r.start({ capture: { dir: r.dir, sampleValid: 0, queueSize: 1, stream: { name: STREAM } }, redis: { url: r.redis.url, commandTimeoutMs: 20_000 } });
+    const gw = await r.start({
+      capture: { dir: r.dir, sampleValid: 0, queueSize: 1, stream: { name: STREAM } },
+      redis: { url: r.redis.url, commandTimeoutMs: 20_000 },
+    });
     // One record first, so the gateway's Redis connection is up (else records go to the spool file, which never hangs).
     await sendInvalid(gw, 1, 'warm');
     await settle(gw);
@@ -144,7 +160,13 @@ describe('capture to a Redis stream through the gateway', () => {
     try {
       const n = 20;
       const results = await Promise.all(
-        Array.from({ length: n }, (_, i) => chat(gw.url, { model: BASE_MODEL, content: `weather ${i}`, body: { sim_script: { raw: RAW.invalid, parser: 'none' } } })),
+        Array.from({ length: n }, (_, i) =>
+          chat(gw.url, {
+            model: BASE_MODEL,
+            content: `weather ${i}`,
+            body: { sim_script: { raw: RAW.invalid, parser: 'none' } },
+          }),
+        ),
       );
       for (const res of results) {
         expect(res.status).toBe(200);

@@ -8,7 +8,8 @@ import { serveBuilt, type BuiltGateway } from '../helpers/built-bin.js';
 import { sseData } from '../helpers/stack.js';
 
 const MODEL = 'Qwen/Qwen3-0.6B';
-const WORDS = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty';
+const WORDS =
+  'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty';
 
 /** A stream of 20 words spaced `itlMs` apart (scripted, so its length is known). */
 const streamBody = (i: number, itlMs: number) => ({
@@ -20,7 +21,11 @@ const streamBody = (i: number, itlMs: number) => ({
 
 /** Starts a stream and resolves once its first bytes arrived; `rest` reads the remainder. */
 async function startStream(url: string, body: unknown): Promise<{ rest: Promise<string> }> {
-  const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(200);
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();

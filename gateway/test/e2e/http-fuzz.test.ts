@@ -21,37 +21,119 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20_260_118);
 const RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 1));
 const HEALTH_BUDGET_MS = 200;
 
-const weather = { type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } }, required: ['city'] } } };
-const baseChat = () => structuredClone({
-  model: MODEL,
-  max_tokens: 12,
-  messages: [
-    { role: 'system', content: 'You are helpful.' },
-    { role: 'user', content: 'Weather in Paris?' },
-    { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
-    { role: 'tool', tool_call_id: 'call_1', content: '18C' },
-    { role: 'user', content: [{ type: 'text', text: 'And tomorrow?' }] },
-  ],
-  tools: [weather],
-} as Record<string, unknown>);
+const weather = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'Weather',
+    parameters: {
+      type: 'object',
+      properties: { city: { type: 'string' }, days: { type: 'integer' } },
+      required: ['city'],
+    },
+  },
+};
+const baseChat = () =>
+  structuredClone({
+    model: MODEL,
+    max_tokens: 12,
+    messages: [
+      { role: 'system', content: 'You are helpful.' },
+      { role: 'user', content: 'Weather in Paris?' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: '18C' },
+      { role: 'user', content: [{ type: 'text', text: 'And tomorrow?' }] },
+    ],
+    tools: [weather],
+  });
 
 /** Values a hostile client puts anywhere. */
 const hostile: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom(null, true, false, 0, -1, 1e308, -1e308, 2 ** 53 + 1, 0.5, '', '5', 'nan', 'x'.repeat(70_000), '\u0000', '\ud800', '{"a":', '</tool_call>', '__proto__'),
-  fc.constantFrom([], {}, [null], [{}], [[[]]], { __proto__: { polluted: true } }, JSON.parse('{"__proto__":{"city":"Paris"}}'), { type: 'text', text: 5 }, { role: 'assistant', tool_calls: 'x' }),
+  fc.constantFrom(
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1e308,
+    -1e308,
+    2 ** 53 + 1,
+    0.5,
+    '',
+    '5',
+    'nan',
+    'x'.repeat(70_000),
+    '\u0000',
+    '\ud800',
+    '{"a":',
+    '</tool_call>',
+    '__proto__',
+  ),
+  fc.constantFrom(
+    [],
+    {},
+    [null],
+    [{}],
+    [[[]]],
+    { __proto__: { polluted: true } },
+    JSON.parse('{"__proto__":{"city":"Paris"}}'),
+    { type: 'text', text: 5 },
+    { role: 'assistant', tool_calls: 'x' },
+  ),
 );
 
 /** Where a mutation lands in a chat request (a path of keys/indices from the top). */
 const PATHS: Array<Array<string | number>> = [
-  ['model'], ['messages'], ['messages', 0], ['messages', 1, 'role'], ['messages', 1, 'content'], ['messages', 4, 'content', 0], ['messages', 4, 'content', 0, 'text'],
-  ['messages', 2, 'tool_calls'], ['messages', 2, 'tool_calls', 0], ['messages', 2, 'tool_calls', 0, 'function'], ['messages', 2, 'tool_calls', 0, 'function', 'arguments'],
-  ['messages', 2, 'tool_calls', 0, 'function', 'name'], ['messages', 2, 'content'], ['messages', 3, 'tool_call_id'], ['messages', 3, 'content'], ['messages', 1, 'name'],
-  ['tools'], ['tools', 0], ['tools', 0, 'type'], ['tools', 0, 'function'], ['tools', 0, 'function', 'name'], ['tools', 0, 'function', 'parameters'],
-  ['tools', 0, 'function', 'parameters', 'properties'], ['tools', 0, 'function', 'parameters', 'properties', 'city'], ['tools', 0, 'function', 'parameters', 'required'],
-  ['tool_choice'], ['n'], ['max_tokens'], ['max_completion_tokens'], ['temperature'], ['top_p'], ['stream'], ['stream_options'], ['stop'], ['logprobs'], ['top_logprobs'],
-  ['response_format'], ['user'], ['seed'], ['chat_template_kwargs'], ['parallel_tool_calls'], ['extra_field'],
+  ['model'],
+  ['messages'],
+  ['messages', 0],
+  ['messages', 1, 'role'],
+  ['messages', 1, 'content'],
+  ['messages', 4, 'content', 0],
+  ['messages', 4, 'content', 0, 'text'],
+  ['messages', 2, 'tool_calls'],
+  ['messages', 2, 'tool_calls', 0],
+  ['messages', 2, 'tool_calls', 0, 'function'],
+  ['messages', 2, 'tool_calls', 0, 'function', 'arguments'],
+  ['messages', 2, 'tool_calls', 0, 'function', 'name'],
+  ['messages', 2, 'content'],
+  ['messages', 3, 'tool_call_id'],
+  ['messages', 3, 'content'],
+  ['messages', 1, 'name'],
+  ['tools'],
+  ['tools', 0],
+  ['tools', 0, 'type'],
+  ['tools', 0, 'function'],
+  ['tools', 0, 'function', 'name'],
+  ['tools', 0, 'function', 'parameters'],
+  ['tools', 0, 'function', 'parameters', 'properties'],
+  ['tools', 0, 'function', 'parameters', 'properties', 'city'],
+  ['tools', 0, 'function', 'parameters', 'required'],
+  ['tool_choice'],
+  ['n'],
+  ['max_tokens'],
+  ['max_completion_tokens'],
+  ['temperature'],
+  ['top_p'],
+  ['stream'],
+  ['stream_options'],
+  ['stop'],
+  ['logprobs'],
+  ['top_logprobs'],
+  ['response_format'],
+  ['user'],
+  ['seed'],
+  ['chat_template_kwargs'],
+  ['parallel_tool_calls'],
+  ['extra_field'],
 ];
 
 function setPath(root: Record<string, unknown>, path: Array<string | number>, value: unknown): void {
@@ -77,12 +159,23 @@ const mutatedChat = fc
     return { path: '/v1/chat/completions', body: Buffer.from(JSON.stringify(body)), headers };
   });
 
-const deepText = (depth: number, open: string, close: string, leaf = '1') => open.repeat(depth) + leaf + close.repeat(depth);
+const deepText = (depth: number, open: string, close: string, leaf = '1') =>
+  open.repeat(depth) + leaf + close.repeat(depth);
 const rawBodies: fc.Arbitrary<Buffer> = fc.oneof(
   fc.uint8Array({ maxLength: 256 }).map((b) => Buffer.from(b)),
   fc.integer({ min: 1, max: 120 }).map((cut) => Buffer.from(JSON.stringify(baseChat()).slice(0, cut))),
-  fc.integer({ min: 1, max: 60_000 }).map((d) => Buffer.from(`{"model":"${MODEL}","messages":[{"role":"user","content":${deepText(d, '[', ']', '"x"')}}]}`)),
-  fc.integer({ min: 1, max: 60_000 }).map((d) => Buffer.from(`{"model":"${MODEL}","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":${deepText(d, '{"a":', '}')}}}]}`)),
+  fc
+    .integer({ min: 1, max: 60_000 })
+    .map((d) =>
+      Buffer.from(`{"model":"${MODEL}","messages":[{"role":"user","content":${deepText(d, '[', ']', '"x"')}}]}`),
+    ),
+  fc
+    .integer({ min: 1, max: 60_000 })
+    .map((d) =>
+      Buffer.from(
+        `{"model":"${MODEL}","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":${deepText(d, '{"a":', '}')}}}]}`,
+      ),
+    ),
   fc.constantFrom(
     Buffer.from('\ufeff' + JSON.stringify(baseChat())),
     Buffer.from(`{"model":"${MODEL}","max_tokens":1e99999,"messages":[{"role":"user","content":"x"}]}`),
@@ -99,9 +192,28 @@ const rawRequest: fc.Arbitrary<Fuzzed> = fc.record({
   headers: fc.constant({}),
 });
 
-const headerValue = fc.oneof(fc.string({ maxLength: 200 }).filter((s) => /^[\x20-\x7e]*$/.test(s)), fc.constantFrom('', 'x'.repeat(8000), 'Bearer ', 'gzip', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x', 'text/event-stream'));
+const headerValue = fc.oneof(
+  fc.string({ maxLength: 200 }).filter((s) => /^[\x20-\x7e]*$/.test(s)),
+  fc.constantFrom(
+    '',
+    'x'.repeat(8000),
+    'Bearer ',
+    'gzip',
+    'application/json; charset=utf-16',
+    'multipart/form-data; boundary=x',
+    'text/event-stream',
+  ),
+);
 const hostileHeaders = fc.record({
-  path: fc.constantFrom('/v1/chat/completions', '/v1/completions', '/v1/models', '/v1/toolcalls/score', '/v1/../health', '/v1/chat/completions?x=%00', '/%ff'),
+  path: fc.constantFrom(
+    '/v1/chat/completions',
+    '/v1/completions',
+    '/v1/models',
+    '/v1/toolcalls/score',
+    '/v1/../health',
+    '/v1/chat/completions?x=%00',
+    '/%ff',
+  ),
   body: fc.constant(Buffer.from(JSON.stringify({ ...baseChat(), stream: true }))),
   headers: fc
     .record(
@@ -141,7 +253,11 @@ async function send(r: Fuzzed): Promise<Sent> {
     headersTimeout: 30_000,
     bodyTimeout: 30_000,
   });
-  return { status: res.statusCode, contentType: String(res.headers['content-type'] ?? ''), text: await res.body.text() };
+  return {
+    status: res.statusCode,
+    contentType: String(res.headers['content-type'] ?? ''),
+    text: await res.body.text(),
+  };
 }
 
 /** The response contract every request must meet, whatever it sent. */
@@ -196,7 +312,9 @@ function healthWatch(): { stop(): Promise<{ samples: number; late: LateSample[] 
 
 /** Replays each request blamed for a late /health, alone, up to three times; fails if it is late every time. */
 async function confirmLateHealth(late: LateSample[]): Promise<void> {
-  const suspects = [...new Set(late.sort((a, b) => b.excessMs - a.excessMs).map((l) => l.request))].filter((r): r is Fuzzed => r !== null).slice(0, 5);
+  const suspects = [...new Set(late.sort((a, b) => b.excessMs - a.excessMs).map((l) => l.request))]
+    .filter((r): r is Fuzzed => r !== null)
+    .slice(0, 5);
   for (const suspect of suspects) {
     let best = Infinity;
     for (let i = 0; i < 3 && best >= HEALTH_BUDGET_MS; i++) {
@@ -210,7 +328,10 @@ async function confirmLateHealth(late: LateSample[]): Promise<void> {
       best = Math.min(best, Math.max(0, ...h.late.map((l) => l.excessMs)));
     }
     const what = `${suspect.path} ${JSON.stringify(suspect.headers)} ${suspect.body.toString('utf8').slice(0, 2000)}`;
-    expect(best, `/health stayed ${best.toFixed(0)} ms behind the control server on every replay of: ${what}`).toBeLessThan(HEALTH_BUDGET_MS);
+    expect(
+      best,
+      `/health stayed ${best.toFixed(0)} ms behind the control server on every replay of: ${what}`,
+    ).toBeLessThan(HEALTH_BUDGET_MS);
   }
 }
 
@@ -234,7 +355,7 @@ async function fuzz(arb: fc.Arbitrary<Fuzzed>, seed: number, numRuns: number): P
     failure = err;
   }
   const h = await watch.stop();
-  if (failure) throw failure;
+  if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
   expect(h.samples).toBeGreaterThan(5);
   await confirmLateHealth(h.late);
 }
@@ -246,7 +367,11 @@ describe('HTTP fuzzing of the built gateway', () => {
     sim = await simBuilt(['--pods', '2', '--ttft-ms', '2', '--itl-ms', '1']);
     gateway = await serveBuilt({ upstreams: sim.urls });
     const port = await freePort();
-    control = spawn(process.execPath, ['-e', `require('http').createServer((q,s)=>s.end()).listen(${port},'127.0.0.1')`], { stdio: 'ignore' });
+    control = spawn(
+      process.execPath,
+      ['-e', `require('http').createServer((q,s)=>s.end()).listen(${port},'127.0.0.1')`],
+      { stdio: 'ignore' },
+    );
     controlUrl = `http://127.0.0.1:${port}`;
     await waitForHttp(`${controlUrl}/health`);
   }, 300_000);

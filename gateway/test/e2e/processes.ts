@@ -10,7 +10,13 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-export async function serveProcess(dir: string, name: string, config: Record<string, unknown>, env: Record<string, string> = {}, readyTimeoutMs = 30_000): Promise<GatewayProcess> {
+export async function serveProcess(
+  dir: string,
+  name: string,
+  config: Record<string, unknown>,
+  env: Record<string, string> = {},
+  readyTimeoutMs = 30_000,
+): Promise<GatewayProcess> {
   const port = await freePort();
   const file = path.join(dir, `${name}.json`);
   await writeFile(file, JSON.stringify({ ...config, server: { host: '127.0.0.1', port, shutdownGraceMs: 200 } }));

@@ -31,7 +31,9 @@ describe('a busy listen port', () => {
     const out = child.output();
     expect(code, out).toBe(1);
     const lines = out.trim().split('\n');
-    expect(lines).toEqual([`toolgate serve: cannot listen on 127.0.0.1:${port}: the address is already in use (is another gateway or server running there?)`]);
+    expect(lines).toEqual([
+      `toolgate serve: cannot listen on 127.0.0.1:${port}: the address is already in use (is another gateway or server running there?)`,
+    ]);
     expect(out).not.toMatch(/simulator|Error:|at .*\.(ts|js):\d+/);
   });
 
@@ -40,7 +42,9 @@ describe('a busy listen port', () => {
     let hits = 0;
     const upstream = createHttpServer((req, res) => {
       hits++;
-      res.writeHead(200, { 'content-type': 'application/json' }).end(req.url === '/v1/models' ? '{"object":"list","data":[{"id":"m","object":"model"}]}' : '{}');
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(req.url === '/v1/models' ? '{"object":"list","data":[{"id":"m","object":"model"}]}' : '{}');
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
     try {

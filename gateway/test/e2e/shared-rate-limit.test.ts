@@ -32,7 +32,11 @@ describe('two gateway processes share one Redis rate limit', () => {
     };
     gws.push(...(await Promise.all([serveProcess(tmp.dir, 'a', config), serveProcess(tmp.dir, 'b', config)])));
     // Both processes hold a Redis connection (before that each would fall back to a local bucket).
-    await until(async () => ((await admin.client('LIST')) as string).split('\n').filter((l) => / name=toolgate /.test(l)).length >= 2, 'both gateways connected to Redis');
+    await until(
+      async () =>
+        ((await admin.client('LIST')) as string).split('\n').filter((l) => / name=toolgate /.test(l)).length >= 2,
+      'both gateways connected to Redis',
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -53,7 +57,11 @@ describe('two gateway processes share one Redis rate limit', () => {
       if (res.status === 429) {
         expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
         expect(res.headers.get('x-ratelimit-remaining-requests')).toBe('0');
-        expect(await errorOf(res)).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null });
+        expect(await errorOf(res)).toMatchObject({
+          type: 'rate_limit_error',
+          code: 'rate_limit_exceeded',
+          param: null,
+        });
       } else {
         expect(res.status).toBe(200);
         expect(res.headers.get('x-ratelimit-limit-requests')).toBe('1');

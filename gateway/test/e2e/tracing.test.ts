@@ -62,7 +62,8 @@ describe('OpenTelemetry tracing', () => {
     expect(res.status).toBe(200);
     await res.text();
     const deadline = Date.now() + 10_000;
-    while (!spans.some((s) => s.name === 'chat Qwen/Qwen3-0.6B') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!spans.some((s) => s.name === 'chat Qwen/Qwen3-0.6B') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     const span = spans.find((s) => s.name === 'chat Qwen/Qwen3-0.6B');
     expect(span, gateway.output()).toBeDefined();
     const attr = (k: string) => span!.attributes.find((a) => a.key === k)?.value;

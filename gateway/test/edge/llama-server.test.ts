@@ -28,7 +28,12 @@ const weather = {
     name: 'get_weather',
     description: 'Current weather for a city',
     // An enum keeps the constrained output short: a random model would fill a free string for ever.
-    parameters: { type: 'object', properties: { city: { type: 'string', enum: ['Paris', 'Rome'] } }, required: ['city'], additionalProperties: false },
+    parameters: {
+      type: 'object',
+      properties: { city: { type: 'string', enum: ['Paris', 'Rome'] } },
+      required: ['city'],
+      additionalProperties: false,
+    },
   },
 };
 
@@ -46,7 +51,9 @@ describe('llama-server as an edge backend behind toolgate serve', () => {
     const config = {
       server: { host: '127.0.0.1', port, shutdownGraceMs: 200 },
       // kind left to auto-detection; scrape often so the test sees llama-server's load gauges
-      pools: { default: { backends: [{ url: llama.url, name: 'edge-0' }], scrape: { intervalMs: 50, timeoutMs: 1000 } } },
+      pools: {
+        default: { backends: [{ url: llama.url, name: 'edge-0' }], scrape: { intervalMs: 50, timeoutMs: 1000 } },
+      },
     };
     await writeFile(path.join(dir, 'gateway.json'), JSON.stringify(config));
     gateway = spawnBuiltToolgate(['serve', '--config', path.join(dir, 'gateway.json')]);
@@ -64,7 +71,7 @@ describe('llama-server as an edge backend behind toolgate serve', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('serves llama-server\'s model card in vLLM\'s shape', async () => {
+  it("serves llama-server's model card in vLLM's shape", async () => {
     const client = new OpenAI({ baseURL: `${gatewayUrl}/v1`, apiKey: 'unused' });
     const models = await client.models.list();
     const card = models.data.find((m) => m.id === MODEL) as unknown as Record<string, unknown> | undefined;
@@ -73,7 +80,10 @@ describe('llama-server as an edge backend behind toolgate serve', () => {
   });
 
   it('returns a checked tool call from the Q4_K_M model (tool_choice required)', async () => {
-    const tokenize = await fetch(`${llama.url}/tokenize`, { method: 'POST', body: JSON.stringify({ content: '<|im_end|>', parse_special: true }) });
+    const tokenize = await fetch(`${llama.url}/tokenize`, {
+      method: 'POST',
+      body: JSON.stringify({ content: '<|im_end|>', parse_special: true }),
+    });
     const endOfTurn = ((await tokenize.json()) as { tokens: number[] }).tokens;
     expect(endOfTurn).toHaveLength(1);
     const client = new OpenAI({ baseURL: `${gatewayUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
@@ -113,7 +123,12 @@ describe('llama-server as an edge backend behind toolgate serve', () => {
     // the gateway's own gauge for this backend, fed by its scraper
     const gauge = async () => {
       const lines = (await (await fetch(`${gatewayUrl}/metrics`)).text()).split('\n');
-      const value = (signal: string) => Number(lines.find((l) => l.startsWith(`toolgate_backend_engine_load{backend="edge-0",signal="${signal}"}`))?.split(' ')[1]);
+      const value = (signal: string) =>
+        Number(
+          lines
+            .find((l) => l.startsWith(`toolgate_backend_engine_load{backend="edge-0",signal="${signal}"}`))
+            ?.split(' ')[1],
+        );
       return { running: value('running'), waiting: value('waiting') };
     };
     const until = async (want: { running: number; waiting: number }) => {
@@ -128,7 +143,12 @@ describe('llama-server as an edge backend behind toolgate serve', () => {
     const long = () =>
       fetch(`${llama.url}/v1/chat/completions`, {
         method: 'POST',
-        body: JSON.stringify({ messages: [{ role: 'user', content: 'Tell me a story.' }], max_tokens: 960, ignore_eos: true, temperature: 0 }),
+        body: JSON.stringify({
+          messages: [{ role: 'user', content: 'Tell me a story.' }],
+          max_tokens: 960,
+          ignore_eos: true,
+          temperature: 0,
+        }),
       }).then((r) => r.text());
     const done = Promise.all([long(), long()]);
     expect(await until({ running: 1, waiting: 1 })).toEqual({ running: 1, waiting: 1 });

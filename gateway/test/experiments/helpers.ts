@@ -38,7 +38,10 @@ export interface PoolStack {
 }
 
 /** One simulator per named pool, a gateway over them with `config` merged in. */
-export async function startPools(pools: Record<string, SimOptions>, config: Record<string, unknown> = {}): Promise<PoolStack> {
+export async function startPools(
+  pools: Record<string, SimOptions>,
+  config: Record<string, unknown> = {},
+): Promise<PoolStack> {
   const sims: Record<string, SimCluster> = {};
   try {
     for (const [name, opts] of Object.entries(pools)) sims[name] = await startSim({ port: 0, pods: 1, ...opts });
@@ -53,7 +56,10 @@ export async function startPools(pools: Record<string, SimOptions>, config: Reco
     // policy's re-ask is tested in api/toolcall-policies.test.ts.
     toolcalls: { policy: 'repair' },
     pools: Object.fromEntries(
-      Object.entries(sims).map(([name, s]) => [name, { backends: s.urls.map((url) => ({ url })), scrape: { intervalMs: 0 } }]),
+      Object.entries(sims).map(([name, s]) => [
+        name,
+        { backends: s.urls.map((url) => ({ url })), scrape: { intervalMs: 0 } },
+      ]),
     ),
     ...config,
   });
@@ -101,7 +107,13 @@ export interface ErrorBody {
 /** Asserts the OpenAI error shape loosely (all four keys present) and returns it. */
 export async function errorOf(res: Response): Promise<ErrorBody['error']> {
   const body = (await res.json()) as ErrorBody;
-  if (!body.error || typeof body.error.message !== 'string' || !('type' in body.error) || !('param' in body.error) || !('code' in body.error)) {
+  if (
+    !body.error ||
+    typeof body.error.message !== 'string' ||
+    !('type' in body.error) ||
+    !('param' in body.error) ||
+    !('code' in body.error)
+  ) {
     throw new Error(`not an OpenAI error body: ${JSON.stringify(body)}`);
   }
   return body.error;
@@ -144,7 +156,8 @@ export async function readJsonl(dir: string): Promise<Record<string, unknown>[]>
   const files = (await readdir(dir)).filter((f) => f.endsWith('.jsonl')).sort();
   const out: Record<string, unknown>[] = [];
   for (const f of files) {
-    for (const line of (await readFile(path.join(dir, f), 'utf8')).split('\n')) if (line.trim()) out.push(JSON.parse(line) as Record<string, unknown>);
+    for (const line of (await readFile(path.join(dir, f), 'utf8')).split('\n'))
+      if (line.trim()) out.push(JSON.parse(line) as Record<string, unknown>);
   }
   return out;
 }

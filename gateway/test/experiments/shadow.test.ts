@@ -8,21 +8,36 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/net.js';
 import { sseData } from '../helpers/stack.js';
-import { BASE_MODEL, FAST, chat, metricSum, metricsText, readJsonl, startPools, tempDir, until, type PoolStack } from './helpers.js';
+import {
+  BASE_MODEL,
+  FAST,
+  chat,
+  metricSum,
+  metricsText,
+  readJsonl,
+  startPools,
+  tempDir,
+  until,
+  type PoolStack,
+} from './helpers.js';
 
 const run = promisify(execFile);
 type Json = Record<string, unknown>;
 type Completion = { choices: Json[]; usage?: Json; toolgate?: Json };
 
 const experiment = (shadowPool: string) => ({
-  variants: { a: { pool: 'main', model: BASE_MODEL, weight: 1 }, s: { pool: shadowPool, model: BASE_MODEL, weight: 0 } },
+  variants: {
+    a: { pool: 'main', model: BASE_MODEL, weight: 1 },
+    s: { pool: shadowPool, model: BASE_MODEL, weight: 0 },
+  },
   shadow: { variant: 's', percent: 100 },
 });
 
 describe('shadow traffic through the gateway', () => {
   let s: PoolStack;
   let capture: Awaited<ReturnType<typeof tempDir>>;
-  const shadowCount = async (model: string, result: string) => metricSum(await metricsText(s.url), 'toolgate_shadow_requests_total', { model, result });
+  const shadowCount = async (model: string, result: string) =>
+    metricSum(await metricsText(s.url), 'toolgate_shadow_requests_total', { model, result });
 
   beforeAll(async () => {
     capture = await tempDir('toolgate-shadow-');
@@ -77,14 +92,19 @@ describe('shadow traffic through the gateway', () => {
   });
 
   it('shadow requests beyond shadowMaxConcurrent are dropped and counted; the primaries are all served', async () => {
-    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => chat(s.url, { model: 'agent-slow', content: `weather in Oslo, take ${i}` })));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => chat(s.url, { model: 'agent-slow', content: `weather in Oslo, take ${i}` })),
+    );
     for (const r of results) {
       expect(r.status).toBe(200);
       await r.arrayBuffer();
     }
     expect(await shadowCount('agent-slow', 'sent')).toBe(1 + 2);
     expect(await shadowCount('agent-slow', 'dropped_overflow')).toBe(3);
-    await until(async () => (await shadowCount('agent-slow', 'completed')) === 3, 'the two admitted shadows to complete');
+    await until(
+      async () => (await shadowCount('agent-slow', 'completed')) === 3,
+      'the two admitted shadows to complete',
+    );
   });
 
   it('a failing shadow (HTTP 500 on every request) leaves the primary unchanged', async () => {
@@ -98,18 +118,31 @@ describe('shadow traffic through the gateway', () => {
   it('the shadow gets the body the primary sends (history repairs included): same prompt tokens at both pools', async () => {
     const main = s.sims.main!.pods[0]!;
     const good = s.sims.good!.pods[0]!;
-    const before = { main: main.stats().promptTokens, good: good.stats().promptTokens, done: await shadowCount('agent-good', 'completed') };
+    const before = {
+      main: main.stats().promptTokens,
+      good: good.stats().promptTokens,
+      done: await shadowCount('agent-good', 'completed'),
+    };
     const messages = [
       { role: 'user', content: 'Weather in Paris?' },
       // A malformed earlier call (Python literals, trailing comma): the gateway repairs history before sending.
-      { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: "{'city': 'Paris',}" } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'c1', type: 'function', function: { name: 'get_weather', arguments: "{'city': 'Paris',}" } },
+        ],
+      },
       { role: 'tool', tool_call_id: 'c1', content: '18C and sunny' },
       { role: 'user', content: 'And in Lima?' },
     ];
     const res = await chat(s.url, { model: 'agent-good', body: { messages } });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
-    await until(async () => (await shadowCount('agent-good', 'completed')) === before.done + 1, 'the shadow to complete');
+    await until(
+      async () => (await shadowCount('agent-good', 'completed')) === before.done + 1,
+      'the shadow to complete',
+    );
     const primaryTokens = main.stats().promptTokens - before.main;
     expect(primaryTokens).toBeGreaterThan(0);
     expect(good.stats().promptTokens - before.good).toBe(primaryTokens);
@@ -119,7 +152,14 @@ describe('shadow traffic through the gateway', () => {
     const before = { good: s.sims.good!.pods[0]!.stats().requests, sent: await shadowCount('agent-good', 'sent') };
     const res = await chat(s.url, {
       model: 'agent-good',
-      body: { tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { a: { type: 'no-such-type' } } } } }] },
+      body: {
+        tools: [
+          {
+            type: 'function',
+            function: { name: 'f', parameters: { type: 'object', properties: { a: { type: 'no-such-type' } } } },
+          },
+        ],
+      },
     });
     expect(res.status).toBe(400);
     await res.arrayBuffer();
@@ -140,35 +180,55 @@ describe('shadow traffic through the gateway', () => {
       }
     }
     // One streamed request: the shadow reads SSE too.
-    const streamed = await chat(s.url, { model: 'agent-good', content: 'What is the weather in Cairo?', body: { stream: true } });
+    const streamed = await chat(s.url, {
+      model: 'agent-good',
+      content: 'What is the weather in Cairo?',
+      body: { stream: true },
+    });
     expect(streamed.status).toBe(200);
     const events = sseData(await streamed.text()) as Array<{ choices?: Array<{ delta?: { tool_calls?: unknown[] } }> }>;
     expect(events.some((e) => (e.choices?.[0]?.delta?.tool_calls?.length ?? 0) > 0)).toBe(true);
     ids['agent-good']!.push(streamed.headers.get('x-request-id')!);
 
-    await until(async () => (await shadowCount('agent-bad', 'completed')) === 3 && (await shadowCount('agent-good', 'completed')) === 1 + 4, 'shadows to complete');
+    await until(
+      async () =>
+        (await shadowCount('agent-bad', 'completed')) === 3 && (await shadowCount('agent-good', 'completed')) === 1 + 4,
+      'shadows to complete',
+    );
     const m = await metricsText(s.url);
     expect(metricSum(m, 'toolgate_shadow_agreement_total', { model: 'agent-bad', agree: 'false' })).toBe(3);
     expect(metricSum(m, 'toolgate_shadow_agreement_total', { model: 'agent-good', agree: 'true' })).toBe(1 + 4);
     // Pair records are offered once the shadow is done; flush makes them durable.
     let onDisk: Json[] = [];
-    await until(async () => {
-      await s.gateway.capture.flush();
-      onDisk = (await readJsonl(capture.dir)).filter((r) => r.kind === 'shadow_pair');
-      return onDisk.length >= 3 + 1 + 3 + 5;
-    }, 'all pair records on disk', 5000).catch((err: Error) => {
-      throw new Error(`${err.message}; have ${JSON.stringify(onDisk.map((r) => r.model))}`);
+    await until(
+      async () => {
+        await s.gateway.capture.flush();
+        onDisk = (await readJsonl(capture.dir)).filter((r) => r.kind === 'shadow_pair');
+        return onDisk.length >= 3 + 1 + 3 + 5;
+      },
+      'all pair records on disk',
+      5000,
+    ).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}; have ${JSON.stringify(onDisk.map((r) => r.model))}`);
     });
     expect(onDisk).toHaveLength(3 + 1 + 3 + 5);
 
-    const pairs = (await readJsonl(capture.dir)).filter((r) => r.kind === 'shadow_pair') as Array<Json & { primary: Json; shadow: Json }>;
+    const pairs = (await readJsonl(capture.dir)).filter((r) => r.kind === 'shadow_pair') as Array<
+      Json & { primary: Json; shadow: Json }
+    >;
     const bad = pairs.filter((p) => p.model === 'agent-bad');
     expect(bad.map((p) => p.requestId).sort()).toEqual([...ids['agent-bad']!].sort());
     for (const p of bad) {
       expect(p.agree).toBe(false);
       expect(p.primary).toMatchObject({ variant: 'a', outcome: 'valid', parsed: true, schemaValid: true });
       expect((p.primary.calls as Json[])[0]).toMatchObject({ name: 'get_weather' });
-      expect(p.shadow).toMatchObject({ variant: 's', outcome: 'invalid', schemaValid: false, calls: null, error: null });
+      expect(p.shadow).toMatchObject({
+        variant: 's',
+        outcome: 'invalid',
+        schemaValid: false,
+        calls: null,
+        error: null,
+      });
       expect(typeof p.shadow.e2eMs).toBe('number');
       expect(p.tools).toEqual([expect.objectContaining({ type: 'function' })]);
     }
@@ -190,8 +250,34 @@ describe('shadow traffic through the gateway', () => {
     for (const p of slow) expect(p.shadow.ttftMs as number).toBeGreaterThanOrEqual(1900);
 
     // The report, as a user runs it.
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'gateway/src/cli/main.ts'), 'report', 'ab', '--in', capture.dir, '--format', 'json'], { cwd: REPO_ROOT });
-    const report = JSON.parse(stdout) as { duplicates: number; groups: Array<Json & { model: string; pairs: number; primary: Json; shadow: Json; agreement: Json; latency: { ttftMs: Json | null; e2eMs: Json | null } }> };
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(REPO_ROOT, 'gateway/src/cli/main.ts'),
+        'report',
+        'ab',
+        '--in',
+        capture.dir,
+        '--format',
+        'json',
+      ],
+      { cwd: REPO_ROOT },
+    );
+    const report = JSON.parse(stdout) as {
+      duplicates: number;
+      groups: Array<
+        Json & {
+          model: string;
+          pairs: number;
+          primary: Json;
+          shadow: Json;
+          agreement: Json;
+          latency: { ttftMs: Json | null; e2eMs: Json | null };
+        }
+      >;
+    };
     expect(report.duplicates).toBe(0);
     expect(report.groups.map((g) => [g.model, g.pairs])).toEqual([
       ['agent-bad', 3],
@@ -200,8 +286,18 @@ describe('shadow traffic through the gateway', () => {
       ['agent-slow', 3],
     ]);
     const g = Object.fromEntries(report.groups.map((x) => [x.model, x]));
-    expect(g['agent-bad']!.primary).toMatchObject({ variant: 'a', parseRate: { count: 3, n: 3, rate: 1 }, schemaHitRate: { count: 3, n: 3 }, errors: 0 });
-    expect(g['agent-bad']!.shadow).toMatchObject({ variant: 's', parseRate: { count: 0, n: 3, rate: 0 }, schemaHitRate: { count: 0, n: 3, rate: 0 }, errors: 0 });
+    expect(g['agent-bad']!.primary).toMatchObject({
+      variant: 'a',
+      parseRate: { count: 3, n: 3, rate: 1 },
+      schemaHitRate: { count: 3, n: 3 },
+      errors: 0,
+    });
+    expect(g['agent-bad']!.shadow).toMatchObject({
+      variant: 's',
+      parseRate: { count: 0, n: 3, rate: 0 },
+      schemaHitRate: { count: 0, n: 3, rate: 0 },
+      errors: 0,
+    });
     expect(g['agent-bad']!.agreement).toMatchObject({ count: 0, n: 3, rate: 0 });
     expect(g['agent-good']!.agreement).toMatchObject({ count: 5, n: 5, rate: 1 });
     expect(g['agent-broken']!.shadow).toMatchObject({ errors: 1 });
@@ -228,11 +324,20 @@ describe('shadow traffic through the gateway', () => {
       pair = (await readJsonl(capture.dir)).find((r) => r.requestId === rid) as typeof pair;
       return pair !== undefined;
     }, 'the text pair record');
-    expect(pair).toMatchObject({ kind: 'shadow_pair', agree: true, primary: { outcome: 'none', calls: [] }, shadow: { outcome: 'none', calls: [] } });
+    expect(pair).toMatchObject({
+      kind: 'shadow_pair',
+      agree: true,
+      primary: { outcome: 'none', calls: [] },
+      shadow: { outcome: 'none', calls: [] },
+    });
 
     const sent = await shadowCount('agent-good', 'sent');
     const before = s.sims.good!.pods[0]!.stats().requests;
-    const comp = await fetch(`${s.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'agent-good', prompt: 'Once upon', max_tokens: 4 }) });
+    const comp = await fetch(`${s.url}/v1/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'agent-good', prompt: 'Once upon', max_tokens: 4 }),
+    });
     expect(comp.status).toBe(200);
     expect(((await comp.json()) as { choices: Array<{ text: string }> }).choices[0]!.text.length).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 200));

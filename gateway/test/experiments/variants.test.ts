@@ -3,7 +3,17 @@
 // reaching its own pool (two simulators that serve different adapter names).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { BASE_MODEL, FAST, chat, errorOf, metricSum, metricsText, simRequests, startPools, type PoolStack } from './helpers.js';
+import {
+  BASE_MODEL,
+  FAST,
+  chat,
+  errorOf,
+  metricSum,
+  metricsText,
+  simRequests,
+  startPools,
+  type PoolStack,
+} from './helpers.js';
 
 const MODEL = 'toolgate-agent';
 
@@ -14,8 +24,19 @@ describe('experiment variants through the gateway', () => {
       { sft: { ...FAST, loraAdapters: ['qwen3-sft'] }, grpo: { ...FAST, loraAdapters: ['qwen3-grpo'] } },
       {
         models: {
-          [MODEL]: { variants: { sft: { pool: 'sft', model: 'qwen3-sft', weight: 80 }, grpo: { pool: 'grpo', model: 'qwen3-grpo', weight: 20 } } },
-          'locked-agent': { allowPin: false, variants: { sft: { pool: 'sft', model: 'qwen3-sft', weight: 1 }, grpo: { pool: 'grpo', model: 'qwen3-grpo', weight: 1 } } },
+          [MODEL]: {
+            variants: {
+              sft: { pool: 'sft', model: 'qwen3-sft', weight: 80 },
+              grpo: { pool: 'grpo', model: 'qwen3-grpo', weight: 20 },
+            },
+          },
+          'locked-agent': {
+            allowPin: false,
+            variants: {
+              sft: { pool: 'sft', model: 'qwen3-sft', weight: 1 },
+              grpo: { pool: 'grpo', model: 'qwen3-grpo', weight: 1 },
+            },
+          },
         },
       },
     );
@@ -39,7 +60,10 @@ describe('experiment variants through the gateway', () => {
       const first = await variantOf({ 'x-session-id': `sess-${i}` });
       seen.add(first);
       // The session wins over the user field and the key (precedence: session, user, key).
-      for (let k = 0; k < 3; k++) expect(await variantOf({ 'x-session-id': `sess-${i}`, authorization: `Bearer sk-${k}` }, { user: `u-${k}` })).toBe(first);
+      for (let k = 0; k < 3; k++)
+        expect(
+          await variantOf({ 'x-session-id': `sess-${i}`, authorization: `Bearer sk-${k}` }, { user: `u-${k}` }),
+        ).toBe(first);
     }
     // Sticky per session, not one variant for all: 30 hashes at 80/20 give both unless p ≈ 0.001.
     expect(seen).toEqual(new Set(['sft', 'grpo']));
@@ -69,7 +93,12 @@ describe('experiment variants through the gateway', () => {
     const worker = async () => {
       while (next < n) {
         const i = next++;
-        const res = await chat(s.url, { model: MODEL, headers: { 'x-session-id': `weight-${i}` }, tools: false, body: { max_tokens: 1 } });
+        const res = await chat(s.url, {
+          model: MODEL,
+          headers: { 'x-session-id': `weight-${i}` },
+          tools: false,
+          body: { max_tokens: 1 },
+        });
         expect(res.status).toBe(200);
         await res.arrayBuffer();
         counts[res.headers.get('x-toolgate-variant') as 'sft' | 'grpo']++;
@@ -84,20 +113,33 @@ describe('experiment variants through the gateway', () => {
     expect(simRequests(s.sims.sft!) - before.sft).toBe(counts.sft);
     expect(simRequests(s.sims.grpo!) - before.grpo).toBe(counts.grpo);
     const m = await metricsText(s.url);
-    expect(metricSum(m, 'toolgate_variant_assignments_total', { model: MODEL, variant: 'grpo', reason: 'sticky' })).toBeGreaterThanOrEqual(counts.grpo);
+    expect(
+      metricSum(m, 'toolgate_variant_assignments_total', { model: MODEL, variant: 'grpo', reason: 'sticky' }),
+    ).toBeGreaterThanOrEqual(counts.grpo);
   });
 
   it('x-toolgate-variant pins a variant, whatever the session would get (and works through the openai SDK)', async () => {
     const before = simRequests(s.sims.grpo!);
-    for (let i = 0; i < 5; i++) expect(await variantOf({ 'x-toolgate-variant': 'grpo', 'x-session-id': `pin-${i}` })).toBe('grpo');
-    for (let i = 0; i < 5; i++) expect(await variantOf({ 'x-toolgate-variant': 'sft', 'x-session-id': `pin-${i}` })).toBe('sft');
+    for (let i = 0; i < 5; i++)
+      expect(await variantOf({ 'x-toolgate-variant': 'grpo', 'x-session-id': `pin-${i}` })).toBe('grpo');
+    for (let i = 0; i < 5; i++)
+      expect(await variantOf({ 'x-toolgate-variant': 'sft', 'x-session-id': `pin-${i}` })).toBe('sft');
     expect(simRequests(s.sims.grpo!) - before).toBe(5);
-    const client = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'unused', maxRetries: 0, defaultHeaders: { 'x-toolgate-variant': 'grpo' } });
-    const { data, response } = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    const client = new OpenAI({
+      baseURL: `${s.url}/v1`,
+      apiKey: 'unused',
+      maxRetries: 0,
+      defaultHeaders: { 'x-toolgate-variant': 'grpo' },
+    });
+    const { data, response } = await client.chat.completions
+      .create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] })
+      .withResponse();
     expect(response.headers.get('x-toolgate-variant')).toBe('grpo');
     expect(data.model).toBe('qwen3-grpo');
     const m = await metricsText(s.url);
-    expect(metricSum(m, 'toolgate_variant_assignments_total', { model: MODEL, variant: 'grpo', reason: 'pinned' })).toBe(6);
+    expect(
+      metricSum(m, 'toolgate_variant_assignments_total', { model: MODEL, variant: 'grpo', reason: 'pinned' }),
+    ).toBe(6);
   });
 
   it('an unknown pinned variant is 400 invalid_variant; pinning where allowPin is false is 403 — OpenAI-shaped, nothing sent upstream', async () => {
@@ -111,7 +153,11 @@ describe('experiment variants through the gateway', () => {
 
     const locked = await chat(s.url, { model: 'locked-agent', headers: { 'x-toolgate-variant': 'sft' } });
     expect(locked.status).toBe(403);
-    expect(await errorOf(locked)).toMatchObject({ type: 'permission_error', code: 'variant_pin_not_allowed', param: 'x-toolgate-variant' });
+    expect(await errorOf(locked)).toMatchObject({
+      type: 'permission_error',
+      code: 'variant_pin_not_allowed',
+      param: 'x-toolgate-variant',
+    });
     // Without a pin the locked model still serves, sticky as usual.
     const ok = await chat(s.url, { model: 'locked-agent', headers: { 'x-session-id': 'locked-1' }, tools: false });
     expect(ok.status).toBe(200);

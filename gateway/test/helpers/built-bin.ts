@@ -56,7 +56,9 @@ function build(): Promise<void> {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`npm run build failed (${code}):\n${out}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`npm run build failed (${code}):\n${out}`)),
+    );
   });
 }
 
@@ -85,7 +87,10 @@ export interface BuiltGateway {
 }
 
 /** Runs `toolgate serve` from dist/ with `config` (a free port is filled in); ready when /ready answers 200. */
-export async function serveBuilt(config: Record<string, unknown>, env: Record<string, string> = {}): Promise<BuiltGateway> {
+export async function serveBuilt(
+  config: Record<string, unknown>,
+  env: Record<string, string> = {},
+): Promise<BuiltGateway> {
   const bin = await builtBin();
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'toolgate-built-'));
@@ -99,8 +104,8 @@ export async function serveBuilt(config: Record<string, unknown>, env: Record<st
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
@@ -123,23 +128,30 @@ export async function simBuilt(args: string[] = []): Promise<{ urls: string[]; s
   const bin = await builtBin();
   const podsAt = args.indexOf('--pods');
   const pods = podsAt >= 0 ? Number(args[podsAt + 1]) || 1 : 1;
-  const child = spawn(process.execPath, [bin, 'sim', '--port', '0', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [bin, 'sim', '--port', '0', ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+  });
   let out = '';
   const urls = await new Promise<string[]>((resolve, reject) => {
     const found: string[] = [];
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       for (const m of out.matchAll(/"url":"(http:\/\/[^"]+)"/g)) if (!found.includes(m[1]!)) found.push(m[1]!);
       if (found.length >= pods) resolve(found);
     });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => reject(new Error(`toolgate sim exited (${code}):\n${out}`)));
   });
   return {
     urls,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) {
+          resolve();
+          return;
+        }
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),

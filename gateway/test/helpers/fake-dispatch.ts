@@ -8,7 +8,14 @@ import { PassThrough } from 'node:stream';
 import type { FlowStep } from '../../src/api/answer-flow.js';
 import type { Chunk } from '../../src/api/answer-transform.js';
 import type { Backend } from '../../src/routing/backend.js';
-import { classifyError, describeKind, type Dispatch, type DispatchOptions, type FailureKind, type UpstreamResponse } from '../../src/upstream/dispatch.js';
+import {
+  classifyError,
+  describeKind,
+  type Dispatch,
+  type DispatchOptions,
+  type FailureKind,
+  type UpstreamResponse,
+} from '../../src/upstream/dispatch.js';
 
 export class FakeBody extends PassThrough {
   dumped = false;
@@ -38,10 +45,15 @@ export class FakeBody extends PassThrough {
   }
 }
 
-export const sseEvent = (data: string | object): string => `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+export const sseEvent = (data: string | object): string =>
+  `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
 
 /** A response as undici hands it over: `body` is written whole and ended unless it is a FakeBody. */
-export function response(status: number, body: string | FakeBody = '', headers: Record<string, string> = {}): UpstreamResponse & { body: FakeBody } {
+export function response(
+  status: number,
+  body: string | FakeBody = '',
+  headers: Record<string, string> = {},
+): UpstreamResponse & { body: FakeBody } {
   let b: FakeBody;
   if (body instanceof FakeBody) b = body;
   else {
@@ -83,10 +95,15 @@ export class FakeUpstream {
     const { signal } = opts;
     const aborted = () => ({ ok: false as const, ...classifyError(new Error('This operation was aborted'), signal) });
     if (signal.aborted) return aborted();
-    if (reply === HANG) return new Promise((resolve) => signal.addEventListener('abort', () => resolve(aborted()), { once: true }));
+    if (reply === HANG)
+      return new Promise((resolve) => signal.addEventListener('abort', () => resolve(aborted()), { once: true }));
     if (reply.ok) {
       const body = reply.body as FakeBody;
-      signal.addEventListener('abort', () => body.destroy(Object.assign(new Error('This operation was aborted'), { name: 'AbortError' })), { once: true });
+      signal.addEventListener(
+        'abort',
+        () => body.destroy(Object.assign(new Error('This operation was aborted'), { name: 'AbortError' })),
+        { once: true },
+      );
     }
     return reply;
   };
@@ -136,5 +153,9 @@ export async function drain(steps: { next(): Promise<FlowStep> }): Promise<FlowS
 }
 
 /** The first choice's delta content of a chunk, and a copy of the chunk with other content. */
-export const content = (c: Chunk): string => (c.choices as Array<{ delta: { content?: string } }>)[0]!.delta.content ?? '';
-export const withContent = (c: Chunk, text: string): Chunk => ({ ...c, choices: [{ ...(c.choices as object[])[0], delta: { content: text } }] });
+export const content = (c: Chunk): string =>
+  (c.choices as Array<{ delta: { content?: string } }>)[0]!.delta.content ?? '';
+export const withContent = (c: Chunk, text: string): Chunk => ({
+  ...c,
+  choices: [{ ...(c.choices as object[])[0], delta: { content: text } }],
+});

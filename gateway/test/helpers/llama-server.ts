@@ -13,7 +13,12 @@ export function findLlamaServer(): string {
   const fromEnv = process.env.TOOLGATE_LLAMA_SERVER;
   if (fromEnv) return fromEnv;
   const tools = path.join(REPO_ROOT, '.tools');
-  const builds = existsSync(tools) ? readdirSync(tools).filter((d) => d.startsWith('llama.cpp-')).sort().reverse() : [];
+  const builds = existsSync(tools)
+    ? readdirSync(tools)
+        .filter((d) => d.startsWith('llama.cpp-'))
+        .sort()
+        .reverse()
+    : [];
   for (const b of builds) {
     const bin = path.join(tools, b, 'build/bin/llama-server');
     if (existsSync(bin)) return bin;
@@ -52,15 +57,32 @@ export interface LlamaServerOptions {
 export async function startLlamaServer(opts: LlamaServerOptions): Promise<LlamaServer> {
   const port = await freePort();
   const args = [
-    '-m', opts.model, '--alias', opts.alias, '--host', '127.0.0.1', '--port', String(port),
-    '--jinja', '--metrics', '--no-webui', '-c', String(opts.ctx ?? 4096), '-np', '1',
-    '-t', String(opts.threads ?? 2), ...(opts.extraArgs ?? []),
+    '-m',
+    opts.model,
+    '--alias',
+    opts.alias,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--jinja',
+    '--metrics',
+    '--no-webui',
+    '-c',
+    String(opts.ctx ?? 4096),
+    '-np',
+    '1',
+    '-t',
+    String(opts.threads ?? 2),
+    ...(opts.extraArgs ?? []),
   ];
   const started = performance.now();
   const child = spawnCollecting(opts.bin ?? findLlamaServer(), args);
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code, signal) => reject(new Error(`llama-server exited (${code ?? signal}) before it was ready:\n${child.output().slice(-4000)}`))),
+    child.once('exit', (code, signal) =>
+      reject(new Error(`llama-server exited (${code ?? signal}) before it was ready:\n${child.output().slice(-4000)}`)),
+    ),
   );
   exited.catch(() => undefined);
   try {

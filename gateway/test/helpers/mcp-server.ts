@@ -33,7 +33,10 @@ export async function startMcpServer(opts: { transport?: 'streamable' | 'sse' } 
       'get_forecast',
       {
         description: 'Get the weather forecast for a city',
-        inputSchema: { city: z.string().describe('City name'), days: z.number().int().min(1).max(7).describe('Days ahead') },
+        inputSchema: {
+          city: z.string().describe('City name'),
+          days: z.number().int().min(1).max(7).describe('Days ahead'),
+        },
         annotations: { readOnlyHint: true },
       },
       async ({ city, days }) => {
@@ -62,7 +65,8 @@ export async function startMcpServer(opts: { transport?: 'streamable' | 'sse' } 
     let text = '';
     for await (const chunk of req) text += String(chunk);
     const body: unknown = JSON.parse(text);
-    for (const m of Array.isArray(body) ? body : [body]) if ((m as { method?: unknown })?.method === 'tools/list') state.listCount++;
+    for (const m of Array.isArray(body) ? body : [body])
+      if ((m as { method?: unknown })?.method === 'tools/list') state.listCount++;
     return body;
   };
 

@@ -6,20 +6,31 @@ export interface ClientView {
   content: string | null;
   toolCalls: Array<{ name: string; arguments: string }>;
   finishReason: string | null;
-  annotation: { outcome: string; errors: Array<{ tool: string | null; pointer: string; message: string }>; retries?: number; repairs: string[] };
+  annotation: {
+    outcome: string;
+    errors: Array<{ tool: string | null; pointer: string; message: string }>;
+    retries?: number;
+    repairs: string[];
+  };
 }
 
 type Annotation = ClientView['annotation'];
 
 export function wholeMessage(json: unknown): ClientView {
   const body = json as {
-    choices: Array<{ message: { content: string | null; tool_calls?: Array<{ function: { name: string; arguments: string } }> }; finish_reason: string | null }>;
+    choices: Array<{
+      message: { content: string | null; tool_calls?: Array<{ function: { name: string; arguments: string } }> };
+      finish_reason: string | null;
+    }>;
     toolgate?: { tool_calls: Annotation };
   };
   const choice = body.choices[0]!;
   return {
     content: choice.message.content ?? null,
-    toolCalls: (choice.message.tool_calls ?? []).map((t) => ({ name: t.function.name, arguments: t.function.arguments })),
+    toolCalls: (choice.message.tool_calls ?? []).map((t) => ({
+      name: t.function.name,
+      arguments: t.function.arguments,
+    })),
     finishReason: choice.finish_reason,
     annotation: body.toolgate?.tool_calls as Annotation,
   };
@@ -27,7 +38,13 @@ export function wholeMessage(json: unknown): ClientView {
 
 export function assembleStream(text: string): ClientView {
   const events = sseData(text) as Array<{
-    choices?: Array<{ delta?: { content?: string | null; tool_calls?: Array<{ index: number; function?: { name?: string; arguments?: string } }> }; finish_reason?: string | null }>;
+    choices?: Array<{
+      delta?: {
+        content?: string | null;
+        tool_calls?: Array<{ index: number; function?: { name?: string; arguments?: string } }>;
+      };
+      finish_reason?: string | null;
+    }>;
     toolgate?: { tool_calls: Annotation };
     error?: unknown;
   }>;
@@ -48,5 +65,10 @@ export function assembleStream(text: string): ClientView {
     }
     if (c.finish_reason) finishReason = c.finish_reason;
   }
-  return { content, toolCalls: [...calls.entries()].sort(([a], [b]) => a - b).map(([, v]) => v), finishReason, annotation: annotation as Annotation };
+  return {
+    content,
+    toolCalls: [...calls.entries()].sort(([a], [b]) => a - b).map(([, v]) => v),
+    finishReason,
+    annotation: annotation as Annotation,
+  };
 }

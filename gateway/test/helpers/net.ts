@@ -54,21 +54,35 @@ export function withTestWorkers(args: string[]): string[] {
 }
 
 /** Runs `toolgate <args>` from source (tsx) as a child process; output is collected for assertions. */
-export function spawnToolgate(args: string[], env: Record<string, string> = {}): ChildProcess & { output: () => string } {
-  return spawnCollecting(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'gateway/src/cli/main.ts'), ...withTestWorkers(args)], env);
+export function spawnToolgate(
+  args: string[],
+  env: Record<string, string> = {},
+): ChildProcess & { output: () => string } {
+  return spawnCollecting(
+    process.execPath,
+    ['--import', 'tsx', path.join(REPO_ROOT, 'gateway/src/cli/main.ts'), ...withTestWorkers(args)],
+    env,
+  );
 }
 
 /** The built `toolgate` bin (`npm run build` → dist/), which is what users run. */
 export const BUILT_BIN = path.join(REPO_ROOT, 'dist/gateway/src/cli/main.js');
 
 /** Runs the built `toolgate <args>` (dist/) as a child process; throws when it has not been built. */
-export function spawnBuiltToolgate(args: string[], env: Record<string, string> = {}): ChildProcess & { output: () => string } {
+export function spawnBuiltToolgate(
+  args: string[],
+  env: Record<string, string> = {},
+): ChildProcess & { output: () => string } {
   if (!existsSync(BUILT_BIN)) throw new Error(`${BUILT_BIN} is missing: run \`npm run build\` (make test does)`);
   return spawnCollecting(process.execPath, [BUILT_BIN, ...args], env);
 }
 
 /** Spawns a command with stdout+stderr collected for assertions and error messages. */
-export function spawnCollecting(cmd: string, args: string[], env: Record<string, string> = {}): ChildProcess & { output: () => string } {
+export function spawnCollecting(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): ChildProcess & { output: () => string } {
   const child = spawn(cmd, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...env },
@@ -94,10 +108,13 @@ export function forwardTo(target: string): (req: IncomingMessage, res: ServerRes
   const up = new URL(target);
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   return (req, res) => {
-    const out = httpRequest({ host: up.hostname, port: up.port, path: req.url, method: req.method, headers: req.headers, agent }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const out = httpRequest(
+      { host: up.hostname, port: up.port, path: req.url, method: req.method, headers: req.headers, agent },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     out.on('error', () => res.destroy());
     // A client that goes away cancels the forwarded request too, as a real proxy does.
     res.on('close', () => {

@@ -69,7 +69,22 @@ export async function startRedis(port?: number): Promise<RedisServer> {
       log = '';
       child = spawn(
         'redis-server',
-        ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning', '--dir', dir],
+        [
+          '--port',
+          String(p),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--daemonize',
+          'no',
+          '--loglevel',
+          'warning',
+          '--dir',
+          dir,
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       child.stdout?.on('data', (d: Buffer) => (log += d.toString()));

@@ -44,11 +44,6 @@ export async function startStack(
   };
 }
 
-/** Reads a whole SSE response body as text. */
-export async function readAll(res: Response): Promise<string> {
-  return await res.text();
-}
-
 /** Parses `data:` payloads of an SSE text (excluding [DONE]). */
 export function sseData(text: string): unknown[] {
   return text

@@ -11,7 +11,11 @@ describe('ServerAllowlist', () => {
   });
 
   it('matches exact URLs, path wildcards and origin-only patterns', () => {
-    const a = new ServerAllowlist(['https://mcp.example.com/mcp', 'https://tools.example.com/v1/*', 'http://127.0.0.1:8931']);
+    const a = new ServerAllowlist([
+      'https://mcp.example.com/mcp',
+      'https://tools.example.com/v1/*',
+      'http://127.0.0.1:8931',
+    ]);
     expect(a.check('https://mcp.example.com/mcp')).toBe('https://mcp.example.com/mcp');
     expect(a.check('https://MCP.Example.com:443/mcp')).toBe('https://mcp.example.com/mcp');
     expect(a.check('https://mcp.example.com/mcp/x')).toBeNull();

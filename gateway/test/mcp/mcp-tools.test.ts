@@ -21,7 +21,8 @@ const visible = (r: { output: Item[] }): Item[] => r.output.filter((i) => i.type
 /** Stream events minus those of reasoning items (found by their output_index). */
 function withoutReasoning<E extends { type: string }>(events: E[]): E[] {
   const reasoning = new Set<number>();
-  for (const e of events as Array<E & { output_index?: number; item?: { type?: string } }>) if (e.type === 'response.output_item.added' && e.item?.type === 'reasoning') reasoning.add(e.output_index!);
+  for (const e of events as Array<E & { output_index?: number; item?: { type?: string } }>)
+    if (e.type === 'response.output_item.added' && e.item?.type === 'reasoning') reasoning.add(e.output_index!);
   return events.filter((e) => !reasoning.has((e as { output_index?: number }).output_index ?? -1));
 }
 
@@ -32,9 +33,20 @@ describe('MCP tools through /v1/responses', () => {
   let client: OpenAI;
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   let deadPort: number;
-  const tool = (over: Record<string, unknown> = {}) => ({ type: 'mcp' as const, server_label: 'weather', server_url: mcp.url, require_approval: 'never' as const, ...over });
+  const tool = (over: Record<string, unknown> = {}) => ({
+    type: 'mcp' as const,
+    server_label: 'weather',
+    server_url: mcp.url,
+    require_approval: 'never' as const,
+    ...over,
+  });
   const ask = (input: string, tools: unknown[], extra: Record<string, unknown> = {}) =>
-    client.responses.create({ model: MODEL, input, tools, ...extra } as never) as unknown as Promise<OpenAI.Responses.Response>;
+    client.responses.create({
+      model: MODEL,
+      input,
+      tools,
+      ...extra,
+    } as never) as unknown as Promise<OpenAI.Responses.Response>;
 
   beforeAll(async () => {
     mcp = await startMcpServer();
@@ -42,10 +54,28 @@ describe('MCP tools through /v1/responses', () => {
     tmp = await tempDir('toolgate-mcp-');
     const port = (u: string) => new URL(u).port;
     deadPort = await freePort(); // allowed, but nothing listens there
-    stack = await startStack([{ pods: 1, profile: { kind: 'fixed', ttftMs: 1, itlMs: 0 }, faults: { rates: { trailing_comma: 1 } }, reasoningParser: 'qwen3' }], {
-      mcp: { allowedServers: [`http://127.0.0.1:${port(mcp.url)}/mcp`, `http://127.0.0.1:${port(legacy.url)}/sse`, `http://127.0.0.1:${deadPort}/mcp`], callTimeoutMs: 3000, maxSteps: 3 },
-      capture: { dir: tmp.dir, sampleValid: 0 },
-    });
+    stack = await startStack(
+      [
+        {
+          pods: 1,
+          profile: { kind: 'fixed', ttftMs: 1, itlMs: 0 },
+          faults: { rates: { trailing_comma: 1 } },
+          reasoningParser: 'qwen3',
+        },
+      ],
+      {
+        mcp: {
+          allowedServers: [
+            `http://127.0.0.1:${port(mcp.url)}/mcp`,
+            `http://127.0.0.1:${port(legacy.url)}/sse`,
+            `http://127.0.0.1:${deadPort}/mcp`,
+          ],
+          callTimeoutMs: 3000,
+          maxSteps: 3,
+        },
+        capture: { dir: tmp.dir, sampleValid: 0 },
+      },
+    );
     client = new OpenAI({ baseURL: `${stack.gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
   });
   afterAll(async () => {
@@ -79,9 +109,18 @@ describe('MCP tools through /v1/responses', () => {
   });
 
   it('streams the MCP events in order, numbered from 0', async () => {
-    const events = await collect(await client.responses.create({ model: MODEL, input: 'What is the forecast for Bergen?', tools: [tool()], stream: true } as never));
+    const events = await collect(
+      await client.responses.create({
+        model: MODEL,
+        input: 'What is the forecast for Bergen?',
+        tools: [tool()],
+        stream: true,
+      } as never),
+    );
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
-    const types = withoutReasoning(events).map((e) => e.type).filter((t) => t !== 'response.output_text.delta' && t !== 'response.mcp_call_arguments.delta');
+    const types = withoutReasoning(events)
+      .map((e) => e.type)
+      .filter((t) => t !== 'response.output_text.delta' && t !== 'response.mcp_call_arguments.delta');
     expect(types).toEqual([
       'response.created',
       'response.in_progress',
@@ -101,13 +140,19 @@ describe('MCP tools through /v1/responses', () => {
       'response.output_item.done',
       'response.completed',
     ]);
-    const done = withoutReasoning(events).filter((e) => e.type === 'response.output_item.done').map((e) => (e as { item: Item }).item);
+    const done = withoutReasoning(events)
+      .filter((e) => e.type === 'response.output_item.done')
+      .map((e) => (e as { item: Item }).item);
     expect(done[1]).toMatchObject({ type: 'mcp_call', output: 'Forecast for Bergen: sunny, 21 °C, for 1 day(s).' });
   });
 
   it('refuses a server URL that is not in mcp.allowedServers with a 400, before contacting it', async () => {
     const listed = mcp.listCount;
-    for (const url of [mcp.url.replace('127.0.0.1', 'localhost'), mcp.url.replace('/mcp', '/other'), `http://user:pw@127.0.0.1:${new URL(mcp.url).port}/mcp`]) {
+    for (const url of [
+      mcp.url.replace('127.0.0.1', 'localhost'),
+      mcp.url.replace('/mcp', '/other'),
+      `http://user:pw@127.0.0.1:${new URL(mcp.url).port}/mcp`,
+    ]) {
       const err = await ask('What is the forecast for Oslo?', [tool({ server_url: url })]).catch((e: unknown) => e);
       expect(err, url).toBeInstanceOf(BadRequestError);
       expect((err as BadRequestError).code).toBe('mcp_server_not_allowed');
@@ -117,7 +162,9 @@ describe('MCP tools through /v1/responses', () => {
   });
 
   it('answers 424 when an allowed server cannot list its tools', async () => {
-    const err = await ask('What is the forecast for Oslo?', [tool({ server_url: `http://127.0.0.1:${deadPort}/mcp` })]).catch((e: unknown) => e);
+    const err = await ask('What is the forecast for Oslo?', [
+      tool({ server_url: `http://127.0.0.1:${deadPort}/mcp` }),
+    ]).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 424, code: 'mcp_list_tools_failed', param: 'tools' });
     expect((err as Error).message).toContain("MCP server 'weather'");
   });
@@ -167,7 +214,11 @@ describe('MCP tools through /v1/responses', () => {
     } as never);
     // The tools were listed in this conversation already: no second mcp_list_tools item.
     expect(visible(approved).map((i) => i.type)).toEqual(['mcp_call', 'message']);
-    expect(visible(approved)[0]).toMatchObject({ status: 'completed', approval_request_id: request.id, output: 'Forecast for Paris: sunny, 21 °C, for 1 day(s).' });
+    expect(visible(approved)[0]).toMatchObject({
+      status: 'completed',
+      approval_request_id: request.id,
+      output: 'Forecast for Paris: sunny, 21 °C, for 1 day(s).',
+    });
     expect(mcp.calls.length).toBe(calls + 1);
 
     const denied = await client.responses.create({
@@ -184,7 +235,10 @@ describe('MCP tools through /v1/responses', () => {
     const calls = legacy.calls.length;
     const r = await ask('What is the forecast for Lima?', [tool({ server_label: 'legacy', server_url: legacy.url })]);
     expect(visible(r).map((i) => i.type)).toEqual(['mcp_list_tools', 'mcp_call', 'message']);
-    expect(visible(r)[1]).toMatchObject({ status: 'completed', output: 'Forecast for Lima: sunny, 21 °C, for 1 day(s).' });
+    expect(visible(r)[1]).toMatchObject({
+      status: 'completed',
+      output: 'Forecast for Lima: sunny, 21 °C, for 1 day(s).',
+    });
     expect(legacy.calls.length).toBe(calls + 1);
   });
 
@@ -209,14 +263,32 @@ describe('MCP tools through /v1/responses', () => {
   it('captures every executed call with its outcome (the executable label)', async () => {
     await stack.gateway.capture.flush();
     const records = (await readJsonl(tmp.dir)).filter((r) => Array.isArray(r.executions));
-    const byOutcome = (o: string) => records.filter((r) => (r.executions as Array<{ outcome: string }>).some((e) => e.outcome === o));
-    const ok = byOutcome('ok').find((r) => (r.executions as Array<{ arguments: string }>)[0]!.arguments.includes('Oslo'))!;
+    const byOutcome = (o: string) =>
+      records.filter((r) => (r.executions as Array<{ outcome: string }>).some((e) => e.outcome === o));
+    const ok = byOutcome('ok').find((r) =>
+      (r.executions as Array<{ arguments: string }>)[0]!.arguments.includes('Oslo'),
+    )!;
     expect(ok.executable).toBe(true);
     expect(ok.outcome).toBe('repaired');
-    expect(ok.executions).toEqual([{ server: 'weather', name: 'get_forecast', arguments: '{"city":"Oslo","days":1}', outcome: 'ok', error: null, ms: expect.any(Number) }]);
+    expect(ok.executions).toEqual([
+      {
+        server: 'weather',
+        name: 'get_forecast',
+        arguments: '{"city":"Oslo","days":1}',
+        outcome: 'ok',
+        error: null,
+        ms: expect.any(Number),
+      },
+    ]);
     // The call run after its approval has a record of its own.
-    const approved = byOutcome('ok').find((r) => (r.executions as Array<{ arguments: string }>)[0]!.arguments.includes('Paris'))!;
-    expect(approved).toMatchObject({ outcome: 'valid', executable: true, calls: [{ name: 'get_forecast', arguments: { city: 'Paris', days: 1 } }] });
+    const approved = byOutcome('ok').find((r) =>
+      (r.executions as Array<{ arguments: string }>)[0]!.arguments.includes('Paris'),
+    )!;
+    expect(approved).toMatchObject({
+      outcome: 'valid',
+      executable: true,
+      calls: [{ name: 'get_forecast', arguments: { city: 'Paris', days: 1 } }],
+    });
     expect((approved.messages as Array<{ role: string }>).at(-1)!.role).toBe('user');
     const toolError = byOutcome('tool_error');
     expect(toolError.length).toBeGreaterThanOrEqual(2); // Atlantis, Limbo

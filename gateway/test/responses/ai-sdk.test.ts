@@ -33,7 +33,12 @@ describe('AI SDK openai(model) provider (Responses API) with tools and stopWhen'
 
   it('generateText: calls the tool, feeds the result back, finishes in text', async () => {
     calls.length = 0;
-    const result = await generateText({ model: provider(MODEL), tools, stopWhen: stepCountIs(4), prompt: 'What is the weather in Paris?' });
+    const result = await generateText({
+      model: provider(MODEL),
+      tools,
+      stopWhen: stepCountIs(4),
+      prompt: 'What is the weather in Paris?',
+    });
     expect(calls).toEqual(['Paris']);
     expect(result.steps.length).toBe(2);
     expect(result.steps[0]!.toolCalls.map((c) => [c.toolName, c.input])).toEqual([['get_weather', { city: 'Paris' }]]);
@@ -45,7 +50,12 @@ describe('AI SDK openai(model) provider (Responses API) with tools and stopWhen'
 
   it('streamText: the same loop over streamed responses', async () => {
     calls.length = 0;
-    const result = streamText({ model: provider(MODEL), tools, stopWhen: stepCountIs(4), prompt: 'What is the weather in Oslo?' });
+    const result = streamText({
+      model: provider(MODEL),
+      tools,
+      stopWhen: stepCountIs(4),
+      prompt: 'What is the weather in Oslo?',
+    });
     let text = '';
     const parts: string[] = [];
     for await (const part of result.fullStream) {

@@ -22,4 +22,6 @@ export async function collect(stream: unknown): Promise<ResponseStreamEvent[]> {
 
 /** The text of a response's message items (the SDK adds `output_text` to whole responses only). */
 export const textOf = (r: OpenAI.Responses.Response): string =>
-  r.output.flatMap((i) => (i.type === 'message' ? i.content.map((c) => (c.type === 'output_text' ? c.text : '')) : [])).join('');
+  r.output
+    .flatMap((i) => (i.type === 'message' ? i.content.map((c) => (c.type === 'output_text' ? c.text : '')) : []))
+    .join('');

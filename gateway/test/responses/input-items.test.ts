@@ -9,7 +9,14 @@ describe('itemsToMessages', () => {
     const messages = itemsToMessages(
       [
         { role: 'developer', content: 'Be brief.' },
-        { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Weather in ' }, { type: 'input_text', text: 'Paris?' }] },
+        {
+          type: 'message',
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'Weather in ' },
+            { type: 'input_text', text: 'Paris?' },
+          ],
+        },
         { type: 'reasoning', id: 'rs_1', summary: [], content: [{ type: 'reasoning_text', text: 'Need the tool.' }] },
         { type: 'function_call', call_id: 'c1', name: 'get_weather', arguments: '{"city":"Paris"}' },
         { type: 'function_call', call_id: 'c2', name: 'get_time', arguments: '{}' },
@@ -42,10 +49,38 @@ describe('itemsToMessages', () => {
       [
         { role: 'user', content: 'Forecast?' },
         { type: 'mcp_list_tools', id: 'mcpl_1', server_label: 'w', tools: [] },
-        { type: 'mcp_call', id: 'mcp_1', server_label: 'w', name: 'get_forecast', arguments: '{"city":"Oslo"}', output: 'sunny', error: null },
-        { type: 'mcp_call', id: 'mcp_2', server_label: 'w', name: 'get_forecast', arguments: '{"city":"X"}', output: null, error: 'Unknown city' },
-        { type: 'mcp_approval_request', id: 'mcpr_1', server_label: 'w', name: 'get_forecast', arguments: '{"city":"Rome"}' },
-        { type: 'mcp_approval_request', id: 'mcpr_2', server_label: 'w', name: 'get_forecast', arguments: '{"city":"Lima"}' },
+        {
+          type: 'mcp_call',
+          id: 'mcp_1',
+          server_label: 'w',
+          name: 'get_forecast',
+          arguments: '{"city":"Oslo"}',
+          output: 'sunny',
+          error: null,
+        },
+        {
+          type: 'mcp_call',
+          id: 'mcp_2',
+          server_label: 'w',
+          name: 'get_forecast',
+          arguments: '{"city":"X"}',
+          output: null,
+          error: 'Unknown city',
+        },
+        {
+          type: 'mcp_approval_request',
+          id: 'mcpr_1',
+          server_label: 'w',
+          name: 'get_forecast',
+          arguments: '{"city":"Rome"}',
+        },
+        {
+          type: 'mcp_approval_request',
+          id: 'mcpr_2',
+          server_label: 'w',
+          name: 'get_forecast',
+          arguments: '{"city":"Lima"}',
+        },
       ],
       'input',
       new Map([['mcpr_1', { approve: false, reason: 'not now' }]]),
@@ -68,8 +103,25 @@ describe('itemsToMessages', () => {
   });
 
   it('keeps images as chat image parts', () => {
-    const [m] = itemsToMessages([{ role: 'user', content: [{ type: 'input_text', text: 'What is this?' }, { type: 'input_image', image_url: 'data:image/png;base64,AA==' }] }], 'input');
-    expect(m).toEqual({ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } }] });
+    const [m] = itemsToMessages(
+      [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'What is this?' },
+            { type: 'input_image', image_url: 'data:image/png;base64,AA==' },
+          ],
+        },
+      ],
+      'input',
+    );
+    expect(m).toEqual({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'What is this?' },
+        { type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } },
+      ],
+    });
   });
 
   it('refuses items it cannot render with a 400 naming the item', () => {
@@ -82,8 +134,16 @@ describe('itemsToMessages', () => {
       throw new Error('not refused');
     };
     expect(refused([{ type: 'web_search_call', id: 'ws_1' }])).toMatchObject({ status: 400, param: 'input[0].type' });
-    expect(refused([{ role: 'user', content: 'x' }, { role: 'robot', content: 'x' }])).toMatchObject({ status: 400, param: 'input[1].role' });
+    expect(
+      refused([
+        { role: 'user', content: 'x' },
+        { role: 'robot', content: 'x' },
+      ]),
+    ).toMatchObject({ status: 400, param: 'input[1].role' });
     expect(refused([{ type: 'reasoning', encrypted_content: 'xyz', summary: [] }])).toMatchObject({ status: 400 });
-    expect(refused([{ role: 'user', content: [{ type: 'input_file', file_id: 'f' }] }])).toMatchObject({ status: 400, param: 'input[0].content[0]' });
+    expect(refused([{ role: 'user', content: [{ type: 'input_file', file_id: 'f' }] }])).toMatchObject({
+      status: 400,
+      param: 'input[0].content[0]',
+    });
   });
 });

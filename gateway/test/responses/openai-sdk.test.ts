@@ -20,13 +20,19 @@ describe('Responses API through the openai SDK', () => {
   beforeAll(async () => {
     // The pods run vLLM's qwen3 reasoning parser, as a Qwen3 deployment does: each answer opens with
     // a reasoning item, which the assertions below step over (the reasoning suite checks it).
-    stack = await startStack([{ pods: 2, profile: { kind: 'fixed', ttftMs: 2, itlMs: 1 }, reasoningParser: 'qwen3' }], { toolcalls: { policy: 'repair' } });
+    stack = await startStack([{ pods: 2, profile: { kind: 'fixed', ttftMs: 2, itlMs: 1 }, reasoningParser: 'qwen3' }], {
+      toolcalls: { policy: 'repair' },
+    });
     client = new OpenAI({ baseURL: `${stack.gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
   });
   afterAll(async () => stack?.close());
 
   it('answers a function call whole, and the call chains into a text answer with previous_response_id', async () => {
-    const r1 = await client.responses.create({ model: MODEL, input: 'What is the weather in Paris?', tools: [weather] });
+    const r1 = await client.responses.create({
+      model: MODEL,
+      input: 'What is the weather in Paris?',
+      tools: [weather],
+    });
     expect(r1.object).toBe('response');
     expect(r1.status).toBe('completed');
     const call = r1.output.find((i) => i.type === 'function_call');
@@ -40,7 +46,13 @@ describe('Responses API through the openai SDK', () => {
     const r2 = await client.responses.create({
       model: MODEL,
       previous_response_id: r1.id,
-      input: [{ type: 'function_call_output', call_id: call!.type === 'function_call' ? call!.call_id : '', output: '{"temp_c": 21}' }],
+      input: [
+        {
+          type: 'function_call_output',
+          call_id: call!.type === 'function_call' ? call!.call_id : '',
+          output: '{"temp_c": 21}',
+        },
+      ],
       tools: [weather],
     });
     expect(r2.previous_response_id).toBe(r1.id);
@@ -53,13 +65,20 @@ describe('Responses API through the openai SDK', () => {
     await client.responses.delete(r2.id);
     await expect(client.responses.retrieve(r2.id)).rejects.toBeInstanceOf(NotFoundError);
     await expect(client.responses.delete(r2.id)).rejects.toBeInstanceOf(NotFoundError);
-    const chained = await client.responses.create({ model: MODEL, previous_response_id: r2.id, input: 'and tomorrow?' }).catch((e: unknown) => e);
+    const chained = await client.responses
+      .create({ model: MODEL, previous_response_id: r2.id, input: 'and tomorrow?' })
+      .catch((e: unknown) => e);
     expect(chained).toBeInstanceOf(NotFoundError);
     expect((chained as NotFoundError).param).toBe('previous_response_id');
   });
 
   it('streams a function call as the OpenAI event sequence, numbered from 0', async () => {
-    const stream = await client.responses.create({ model: MODEL, input: 'What is the weather in Paris?', tools: [weather], stream: true });
+    const stream = await client.responses.create({
+      model: MODEL,
+      input: 'What is the weather in Paris?',
+      tools: [weather],
+      stream: true,
+    });
     const events = await collect(stream);
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
     const types = events.map((e) => e.type);
@@ -67,8 +86,14 @@ describe('Responses API through the openai SDK', () => {
     expect(types[1]).toBe('response.in_progress');
     expect(types.at(-1)).toBe('response.completed');
     const added = events.find((e) => e.type === 'response.output_item.added' && e.item.type !== 'reasoning');
-    expect(added?.type === 'response.output_item.added' && added.item).toMatchObject({ type: 'function_call', name: 'get_weather', arguments: '' });
-    const deltas = events.filter((e) => e.type === 'response.function_call_arguments.delta').map((e) => (e.type === 'response.function_call_arguments.delta' ? e.delta : ''));
+    expect(added?.type === 'response.output_item.added' && added.item).toMatchObject({
+      type: 'function_call',
+      name: 'get_weather',
+      arguments: '',
+    });
+    const deltas = events
+      .filter((e) => e.type === 'response.function_call_arguments.delta')
+      .map((e) => (e.type === 'response.function_call_arguments.delta' ? e.delta : ''));
     const done = events.find((e) => e.type === 'response.function_call_arguments.done');
     expect(done?.type === 'response.function_call_arguments.done' && done.arguments).toBe(deltas.join(''));
     expect(JSON.parse(deltas.join(''))).toEqual({ city: 'Paris' });
@@ -80,9 +105,18 @@ describe('Responses API through the openai SDK', () => {
   });
 
   it('streams text as a message item whose deltas add up to the done text', async () => {
-    const stream = await client.responses.create({ model: MODEL, input: 'Tell me a story', stream: true, instructions: 'Be brief.' });
+    const stream = await client.responses.create({
+      model: MODEL,
+      input: 'Tell me a story',
+      stream: true,
+      instructions: 'Be brief.',
+    });
     const events = await collect(stream);
-    expect(events.map((e) => e.type).filter((t) => t !== 'response.output_text.delta' && t !== 'response.reasoning_text.delta')).toEqual([
+    expect(
+      events
+        .map((e) => e.type)
+        .filter((t) => t !== 'response.output_text.delta' && t !== 'response.reasoning_text.delta'),
+    ).toEqual([
       'response.created',
       'response.in_progress',
       // the reasoning item (qwen3 reasoning parser), then the message
@@ -106,18 +140,34 @@ describe('Responses API through the openai SDK', () => {
   });
 
   it('repairs a malformed call in a stream and says so in the verdict', async () => {
-    const stream = await client.responses.create({ model: MODEL, input: 'Weather in Paris?', tools: [weather], stream: true, sim_script: { raw: REPAIRABLE, parser: 'none' } } as never);
+    const stream = await client.responses.create({
+      model: MODEL,
+      input: 'Weather in Paris?',
+      tools: [weather],
+      stream: true,
+      sim_script: { raw: REPAIRABLE, parser: 'none' },
+    } as never);
     const events = await collect(stream);
     const done = events.find((e) => e.type === 'response.function_call_arguments.done');
-    expect(done?.type === 'response.function_call_arguments.done' && JSON.parse(done.arguments)).toEqual({ city: 'Paris' });
-    const completed = events.at(-1) as { type: string; response: { toolgate?: { tool_calls: Array<{ outcome: string; repairs: string[] }> } } };
+    expect(done?.type === 'response.function_call_arguments.done' && JSON.parse(done.arguments)).toEqual({
+      city: 'Paris',
+    });
+    const completed = events.at(-1) as {
+      type: string;
+      response: { toolgate?: { tool_calls: Array<{ outcome: string; repairs: string[] }> } };
+    };
     expect(completed.type).toBe('response.completed');
     expect(completed.response.toolgate!.tool_calls[0]!.outcome).toBe('repaired');
     expect(completed.response.toolgate!.tool_calls[0]!.repairs.length).toBeGreaterThan(0);
   });
 
   it('never silent: a call that stays invalid comes back as the model text', async () => {
-    const r = await client.responses.create({ model: MODEL, input: 'Weather?', tools: [weather], sim_script: { raw: INVALID, parser: 'none' } } as never);
+    const r = await client.responses.create({
+      model: MODEL,
+      input: 'Weather?',
+      tools: [weather],
+      sim_script: { raw: INVALID, parser: 'none' },
+    } as never);
     expect(r.output.map((i) => i.type)).toEqual(['message']);
     expect(r.output_text).toBe(INVALID);
   });
@@ -140,26 +190,46 @@ describe('Responses API through the openai SDK', () => {
   it('resolves item_reference input items from the store, and 404s an unknown one', async () => {
     const r1 = await client.responses.create({ model: MODEL, input: 'Say something' });
     const msg = r1.output.find((i) => i.type === 'message')!;
-    const r2 = await client.responses.create({ model: MODEL, input: [{ role: 'user', content: 'Say something' }, { type: 'item_reference', id: msg.id }, { role: 'user', content: 'Again' }] });
+    const r2 = await client.responses.create({
+      model: MODEL,
+      input: [
+        { role: 'user', content: 'Say something' },
+        { type: 'item_reference', id: msg.id },
+        { role: 'user', content: 'Again' },
+      ],
+    });
     expect(r2.status).toBe('completed');
-    const missing = await client.responses.create({ model: MODEL, input: [{ type: 'item_reference', id: 'msg_nope' }] }).catch((e: unknown) => e);
+    const missing = await client.responses
+      .create({ model: MODEL, input: [{ type: 'item_reference', id: 'msg_nope' }] })
+      .catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(NotFoundError);
   });
 
   it('refuses what it cannot serve with a 400 naming the parameter', async () => {
-    const hosted = await client.responses.create({ model: MODEL, input: 'x', tools: [{ type: 'web_search' }] } as never).catch((e: unknown) => e);
+    const hosted = await client.responses
+      .create({ model: MODEL, input: 'x', tools: [{ type: 'web_search' }] } as never)
+      .catch((e: unknown) => e);
     expect(hosted).toBeInstanceOf(BadRequestError);
     expect((hosted as BadRequestError).param).toBe('tools[0].type');
-    const background = await client.responses.create({ model: MODEL, input: 'x', background: true }).catch((e: unknown) => e);
+    const background = await client.responses
+      .create({ model: MODEL, input: 'x', background: true })
+      .catch((e: unknown) => e);
     expect((background as BadRequestError).param).toBe('background');
     const noInput = await client.responses.create({ model: MODEL } as never).catch((e: unknown) => e);
     expect((noInput as BadRequestError).param).toBe('input');
-    const badItem = await client.responses.create({ model: MODEL, input: [{ type: 'computer_call_output', call_id: 'x' }] } as never).catch((e: unknown) => e);
+    const badItem = await client.responses
+      .create({ model: MODEL, input: [{ type: 'computer_call_output', call_id: 'x' }] } as never)
+      .catch((e: unknown) => e);
     expect((badItem as BadRequestError).status).toBe(400);
   });
 
   it('ends a stream that fails after it started with error and response.failed', async () => {
-    const stream = await client.responses.create({ model: MODEL, input: 'x', stream: true, sim_script: { raw: 'one two three four five six seven eight', parser: 'none', fault: 'reset_mid_stream' } } as never);
+    const stream = await client.responses.create({
+      model: MODEL,
+      input: 'x',
+      stream: true,
+      sim_script: { raw: 'one two three four five six seven eight', parser: 'none', fault: 'reset_mid_stream' },
+    } as never);
     const events = await collect(stream);
     const types = events.map((e) => e.type);
     expect(types.slice(-2)).toEqual(['error', 'response.failed']);
@@ -172,10 +242,16 @@ describe('Responses API through the openai SDK', () => {
     const aborted = () => stack.sims[0]!.pods.reduce((a, p) => a + p.stats().aborted, 0);
     const before = aborted();
     const raw = Array.from({ length: 200 }, (_, i) => `word${i}`).join(' ');
-    const stream = await client.responses.create({ model: MODEL, input: 'x', stream: true, sim_script: { raw, parser: 'none', itl_ms: 20 } } as never);
+    const stream = await client.responses.create({
+      model: MODEL,
+      input: 'x',
+      stream: true,
+      sim_script: { raw, parser: 'none', itl_ms: 20 },
+    } as never);
     const s = stream as unknown as AsyncIterable<ResponseStreamEvent>;
     // A text with neither </think> nor <tool_call> is all reasoning behind the qwen3 parser.
-    for await (const e of s) if (e.type === 'response.reasoning_text.delta' || e.type === 'response.output_text.delta') break; // leaving the loop aborts the request
+    for await (const e of s)
+      if (e.type === 'response.reasoning_text.delta' || e.type === 'response.output_text.delta') break; // leaving the loop aborts the request
     const deadline = Date.now() + 10_000;
     while (aborted() === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     expect(aborted()).toBe(before + 1);

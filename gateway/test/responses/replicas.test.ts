@@ -33,7 +33,12 @@ describe('Responses state shared by two gateway processes through Redis', () => 
       health: { intervalMs: 60_000 },
     };
     // Two processes starting at once on a busy machine can take a while: wait up to 80 s each.
-    gws.push(...(await Promise.all([serveProcess(tmp.dir, 'a', config, {}, 80_000), serveProcess(tmp.dir, 'b', config, {}, 80_000)])));
+    gws.push(
+      ...(await Promise.all([
+        serveProcess(tmp.dir, 'a', config, {}, 80_000),
+        serveProcess(tmp.dir, 'b', config, {}, 80_000),
+      ])),
+    );
     for (const g of gws) clients.push(new OpenAI({ baseURL: `${g.url}/v1`, apiKey: 'unused', maxRetries: 0 }));
     before = sim.pods.map((p) => p.stats().requests);
   }, 100_000);
@@ -52,11 +57,22 @@ describe('Responses state shared by two gateway processes through Redis', () => 
     if (call?.type !== 'function_call') throw new Error(`expected a function call, got ${JSON.stringify(r1.output)}`);
 
     // Turn 2 on the other replica: the tool result, chained to turn 1 it never saw.
-    const r2 = await b.responses.create({ model: MODEL, previous_response_id: r1.id, tools: [weather], input: [{ type: 'function_call_output', call_id: call.call_id, output: 'sunny, 21 C' }] });
+    const r2 = await b.responses.create({
+      model: MODEL,
+      previous_response_id: r1.id,
+      tools: [weather],
+      input: [{ type: 'function_call_output', call_id: call.call_id, output: 'sunny, 21 C' }],
+    });
     expect(r2.output.map((i) => i.type)).toEqual(['reasoning', 'message']); // the pods run the qwen3 reasoning parser
 
     // Turn 3 back on the first replica, streamed, chained to turn 2.
-    const stream = await a.responses.create({ model: MODEL, previous_response_id: r2.id, input: 'What about Oslo?', tools: [weather], stream: true });
+    const stream = await a.responses.create({
+      model: MODEL,
+      previous_response_id: r2.id,
+      input: 'What about Oslo?',
+      tools: [weather],
+      stream: true,
+    });
     let completed: OpenAI.Responses.Response | null = null;
     for await (const e of stream) if (e.type === 'response.completed') completed = e.response;
     expect(completed?.previous_response_id).toBe(r2.id);

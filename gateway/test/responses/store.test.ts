@@ -14,7 +14,15 @@ function entry(id: string, itemId = `msg_${id}`): StoredResponse {
     id,
     object: 'response',
     status: 'completed',
-    output: [{ type: 'message', id: itemId, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: `hi from ${id}`, annotations: [], logprobs: [] }] }],
+    output: [
+      {
+        type: 'message',
+        id: itemId,
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: `hi from ${id}`, annotations: [], logprobs: [] }],
+      },
+    ],
   } as unknown as ResponseObject;
   return { response, context: [{ role: 'user', content: `question ${id}` }], listed: [] };
 }

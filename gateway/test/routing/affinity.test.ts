@@ -10,9 +10,19 @@ import { freePort, spawnToolgate, stopProcess, waitForHttp } from '../helpers/ne
 
 const MODEL = 'Qwen/Qwen3-0.6B';
 const tools = (t: number) => [
-  { type: 'function', function: { name: `tenant${t}_lookup`, description: `Looks things up for tenant ${t}. `.repeat(8), parameters: { type: 'object', properties: { q: { type: 'string' } } } } },
+  {
+    type: 'function',
+    function: {
+      name: `tenant${t}_lookup`,
+      description: `Looks things up for tenant ${t}. `.repeat(8),
+      parameters: { type: 'object', properties: { q: { type: 'string' } } },
+    },
+  },
 ];
-const system = (t: number) => ({ role: 'system', content: `You are the assistant of tenant ${t}. Follow the policies. `.repeat(10) });
+const system = (t: number) => ({
+  role: 'system',
+  content: `You are the assistant of tenant ${t}. Follow the policies. `.repeat(10),
+});
 
 async function chat(url: string, body: Record<string, unknown>): Promise<{ backend: string; content: string }> {
   const res = await fetch(`${url}/v1/chat/completions`, {
@@ -28,7 +38,9 @@ async function chat(url: string, body: Record<string, unknown>): Promise<{ backe
 describe('prefix affinity', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack([{ pods: 4, profile: { kind: 'fixed', ttftMs: 150, itlMs: 5 } }], { pools: { default: { policy: { type: 'prefix' } } } });
+    stack = await startStack([{ pods: 4, profile: { kind: 'fixed', ttftMs: 150, itlMs: 5 } }], {
+      pools: { default: { policy: { type: 'prefix' } } },
+    });
   });
   afterAll(async () => stack?.close());
 
@@ -36,7 +48,10 @@ describe('prefix affinity', () => {
     const podOf = new Map<number, Set<string>>();
     for (let t = 0; t < 6; t++) {
       for (let q = 0; q < 2; q++) {
-        const { backend } = await chat(stack.gateway.url, { tools: tools(t), messages: [system(t), { role: 'user', content: `question ${q} of tenant ${t}` }] });
+        const { backend } = await chat(stack.gateway.url, {
+          tools: tools(t),
+          messages: [system(t), { role: 'user', content: `question ${q} of tenant ${t}` }],
+        });
         podOf.set(t, (podOf.get(t) ?? new Set()).add(backend));
       }
     }
@@ -46,12 +61,19 @@ describe('prefix affinity', () => {
 
   it("sends a conversation's next turn to the pod of its previous turn, even after overflow", async () => {
     // Twelve conversations of one tenant start at once: the bound spreads them over the pods.
-    const firsts = Array.from({ length: 12 }, (_, i) => [system(99), { role: 'user', content: `conversation ${i}: ${'details '.repeat(60)}` }]);
+    const firsts = Array.from({ length: 12 }, (_, i) => [
+      system(99),
+      { role: 'user', content: `conversation ${i}: ${'details '.repeat(60)}` },
+    ]);
     const turn1 = await Promise.all(firsts.map((messages) => chat(stack.gateway.url, { tools: tools(99), messages })));
     expect(new Set(turn1.map((r) => r.backend)).size).toBeGreaterThan(1);
     // Their second turns (history + answer + new question), one by one, follow the first.
     for (let i = 0; i < firsts.length; i++) {
-      const messages = [...firsts[i]!, { role: 'assistant', content: turn1[i]!.content }, { role: 'user', content: 'and then?' }];
+      const messages = [
+        ...firsts[i]!,
+        { role: 'assistant', content: turn1[i]!.content },
+        { role: 'user', content: 'and then?' },
+      ];
       const { backend } = await chat(stack.gateway.url, { tools: tools(99), messages });
       expect(backend).toBe(turn1[i]!.backend);
     }
@@ -77,7 +99,13 @@ describe('two gateway replicas', () => {
     const file = path.join(dir, 'gateway.yaml');
     // Backends listed in a different order for each replica: ranking must not depend on it.
     const write = (urls: string[], f: string) =>
-      writeFileSync(f, JSON.stringify({ server: { host: '127.0.0.1' }, pools: { default: { backends: urls.map((url) => ({ url })), policy: { type: 'prefix' } } } }));
+      writeFileSync(
+        f,
+        JSON.stringify({
+          server: { host: '127.0.0.1' },
+          pools: { default: { backends: urls.map((url) => ({ url })), policy: { type: 'prefix' } } },
+        }),
+      );
     write(sim.urls, file);
     write([...sim.urls].reverse(), `${file}.2`);
     const ports = [await freePort(), await freePort()];

@@ -40,7 +40,9 @@ describe('routing config errors', () => {
 
   it('rejects an unknown policy and lists the known ones', () => {
     expect(results[0]!.code).not.toBe(0);
-    expect(results[0]!.output).toContain("/pools/default/policy/type: unknown routing policy 'fastest' (known: round_robin, least_loaded, session, prefix)");
+    expect(results[0]!.output).toContain(
+      "/pools/default/policy/type: unknown routing policy 'fastest' (known: round_robin, least_loaded, session, prefix)",
+    );
   });
 
   it('rejects epsilon <= 0', () => {
@@ -50,7 +52,9 @@ describe('routing config errors', () => {
 
   it('rejects an empty pool', () => {
     expect(results[2]!.code).not.toBe(0);
-    expect(results[2]!.output).toContain("/pools/spare: pool 'spare' is empty: give it static backends or a discovery source");
+    expect(results[2]!.output).toContain(
+      "/pools/spare: pool 'spare' is empty: give it static backends or a discovery source",
+    );
   });
 
   it('rejects an unknown policy option (typo)', () => {

@@ -11,9 +11,17 @@ const body = (i: number, stream: boolean) => ({
   stream,
   max_tokens: 80, // room for the thinking block and the whole call (a cut call would be re-asked)
   tools: [{ type: 'function', function: { name: `t${i % 9}`, parameters: { type: 'object' } } }],
-  messages: [{ role: 'system', content: `tenant ${i % 9}` }, { role: 'user', content: `request ${i}` }],
+  messages: [
+    { role: 'system', content: `tenant ${i % 9}` },
+    { role: 'user', content: `request ${i}` },
+  ],
 });
-const post = (url: string, b: unknown) => fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) });
+const post = (url: string, b: unknown) =>
+  fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(b),
+  });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(cond: () => boolean, ms: number): Promise<void> {
@@ -33,19 +41,34 @@ describe('failover', () => {
 
   it('loses no request when a pod dies mid-run, ejects it and re-admits it when it returns', async () => {
     const profile = { kind: 'fixed' as const, ttftMs: 60, itlMs: 15 };
-    stack = await startStack([{ pods: 1, profile }, { pods: 1, profile }, { pods: 1, profile }], {
-      pools: { default: { policy: { type: 'prefix' }, ejection: { consecutiveFailures: 2, baseMs: 200, maxMs: 1000 } } },
-      health: { intervalMs: 150, timeoutMs: 1000 },
-      retry: { attempts: 2 },
-      server: { host: '127.0.0.1', port: 0, shutdownGraceMs: 300 },
-    });
+    stack = await startStack(
+      [
+        { pods: 1, profile },
+        { pods: 1, profile },
+        { pods: 1, profile },
+      ],
+      {
+        pools: {
+          default: { policy: { type: 'prefix' }, ejection: { consecutiveFailures: 2, baseMs: 200, maxMs: 1000 } },
+        },
+        health: { intervalMs: 150, timeoutMs: 1000 },
+        retry: { attempts: 2 },
+        server: { host: '127.0.0.1', port: 0, shutdownGraceMs: 300 },
+      },
+    );
     // The victim is the pod with the most requests in flight mid-run (prefix affinity decides
     // which pods the tenants land on): some of them wait for bytes, some stream.
     let victim = stack.sims[0]!;
     const results: Array<Promise<{ stream: boolean; status: number; text: string }>> = [];
     for (let i = 0; i < 48; i++) {
       const stream = i % 2 === 1;
-      results.push(post(stack.gateway.url, body(i, stream)).then(async (r) => ({ stream, status: r.status, text: await r.text() })));
+      results.push(
+        post(stack.gateway.url, body(i, stream)).then(async (r) => ({
+          stream,
+          status: r.status,
+          text: await r.text(),
+        })),
+      );
       if (i === 23) {
         victim = [...stack.sims].sort((a, b) => b.pods[0]!.stats().running - a.pods[0]!.stats().running)[0]!;
         await victim.close();
@@ -81,15 +104,23 @@ describe('failover', () => {
     const revived = await startSim({ port: victimPort, pods: 1, profile });
     stack.sims.push(revived);
     await until(() => backend.healthy, 5000);
-    await Promise.all(Array.from({ length: 27 }, async (_, i) => (await post(stack!.gateway.url, body(i, false))).arrayBuffer()));
+    await Promise.all(
+      Array.from({ length: 27 }, async (_, i) => (await post(stack!.gateway.url, body(i, false))).arrayBuffer()),
+    );
     expect(revived.pods[0]!.stats().completed).toBeGreaterThan(0);
   });
 
   it('sends less traffic to a stalling pod', async () => {
     const profile = { kind: 'fixed' as const, ttftMs: 10, itlMs: 2 };
-    stack = await startStack([{ pods: 1, profile, faults: { rates: { stall: 1 }, stallMs: 1500 } }, { pods: 2, profile }], {
-      pools: { default: { policy: { type: 'prefix' } } },
-    });
+    stack = await startStack(
+      [
+        { pods: 1, profile, faults: { rates: { stall: 1 }, stallMs: 1500 } },
+        { pods: 2, profile },
+      ],
+      {
+        pools: { default: { policy: { type: 'prefix' } } },
+      },
+    );
     const base = [stack.sims[0]!.pods[0]!.stats().requests, ...stack.sims[1]!.pods.map((p) => p.stats().requests)]; // start-up probes
     let next = 0;
     const worker = async () => {

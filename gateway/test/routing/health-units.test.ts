@@ -44,7 +44,10 @@ describe('EndpointSlice → endpoints', () => {
   const slice = (name: string, port: number, eps: EndpointSlice['endpoints']): EndpointSlice => ({
     metadata: { name },
     addressType: 'IPv4',
-    ports: [{ name: 'metrics', port: 9090 }, { name: 'http', port }],
+    ports: [
+      { name: 'metrics', port: 9090 },
+      { name: 'http', port },
+    ],
     endpoints: eps,
   });
   it('maps ready, not-ready and terminating endpoints, by port name', () => {
@@ -65,8 +68,12 @@ describe('EndpointSlice → endpoints', () => {
       { url: 'http://10.0.0.3:8000', name: '10.0.0.3:8000', ready: false },
       { url: 'http://10.0.0.4:8000', name: '10.0.0.4:8000', ready: true },
     ]);
-    expect(endpointsFromSlices([slice('b', 1, [{ addresses: ['10.0.0.9'] }])], { scheme: 'http' })[0]!.url).toBe('http://10.0.0.9:9090');
-    expect(endpointsFromSlices([slice('c', 1, [{ addresses: ['fd00::1'] }])], { port: 8000, scheme: 'https' })[0]!.url).toBe('https://[fd00::1]:8000');
+    expect(endpointsFromSlices([slice('b', 1, [{ addresses: ['10.0.0.9'] }])], { scheme: 'http' })[0]!.url).toBe(
+      'http://10.0.0.9:9090',
+    );
+    expect(
+      endpointsFromSlices([slice('c', 1, [{ addresses: ['fd00::1'] }])], { port: 8000, scheme: 'https' })[0]!.url,
+    ).toBe('https://[fd00::1]:8000');
   });
 });
 
@@ -91,7 +98,13 @@ describe('passive health: whose failure is it', () => {
   const quiet = createLogger({}, 'silent');
   const setup = () => {
     const health = createPassiveHealth(createMetrics(undefined, { defaultMetrics: false }), quiet);
-    const mk = (port: number) => new Backend({ url: `http://127.0.0.1:${port}`, pool: 'p', connectTimeoutMs: 100, ejection: { threshold: 1, baseMs: 1000, maxMs: 1000 } });
+    const mk = (port: number) =>
+      new Backend({
+        url: `http://127.0.0.1:${port}`,
+        pool: 'p',
+        connectTimeoutMs: 100,
+        ejection: { threshold: 1, baseMs: 1000, maxMs: 1000 },
+      });
     return { health, a: mk(1), b: mk(2) };
   };
 
@@ -129,7 +142,11 @@ describe('passive health: whose failure is it', () => {
 
 describe('panic threshold', () => {
   const pool = (n: number, threshold: number) => {
-    const p = new Pool('p', createPolicy({ type: 'round_robin' }, 'p'), { connectTimeoutMs: 100, ejection: { threshold: 1, baseMs: 10_000, maxMs: 10_000 }, panicThreshold: threshold });
+    const p = new Pool('p', createPolicy({ type: 'round_robin' }, 'p'), {
+      connectTimeoutMs: 100,
+      ejection: { threshold: 1, baseMs: 10_000, maxMs: 10_000 },
+      panicThreshold: threshold,
+    });
     for (let i = 0; i < n; i++) p.add(`http://127.0.0.1:${1000 + i}`);
     return p;
   };
@@ -163,7 +180,12 @@ describe('active probes with hysteresis', () => {
     const cfg = resolveConfig({ upstreams: [`http://127.0.0.1:${port}`] });
     const metrics = createMetrics(undefined, { defaultMetrics: false });
     const router = new Router(cfg, metrics, createLogger({}, 'silent'));
-    const checker = new HealthChecker(router, { intervalMs: 1000, timeoutMs: 500, unhealthyThreshold: 2, healthyThreshold: 2 }, metrics, createLogger({}, 'silent'));
+    const checker = new HealthChecker(
+      router,
+      { intervalMs: 1000, timeoutMs: 500, unhealthyThreshold: 2, healthyThreshold: 2 },
+      metrics,
+      createLogger({}, 'silent'),
+    );
     const [b] = router.allBackends();
     try {
       await checker.probe(b!);
@@ -178,9 +200,18 @@ describe('active probes with hysteresis', () => {
       await checker.probe(b!);
       expect(b!.probeOk).toBe(true);
       // Nothing listening: the connection is refused, and one probe is enough.
-      const nobody = new Router(resolveConfig({ upstreams: [`http://127.0.0.1:${await freePort()}`] }), metrics, createLogger({}, 'silent'));
+      const nobody = new Router(
+        resolveConfig({ upstreams: [`http://127.0.0.1:${await freePort()}`] }),
+        metrics,
+        createLogger({}, 'silent'),
+      );
       const gone = nobody.allBackends()[0]!;
-      await new HealthChecker(nobody, { intervalMs: 1000, timeoutMs: 500, unhealthyThreshold: 3 }, metrics, createLogger({}, 'silent')).probe(gone);
+      await new HealthChecker(
+        nobody,
+        { intervalMs: 1000, timeoutMs: 500, unhealthyThreshold: 3 },
+        metrics,
+        createLogger({}, 'silent'),
+      ).probe(gone);
       expect(gone.probeOk).toBe(false);
       await nobody.close();
     } finally {
@@ -209,11 +240,22 @@ describe('engine kinds (vLLM and llama-server)', () => {
     expect(parseEngineLoad(llamacpp, 'vllm')).toBeNull();
     expect(parseEngineLoad('vllm:num_requests_running 2\n', 'llamacpp')).toBeNull();
     // older llama-server builds export a KV ratio; names inherited from Object.prototype are no signals
-    expect(parseEngineLoad('llamacpp:kv_cache_usage_ratio 0.4\nconstructor 5\n__proto__ 1\n', 'llamacpp')).toEqual({ running: 0, waiting: 0, kvCacheUsage: 0.4 });
+    expect(parseEngineLoad('llamacpp:kv_cache_usage_ratio 0.4\nconstructor 5\n__proto__ 1\n', 'llamacpp')).toEqual({
+      running: 0,
+      waiting: 0,
+      kvCacheUsage: 0.4,
+    });
   });
 
   it("detects llama-server from its cards and serves them in vLLM's shape", () => {
-    const card = { id: 'tiny', aliases: ['tiny', 'edge'], object: 'model', created: 1, owned_by: 'llamacpp', meta: { n_ctx: 2048, n_ctx_train: 1024 } };
+    const card = {
+      id: 'tiny',
+      aliases: ['tiny', 'edge'],
+      object: 'model',
+      created: 1,
+      owned_by: 'llamacpp',
+      meta: { n_ctx: 2048, n_ctx_train: 1024 },
+    };
     expect(detectKind([card])).toBe('llamacpp');
     expect(detectKind([{ id: 'Qwen/Qwen3-0.6B', owned_by: 'vllm', max_model_len: 4096 }])).toBe('vllm');
     expect(normalizeCard('llamacpp', card)).toEqual({ ...card, root: 'tiny', parent: null, max_model_len: 2048 });
@@ -225,14 +267,26 @@ describe('engine kinds (vLLM and llama-server)', () => {
   it('takes the kind from the backend, else its pool; auto is left to detection; unknown kinds fail validation', () => {
     const cfg = resolveConfig({
       pools: {
-        edge: { kind: 'llamacpp', backends: [{ url: 'http://127.0.0.1:1' }, { url: 'http://127.0.0.1:2', kind: 'vllm' }] },
+        edge: {
+          kind: 'llamacpp',
+          backends: [{ url: 'http://127.0.0.1:1' }, { url: 'http://127.0.0.1:2', kind: 'vllm' }],
+        },
         auto: { backends: [{ url: 'http://127.0.0.1:3' }, { url: 'http://127.0.0.1:4', kind: 'auto' }] },
       },
     });
     const router = new Router(cfg, createMetrics(), createLogger({}, 'silent'));
     const kinds = router.allBackends().map((b) => [b.url.slice(-1), b.kind, b.kindConfigured]);
-    expect(kinds).toEqual([['1', 'llamacpp', true], ['2', 'vllm', true], ['3', null, false], ['4', null, false]]);
-    expect(() => resolveConfig({ pools: { p: { kind: 'llama', backends: [{ url: 'http://127.0.0.1:1' }] } } })).toThrow(/kind/);
-    expect(() => resolveConfig({ pools: { p: { backends: [{ url: 'http://127.0.0.1:1', kind: 'tgi' }] } } })).toThrow(/kind/);
+    expect(kinds).toEqual([
+      ['1', 'llamacpp', true],
+      ['2', 'vllm', true],
+      ['3', null, false],
+      ['4', null, false],
+    ]);
+    expect(() => resolveConfig({ pools: { p: { kind: 'llama', backends: [{ url: 'http://127.0.0.1:1' }] } } })).toThrow(
+      /kind/,
+    );
+    expect(() => resolveConfig({ pools: { p: { backends: [{ url: 'http://127.0.0.1:1', kind: 'tgi' }] } } })).toThrow(
+      /kind/,
+    );
   });
 });

@@ -17,14 +17,28 @@ const MODEL = 'Qwen/Qwen3-0.6B';
 const BURST = 40;
 const PODS = 4;
 const BOUND = Math.ceil((1.25 * BURST) / PODS); // 13
-const tools = [{ type: 'function', function: { name: 'lookup_order', parameters: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } } }];
-const system = { role: 'system', content: 'You are the order desk of ACME. Answer briefly and use the tools. '.repeat(8) };
+const tools = [
+  {
+    type: 'function',
+    function: {
+      name: 'lookup_order',
+      parameters: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+    },
+  },
+];
+const system = {
+  role: 'system',
+  content: 'You are the order desk of ACME. Answer briefly and use the tools. '.repeat(8),
+};
 
 /**
  * Forwards everything to `target`, but answers every other GET /health only after `delayMs`
  * (a probe that times out, then one that passes); `slowProbe` resolves when a late one starts.
  */
-async function slowHealthProxy(target: string, delayMs: number): Promise<{ url: string; server: Server; slowProbe: () => Promise<void> }> {
+async function slowHealthProxy(
+  target: string,
+  delayMs: number,
+): Promise<{ url: string; server: Server; slowProbe: () => Promise<void> }> {
   const forward = forwardTo(target);
   let healthChecks = 0;
   let onSlow: (() => void) | null = null;
@@ -35,11 +49,20 @@ async function slowHealthProxy(target: string, delayMs: number): Promise<{ url: 
     } else forward(req, res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const slowProbe = () => new Promise<void>((r) => (onSlow = () => ((onSlow = null), r())));
+  const slowProbe = () =>
+    new Promise<void>((r) => {
+      onSlow = () => {
+        onSlow = null;
+        r();
+      };
+    });
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, slowProbe };
 }
 
-async function burst(gateway: BuiltGateway, sim: SimCluster): Promise<{ peak: number[]; peakTotal: number; statuses: number[] }> {
+async function burst(
+  gateway: BuiltGateway,
+  sim: SimCluster,
+): Promise<{ peak: number[]; peakTotal: number; statuses: number[] }> {
   const peak = new Array<number>(PODS).fill(0);
   let peakTotal = 0;
   let sampling = true;
@@ -61,7 +84,12 @@ async function burst(gateway: BuiltGateway, sim: SimCluster): Promise<{ peak: nu
       const res = await fetch(`${gateway.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: MODEL, max_tokens: 8, tools, messages: [system, { role: 'user', content: `Where is order ${1000 + i}?` }] }),
+        body: JSON.stringify({
+          model: MODEL,
+          max_tokens: 8,
+          tools,
+          messages: [system, { role: 'user', content: `Where is order ${1000 + i}?` }],
+        }),
       });
       await res.arrayBuffer();
       return res.status;
@@ -107,7 +135,10 @@ describe('hot-tenant burst across 4 pods', () => {
     sim = await startSim({ port: 0, pods: PODS, profile });
     const slow = await slowHealthProxy(sim.urls[3]!, 1500);
     proxy = slow.server;
-    gateway = await serveBuilt({ upstreams: [...sim.urls.slice(0, 3), slow.url], health: { intervalMs: 2000, timeoutMs: 300 } });
+    gateway = await serveBuilt({
+      upstreams: [...sim.urls.slice(0, 3), slow.url],
+      health: { intervalMs: 2000, timeoutMs: 300 },
+    });
     // The burst starts just after a probe of the fourth pod timed out; the next one passes.
     await slow.slowProbe();
     await new Promise((r) => setTimeout(r, 400));

@@ -21,9 +21,21 @@ function slice(name: string, pod: string, port: number, ready: boolean, rv: stri
   return {
     kind: 'EndpointSlice',
     apiVersion: 'discovery.k8s.io/v1',
-    metadata: { name, namespace: 'llm', resourceVersion: rv, labels: { 'kubernetes.io/service-name': 'vllm', app: 'vllm' } },
+    metadata: {
+      name,
+      namespace: 'llm',
+      resourceVersion: rv,
+      labels: { 'kubernetes.io/service-name': 'vllm', app: 'vllm' },
+    },
     addressType: 'IPv4',
-    endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready, serving: ready, terminating: false }, targetRef: { kind: 'Pod', name: pod, namespace: 'llm' }, nodeName: 'node-1' }],
+    endpoints: [
+      {
+        addresses: ['127.0.0.1'],
+        conditions: { ready, serving: ready, terminating: false },
+        targetRef: { kind: 'Pod', name: pod, namespace: 'llm' },
+        nodeName: 'node-1',
+      },
+    ],
     ports: [{ name: 'http', port, protocol: 'TCP', appProtocol: 'http' }],
   };
 }
@@ -38,7 +50,11 @@ describe('kubernetes EndpointSlice discovery', () => {
   let ports: number[];
 
   const send = (type: string, object: unknown) => watch!.write(JSON.stringify({ type, object }) + '\n');
-  const backendNames = () => gateway.router.pools.get('vllm')!.backends.map((b) => `${b.name}${b.healthy ? '' : '(not ready)'}`).sort();
+  const backendNames = () =>
+    gateway.router.pools
+      .get('vllm')!
+      .backends.map((b) => `${b.name}${b.healthy ? '' : '(not ready)'}`)
+      .sort();
   async function until(cond: () => boolean): Promise<void> {
     const end = Date.now() + 5000;
     while (!cond()) {
@@ -66,8 +82,18 @@ describe('kubernetes EndpointSlice discovery', () => {
       }
       lists++;
       // After a relist (410 Gone), the API reports the state the watch events led to.
-      const items = lists === 1 ? [slice('vllm-a', 'vllm-0', ports[0]!, true, '101'), slice('vllm-b', 'vllm-1', ports[1]!, true, '102')] : [slice('vllm-c', 'vllm-2', ports[2]!, true, '200')];
-      res.end(JSON.stringify({ kind: 'EndpointSliceList', apiVersion: 'discovery.k8s.io/v1', metadata: { resourceVersion: lists === 1 ? '105' : '200' }, items }));
+      const items =
+        lists === 1
+          ? [slice('vllm-a', 'vllm-0', ports[0]!, true, '101'), slice('vllm-b', 'vllm-1', ports[1]!, true, '102')]
+          : [slice('vllm-c', 'vllm-2', ports[2]!, true, '200')];
+      res.end(
+        JSON.stringify({
+          kind: 'EndpointSliceList',
+          apiVersion: 'discovery.k8s.io/v1',
+          metadata: { resourceVersion: lists === 1 ? '105' : '200' },
+          items,
+        }),
+      );
     });
     await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
     const dir = mkdtempSync(path.join(tmpdir(), 'toolgate-k8s-'));
@@ -105,7 +131,9 @@ describe('kubernetes EndpointSlice discovery', () => {
   it('fills the pool from the list, authenticated with the service-account token', async () => {
     expect(backendNames()).toEqual([`vllm-0:${ports[0]}`, `vllm-1:${ports[1]}`]);
     expect(requests[0]!.auth).toBe(`Bearer ${TOKEN}`);
-    expect(new URL(requests[0]!.url, 'http://x').searchParams.get('labelSelector')).toBe('kubernetes.io/service-name=vllm');
+    expect(new URL(requests[0]!.url, 'http://x').searchParams.get('labelSelector')).toBe(
+      'kubernetes.io/service-name=vllm',
+    );
     await until(() => watch !== null);
     const w = new URL(requests.at(-1)!.url, 'http://x').searchParams;
     expect([w.get('watch'), w.get('resourceVersion')]).toEqual(['1', '105']);
@@ -144,7 +172,19 @@ describe('kubernetes EndpointSlice discovery', () => {
   it('relists after 410 Gone and resumes watching from the new version', async () => {
     const old = watch!;
     watch = null;
-    old.write(JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'too old resource version: 105 (150)', reason: 'Expired', code: 410 } }) + '\n');
+    old.write(
+      JSON.stringify({
+        type: 'ERROR',
+        object: {
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Failure',
+          message: 'too old resource version: 105 (150)',
+          reason: 'Expired',
+          code: 410,
+        },
+      }) + '\n',
+    );
     old.end();
     await until(() => lists === 2 && watch !== null);
     expect(new URL(requests.at(-1)!.url, 'http://x').searchParams.get('resourceVersion')).toBe('200');

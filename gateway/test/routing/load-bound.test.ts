@@ -9,7 +9,10 @@ import type { Router } from '../../src/routing/router.js';
 
 const MODEL = 'Qwen/Qwen3-0.6B';
 const EPS = 0.25;
-const hot = { tools: [{ type: 'function', function: { name: 'hot', parameters: { type: 'object' } } }], system: { role: 'system', content: 'Hot tenant. '.repeat(50) } };
+const hot = {
+  tools: [{ type: 'function', function: { name: 'hot', parameters: { type: 'object' } } }],
+  system: { role: 'system', content: 'Hot tenant. '.repeat(50) },
+};
 
 /** Records, right after each decision, the in-flight counts including the request just routed. */
 function recordDecisions(router: Router): Array<{ loads: number[]; picked: number }> {
@@ -33,7 +36,12 @@ async function flood(stack: Stack, n: number, concurrency: number): Promise<void
       const res = await fetch(`${stack.gateway.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: MODEL, max_tokens: 4 + (i % 7) * 4, tools: hot.tools, messages: [hot.system, { role: 'user', content: `q${i}` }] }),
+        body: JSON.stringify({
+          model: MODEL,
+          max_tokens: 4 + (i % 7) * 4,
+          tools: hot.tools,
+          messages: [hot.system, { role: 'user', content: `q${i}` }],
+        }),
       });
       expect(res.status).toBe(200);
       await res.arrayBuffer();

@@ -11,13 +11,31 @@ import { startStack, type Stack } from '../helpers/stack.js';
 
 const MODEL = 'Qwen/Qwen3-0.6B';
 const fast = { kind: 'fixed' as const, ttftMs: 5, itlMs: 1 };
-const ordinary = (i: number) => ({ model: MODEL, max_tokens: 4, messages: [{ role: 'user', content: `ordinary ${i}` }] });
-const scripted500 = (i: number) => ({ model: MODEL, messages: [{ role: 'user', content: `bad ${i}` }], sim_script: { fault: 'http_500' } });
-const probeShape = (i: number) => ({ model: MODEL, messages: [{ role: 'user', content: `q${i}` }, { role: 'assistant', content: null, tool_calls: 'x' }] });
+const ordinary = (i: number) => ({
+  model: MODEL,
+  max_tokens: 4,
+  messages: [{ role: 'user', content: `ordinary ${i}` }],
+});
+const scripted500 = (i: number) => ({
+  model: MODEL,
+  messages: [{ role: 'user', content: `bad ${i}` }],
+  sim_script: { fault: 'http_500' },
+});
+const probeShape = (i: number) => ({
+  model: MODEL,
+  messages: [
+    { role: 'user', content: `q${i}` },
+    { role: 'assistant', content: null, tool_calls: 'x' },
+  ],
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function post(stack: Stack, body: unknown): Promise<number> {
-  const res = await fetch(`${stack.gateway.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${stack.gateway.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   await res.arrayBuffer();
   return res.status;
 }
@@ -94,7 +112,10 @@ describe('genuine pod failures still eject', () => {
   });
 
   it('a pod answering 500 to every request is ejected; clients get their answers from the other', async () => {
-    stack = await startStack([{ pods: 1, profile: fast, faults: { rates: { http_500: 1 } } }, { pods: 1, profile: fast }]);
+    stack = await startStack([
+      { pods: 1, profile: fast, faults: { rates: { http_500: 1 } } },
+      { pods: 1, profile: fast },
+    ]);
     const sick = stack.gateway.router.allBackends().find((b) => b.url === stack!.sims[0]!.urls[0])!;
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) statuses.push(await post(stack, ordinary(i)));
@@ -103,17 +124,26 @@ describe('genuine pod failures still eject', () => {
   });
 
   it('a pod resetting every connection is ejected', async () => {
-    stack = await startStack([{ pods: 1, profile: fast, faults: { rates: { reset_before_first_byte: 1 } } }, { pods: 1, profile: fast }]);
+    stack = await startStack([
+      { pods: 1, profile: fast, faults: { rates: { reset_before_first_byte: 1 } } },
+      { pods: 1, profile: fast },
+    ]);
     const sick = stack.gateway.router.allBackends().find((b) => b.url === stack!.sims[0]!.urls[0])!;
     for (let i = 0; i < 12; i++) expect(await post(stack, ordinary(i))).toBe(200);
     expect(sick.healthy).toBe(false);
   });
 
   it('without retries, 5xx on several different requests still eject a pod', async () => {
-    stack = await startStack([{ pods: 1, profile: fast, faults: { rates: { http_500: 1 } } }, { pods: 1, profile: fast }], {
-      retry: { attempts: 0 },
-      pools: { default: { policy: { type: 'round_robin' } } },
-    });
+    stack = await startStack(
+      [
+        { pods: 1, profile: fast, faults: { rates: { http_500: 1 } } },
+        { pods: 1, profile: fast },
+      ],
+      {
+        retry: { attempts: 0 },
+        pools: { default: { policy: { type: 'round_robin' } } },
+      },
+    );
     const sick = stack.gateway.router.allBackends().find((b) => b.url === stack!.sims[0]!.urls[0])!;
     for (let i = 0; i < 8 && sick.healthy; i++) await post(stack, ordinary(i));
     expect(sick.healthy).toBe(false);
@@ -130,7 +160,10 @@ describe('healthy panic threshold', () => {
   it('routes to the whole pool instead of answering 503 when too much of it is ejected', async () => {
     // No retries: request-specific 500s cannot be told apart from pod failures and do eject;
     // the pods are fine, so traffic must still flow to them.
-    stack = await startStack([{ pods: 2, profile: fast }], { retry: { attempts: 0 }, pools: { default: { policy: { type: 'round_robin' } } } });
+    stack = await startStack([{ pods: 2, profile: fast }], {
+      retry: { attempts: 0 },
+      pools: { default: { policy: { type: 'round_robin' } } },
+    });
     for (let i = 0; i < 8; i++) await post(stack, scripted500(i));
     expect(eligible(stack)).toBe(0);
     const statuses: number[] = [];

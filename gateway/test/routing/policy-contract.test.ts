@@ -7,7 +7,10 @@ import type { RouteContext, RoutingPolicy } from '../../src/routing/policy.js';
 
 const made: Backend[] = [];
 function backends(n: number): Backend[] {
-  const out = Array.from({ length: n }, (_, i) => new Backend({ url: `http://127.0.0.1:${9100 + i}`, pool: 'p', connectTimeoutMs: 100 }));
+  const out = Array.from(
+    { length: n },
+    (_, i) => new Backend({ url: `http://127.0.0.1:${9100 + i}`, pool: 'p', connectTimeoutMs: 100 }),
+  );
   made.push(...out);
   return out;
 }
@@ -15,11 +18,24 @@ afterAll(async () => {
   await Promise.all(made.map((b) => b.close()));
 });
 
-const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+const tools = [
+  {
+    type: 'function',
+    function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+  },
+];
 function ctx(i: number, exclude: Set<Backend> = new Set()): RouteContext {
   return {
     model: 'm',
-    body: { model: 'm', tools, user: `user-${i % 7}`, messages: [{ role: 'system', content: `tenant ${i % 5}` }, { role: 'user', content: `question ${i}` }] },
+    body: {
+      model: 'm',
+      tools,
+      user: `user-${i % 7}`,
+      messages: [
+        { role: 'system', content: `tenant ${i % 5}` },
+        { role: 'user', content: `question ${i}` },
+      ],
+    },
     headers: i % 2 ? { 'x-session-id': `s-${i % 3}` } : {},
     exclude,
   };

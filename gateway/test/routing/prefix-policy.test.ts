@@ -2,7 +2,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Backend } from '../../src/routing/backend.js';
 import fc from 'fast-check';
-import { blockChain, canonicalChain, canonicalPrompt, HeaderCache, stableStringify } from '../../src/routing/prefix/canonical.js';
+import {
+  blockChain,
+  canonicalChain,
+  canonicalPrompt,
+  HeaderCache,
+  stableStringify,
+} from '../../src/routing/prefix/canonical.js';
 import { PrefixIndex } from '../../src/routing/prefix/prefix-index.js';
 import { cyrb53 } from '../../src/routing/prefix/hash.js';
 import { loadCap, pickBounded } from '../../src/routing/pick/bounded-load.js';
@@ -10,34 +16,63 @@ import { createPrefixPolicy } from '../../src/routing/policies/prefix.js';
 
 const made: Backend[] = [];
 const mk = (n: number) => {
-  const out = Array.from({ length: n }, (_, i) => new Backend({ url: `http://127.0.0.1:${9200 + i}`, pool: 'p', connectTimeoutMs: 100 }));
+  const out = Array.from(
+    { length: n },
+    (_, i) => new Backend({ url: `http://127.0.0.1:${9200 + i}`, pool: 'p', connectTimeoutMs: 100 }),
+  );
   made.push(...out);
   return out;
 };
-afterAll(async () => void (await Promise.all(made.map((b) => b.close()))));
+afterAll(async () => {
+  await Promise.all(made.map((b) => b.close()));
+});
 
-const tools = [{ type: 'function', function: { name: 'lookup', description: 'x'.repeat(600), parameters: { type: 'object' } } }];
+const tools = [
+  { type: 'function', function: { name: 'lookup', description: 'x'.repeat(600), parameters: { type: 'object' } } },
+];
 const sys = { role: 'system', content: 'You are the support agent of ACME. '.repeat(20) };
 
 describe('canonical prompt and block chain', () => {
   it('ignores key order and extends across turns', () => {
-    expect(stableStringify({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"x":1,"y":2}]},"b":1}');
+    expect(stableStringify({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[1,{"x":1,"y":2}]},"b":1}',
+    );
     const turn1 = { tools, messages: [sys, { role: 'user', content: 'where is my order?' }] };
-    const turn2 = { tools, messages: [...turn1.messages, { role: 'assistant', content: 'Which order?' }, { role: 'user', content: '#42' }] };
+    const turn2 = {
+      tools,
+      messages: [...turn1.messages, { role: 'assistant', content: 'Which order?' }, { role: 'user', content: '#42' }],
+    };
     const c1 = blockChain(canonicalPrompt('m', turn1), 64);
     const c2 = blockChain(canonicalPrompt('m', turn2), 64);
     const full = Math.floor(canonicalPrompt('m', turn1).text.length / 64);
     expect(c2.hashes.slice(0, full)).toEqual(c1.hashes.slice(0, full));
     expect(c2.anchor).toBe(c1.anchor);
     // Reordered keys in the tool schema change nothing.
-    const reordered = { messages: turn1.messages, tools: [{ function: { parameters: { type: 'object' }, description: 'x'.repeat(600), name: 'lookup' }, type: 'function' }] };
+    const reordered = {
+      messages: turn1.messages,
+      tools: [
+        {
+          function: { parameters: { type: 'object' }, description: 'x'.repeat(600), name: 'lookup' },
+          type: 'function',
+        },
+      ],
+    };
     expect(blockChain(canonicalPrompt('m', reordered), 64)).toEqual(c1);
   });
 
   it('gives different tenants (tools or system prompt) different anchors and chains', () => {
     const a = blockChain(canonicalPrompt('m', { tools, messages: [sys, { role: 'user', content: 'q' }] }), 64);
     const b = blockChain(canonicalPrompt('m', { tools: [], messages: [sys, { role: 'user', content: 'q' }] }), 64);
-    const c = blockChain(canonicalPrompt('m', { tools, messages: [{ role: 'system', content: 'other' }, { role: 'user', content: 'q' }] }), 64);
+    const c = blockChain(
+      canonicalPrompt('m', {
+        tools,
+        messages: [
+          { role: 'system', content: 'other' },
+          { role: 'user', content: 'q' },
+        ],
+      }),
+      64,
+    );
     expect(new Set([a.anchor, b.anchor, c.anchor]).size).toBe(3);
     expect(a.hashes[0]).not.toBe(b.hashes[0]);
   });
@@ -45,15 +80,32 @@ describe('canonical prompt and block chain', () => {
 
 describe('streamed block chain (what the policy computes per request)', () => {
   // Any UTF-16 units, lone surrogates and control characters included: JSON escaping must match.
-  const text = fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 40 }).map((units) => String.fromCharCode(...units));
+  const text = fc
+    .array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 40 })
+    .map((units) => String.fromCharCode(...units));
   const json: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-    value: fc.oneof({ depthSize: 'small' }, text, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), tie('array'), tie('object')),
+    value: fc.oneof(
+      { depthSize: 'small' },
+      text,
+      fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+      tie('array'),
+      tie('object'),
+    ),
     array: fc.array(tie('value'), { maxLength: 4 }),
     object: fc.dictionary(text, tie('value'), { maxKeys: 5 }),
   })).value;
-  const message = fc.record({ role: fc.constantFrom('system', 'developer', 'user', 'assistant', 'tool'), content: fc.oneof(text, json) });
+  const message = fc.record({
+    role: fc.constantFrom('system', 'developer', 'user', 'assistant', 'tool'),
+    content: fc.oneof(text, json),
+  });
   const body = fc.oneof(
-    fc.record({ tools: fc.option(fc.array(json, { maxLength: 3 }), { nil: undefined }), messages: fc.array(message, { maxLength: 6 }) }),
+    fc.record({
+      tools: fc.option(fc.array(json, { maxLength: 3 }), { nil: undefined }),
+      messages: fc.array(message, { maxLength: 6 }),
+    }),
     fc.record({ prompt: fc.oneof(text, json) }),
   );
 
@@ -61,12 +113,14 @@ describe('streamed block chain (what the policy computes per request)', () => {
     const cache = new HeaderCache(8);
     fc.assert(
       fc.property(body, fc.integer({ min: 16, max: 80 }), (b, blockChars) => {
-        const want = blockChain(canonicalPrompt('m', b as Record<string, unknown>), blockChars);
+        const want = blockChain(canonicalPrompt('m', b), blockChars);
         expect(canonicalChain('m', b as Record<string, unknown>, blockChars)).toEqual(want);
         // Twice through the cache: the second resumes from the cached header state.
         const copy = JSON.parse(JSON.stringify(b)) as Record<string, unknown>;
         expect(canonicalChain('m', b as Record<string, unknown>, blockChars, cache)).toEqual(want);
-        expect(canonicalChain('m', copy, blockChars, cache)).toEqual(blockChain(canonicalPrompt('m', copy), blockChars));
+        expect(canonicalChain('m', copy, blockChars, cache)).toEqual(
+          blockChain(canonicalPrompt('m', copy), blockChars),
+        );
       }),
       { numRuns: 400 },
     );
@@ -78,7 +132,9 @@ describe('streamed block chain (what the policy computes per request)', () => {
       if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
       if (Array.isArray(v)) return `[${v.map(reference).join(',')}]`;
       const o = v as Record<string, unknown>;
-      const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+      const keys = Object.keys(o)
+        .filter((k) => o[k] !== undefined)
+        .sort();
       return `{${keys.map((k) => `${JSON.stringify(k)}:${reference(o[k])}`).join(',')}}`;
     };
     fc.assert(
@@ -90,19 +146,35 @@ describe('streamed block chain (what the policy computes per request)', () => {
 
   it('gives the values earlier versions gave (replicas of mixed versions agree during a rollout)', () => {
     const body = {
-      tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } } }],
-      messages: [{ role: 'system', content: 'Be brief. "quoted" \n\t ünï ☃ \ud83d\ude00' }, { role: 'user', content: 'x'.repeat(100) }],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } },
+        },
+      ],
+      messages: [
+        { role: 'system', content: 'Be brief. "quoted" \n\t ünï ☃ \ud83d\ude00' },
+        { role: 'user', content: 'x'.repeat(100) },
+      ],
     };
     // Computed with the original string-building implementation.
-    const golden = { hashes: [2855694471924738, 2286047746052280, 525435986062004, 3084800105509118, 8417777450116631, 8495873694907942], anchor: 5775668458571302 };
+    const golden = {
+      hashes: [
+        2855694471924738, 2286047746052280, 525435986062004, 3084800105509118, 8417777450116631, 8495873694907942,
+      ],
+      anchor: 5775668458571302,
+    };
     expect(canonicalChain('Qwen/Qwen3-0.6B', body, 64)).toEqual(golden);
     expect(canonicalChain('Qwen/Qwen3-0.6B', body, 64, new HeaderCache())).toEqual(golden);
-    expect([cyrb53(''), cyrb53('hello'), cyrb53('hello', 42)]).toEqual([3338908027751811, 4625896200565286, 275510733060164]);
+    expect([cyrb53(''), cyrb53('hello'), cyrb53('hello', 42)]).toEqual([
+      3338908027751811, 4625896200565286, 275510733060164,
+    ]);
   });
 
   it('keeps the header cache bounded', () => {
     const cache = new HeaderCache(3);
-    for (let t = 0; t < 10; t++) canonicalChain('m', { tools: [{ name: `t${t}` }], messages: [{ role: 'user', content: 'q' }] }, 64, cache);
+    for (let t = 0; t < 10; t++)
+      canonicalChain('m', { tools: [{ name: `t${t}` }], messages: [{ role: 'user', content: 'q' }] }, 64, cache);
     expect(cache.size).toBe(3);
   });
 });
@@ -171,7 +243,12 @@ describe('across worker processes (serve --workers N)', () => {
     const pool = mk(2);
     const worker1 = createPrefixPolicy({ epsilon: 0.25, blockChars: 64, indexEntries: 1000 });
     const worker2 = createPrefixPolicy({ epsilon: 0.25, blockChars: 64, indexEntries: 1000 });
-    const ctx = (messages: unknown[]) => ({ model: 'm', body: { tools, messages: [sys, ...messages] }, headers: {}, exclude: new Set<Backend>() });
+    const ctx = (messages: unknown[]) => ({
+      model: 'm',
+      body: { tools, messages: [sys, ...messages] },
+      headers: {},
+      exclude: new Set<Backend>(),
+    });
     const turn1 = [{ role: 'user', content: 'conversation 3' }];
     const hashed = worker1.pick(ctx(turn1), pool)!;
     expect(hashed.reason).toBe('hash');

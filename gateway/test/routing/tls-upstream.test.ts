@@ -24,7 +24,10 @@ const MODEL = 'Qwen/Qwen3-0.6B';
 
 /** TLS termination in front of an http pod, as an ingress or a pod's own --ssl-certfile would do. */
 async function tlsFront(target: string): Promise<{ url: string; server: Server }> {
-  const server = createHttpsServer({ key: readFileSync(path.join(FIXTURES, 'server.key')), cert: readFileSync(path.join(FIXTURES, 'server.pem')) }, forwardTo(target));
+  const server = createHttpsServer(
+    { key: readFileSync(path.join(FIXTURES, 'server.key')), cert: readFileSync(path.join(FIXTURES, 'server.pem')) },
+    forwardTo(target),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
@@ -45,13 +48,20 @@ describe('TLS upstreams', () => {
   });
 
   const start = async (tls?: { caFile: string }) => {
-    const cfg = resolveConfig({ server: { host: '127.0.0.1', port: 0 }, pools: { default: { backends: [{ url: front.url }], ...(tls ? { tls } : {}) } } });
+    const cfg = resolveConfig({
+      server: { host: '127.0.0.1', port: 0 },
+      pools: { default: { backends: [{ url: front.url }], ...(tls ? { tls } : {}) } },
+    });
     const g = await startGateway(cfg, { logger: createLogger({}, 'silent') });
     gateways.push(g);
     return g;
   };
   const chat = (g: Gateway, stream: boolean) =>
-    fetch(`${g.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, stream, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }) });
+    fetch(`${g.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, stream, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+    });
 
   it('serves through a pod behind TLS when the pool trusts its CA', async () => {
     const g = await start({ caFile: CA });
@@ -77,7 +87,11 @@ describe('TLS upstreams', () => {
   });
 
   it('names the key when the CA file cannot be read', () => {
-    const cfg = resolveConfig({ pools: { default: { backends: [{ url: front.url }], tls: { caFile: '/nonexistent/ca.pem' } } } });
-    expect(() => new Router(cfg, createMetrics(undefined, { defaultMetrics: false }), createLogger({}, 'silent'))).toThrow(/\/pools\/default\/tls\/caFile: cannot read/);
+    const cfg = resolveConfig({
+      pools: { default: { backends: [{ url: front.url }], tls: { caFile: '/nonexistent/ca.pem' } } },
+    });
+    expect(
+      () => new Router(cfg, createMetrics(undefined, { defaultMetrics: false }), createLogger({}, 'silent')),
+    ).toThrow(/\/pools\/default\/tls\/caFile: cannot read/);
   });
 });

@@ -34,12 +34,18 @@ async function listen(app: Hono): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-function gatewayApp(opts: { keys: ReturnType<typeof createApiKeyStore>; limiter: RateLimiter | null; metrics: ReturnType<typeof testMetrics> }) {
+function gatewayApp(opts: {
+  keys: ReturnType<typeof createApiKeyStore>;
+  limiter: RateLimiter | null;
+  metrics: ReturnType<typeof testMetrics>;
+}) {
   const app = new Hono();
   app.get('/health', (c) => c.body(null, 200));
   app.use('/v1/*', apiKeyAuth({ keys: opts.keys, metrics: opts.metrics, logger: quietLogger() }));
   app.use('/v1/*', rateLimit({ limiter: opts.limiter, metrics: opts.metrics }));
-  app.get('/v1/models', (c) => c.json({ object: 'list', data: [{ id: 'qwen3-0.6b', object: 'model', created: 0, owned_by: 'toolgate' }] }));
+  app.get('/v1/models', (c) =>
+    c.json({ object: 'list', data: [{ id: 'qwen3-0.6b', object: 'model', created: 0, owned_by: 'toolgate' }] }),
+  );
   return app;
 }
 
@@ -50,22 +56,32 @@ describe('API keys', () => {
     await writeFile(file, `# team keys\nsk-file-one\nsha256:${sha256('sk-hashed').toString('hex')}  # pre-hashed\n\n`);
     const store = loadApiKeys({ apiKeysFile: file, apiKeysEnv: 'MY_KEYS' }, { MY_KEYS: 'sk-env-a, sk-env-b' });
     expect(store.size).toBe(4);
-    for (const k of ['sk-file-one', 'sk-hashed', 'sk-env-a', 'sk-env-b']) expect(store.verify(k)).toBe(sha256(k).toString('hex').slice(0, 16));
+    for (const k of ['sk-file-one', 'sk-hashed', 'sk-env-a', 'sk-env-b'])
+      expect(store.verify(k)).toBe(sha256(k).toString('hex').slice(0, 16));
     expect(store.verify('sk-file-on')).toBeNull();
     expect(store.verify('')).toBeNull();
     expect(() => parseKeyEntries('sha256:abc', 'x')).toThrow(/not 64 hex digits/);
-    expect(() => loadApiKeys({ apiKeysFile: path.join(dir, 'missing'), apiKeysEnv: 'NONE' }, {})).toThrow(/cannot read/);
+    expect(() => loadApiKeys({ apiKeysFile: path.join(dir, 'missing'), apiKeysEnv: 'NONE' }, {})).toThrow(
+      /cannot read/,
+    );
     expect(loadApiKeys({ apiKeysEnv: 'NONE' }, {}).enabled).toBe(false);
   });
 
   it('missing or wrong key → 401 invalid_api_key in OpenAI shape (via the openai SDK); right key passes', async () => {
     const metrics = testMetrics();
-    const base = await listen(gatewayApp({ keys: createApiKeyStore(parseKeyEntries('sk-good-key', 't')), limiter: null, metrics }));
+    const base = await listen(
+      gatewayApp({ keys: createApiKeyStore(parseKeyEntries('sk-good-key', 't')), limiter: null, metrics }),
+    );
     const raw = await fetch(`${base}/v1/models`);
     expect(raw.status).toBe(401);
     expect(raw.headers.get('www-authenticate')).toBe('Bearer');
     expect(await raw.json()).toEqual({
-      error: { message: expect.stringContaining("didn't provide an API key"), type: 'invalid_request_error', param: null, code: 'invalid_api_key' },
+      error: {
+        message: expect.stringContaining("didn't provide an API key"),
+        type: 'invalid_request_error',
+        param: null,
+        code: 'invalid_api_key',
+      },
     });
     const wrong = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'sk-wrong-key', maxRetries: 0 });
     const err = await wrong.models.list().catch((e: unknown) => e);
@@ -87,8 +103,12 @@ describe('API keys', () => {
 describe('rate limits', () => {
   it('in memory: burst passes, the next request gets 429 with Retry-After in OpenAI shape; keys have separate buckets', async () => {
     const metrics = testMetrics();
-    const limiter = createRateLimiter(resolveStateConfig({ rateLimit: { requestsPerMinute: 6, burst: 3 } }, {}).rateLimit);
-    const base = await listen(gatewayApp({ keys: createApiKeyStore(parseKeyEntries('sk-a,sk-b', 't')), limiter, metrics }));
+    const limiter = createRateLimiter(
+      resolveStateConfig({ rateLimit: { requestsPerMinute: 6, burst: 3 } }, {}).rateLimit,
+    );
+    const base = await listen(
+      gatewayApp({ keys: createApiKeyStore(parseKeyEntries('sk-a,sk-b', 't')), limiter, metrics }),
+    );
     const get = (key: string) => fetch(`${base}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) {
@@ -102,7 +122,12 @@ describe('rate limits', () => {
     expect(retryAfter).toBeGreaterThanOrEqual(9); // 6/min → one token per 10 s
     expect(retryAfter).toBeLessThanOrEqual(10);
     expect(await refused.json()).toEqual({
-      error: { message: expect.stringContaining('Rate limit reached'), type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' },
+      error: {
+        message: expect.stringContaining('Rate limit reached'),
+        type: 'rate_limit_error',
+        param: null,
+        code: 'rate_limit_exceeded',
+      },
     });
     expect((await get('sk-b')).status).toBe(200);
     const sdk = new OpenAI({ baseURL: `${base}/v1`, apiKey: 'sk-a', maxRetries: 0 });
@@ -116,11 +141,15 @@ describe('rate limits', () => {
     const children: ChildProcess[] = [];
     const ports: number[] = [];
     for (let i = 0; i < 2; i++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'gateway/test/state/fixtures/limited-server.ts')], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, REDIS_URL: redis.url, RPM: '1', BURST: '10', TOOLGATE_API_KEYS: 'sk-shared,sk-other' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(REPO_ROOT, 'gateway/test/state/fixtures/limited-server.ts')],
+        {
+          cwd: REPO_ROOT,
+          env: { ...process.env, REDIS_URL: redis.url, RPM: '1', BURST: '10', TOOLGATE_API_KEYS: 'sk-shared,sk-other' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       children.push(child);
       cleanups.push(() => void child.kill('SIGKILL'));
       ports.push(
@@ -137,7 +166,9 @@ describe('rate limits', () => {
       );
     }
     const hit = (port: number, key: string) =>
-      fetch(`http://127.0.0.1:${port}/v1/models`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
+      fetch(`http://127.0.0.1:${port}/v1/models`, { headers: { authorization: `Bearer ${key}` } }).then(
+        (r) => r.status,
+      );
     const statuses: number[] = [];
     for (let i = 0; i < 24; i++) statuses.push(await hit(ports[i % 2] as number, 'sk-shared'));
     // One shared bucket of 10 (refill 1/min): exactly 10 pass in total, not 10 per process.
@@ -152,7 +183,7 @@ describe('rate limits', () => {
     cleanups.push(() => server.dispose());
     const client = createRedisClient(server.url, { commandTimeoutMs: 200 });
     client.on('error', () => undefined);
-    cleanups.push(() => void client.disconnect());
+    cleanups.push(() => client.disconnect());
     await waitForRedis(client);
     const limiter = new RedisRateLimiter(client, { requestsPerMinute: 1, burst: 2, logger: quietLogger() });
     expect((await limiter.take('k')).allowed).toBe(true);

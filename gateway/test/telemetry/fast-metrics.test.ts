@@ -35,17 +35,24 @@ function apply(m: ReturnType<typeof build>, op: Op, children: Map<string, { obse
       for (const x of [m.counter, m.counter0, m.gauge, m.histogram, m.histogram0]) x.reset();
       return;
     case 'plain':
-      return op.m === 'counter0' ? m.counter0.inc(op.v) : m.histogram0.observe(op.v);
+      if (op.m === 'counter0') m.counter0.inc(op.v);
+      else m.histogram0.observe(op.v);
+      return;
     case 'remove':
-      return m[op.m].remove({ a: op.a, b: op.b });
+      m[op.m].remove({ a: op.a, b: op.b });
+      return;
     case 'labelled': {
       const labels = { a: op.a, b: op.b };
-      if (op.m === 'counter') return m.counter.inc(labels, op.v);
-      if (op.m === 'gauge') return op.child ? m.gauge.inc(labels, op.v) : m.gauge.set(labels, op.v);
-      if (!op.child) return m.histogram.observe(labels, op.v);
-      const key = `${op.a}|${op.b}`;
-      if (!children.has(key)) children.set(key, m.histogram.labels(labels));
-      return children.get(key)!.observe(op.v);
+      if (op.m === 'counter') m.counter.inc(labels, op.v);
+      else if (op.m === 'gauge' && op.child) m.gauge.inc(labels, op.v);
+      else if (op.m === 'gauge') m.gauge.set(labels, op.v);
+      else if (!op.child) m.histogram.observe(labels, op.v);
+      else {
+        const key = `${op.a}|${op.b}`;
+        if (!children.has(key)) children.set(key, m.histogram.labels(labels));
+        children.get(key)!.observe(op.v);
+      }
+      return;
     }
   }
 }
@@ -54,8 +61,25 @@ const label = fc.constantFrom('x', 'y', 'z');
 const value = fc.oneof(fc.constantFrom(0, 0.001, 0.01, 1, 10, 11), fc.double({ min: 0, max: 20, noNaN: true }));
 const metric = fc.constantFrom('counter' as const, 'gauge' as const, 'histogram' as const);
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 10, arbitrary: fc.record({ kind: fc.constant('labelled' as const), m: metric, a: label, b: label, v: value, child: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('plain' as const), m: fc.constantFrom('counter0' as const, 'histogram0' as const), v: value }) },
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      kind: fc.constant('labelled' as const),
+      m: metric,
+      a: label,
+      b: label,
+      v: value,
+      child: fc.boolean(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('plain' as const),
+      m: fc.constantFrom('counter0' as const, 'histogram0' as const),
+      v: value,
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('remove' as const), m: metric, a: label, b: label }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'reset' as const }) },
 );

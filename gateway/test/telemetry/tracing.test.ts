@@ -19,7 +19,12 @@ describe('request spans', () => {
     endRequestSpan(span, { status: 502, backend: 'pod-1', error: 'upstream reset', inputTokens: 7 });
     const [done] = exporter.getFinishedSpans();
     expect(done!.name).toBe('chat Qwen/Qwen3-0.6B');
-    expect(done!.attributes).toMatchObject({ 'gen_ai.request.model': 'Qwen/Qwen3-0.6B', 'server.address': 'pod-1', 'http.response.status_code': 502, 'gen_ai.usage.input_tokens': 7 });
+    expect(done!.attributes).toMatchObject({
+      'gen_ai.request.model': 'Qwen/Qwen3-0.6B',
+      'server.address': 'pod-1',
+      'http.response.status_code': 502,
+      'gen_ai.usage.input_tokens': 7,
+    });
     expect(done!.status.code).toBe(2); // ERROR
   });
 });

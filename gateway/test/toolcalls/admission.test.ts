@@ -1,20 +1,20 @@
-// Tool schema admission: bad schemas are a 400 in OpenAI's shape naming the tool; pathological
+// Tool schema admission: bad schemas are a ToolInputError naming the tool (the gateway's 400); pathological
 // ones (deep, huge enum, catastrophic regex, remote $ref, oversized) are refused before Ajv runs.
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../src/api/errors.js';
 import { compileTools, compileToolsOffThread } from '../../src/toolcalls/compile-tools.js';
+import { ToolInputError } from '../../src/toolcalls/errors.js';
 import { DEFAULT_SCHEMA_LIMITS } from '../../src/toolcalls/schema-limits.js';
 import { ValidatorCache } from '../../src/toolcalls/validator-cache.js';
 
 const tool = (name: string, parameters: unknown) => ({ type: 'function', function: { name, parameters } });
 const ok = tool('get_weather', { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] });
 
-function refusal(tools: unknown, limits?: Parameters<typeof compileTools>[1]): GatewayError {
+function refusal(tools: unknown, limits?: Parameters<typeof compileTools>[1]): ToolInputError {
   try {
     compileTools(tools, limits);
   } catch (err) {
-    expect(err).toBeInstanceOf(GatewayError);
-    return err as GatewayError;
+    expect(err).toBeInstanceOf(ToolInputError);
+    return err as ToolInputError;
   }
   throw new Error('expected compileTools to refuse the tools');
 }
@@ -27,15 +27,12 @@ describe('compileTools admission', () => {
     expect(compiled.byName.get('get_time')!.validator.validate({ x: 1 })).toBe(false);
   });
 
-  it('rejects an invalid JSON Schema with a 400 naming the tool and the schema error', () => {
+  it('rejects an invalid JSON Schema naming the tool and the schema error (the HTTP body: api/engine-errors.test.ts)', () => {
     const err = refusal([ok, tool('lookup', { type: 'object', properties: { q: { type: 'strnig' } } })]);
-    expect(err.status).toBe(400);
     expect(err.code).toBe('invalid_tool_schema');
     expect(err.param).toBe('tools[1].function.parameters');
     expect(err.message).toContain("tool 'lookup'");
     expect(err.message).toMatch(/type/);
-    const body = err.toBody();
-    expect(body.error).toEqual({ message: err.message, type: 'invalid_request_error', param: 'tools[1].function.parameters', code: 'invalid_tool_schema' });
   });
 
   it.each([
@@ -45,10 +42,14 @@ describe('compileTools admission', () => {
     ['duplicate names', [ok, ok], /duplicate function name/],
     ['non-object parameters', [tool('x', 'string')], /JSON Schema object/],
     ['unsupported type', [{ type: 'retrieval', function: { name: 'x' } }], /only "function"/],
-    ['unresolvable local $ref', [tool('x', { type: 'object', properties: { a: { $ref: '#/definitions/nope' } } })], /cannot resolve \$ref "#\/definitions\/nope"/],
+    [
+      'unresolvable local $ref',
+      [tool('x', { type: 'object', properties: { a: { $ref: '#/definitions/nope' } } })],
+      /cannot resolve \$ref "#\/definitions\/nope"/,
+    ],
   ])('rejects %s', (_name, tools, pattern) => {
     const err = refusal(tools);
-    expect(err.status).toBe(400);
+    expect(err.code).toBe('invalid_tool_schema');
     expect(err.message).toMatch(pattern);
   });
 
@@ -61,10 +62,17 @@ describe('compileTools admission', () => {
 
   it('refuses a huge enum and an oversized schema', () => {
     const values = Array.from({ length: 5000 }, (_, i) => `v${i}`);
-    expect(refusal([tool('e', { type: 'object', properties: { a: { enum: values } } })]).message).toMatch(/5000 values/);
+    expect(refusal([tool('e', { type: 'object', properties: { a: { enum: values } } })]).message).toMatch(
+      /5000 values/,
+    );
     const big = { type: 'object', description: 'x'.repeat(70_000) };
     expect(refusal([tool('big', big)]).message).toMatch(/bytes/);
-    expect(refusal(Array.from({ length: 3 }, (_, i) => tool(`t${i}`, {})), { limits: { maxTools: 2 } }).message).toMatch(/too many tools/);
+    expect(
+      refusal(
+        Array.from({ length: 3 }, (_, i) => tool(`t${i}`, {})),
+        { limits: { maxTools: 2 } },
+      ).message,
+    ).toMatch(/too many tools/);
   });
 
   it('runs patterns on RE2: backtracking shapes are admitted and match in linear time; what RE2 cannot express is refused', () => {
@@ -81,25 +89,42 @@ describe('compileTools admission', () => {
       ['(x+x+)+y', [false, false, false]],
     ];
     for (const [p, want] of expected) {
-      const compiled = compileTools([tool('p', { type: 'object', properties: { s: { type: 'string', pattern: p } } })], { cache: new ValidatorCache() });
+      const compiled = compileTools(
+        [tool('p', { type: 'object', properties: { s: { type: 'string', pattern: p } } })],
+        { cache: new ValidatorCache() },
+      );
       const validate = compiled.byName.get('p')!.validator.validate;
-      expect(inputs.map((s) => validate({ s })), p).toEqual(want);
+      expect(
+        inputs.map((s) => validate({ s })),
+        p,
+      ).toEqual(want);
     }
     for (const p of ['(a)\\1', '(?=a)b', '(?<!a)b', 'a{1,5000}']) {
       const err = refusal([tool('p', { type: 'object', properties: { s: { type: 'string', pattern: p } } })]);
-      expect(err.status).toBe(400);
+      expect(err.code).toBe('invalid_tool_schema');
       expect(err.message).toMatch(/is not supported: .*linear-time RE2/);
       expect(err.message).toContain(JSON.stringify(p));
       expect(err.param).toBe('tools[0].function.parameters');
     }
     const pp = refusal([tool('pp', { type: 'object', patternProperties: { '^(?=x)': { type: 'string' } } })]);
     expect(pp.message).toMatch(/not supported/);
-    expect(refusal([tool('r', { type: 'object', properties: { a: { $ref: 'https://example.com/s.json' } } })]).message).toMatch(/not local/);
+    expect(
+      refusal([tool('r', { type: 'object', properties: { a: { $ref: 'https://example.com/s.json' } } })]).message,
+    ).toMatch(/not local/);
   });
 
   it('keeps ECMAScript pattern meaning: \\u escapes, classes, anchors, case', () => {
     const compiled = compileTools(
-      [tool('u', { type: 'object', properties: { a: { type: 'string', pattern: '^\\u00e9[\\u0041-\\u005A]+$' }, b: { type: 'string', pattern: '^\\d{4}-\\d{2}$' } }, patternProperties: { '^x_\\w+$': { type: 'integer' } } })],
+      [
+        tool('u', {
+          type: 'object',
+          properties: {
+            a: { type: 'string', pattern: '^\\u00e9[\\u0041-\\u005A]+$' },
+            b: { type: 'string', pattern: '^\\d{4}-\\d{2}$' },
+          },
+          patternProperties: { '^x_\\w+$': { type: 'integer' } },
+        }),
+      ],
       { cache: new ValidatorCache() },
     );
     const v = compiled.byName.get('u')!.validator.validate;
@@ -115,18 +140,28 @@ describe('recursive and exponential schemas (issue 18 finding 4)', () => {
   const chain = (levels: number) => {
     // The probe's shape: each level is anyOf of two references to the next one.
     const definitions: Record<string, unknown> = {};
-    for (let i = 0; i < levels; i++) definitions[`d${i}`] = i === levels - 1 ? { type: 'string' } : { anyOf: [{ $ref: `#/definitions/d${i + 1}` }, { $ref: `#/definitions/d${i + 1}` }] };
+    for (let i = 0; i < levels; i++)
+      definitions[`d${i}`] =
+        i === levels - 1
+          ? { type: 'string' }
+          : { anyOf: [{ $ref: `#/definitions/d${i + 1}` }, { $ref: `#/definitions/d${i + 1}` }] };
     return { type: 'object', definitions, properties: { x: { $ref: '#/definitions/d0' } } };
   };
 
   it('refuses {"$ref": "#"} and longer same-value cycles with a 400 that names the cycle', () => {
     const self = refusal([tool('f', { $ref: '#' })]);
-    expect(self.status).toBe(400);
     expect(self.code).toBe('invalid_tool_schema');
     expect(self.message).toMatch(/recursive schema: # → #/);
-    const loop = refusal([tool('g', { definitions: { a: { allOf: [{ $ref: '#/definitions/b' }] }, b: { anyOf: [{ $ref: '#/definitions/a' }] } }, $ref: '#/definitions/a' })]);
+    const loop = refusal([
+      tool('g', {
+        definitions: { a: { allOf: [{ $ref: '#/definitions/b' }] }, b: { anyOf: [{ $ref: '#/definitions/a' }] } },
+        $ref: '#/definitions/a',
+      }),
+    ]);
     expect(loop.message).toMatch(/recursive schema: .*#\/definitions\/a.*#\/definitions\/b/);
-    expect(refusal([tool('h', { type: 'object', properties: { a: { not: { $ref: '#/properties/a' } } } })]).message).toMatch(/recursive schema/);
+    expect(
+      refusal([tool('h', { type: 'object', properties: { a: { not: { $ref: '#/properties/a' } } } })]).message,
+    ).toMatch(/recursive schema/);
   });
 
   it('refuses the 21-level chain of double references (2^20 expansion, 1.9 KB) before compiling it', () => {
@@ -141,22 +176,39 @@ describe('recursive and exponential schemas (issue 18 finding 4)', () => {
   });
 
   it('admits recursion through properties and items (trees) and validates deep values', () => {
-    const tree = { type: 'object', properties: { name: { type: 'string' }, left: { $ref: '#' }, right: { $ref: '#' }, children: { type: 'array', items: { $ref: '#' } } }, required: ['name'] };
+    const tree = {
+      type: 'object',
+      properties: {
+        name: { type: 'string' },
+        left: { $ref: '#' },
+        right: { $ref: '#' },
+        children: { type: 'array', items: { $ref: '#' } },
+      },
+      required: ['name'],
+    };
     const compiled = compileTools([tool('t', tree)], { cache: new ValidatorCache() });
     const v = compiled.byName.get('t')!.validator.validate;
     let value: Record<string, unknown> = { name: 'leaf' };
-    for (let i = 0; i < 40; i++) value = { name: `n${i}`, left: value, right: { name: 'r' }, children: [{ name: 'c' }] };
+    for (let i = 0; i < 40; i++)
+      value = { name: `n${i}`, left: value, right: { name: 'r' }, children: [{ name: 'c' }] };
     expect(v(value)).toBe(true);
     expect(v({ name: 'x', left: { name: 'y', right: {} } })).toBe(false);
     // $defs, anchors and nested $id resources resolve like Ajv resolves them
-    const defs = { $defs: { node: { $id: '#node', type: 'object', properties: { next: { $ref: '#node' } } } }, type: 'object', properties: { head: { $ref: '#/$defs/node' } } };
+    const defs = {
+      $defs: { node: { $id: '#node', type: 'object', properties: { next: { $ref: '#node' } } } },
+      type: 'object',
+      properties: { head: { $ref: '#/$defs/node' } },
+    };
     expect(() => compileTools([tool('d', defs)], { cache: new ValidatorCache() })).not.toThrow();
   });
 });
 
 describe('ValidatorCache', () => {
   const small = (i: number) => ({ type: 'object', properties: { [`k${i}`]: { type: 'string' } } });
-  const large = (props: number) => ({ type: 'object', properties: Object.fromEntries(Array.from({ length: props }, (_, i) => [`p${i}`, { type: 'integer', minimum: i }])) });
+  const large = (props: number) => ({
+    type: 'object',
+    properties: Object.fromEntries(Array.from({ length: props }, (_, i) => [`p${i}`, { type: 'integer', minimum: i }])),
+  });
 
   it('compiles once per canonical schema', () => {
     const cache = new ValidatorCache();
@@ -187,9 +239,16 @@ describe('ValidatorCache', () => {
 
   it('compiles off the event loop to the same validator, once for concurrent requests', async () => {
     const cache = new ValidatorCache();
-    const schema = { type: 'object', properties: { s: { type: 'string', pattern: '^(a+)+$' }, n: { type: 'integer', minimum: 3 } }, required: ['n'] };
+    const schema = {
+      type: 'object',
+      properties: { s: { type: 'string', pattern: '^(a+)+$' }, n: { type: 'integer', minimum: 3 } },
+      required: ['n'],
+    };
     const job = { limits: DEFAULT_SCHEMA_LIMITS, timeoutMs: 30_000 };
-    const [a, b] = await Promise.all([cache.getOffThread(schema, job), cache.getOffThread(structuredClone(schema), job)]);
+    const [a, b] = await Promise.all([
+      cache.getOffThread(schema, job),
+      cache.getOffThread(structuredClone(schema), job),
+    ]);
     expect(b).toBe(a);
     expect(cache.misses).toBe(1);
     const sync = new ValidatorCache().get(schema).validate;
@@ -210,16 +269,20 @@ describe('ValidatorCache', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(GatewayError);
-    expect((err as GatewayError).status).toBe(400);
-    expect((err as GatewayError).param).toBe('tools[1].function.parameters');
-    expect((err as GatewayError).message).toMatch(/tool 'huge': schema too costly to compile \(compiling took longer than 1 ms\)/);
+    expect(err).toBeInstanceOf(ToolInputError);
+    expect((err as ToolInputError).code).toBe('invalid_tool_schema');
+    expect((err as ToolInputError).param).toBe('tools[1].function.parameters');
+    expect((err as ToolInputError).message).toMatch(
+      /tool 'huge': schema too costly to compile \(compiling took longer than 1 ms\)/,
+    );
     const compiled = await compileToolsOffThread([ok], { cache });
     expect(compiled.byName.get('get_weather')!.validator.validate({ city: 'Oslo' })).toBe(true);
   });
 
   it('refuses a tools array over the total size limit before compiling anything', () => {
-    const many = Array.from({ length: 20 }, (_, i) => tool(`t${i}`, { type: 'object', description: 'd'.repeat(60_000) }));
+    const many = Array.from({ length: 20 }, (_, i) =>
+      tool(`t${i}`, { type: 'object', description: 'd'.repeat(60_000) }),
+    );
     const cache = new ValidatorCache();
     const err = refusal(many, { cache });
     expect(err.param).toBe('tools');

@@ -33,5 +33,6 @@ export function loadToolcallCorpus(path: URL | string = CORPUS_PATH): CorpusCase
 }
 
 /** Recoverable = the engine is expected to produce calls (valid or repaired). */
-export const isRecoverable = (c: CorpusCase): boolean => c.expected.outcome === 'valid' || c.expected.outcome === 'repaired';
+export const isRecoverable = (c: CorpusCase): boolean =>
+  c.expected.outcome === 'valid' || c.expected.outcome === 'repaired';
 export const isValidCase = (c: CorpusCase): boolean => c.mode.startsWith('valid_');

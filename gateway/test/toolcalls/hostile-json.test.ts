@@ -4,12 +4,27 @@
 // validation through an inherited value.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { GatewayError } from '../../src/api/errors.js';
+import { ToolInputError } from '../../src/toolcalls/errors.js';
 import { checkToolCalls, parseScoreRequest, repairHistory, scoreOutput } from '../../src/toolcalls/index.js';
 import { parseLenient } from '../../src/toolcalls/json-text.js';
-import { MAX_JSON_DEPTH, canonicalJson, jsonTextDepth, parseJson, setOwn, valueDepth } from '../../src/toolcalls/safe-json.js';
+import {
+  MAX_JSON_DEPTH,
+  canonicalJson,
+  jsonTextDepth,
+  parseJson,
+  setOwn,
+  valueDepth,
+} from '../../src/toolcalls/safe-json.js';
 
-const weather = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+const weather = [
+  {
+    type: 'function',
+    function: {
+      name: 'get_weather',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    },
+  },
+];
 const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
 const tag = (call: string) => `<tool_call>\n${call}\n</tool_call>`;
 
@@ -24,29 +39,50 @@ describe('nesting depth', () => {
   });
 
   it('model output nesting 5,000 levels deep is an invalid call, not a crash (probe shape)', () => {
-    for (const raw of [tag(`{"name":"get_weather","arguments":{"city":${deep(5000)}}}`), tag(`{"name":"get_weather","arguments":{"city":${deep(5000)}}`), tag(`{name: 'get_weather', arguments: {city: ${deep(5000)}}}`)]) {
+    for (const raw of [
+      tag(`{"name":"get_weather","arguments":{"city":${deep(5000)}}}`),
+      tag(`{"name":"get_weather","arguments":{"city":${deep(5000)}}`),
+      tag(`{name: 'get_weather', arguments: {city: ${deep(5000)}}}`),
+    ]) {
       const r = checkToolCalls(weather, { content: raw });
       expect(r.outcome).toBe('invalid');
       expect(r.errors[0]!.message).toMatch(/nests deeper than 64 levels/);
     }
     // parsed tool_calls with deep string arguments, and deep JSON inside a string argument
-    const viaToolCalls = checkToolCalls(weather, { tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: `{"city":${deep(5000)}}` } }] });
+    const viaToolCalls = checkToolCalls(weather, {
+      tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: `{"city":${deep(5000)}}` } }],
+    });
     expect(viaToolCalls.outcome).toBe('invalid');
-    const objTools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { o: { type: 'object' } } } } }];
-    const nested = checkToolCalls(objTools, { content: tag(JSON.stringify({ name: 'f', arguments: { o: `{"a":${deep(5000)}}` } })) });
+    const objTools = [
+      {
+        type: 'function',
+        function: { name: 'f', parameters: { type: 'object', properties: { o: { type: 'object' } } } },
+      },
+    ];
+    const nested = checkToolCalls(objTools, {
+      content: tag(JSON.stringify({ name: 'f', arguments: { o: `{"a":${deep(5000)}}` } })),
+    });
     expect(nested.calls[0]!.arguments.o).toBe(`{"a":${deep(5000)}}`); // left as the string it was: not parsed past the limit
     expect(parseLenient(`{"a": ${deep(100_000)}`).error).toMatch(/nests deeper/);
   });
 
   it('score input nesting 5,000 levels deep scores (invalid), and the reference is depth-checked at read', () => {
-    const r = scoreOutput(parseScoreRequest({ tools: weather, raw: tag(`{"name":"get_weather","arguments":{"city":${deep(5000)}}}`) }));
+    const r = scoreOutput(
+      parseScoreRequest({ tools: weather, raw: tag(`{"name":"get_weather","arguments":{"city":${deep(5000)}}}`) }),
+    );
     expect(r.parse.ok).toBe(false);
     expect(r.parse.error).toMatch(/deeper than 64/);
     expect(r.gateway.outcome).toBe('invalid');
   });
 
   it('history arguments nesting deeper than the limit are a 400 naming the argument', () => {
-    const history = (args: string) => [{ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'get_weather', arguments: args } }] }];
+    const history = (args: string) => [
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'c', type: 'function', function: { name: 'get_weather', arguments: args } }],
+      },
+    ];
     for (const args of [`{"city":${deep(5000)}}`, `{"city":${deep(5000)}`]) {
       let err: unknown;
       try {
@@ -54,10 +90,9 @@ describe('nesting depth', () => {
       } catch (e) {
         err = e;
       }
-      expect(err).toBeInstanceOf(GatewayError);
-      expect((err as GatewayError).status).toBe(400);
-      expect((err as GatewayError).code).toBe('json_too_deep');
-      expect((err as GatewayError).param).toBe('messages[1].tool_calls[0].function.arguments');
+      expect(err).toBeInstanceOf(ToolInputError);
+      expect((err as ToolInputError).code).toBe('json_too_deep');
+      expect((err as ToolInputError).param).toBe('messages[1].tool_calls[0].function.arguments');
     }
     expect(repairHistory(history(`{"city":${deep(10)}}`)).repaired).toBe(0);
   });
@@ -70,10 +105,19 @@ describe('nesting depth', () => {
       if (x === null || typeof x !== 'object') return JSON.stringify(x) ?? 'null';
       if (Array.isArray(x)) return `[${x.map(recursive).join(',')}]`;
       const o = x as Record<string, unknown>;
-      return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${recursive(o[k])}`).join(',')}}`;
+      return `{${Object.keys(o)
+        .filter((k) => o[k] !== undefined)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${recursive(o[k])}`)
+        .join(',')}}`;
     };
-    fc.assert(fc.property(fc.jsonValue(), (x) => canonicalJson(x) === recursive(x)), { numRuns: 500 });
-    expect(canonicalJson(JSON.parse('{"b":1,"__proto__":{"x":[1,{"z":2,"y":null}]}}'))).toBe('{"__proto__":{"x":[1,{"y":null,"z":2}]},"b":1}');
+    fc.assert(
+      fc.property(fc.jsonValue(), (x) => canonicalJson(x) === recursive(x)),
+      { numRuns: 500 },
+    );
+    expect(canonicalJson(JSON.parse('{"b":1,"__proto__":{"x":[1,{"z":2,"y":null}]}}'))).toBe(
+      '{"__proto__":{"x":[1,{"y":null,"z":2}]},"b":1}',
+    );
   });
 });
 
@@ -91,7 +135,11 @@ describe('__proto__, constructor and prototype stay own keys', () => {
 
   it('the same through parsed tool_calls, Python call syntax, repaired JSON and a string argument', () => {
     const outputs = [
-      { tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: '{"__proto__": {"city": "Paris"}}' } }] },
+      {
+        tool_calls: [
+          { type: 'function', function: { name: 'get_weather', arguments: '{"__proto__": {"city": "Paris"}}' } },
+        ],
+      },
       { content: tag("get_weather(__proto__={'city': 'Paris'})") },
       { content: tag("{'name': 'get_weather', 'arguments': {'__proto__': {'city': 'Paris'},}}") },
       { content: tag('{"name":"get_weather","arguments":"{\\"__proto__\\":{\\"city\\":\\"Paris\\"}}"}') },
@@ -104,12 +152,34 @@ describe('__proto__, constructor and prototype stay own keys', () => {
   });
 
   it('an inherited name never satisfies `required`; declared names validate as own keys', () => {
-    const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { constructor: { type: 'string' }, prototype: { type: 'integer' } }, required: ['constructor', 'prototype'] } } }];
-    expect(checkToolCalls(tools, { content: tag('{"name":"f","arguments":{}}') }).errors.map((e) => e.pointer)).toEqual(['/constructor', '/prototype']);
+    const tools = [
+      {
+        type: 'function',
+        function: {
+          name: 'f',
+          parameters: {
+            type: 'object',
+            properties: { constructor: { type: 'string' }, prototype: { type: 'integer' } },
+            required: ['constructor', 'prototype'],
+          },
+        },
+      },
+    ];
+    expect(checkToolCalls(tools, { content: tag('{"name":"f","arguments":{}}') }).errors.map((e) => e.pointer)).toEqual(
+      ['/constructor', '/prototype'],
+    );
     const ok = checkToolCalls(tools, { content: tag('{"name":"f","arguments":{"constructor":"x","prototype":"3"}}') });
     expect(ok.outcome).toBe('repaired');
     expect(ok.calls[0]!.arguments).toEqual({ constructor: 'x', prototype: 3 });
-    const closed = [{ type: 'function', function: { name: 'g', parameters: { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false } } }];
+    const closed = [
+      {
+        type: 'function',
+        function: {
+          name: 'g',
+          parameters: { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false },
+        },
+      },
+    ];
     const dropped = checkToolCalls(closed, { content: tag('{"name":"g","arguments":{"__proto__":{"a":"x"}}}') });
     expect(dropped.repairs).toContain('drop_unknown_argument');
     expect(dropped.calls[0]!.argumentsJson).toBe('{}');

@@ -24,7 +24,9 @@ const load = (name: string): Vector[] =>
 const v2 = load('reward-vectors-v2.jsonl');
 const v1 = load('reward-vectors-v1.jsonl');
 const terms = (r: { format: number; correctness: number; schema: number; total: number; length?: number }) =>
-  r.length === undefined ? { format: r.format, correctness: r.correctness, schema: r.schema, total: r.total } : { ...r };
+  r.length === undefined
+    ? { format: r.format, correctness: r.correctness, schema: r.schema, total: r.total }
+    : { ...r };
 
 describe('reward spec v2 vectors', () => {
   it('has unique ids, adversarial and option vectors', () => {
@@ -38,16 +40,20 @@ describe('reward spec v2 vectors', () => {
     const got = scoreReward({ tools: v.tools, raw: v.raw, reference: v.reference }, v.options ?? {});
     expect(got.version).toBe(2);
     const { format, correctness, schema, total, length } = got;
-    expect(terms({ format, correctness, schema, total, ...(length === undefined ? {} : { length }) })).toEqual(v.expected);
+    expect(terms({ format, correctness, schema, total, ...(length === undefined ? {} : { length }) })).toEqual(
+      v.expected,
+    );
   });
 
   it('scores the three gaming cases of issue 14 below a single correct call', () => {
     const byId = new Map(v2.map((v) => [v.id, v.expected.total]));
     const correct = byId.get('exact_single')!;
     expect(correct).toBe(5);
-    for (const id of ['adv_duplicate_call', 'adv_second_call_wrong_arguments', 'adv_prose_around_call']) expect(byId.get(id)).toBeLessThan(correct);
+    for (const id of ['adv_duplicate_call', 'adv_second_call_wrong_arguments', 'adv_prose_around_call'])
+      expect(byId.get(id)).toBeLessThan(correct);
     // no adversarial vector without options reaches the maximum
-    for (const v of v2.filter((x) => x.id.startsWith('adv_') && !x.options)) expect(v.expected.total, v.id).toBeLessThan(5);
+    for (const v of v2.filter((x) => x.id.startsWith('adv_') && !x.options))
+      expect(v.expected.total, v.id).toBeLessThan(5);
   });
 
   it('never scores a spray of candidates above a single guess among them', () => {
@@ -61,6 +67,8 @@ describe('reward spec v1 vectors (version: 1)', () => {
   it.each(v1.map((v) => [v.id, v] as const))('%s', (_id, v) => {
     const got = scoreReward({ tools: v.tools, raw: v.raw, reference: v.reference }, { version: 1 });
     expect(got.version).toBe(1);
-    expect({ format: got.format, correctness: got.correctness, schema: got.schema, total: got.total }).toEqual(v.expected);
+    expect({ format: got.format, correctness: got.correctness, schema: got.schema, total: got.total }).toEqual(
+      v.expected,
+    );
   });
 });

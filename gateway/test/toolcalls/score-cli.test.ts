@@ -22,11 +22,24 @@ function runScore(args: string[], stdin = ''): Promise<{ code: number | null; st
   });
 }
 
-const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+const tools = [
+  {
+    type: 'function',
+    function: {
+      name: 'get_weather',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    },
+  },
+];
 const call = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>';
 const lines = [
   { id: 'exact', tools, raw: call, reference: [{ name: 'get_weather', arguments: { city: 'Paris' } }] },
-  { id: 'broken', tools, raw: call.replace('}}', '},}'), reference: [{ name: 'get_weather', arguments: { city: 'Paris' } }] },
+  {
+    id: 'broken',
+    tools,
+    raw: call.replace('}}', '},}'),
+    reference: [{ name: 'get_weather', arguments: { city: 'Paris' } }],
+  },
   { id: 'no-ref', tools, raw: 'It is sunny.' },
 ];
 
@@ -39,7 +52,10 @@ describe('toolgate score', () => {
     const r = await runScore(['--in', inPath, '--out', outPath]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('3 lines, 0 errors, mean total reward 1.0000');
-    const out = readFileSync(outPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const out = readFileSync(outPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(out.map((o) => o.id)).toEqual(['exact', 'broken', 'no-ref']);
     expect(out[0].reward).toMatchObject({ format: 1, correctness: 3, schema: 1, total: 5 });
     expect(out[0].gateway.outcome).toBe('valid');
@@ -51,10 +67,20 @@ describe('toolgate score', () => {
   }, 60_000);
 
   it('reads stdin, writes stdout, and reports bad lines without stopping', async () => {
-    const input = ['{not json', JSON.stringify({ tools: [{ type: 'function', function: { name: 'x', parameters: { type: 'objekt' } } }], raw: '' }), JSON.stringify(lines[0])].join('\n');
+    const input = [
+      '{not json',
+      JSON.stringify({
+        tools: [{ type: 'function', function: { name: 'x', parameters: { type: 'objekt' } } }],
+        raw: '',
+      }),
+      JSON.stringify(lines[0]),
+    ].join('\n');
     const r = await runScore([], input);
     expect(r.code).toBe(1);
-    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const out = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(out).toHaveLength(3);
     expect(out[0].error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_json' });
     expect(out[1].error).toMatchObject({ code: 'invalid_tool_schema', param: 'tools[0].function.parameters' });
@@ -62,11 +88,24 @@ describe('toolgate score', () => {
     expect(out[2].reward.total).toBe(5);
   }, 60_000);
 
-  it('scores with reward version 2 by default; --reward-version 1 and a line\'s reward.version select version 1', async () => {
-    const repeated = { id: 'repeat', tools, raw: `${call}\n${call}`, reference: [{ name: 'get_weather', arguments: { city: 'Paris' } }] };
-    const input = [repeated, { ...repeated, id: 'repeat-v1', reward: { version: 1 } }].map((l) => JSON.stringify(l)).join('\n');
-    const v2 = (await runScore([], input)).stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(v2.map((o) => [o.reward.version, o.reward.total])).toEqual([[2, 2], [1, 5]]);
+  it("scores with reward version 2 by default; --reward-version 1 and a line's reward.version select version 1", async () => {
+    const repeated = {
+      id: 'repeat',
+      tools,
+      raw: `${call}\n${call}`,
+      reference: [{ name: 'get_weather', arguments: { city: 'Paris' } }],
+    };
+    const input = [repeated, { ...repeated, id: 'repeat-v1', reward: { version: 1 } }]
+      .map((l) => JSON.stringify(l))
+      .join('\n');
+    const v2 = (await runScore([], input)).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(v2.map((o) => [o.reward.version, o.reward.total])).toEqual([
+      [2, 2],
+      [1, 5],
+    ]);
     const v1 = await runScore(['--reward-version', '1'], JSON.stringify(repeated));
     expect(JSON.parse(v1.stdout).reward).toMatchObject({ version: 1, total: 5 });
     const bad = await runScore(['--reward-version', '3'], JSON.stringify(repeated));

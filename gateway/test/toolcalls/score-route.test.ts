@@ -3,7 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../helpers/stack.js';
 
-const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+const tools = [
+  {
+    type: 'function',
+    function: {
+      name: 'get_weather',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    },
+  },
+];
 const paris = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>';
 const reference = [{ name: 'get_weather', arguments: { city: 'Paris' } }];
 
@@ -15,7 +23,11 @@ describe('POST /v1/toolcalls/score', () => {
   afterAll(async () => stack?.close());
 
   const score = async (body: unknown) => {
-    const res = await fetch(`${stack.gateway.url}/v1/toolcalls/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${stack.gateway.url}/v1/toolcalls/score`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
 
@@ -33,8 +45,15 @@ describe('POST /v1/toolcalls/score', () => {
     const prose = await score({ tools, raw: `Sure. ${paris}`, reference });
     expect(prose.body.reward).toMatchObject({ format: 0, correctness: 3, total: 4 });
     expect(prose.body.reward.detail.textOutsideCalls).toBe(true);
-    const opts = await score({ tools, raw: `<think>a b</think>\n${paris}`, reference, reward: { schedule: { step: 0, steps: 10 }, length: { target: 4 } } });
-    expect(opts.body.reward).toEqual(expect.objectContaining({ format: 2, correctness: 2, schema: 1, length: 0.5, total: 5.5 }));
+    const opts = await score({
+      tools,
+      raw: `<think>a b</think>\n${paris}`,
+      reference,
+      reward: { schedule: { step: 0, steps: 10 }, length: { target: 4 } },
+    });
+    expect(opts.body.reward).toEqual(
+      expect.objectContaining({ format: 2, correctness: 2, schema: 1, length: 0.5, total: 5.5 }),
+    );
   });
 
   it.each([

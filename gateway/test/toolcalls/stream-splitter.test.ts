@@ -6,7 +6,10 @@ import { checkToolCalls } from '../../src/toolcalls/check.js';
 import { ToolCallStreamSplitter, type SplitEvent, type SplitterOptions } from '../../src/toolcalls/stream-splitter.js';
 import { loadToolcallCorpus } from './corpus.js';
 
-function runChunks(chunks: string[], opts: SplitterOptions = {}): { events: SplitEvent[]; splitter: ToolCallStreamSplitter } {
+function runChunks(
+  chunks: string[],
+  opts: SplitterOptions = {},
+): { events: SplitEvent[]; splitter: ToolCallStreamSplitter } {
   const splitter = new ToolCallStreamSplitter(opts);
   const events: SplitEvent[] = [];
   for (const c of chunks) events.push(...splitter.push(c));
@@ -14,7 +17,10 @@ function runChunks(chunks: string[], opts: SplitterOptions = {}): { events: Spli
   return { events, splitter };
 }
 const textOf = (ev: SplitEvent[], type: 'text' | 'reasoning') =>
-  ev.filter((e): e is Extract<SplitEvent, { type: typeof type }> => e.type === type).map((e) => e.text).join('');
+  ev
+    .filter((e): e is Extract<SplitEvent, { type: typeof type }> => e.type === type)
+    .map((e) => e.text)
+    .join('');
 const callsOf = (ev: SplitEvent[]) => ev.filter((e): e is Extract<SplitEvent, { type: 'call' }> => e.type === 'call');
 const chunksOf = (s: string, sizes: number[]): string[] => {
   const out: string[] = [];
@@ -36,7 +42,12 @@ describe('ToolCallStreamSplitter', () => {
     expect(s.push('world <tool_')).toEqual([{ type: 'text', text: 'world ' }]);
     expect(s.push('call>\n{"name": "x", "arguments": {}}')).toEqual([]);
     expect(s.push('\n</tool_call> done')).toEqual([
-      { type: 'call', raw: '<tool_call>\n{"name": "x", "arguments": {}}\n</tool_call>', inThink: false, complete: true },
+      {
+        type: 'call',
+        raw: '<tool_call>\n{"name": "x", "arguments": {}}\n</tool_call>',
+        inThink: false,
+        complete: true,
+      },
       { type: 'text', text: ' done' },
     ]);
     expect(s.finish()).toEqual([]);
@@ -81,14 +92,18 @@ describe('ToolCallStreamSplitter', () => {
 
   it('detects a Python call at the start only for known tool names', () => {
     const py = "get_weather(city='Paris')";
-    expect(callsOf(runChunks(chunksOf(py, [3]), { toolNames: ['get_weather'] }).events).map((c) => c.raw)).toEqual([py]);
+    expect(callsOf(runChunks(chunksOf(py, [3]), { toolNames: ['get_weather'] }).events).map((c) => c.raw)).toEqual([
+      py,
+    ]);
     const prose = 'print(x) is Python';
     expect(textOf(runChunks(chunksOf(prose, [3]), { toolNames: ['get_weather'] }).events, 'text')).toBe(prose);
   });
 
   it('flushes a truncated call on finish as an incomplete call, never as text', () => {
     const { events } = runChunks(['<tool_call>\n{"name": "get_weather", "argu']);
-    expect(callsOf(events)).toEqual([{ type: 'call', raw: '<tool_call>\n{"name": "get_weather", "argu', inThink: false, complete: false }]);
+    expect(callsOf(events)).toEqual([
+      { type: 'call', raw: '<tool_call>\n{"name": "get_weather", "argu', inThink: false, complete: false },
+    ]);
     expect(textOf(events, 'text')).toBe('');
   });
 
@@ -114,7 +129,9 @@ describe('ToolCallStreamSplitter', () => {
     const s = new ToolCallStreamSplitter();
     expect(s.push('See [1] and [')).toEqual([{ type: 'text', text: 'See [1] and ' }]);
     expect(s.push('the docs](x) ')).toEqual([{ type: 'text', text: '[the docs](x) ' }]);
-    expect(s.push('[ {"name": "get_time", "arguments": {}}]')).toEqual([{ type: 'call', raw: '[ {"name": "get_time", "arguments": {}}]', inThink: false, complete: true }]);
+    expect(s.push('[ {"name": "get_time", "arguments": {}}]')).toEqual([
+      { type: 'call', raw: '[ {"name": "get_time", "arguments": {}}]', inThink: false, complete: true },
+    ]);
   });
 
   it('gives the whole-message verdict: callOutput is the content as streamed', () => {
@@ -136,7 +153,13 @@ describe('ToolCallStreamSplitter', () => {
   };
   const view = (r: ReturnType<typeof checkToolCalls>) => ({
     outcome: r.outcome,
-    calls: r.calls.map((k) => ({ name: k.name, arguments: k.arguments, valid: k.valid, repairs: k.repairs, fromThink: k.fromThink })),
+    calls: r.calls.map((k) => ({
+      name: k.name,
+      arguments: k.arguments,
+      valid: k.valid,
+      repairs: k.repairs,
+      fromThink: k.fromThink,
+    })),
     repairs: r.repairs,
     errors: r.errors,
   });
@@ -146,48 +169,80 @@ describe('ToolCallStreamSplitter', () => {
     expect(streamable.length).toBeGreaterThan(500);
   });
 
-  it.each(streamable.map((c) => [c.id, c] as const))('streams %s with the calls, content and verdict of the whole message, under any chunking', (_id, c) => {
-    const content = c.output.content ?? '';
-    const whole = checkToolCalls(c.tools, c.output, { toolChoice: c.tool_choice });
-    // the chat template opened <think> in the prompt: segments before the orphan </think> were only
-    // known to be reasoning once it arrived (the verdict, taken on the whole text, still knows)
-    const close = content.indexOf('</think>');
-    const orphanClose = close >= 0 && !content.slice(0, close).includes('<think>');
-    const agrees = (chunks: string[]) => {
-      const { events, report } = checkStreamed(c, chunks);
-      const text = textOf(events, 'text');
-      expect(view(report)).toEqual(view(whole));
-      // the client's text is the content the whole-message check reports, and never call markup
-      expect(trimmed(text)).toEqual(trimmed(whole.content));
-      expect(text).not.toContain('<tool_call>');
-      expect(text).not.toContain('</tool_call>');
-      // every call segment held back outside <think> became (at least) one checked call
-      const segments = callsOf(events).filter((e) => !e.inThink).length;
-      if (!orphanClose) expect(report.calls.filter((k) => !k.fromThink).length).toBeGreaterThanOrEqual(segments);
-    };
-    agrees([...content]);
-    fc.assert(
-      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, content.length - 1) }), { maxLength: 16 }), (points) => {
-        const cuts = [0, ...[...points].sort((a, b) => a - b), content.length];
-        agrees(cuts.slice(1).map((end, i) => content.slice(cuts[i], end)).filter((x) => x !== ''));
-      }),
-      { numRuns: 8 },
-    );
-  });
+  it.each(streamable.map((c) => [c.id, c] as const))(
+    'streams %s with the calls, content and verdict of the whole message, under any chunking',
+    (_id, c) => {
+      const content = c.output.content ?? '';
+      const whole = checkToolCalls(c.tools, c.output, { toolChoice: c.tool_choice });
+      // the chat template opened <think> in the prompt: segments before the orphan </think> were only
+      // known to be reasoning once it arrived (the verdict, taken on the whole text, still knows)
+      const close = content.indexOf('</think>');
+      const orphanClose = close >= 0 && !content.slice(0, close).includes('<think>');
+      const agrees = (chunks: string[]) => {
+        const { events, report } = checkStreamed(c, chunks);
+        const text = textOf(events, 'text');
+        expect(view(report)).toEqual(view(whole));
+        // the client's text is the content the whole-message check reports, and never call markup
+        expect(trimmed(text)).toEqual(trimmed(whole.content));
+        expect(text).not.toContain('<tool_call>');
+        expect(text).not.toContain('</tool_call>');
+        // every call segment held back outside <think> became (at least) one checked call
+        const segments = callsOf(events).filter((e) => !e.inThink).length;
+        if (!orphanClose) expect(report.calls.filter((k) => !k.fromThink).length).toBeGreaterThanOrEqual(segments);
+      };
+      agrees([...content]);
+      fc.assert(
+        fc.property(
+          fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, content.length - 1) }), { maxLength: 16 }),
+          (points) => {
+            const cuts = [0, ...[...points].sort((a, b) => a - b), content.length];
+            agrees(
+              cuts
+                .slice(1)
+                .map((end, i) => content.slice(cuts[i], end))
+                .filter((x) => x !== ''),
+            );
+          },
+        ),
+        { numRuns: 8 },
+      );
+    },
+  );
 
   it('never loses or duplicates input, for any text and chunking', () => {
-    const alphabet = fc.constantFrom('<tool_call>', '</tool_call>', '<think>', '</think>', '{', '}', '"', '```', '[', ']', 'a', ' ', '\n', '<', 'name', ':');
+    const alphabet = fc.constantFrom(
+      '<tool_call>',
+      '</tool_call>',
+      '<think>',
+      '</think>',
+      '{',
+      '}',
+      '"',
+      '```',
+      '[',
+      ']',
+      'a',
+      ' ',
+      '\n',
+      '<',
+      'name',
+      ':',
+    );
     fc.assert(
-      fc.property(fc.array(alphabet, { maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 5 }), (parts, sizes) => {
-        const input = parts.join('');
-        const { events } = runChunks(chunksOf(input, sizes), { think: 'text' });
-        const rebuilt = events.map((e) => (e.type === 'call' ? e.raw : e.text)).join('');
-        // stray </tool_call> tags are dropped on purpose; everything else comes back in order
-        expect(rebuilt.length).toBeLessThanOrEqual(input.length);
-        const strip = (s: string) => s.split('</tool_call>').join('');
-        expect(strip(rebuilt)).toBe(strip(input));
-        for (const e of events) if (e.type === 'text') expect(e.text).not.toContain('<tool_call>');
-      }),
+      fc.property(
+        fc.array(alphabet, { maxLength: 40 }),
+        fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 5 }),
+        (parts, sizes) => {
+          const input = parts.join('');
+          const { events } = runChunks(chunksOf(input, sizes), { think: 'text' });
+          const rebuilt = events.map((e) => (e.type === 'call' ? e.raw : e.text)).join('');
+          // stray </tool_call> tags are dropped on purpose; everything else comes back in order
+          expect(rebuilt.length).toBeLessThanOrEqual(input.length);
+          const strip = (s: string) => s.split('</tool_call>').join('');
+          expect(strip(rebuilt)).toBe(strip(input));
+          for (const e of events) if (e.type === 'text') expect(e.text).not.toContain('<tool_call>');
+        },
+      ),
       { numRuns: 1500 },
     );
   });

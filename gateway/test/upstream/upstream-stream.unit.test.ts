@@ -63,13 +63,30 @@ describe('events', () => {
     const items = readAll(stream);
     for (let i = 0; i < bytes.length; i += 3) body.write(bytes.subarray(i, i + 3));
     body.end();
-    expect((await items).map((i) => (i?.type === 'chunk' ? i.chunk : i?.type ?? null))).toEqual([chunk({ content: 'ünï' }), chunk({ content: '😀' }), 'done', null]);
+    expect((await items).map((i) => (i?.type === 'chunk' ? i.chunk : (i?.type ?? null)))).toEqual([
+      chunk({ content: 'ünï' }),
+      chunk({ content: '😀' }),
+      'done',
+      null,
+    ]);
   });
 
   it.each([
-    ['a data event that is not a chunk', sseEvent({ id: 'x' }), 'upstream sent a stream event that is not a completion chunk'],
-    ['a choice that is not an object', sseEvent({ choices: [1] }), 'upstream sent a stream event that is not a completion chunk'],
-    ['nesting past the walkers’ limit', sseEvent(`{"choices":${'['.repeat(5000)}${']'.repeat(5000)}}`), 'upstream stream event nests too deeply'],
+    [
+      'a data event that is not a chunk',
+      sseEvent({ id: 'x' }),
+      'upstream sent a stream event that is not a completion chunk',
+    ],
+    [
+      'a choice that is not an object',
+      sseEvent({ choices: [1] }),
+      'upstream sent a stream event that is not a completion chunk',
+    ],
+    [
+      'nesting past the walkers’ limit',
+      sseEvent(`{"choices":${'['.repeat(5000)}${']'.repeat(5000)}}`),
+      'upstream stream event nests too deeply',
+    ],
   ])('%s is a bad_response', async (_name, text, message) => {
     const { body, stream } = open();
     body.write(text);
@@ -83,7 +100,10 @@ describe('events', () => {
     const next = stream.next();
     body.write('x'.repeat(40));
     const f = await failureOf(next);
-    expect([f.kind, f.message]).toEqual(['bad_response', 'upstream stream event exceeds 64 bytes without a terminator']);
+    expect([f.kind, f.message]).toEqual([
+      'bad_response',
+      'upstream stream event exceeds 64 bytes without a terminator',
+    ]);
     await vi.waitFor(() => expect(body.destroyed).toBe(true));
   });
 
@@ -100,7 +120,10 @@ describe('events', () => {
     const pending = aborted.stream.next();
     ctl.abort({ kind: 'timeout_total' });
     aborted.body.destroy(new Error('aborted'));
-    expect(await failureOf(pending)).toMatchObject({ kind: 'timeout_total', message: 'request exceeded the total timeout' });
+    expect(await failureOf(pending)).toMatchObject({
+      kind: 'timeout_total',
+      message: 'request exceeded the total timeout',
+    });
   });
 
   it('close() stops reading: the body is released once and next() reports the end', async () => {
@@ -125,7 +148,10 @@ describe('the first-event deadline', () => {
     expect(settled).toBe(false);
     expect(body.destroyed).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
-    expect(await failed).toMatchObject({ kind: 'timeout_first_token', message: 'upstream did not start answering within the first-token timeout' });
+    expect(await failed).toMatchObject({
+      kind: 'timeout_first_token',
+      message: 'upstream did not start answering within the first-token timeout',
+    });
     expect(body.destroyed).toBe(true);
   });
 

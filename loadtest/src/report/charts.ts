@@ -2,7 +2,12 @@
 import type { CellResult, RunResults } from '../runner/types.js';
 import type { ChartSpec, Series } from './svg-chart.js';
 
-export const CHART_IDS = ['ttft-p95-vs-concurrency', 'throughput-vs-concurrency', 'tpot-p50-vs-concurrency', 'latency-vs-throughput'] as const;
+export const CHART_IDS = [
+  'ttft-p95-vs-concurrency',
+  'throughput-vs-concurrency',
+  'tpot-p50-vs-concurrency',
+  'latency-vs-throughput',
+] as const;
 
 function groups(results: RunResults): Array<{ name: string; cells: CellResult[] }> {
   const multi = results.config.targets.length > 1;
@@ -57,7 +62,11 @@ export function buildCharts(results: RunResults): ChartSpec[] {
       yLabel: 'TTFT P95 (ms)',
       series: groups(results).map((g) => ({
         name: g.name,
-        points: g.cells.map((c) => ({ x: c.metrics.outputThroughput, y: c.metrics.ttftMs.p95, label: `c${c.concurrency}` })),
+        points: g.cells.map((c) => ({
+          x: c.metrics.outputThroughput,
+          y: c.metrics.ttftMs.p95,
+          label: `c${c.concurrency}`,
+        })),
       })),
       hLine: { y: target, label: `target ${target} ms` },
     },

@@ -60,7 +60,13 @@ export function nextPow2(n: number): number {
 
 export function recommend(results: RunResults): Recommendation {
   const target = results.config.ttftP95TargetMs;
-  const targets = results.config.targets.map((t) => recommendFor(t, results.cells.filter((c) => c.targetLabel === t.label), target));
+  const targets = results.config.targets.map((t) =>
+    recommendFor(
+      t,
+      results.cells.filter((c) => c.targetLabel === t.label),
+      target,
+    ),
+  );
   let bestMeasured: string | null = null;
   if (targets.length > 1) {
     const ranked = [...targets].filter((t) => t.score > 0).sort((a, b) => b.score - a.score);
@@ -90,16 +96,22 @@ function recommendFor(settings: ServerSettings, cells: CellResult[], ttftTarget:
     };
   });
 
-  const withBest = perContext.filter((p) => p.best !== null).map((p) => p.best as BestCell);
-  for (const p of perContext) if (!p.best) notes.push(`No tested concurrency meets P95 TTFT ≤ ${ttftTarget} ms at ${p.contextTokens} tokens of context.`);
+  const withBest = perContext.filter((p) => p.best !== null).map((p) => p.best);
+  for (const p of perContext)
+    if (!p.best)
+      notes.push(`No tested concurrency meets P95 TTFT ≤ ${ttftTarget} ms at ${p.contextTokens} tokens of context.`);
   const score = withBest.reduce((s, b) => s + b.outputThroughput, 0);
-  if (withBest.length === 0) return { label: settings.label, settings, perContext, maxNumSeqs: null, maxNumBatchedTokens: null, score, notes };
+  if (withBest.length === 0)
+    return { label: settings.label, settings, perContext, maxNumSeqs: null, maxNumBatchedTokens: null, score, notes };
 
   const pods = settings.pods ?? 1;
   const limiting = withBest.reduce((a, b) => (b.concurrency < a.concurrency ? b : a));
   const maxNumSeqs = Math.max(1, Math.ceil(limiting.concurrency / pods));
   const longest = Math.max(...withBest.map((b) => b.contextTokens));
   const maxNumBatchedTokens = Math.max(2048, nextPow2(longest + maxNumSeqs));
-  if (!limiting.kneeFound) notes.push(`Even concurrency ${limiting.concurrency} met the target at ${limiting.contextTokens} tokens: max_num_seqs can likely go higher; extend the matrix to find the knee.`);
+  if (!limiting.kneeFound)
+    notes.push(
+      `Even concurrency ${limiting.concurrency} met the target at ${limiting.contextTokens} tokens: max_num_seqs can likely go higher; extend the matrix to find the knee.`,
+    );
   return { label: settings.label, settings, perContext, maxNumSeqs, maxNumBatchedTokens, score, notes };
 }

@@ -31,7 +31,10 @@ export function renderSummaryMarkdown(results: RunResults, rec: Recommendation):
   for (const t of rec.targets) {
     const head = rec.targets.length > 1 ? `\`${t.label}\`: ` : '';
     if (t.maxNumSeqs === null) lines.push(`- ${head}no recommendation — no cell met the target.`);
-    else lines.push(`- ${head}**max_num_seqs = ${t.maxNumSeqs}** per pod, **max_num_batched_tokens = ${t.maxNumBatchedTokens}**`);
+    else
+      lines.push(
+        `- ${head}**max_num_seqs = ${t.maxNumSeqs}** per pod, **max_num_batched_tokens = ${t.maxNumBatchedTokens}**`,
+      );
     for (const n of t.notes) lines.push(`  - ${n}`);
   }
   lines.push('', `Rule: ${rec.rule}`, '');
@@ -39,7 +42,11 @@ export function renderSummaryMarkdown(results: RunResults, rec: Recommendation):
   lines.push('| settings | context | best concurrency | output tok/s | TTFT P95 ms |', '|---|---:|---:|---:|---:|');
   for (const t of rec.targets) {
     for (const p of t.perContext) {
-      lines.push(p.best ? `| ${t.label} | ${p.contextTokens} | ${p.best.concurrency} | ${f(p.best.outputThroughput, 0)} | ${f(p.best.ttftP95Ms)} |` : `| ${t.label} | ${p.contextTokens} | none meets target | – | – |`);
+      lines.push(
+        p.best
+          ? `| ${t.label} | ${p.contextTokens} | ${p.best.concurrency} | ${f(p.best.outputThroughput, 0)} | ${f(p.best.ttftP95Ms)} |`
+          : `| ${t.label} | ${p.contextTokens} | none meets target | – | – |`,
+      );
     }
   }
   if (results.problems.length) {

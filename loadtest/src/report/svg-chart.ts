@@ -27,10 +27,24 @@ export interface ChartSpec {
   height?: number;
 }
 
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22'];
+const PALETTE = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#9467bd',
+  '#ff7f0e',
+  '#17becf',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+];
 
 export function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 }
 
 /** Round-number ticks covering [lo, hi] (the 1–2–5 sequence). */
@@ -85,43 +99,71 @@ export function renderLineChart(spec: ChartSpec): string {
     ? [...new Set(pts.map((p) => p.x))].sort((a, b) => a - b)
     : niceTicks(xLo, xHi).filter((t) => t >= xLo && t <= xHi);
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="${escapeXml(spec.id)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeXml(spec.title)}">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="${escapeXml(spec.id)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeXml(spec.title)}">`,
+  );
   out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>`);
-  out.push(`<text x="${W / 2 - m.r / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold" font-family="sans-serif">${escapeXml(spec.title)}</text>`);
+  out.push(
+    `<text x="${W / 2 - m.r / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold" font-family="sans-serif">${escapeXml(spec.title)}</text>`,
+  );
   for (const t of yTicks) {
     const y = sy(t).toFixed(1);
     out.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${y}" y2="${y}" stroke="#e4e4e4"/>`);
-    out.push(`<text x="${m.l - 6}" y="${y}" dy="4" text-anchor="end" font-size="11" font-family="sans-serif">${fmt(t)}</text>`);
+    out.push(
+      `<text x="${m.l - 6}" y="${y}" dy="4" text-anchor="end" font-size="11" font-family="sans-serif">${fmt(t)}</text>`,
+    );
   }
   for (const t of xTicks) {
     const x = sx(t).toFixed(1);
     out.push(`<line x1="${x}" x2="${x}" y1="${m.t}" y2="${m.t + ph}" stroke="#f0f0f0"/>`);
-    out.push(`<text x="${x}" y="${m.t + ph + 16}" text-anchor="middle" font-size="11" font-family="sans-serif">${fmt(t)}</text>`);
+    out.push(
+      `<text x="${x}" y="${m.t + ph + 16}" text-anchor="middle" font-size="11" font-family="sans-serif">${fmt(t)}</text>`,
+    );
   }
   out.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`);
-  out.push(`<text x="${m.l + pw / 2}" y="${H - 8}" text-anchor="middle" font-size="12" font-family="sans-serif">${escapeXml(spec.xLabel)}</text>`);
-  out.push(`<text transform="translate(16 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle" font-size="12" font-family="sans-serif">${escapeXml(spec.yLabel)}</text>`);
+  out.push(
+    `<text x="${m.l + pw / 2}" y="${H - 8}" text-anchor="middle" font-size="12" font-family="sans-serif">${escapeXml(spec.xLabel)}</text>`,
+  );
+  out.push(
+    `<text transform="translate(16 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle" font-size="12" font-family="sans-serif">${escapeXml(spec.yLabel)}</text>`,
+  );
   if (spec.hLine && spec.hLine.y <= yHi) {
     const y = sy(spec.hLine.y).toFixed(1);
-    out.push(`<line class="target-line" x1="${m.l}" x2="${m.l + pw}" y1="${y}" y2="${y}" stroke="#555" stroke-dasharray="6 4"/>`);
-    out.push(`<text x="${m.l + pw - 4}" y="${y}" dy="-4" text-anchor="end" font-size="11" fill="#555" font-family="sans-serif">${escapeXml(spec.hLine.label)}</text>`);
+    out.push(
+      `<line class="target-line" x1="${m.l}" x2="${m.l + pw}" y1="${y}" y2="${y}" stroke="#555" stroke-dasharray="6 4"/>`,
+    );
+    out.push(
+      `<text x="${m.l + pw - 4}" y="${y}" dy="-4" text-anchor="end" font-size="11" fill="#555" font-family="sans-serif">${escapeXml(spec.hLine.label)}</text>`,
+    );
   }
   spec.series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length] as string;
     const ps = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
     if (ps.length > 1) {
       const d = ps.map((p, j) => `${j ? 'L' : 'M'}${sx(p.x).toFixed(1)} ${sy(p.y).toFixed(1)}`).join(' ');
-      out.push(`<path class="series" data-series="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${color}" stroke-width="2"/>`);
+      out.push(
+        `<path class="series" data-series="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${color}" stroke-width="2"/>`,
+      );
     }
     for (const p of ps) {
-      out.push(`<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3.5" fill="${color}"><title>${escapeXml(`${s.name}: ${fmt(p.x)}, ${fmt(p.y)}`)}</title></circle>`);
-      if (p.label) out.push(`<text x="${(sx(p.x) + 5).toFixed(1)}" y="${(sy(p.y) - 5).toFixed(1)}" font-size="10" fill="${color}" font-family="sans-serif">${escapeXml(p.label)}</text>`);
+      out.push(
+        `<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3.5" fill="${color}"><title>${escapeXml(`${s.name}: ${fmt(p.x)}, ${fmt(p.y)}`)}</title></circle>`,
+      );
+      if (p.label)
+        out.push(
+          `<text x="${(sx(p.x) + 5).toFixed(1)}" y="${(sy(p.y) - 5).toFixed(1)}" font-size="10" fill="${color}" font-family="sans-serif">${escapeXml(p.label)}</text>`,
+        );
     }
     const ly = m.t + 8 + i * 18;
     out.push(`<rect x="${m.l + pw + 12}" y="${ly - 6}" width="14" height="4" fill="${color}"/>`);
-    out.push(`<text x="${m.l + pw + 32}" y="${ly}" font-size="11" font-family="sans-serif">${escapeXml(s.name)}</text>`);
+    out.push(
+      `<text x="${m.l + pw + 32}" y="${ly}" font-size="11" font-family="sans-serif">${escapeXml(s.name)}</text>`,
+    );
   });
-  if (pts.length === 0) out.push(`<text x="${m.l + pw / 2}" y="${m.t + ph / 2}" text-anchor="middle" font-size="13" fill="#888" font-family="sans-serif">no successful cells</text>`);
+  if (pts.length === 0)
+    out.push(
+      `<text x="${m.l + pw / 2}" y="${m.t + ph / 2}" text-anchor="middle" font-size="13" fill="#888" font-family="sans-serif">no successful cells</text>`,
+    );
   out.push('</svg>');
   return out.join('\n');
 }

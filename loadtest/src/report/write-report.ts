@@ -19,7 +19,9 @@ async function writeAtomic(file: string, text: string): Promise<void> {
 
 /** JSON with Infinity spelled "inf" (as vLLM prints request_rate) since JSON has no Infinity. */
 export function resultsToJson(results: RunResults, rec: Recommendation): string {
-  return JSON.stringify({ ...results, recommendation: rec }, (_k, v: unknown) => (v === Infinity ? 'inf' : v), 2) + '\n';
+  return (
+    JSON.stringify({ ...results, recommendation: rec }, (_k, v: unknown) => (v === Infinity ? 'inf' : v), 2) + '\n'
+  );
 }
 
 export async function writeReport(outDir: string, results: RunResults): Promise<Recommendation> {

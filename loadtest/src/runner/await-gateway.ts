@@ -34,7 +34,8 @@ export async function awaitGateway(logFile: string, pid: number, timeoutMs = 60_
   let url: string | null = null;
   for (;;) {
     if (!alive(pid)) throw new Error(`the gateway (pid ${pid}) exited before it was ready; see ${logFile}`);
-    if (Date.now() > deadline) throw new Error(`the gateway (pid ${pid}) was not ready within ${timeoutMs} ms; see ${logFile}`);
+    if (Date.now() > deadline)
+      throw new Error(`the gateway (pid ${pid}) was not ready within ${timeoutMs} ms; see ${logFile}`);
     url ??= listeningUrl(await readFile(logFile, 'utf8').catch(() => ''));
     if (url) {
       const ready = await fetch(`${url}/ready`).then(
@@ -55,8 +56,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   }
   awaitGateway(logFile, Number(pid), timeout ? Number(timeout) : undefined).then(
     (url) => process.stdout.write(`${url}\n`),
-    (err: Error) => {
-      process.stderr.write(`make loadtest: ${err.message}\n`);
+    (err: unknown) => {
+      process.stderr.write(`make loadtest: ${(err as Error).message}\n`);
       process.exitCode = 1;
     },
   );

@@ -94,7 +94,13 @@ export async function runCell(opts: CellOptions): Promise<CellRun> {
 type Sender = (originMs: number) => Promise<RequestOutput>;
 
 /** `concurrency` workers, each sending its next request as soon as the previous one finished. */
-async function closedLoop(requests: number | null, durationS: number | null, concurrency: number, send: Sender, origin: number): Promise<RequestOutput[]> {
+async function closedLoop(
+  requests: number | null,
+  durationS: number | null,
+  concurrency: number,
+  send: Sender,
+  origin: number,
+): Promise<RequestOutput[]> {
   const outputs: RequestOutput[] = [];
   let issued = 0;
   const deadline = durationS !== null ? origin + durationS * 1000 : Infinity;
@@ -110,14 +116,19 @@ async function closedLoop(requests: number | null, durationS: number | null, con
 }
 
 /** Requests arrive on a seeded schedule; at most `concurrency` are in flight (the rest queue). */
-async function openLoop(opts: CellOptions, send: Sender, origin: number, rng: ReturnType<typeof createRng>): Promise<RequestOutput[]> {
+async function openLoop(
+  opts: CellOptions,
+  send: Sender,
+  origin: number,
+  rng: ReturnType<typeof createRng>,
+): Promise<RequestOutput[]> {
   const arrivals = { requestRate: opts.requestRate, burstiness: opts.burstiness };
   let offsets: number[];
   if (opts.requests !== null) offsets = arrivalOffsets(opts.requests, arrivals, rng);
   else {
     // Duration mode: draw gaps until the schedule passes the end; no rescaling (no fixed N).
     offsets = [];
-    for (let t = 0; ; ) {
+    for (let t = 0; ;) {
       t += arrivalGaps(1, arrivals, rng)[0] as number;
       if (t > (opts.durationS as number)) break;
       offsets.push(t);

@@ -70,12 +70,23 @@ const OPTIONS = {
 
 class UsageError extends Error {}
 
-function num(flag: string, v: string | undefined, opts: { int?: boolean; min?: number; allowInf?: boolean } = {}): number | undefined {
+function num(
+  flag: string,
+  v: string | undefined,
+  opts: { int?: boolean; min?: number; allowInf?: boolean } = {},
+): number | undefined {
   if (v === undefined) return undefined;
   if (opts.allowInf && /^inf(inity)?$/i.test(v)) return Infinity;
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || (opts.int && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
-    throw new UsageError(`--${flag}: '${v}' is not ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}`);
+  if (
+    v.trim() === '' ||
+    !Number.isFinite(n) ||
+    (opts.int && !Number.isInteger(n)) ||
+    (opts.min !== undefined && n < opts.min)
+  ) {
+    throw new UsageError(
+      `--${flag}: '${v}' is not ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}`,
+    );
   }
   return n;
 }
@@ -101,10 +112,17 @@ export function buildConfig(values: ParsedValues, goodputArgs: string[], m: Matr
         ...(t.pods !== undefined ? { pods: t.pods } : {}),
       }));
   if (targets.length === 0) throw new UsageError('--target is required (or list `targets:` in the matrix file)');
-  const duration = num('duration', values.duration, { min: 0.001 }) ?? (values.requests === undefined ? m.duration_s : undefined);
-  const requests = num('requests', values.requests, { int: true, min: 1 }) ?? (duration === undefined ? (m.requests ?? 100) : undefined);
-  if (values.requests !== undefined && values.duration !== undefined) throw new UsageError('use either --requests or --duration, not both');
-  const rate = num('request-rate', values['request-rate'], { allowInf: true }) ?? (m.request_rate === 'inf' ? Infinity : m.request_rate) ?? Infinity;
+  const duration =
+    num('duration', values.duration, { min: 0.001 }) ?? (values.requests === undefined ? m.duration_s : undefined);
+  const requests =
+    num('requests', values.requests, { int: true, min: 1 }) ??
+    (duration === undefined ? (m.requests ?? 100) : undefined);
+  if (values.requests !== undefined && values.duration !== undefined)
+    throw new UsageError('use either --requests or --duration, not both');
+  const rate =
+    num('request-rate', values['request-rate'], { allowInf: true }) ??
+    (m.request_rate === 'inf' ? Infinity : m.request_rate) ??
+    Infinity;
   if (!(rate > 0)) throw new UsageError('--request-rate must be > 0 (or inf)');
   const burstiness = num('burstiness', values.burstiness) ?? m.burstiness ?? 1;
   if (!(burstiness > 0)) throw new UsageError('--burstiness must be > 0');
@@ -138,7 +156,13 @@ export function buildConfig(values: ParsedValues, goodputArgs: string[], m: Matr
   };
 }
 
-type ParsedValues = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OPTIONS)[K] extends { type: 'boolean' } ? boolean : string };
+type ParsedValues = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true }
+    ? string[]
+    : (typeof OPTIONS)[K] extends { type: 'boolean' }
+      ? boolean
+      : string;
+};
 
 export async function main(argv: string[]): Promise<number> {
   let cfg: RunConfig;
@@ -160,7 +184,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!values.out) throw new UsageError('--out DIR is required');
     outDir = values.out;
     const matrix = values.matrix ? await loadMatrix(values.matrix) : {};
-    cfg = buildConfig(values as ParsedValues, goodputArgs, matrix);
+    cfg = buildConfig(values, goodputArgs, matrix);
     apiKey = values['api-key'] ?? process.env.OPENAI_API_KEY;
     quiet = values.quiet ?? false;
   } catch (err) {
@@ -175,7 +199,15 @@ export async function main(argv: string[]): Promise<number> {
     const first = await firstModel(cfg.targets[0]?.target ?? '', headers);
     if (!first.ok) {
       process.stderr.write(`toolgate loadtest: no --model given and ${first.reason}\n`);
-      await writeReport(outDir, { tool: 'toolgate-loadtest', version: 1, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), config: cfg, cells: [], problems: [first.reason] });
+      await writeReport(outDir, {
+        tool: 'toolgate-loadtest',
+        version: 1,
+        startedAt: new Date().toISOString(),
+        finishedAt: new Date().toISOString(),
+        config: cfg,
+        cells: [],
+        problems: [first.reason],
+      });
       return 1;
     }
     cfg = { ...cfg, model: first.model };
@@ -190,7 +222,9 @@ export async function main(argv: string[]): Promise<number> {
       return;
     }
     stop = true;
-    progress.note('toolgate loadtest: interrupted — finishing the current cell, then writing the report (Ctrl-C again to stop now)');
+    progress.note(
+      'toolgate loadtest: interrupted — finishing the current cell, then writing the report (Ctrl-C again to stop now)',
+    );
   };
   process.on('SIGINT', onSigint);
   try {
@@ -204,8 +238,13 @@ export async function main(argv: string[]): Promise<number> {
       ...(headers ? { headers } : {}),
     });
     const rec = await writeReport(outDir, results);
-    const head = rec.targets.map((t) => `${t.label}: ${t.maxNumSeqs === null ? 'no cell met the target' : `max_num_seqs=${t.maxNumSeqs} max_num_batched_tokens=${t.maxNumBatchedTokens}`}`);
-    process.stdout.write(`report: ${outDir}/report.html\n${head.join('\n')}${rec.bestMeasured ? `\nmeasured best settings: ${rec.bestMeasured}` : ''}\n`);
+    const head = rec.targets.map(
+      (t) =>
+        `${t.label}: ${t.maxNumSeqs === null ? 'no cell met the target' : `max_num_seqs=${t.maxNumSeqs} max_num_batched_tokens=${t.maxNumBatchedTokens}`}`,
+    );
+    process.stdout.write(
+      `report: ${outDir}/report.html\n${head.join('\n')}${rec.bestMeasured ? `\nmeasured best settings: ${rec.bestMeasured}` : ''}\n`,
+    );
     for (const p of results.problems) process.stderr.write(`toolgate loadtest: ${p}\n`);
     return results.problems.length || results.cells.some((c) => c.aborted) ? 1 : 0;
   } finally {

@@ -13,7 +13,8 @@ export function parseGoodput(args: readonly string[]): GoodputSlo {
     const name = (m[1] as string).toLowerCase();
     if (!(name in KEYS)) throw new Error(`--goodput: unknown metric '${name}' (use ttft, tpot or e2el)`);
     const value = Number(m[2]);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`--goodput: '${m[2]}' is not a non-negative number of milliseconds`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new Error(`--goodput: '${m[2]}' is not a non-negative number of milliseconds`);
     slo[KEYS[name as keyof typeof KEYS]] = value;
   }
   return slo;

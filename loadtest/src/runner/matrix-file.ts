@@ -35,7 +35,11 @@ export const MatrixSchema = Type.Object(
     tools: Type.Optional(Type.Boolean()),
     goodput: Type.Optional(
       Type.Object(
-        { ttft_ms: Type.Optional(Type.Number({ minimum: 0 })), tpot_ms: Type.Optional(Type.Number({ minimum: 0 })), e2el_ms: Type.Optional(Type.Number({ minimum: 0 })) },
+        {
+          ttft_ms: Type.Optional(Type.Number({ minimum: 0 })),
+          tpot_ms: Type.Optional(Type.Number({ minimum: 0 })),
+          e2el_ms: Type.Optional(Type.Number({ minimum: 0 })),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -63,16 +67,21 @@ export function parseMatrix(text: string, source = 'matrix'): MatrixFile {
   } catch (err) {
     throw new MatrixError(`${source}: not valid YAML/JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new MatrixError(`${source}: expected a mapping of settings at the top level`);
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    throw new MatrixError(`${source}: expected a mapping of settings at the top level`);
   if (!validate(data)) {
     const msgs = (validate.errors ?? []).map((e) => {
       const where = e.instancePath ? e.instancePath.slice(1).replaceAll('/', '.') : '(top level)';
-      const extra = e.keyword === 'additionalProperties' ? ` '${String((e.params as { additionalProperty?: string }).additionalProperty)}'` : '';
+      const extra =
+        e.keyword === 'additionalProperties'
+          ? ` '${String((e.params as { additionalProperty?: string }).additionalProperty)}'`
+          : '';
       return `${where}: ${e.message ?? 'invalid'}${extra}`;
     });
     throw new MatrixError(`${source}: invalid matrix:\n  ${[...new Set(msgs)].join('\n  ')}`);
   }
-  if (data.requests !== undefined && data.duration_s !== undefined) throw new MatrixError(`${source}: set either 'requests' or 'duration_s', not both`);
+  if (data.requests !== undefined && data.duration_s !== undefined)
+    throw new MatrixError(`${source}: set either 'requests' or 'duration_s', not both`);
   const labels = (data.targets ?? []).map((t) => t.label);
   const dup = labels.find((l, i) => labels.indexOf(l) !== i);
   if (dup) throw new MatrixError(`${source}: targets: label '${dup}' is used twice`);

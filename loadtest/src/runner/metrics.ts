@@ -6,7 +6,11 @@ import { hasSlo, isGood, requestTpotS } from './goodput.js';
 import { summarize } from './stats.js';
 import type { CellMetrics, GoodputSlo, RequestOutput } from './types.js';
 
-export function computeCellMetrics(outputs: readonly RequestOutput[], durationS: number, slo: GoodputSlo = {}): CellMetrics {
+export function computeCellMetrics(
+  outputs: readonly RequestOutput[],
+  durationS: number,
+  slo: GoodputSlo = {},
+): CellMetrics {
   const ok = outputs.filter((o) => o.success);
   const ttfts = ok.map((o) => o.ttftS);
   const e2els = ok.map((o) => o.latencyS);

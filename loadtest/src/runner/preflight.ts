@@ -5,7 +5,12 @@ import { request } from 'undici';
 
 export type PreflightResult = { ok: true; maxModelLen: number | null } | { ok: false; reason: string };
 
-export async function preflight(baseUrl: string, model: string, headers: Record<string, string> = {}, timeoutMs = 10_000): Promise<PreflightResult> {
+export async function preflight(
+  baseUrl: string,
+  model: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 10_000,
+): Promise<PreflightResult> {
   let status: number;
   let text: string;
   try {
@@ -14,20 +19,32 @@ export async function preflight(baseUrl: string, model: string, headers: Record<
     text = await res.body.text();
   } catch (err) {
     const e = err as { code?: string; message?: string; cause?: { code?: string } };
-    return { ok: false, reason: `target ${baseUrl} is unreachable (${e.code ?? e.cause?.code ?? e.message ?? String(err)})` };
+    return {
+      ok: false,
+      reason: `target ${baseUrl} is unreachable (${e.code ?? e.cause?.code ?? e.message ?? String(err)})`,
+    };
   }
   // A target without /v1/models (some proxies) still gets a chance: the requests will tell.
   if (status === 404) return { ok: true, maxModelLen: null };
-  if (status !== 200) return { ok: false, reason: `target ${baseUrl} answered GET /v1/models with HTTP ${status}: ${text.slice(0, 200)}` };
+  if (status !== 200)
+    return {
+      ok: false,
+      reason: `target ${baseUrl} answered GET /v1/models with HTTP ${status}: ${text.slice(0, 200)}`,
+    };
   let ids: Array<{ id: string; max_model_len?: number }>;
   try {
-    ids = ((JSON.parse(text) as { data?: Array<{ id: string; max_model_len?: number }> }).data ?? []).filter((m) => typeof m.id === 'string');
+    ids = ((JSON.parse(text) as { data?: Array<{ id: string; max_model_len?: number }> }).data ?? []).filter(
+      (m) => typeof m.id === 'string',
+    );
   } catch {
     return { ok: false, reason: `target ${baseUrl} returned a /v1/models body that is not JSON` };
   }
   const card = ids.find((m) => m.id === model);
   if (!card) {
-    return { ok: false, reason: `model '${model}' is not served by ${baseUrl} (it serves: ${ids.map((m) => m.id).join(', ') || 'nothing'})` };
+    return {
+      ok: false,
+      reason: `model '${model}' is not served by ${baseUrl} (it serves: ${ids.map((m) => m.id).join(', ') || 'nothing'})`,
+    };
   }
   return { ok: true, maxModelLen: typeof card.max_model_len === 'number' ? card.max_model_len : null };
 }
@@ -45,15 +62,25 @@ export function normalizeBaseUrl(url: string): string {
 }
 
 /** The first model id the target lists (what `vllm bench serve` uses when --model is absent). */
-export async function firstModel(baseUrl: string, headers: Record<string, string> = {}, timeoutMs = 10_000): Promise<{ ok: true; model: string } | { ok: false; reason: string }> {
+export async function firstModel(
+  baseUrl: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 10_000,
+): Promise<{ ok: true; model: string } | { ok: false; reason: string }> {
   try {
     const res = await request(`${baseUrl}/v1/models`, { headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     const text = await res.body.text();
-    if (res.statusCode !== 200) return { ok: false, reason: `target ${baseUrl} answered GET /v1/models with HTTP ${res.statusCode}` };
+    if (res.statusCode !== 200)
+      return { ok: false, reason: `target ${baseUrl} answered GET /v1/models with HTTP ${res.statusCode}` };
     const id = (JSON.parse(text) as { data?: Array<{ id?: unknown }> }).data?.[0]?.id;
-    return typeof id === 'string' ? { ok: true, model: id } : { ok: false, reason: `target ${baseUrl} lists no models` };
+    return typeof id === 'string'
+      ? { ok: true, model: id }
+      : { ok: false, reason: `target ${baseUrl} lists no models` };
   } catch (err) {
     const e = err as { code?: string; message?: string; cause?: { code?: string } };
-    return { ok: false, reason: `target ${baseUrl} is unreachable (${e.code ?? e.cause?.code ?? e.message ?? String(err)})` };
+    return {
+      ok: false,
+      reason: `target ${baseUrl} is unreachable (${e.code ?? e.cause?.code ?? e.message ?? String(err)})`,
+    };
   }
 }

@@ -8,7 +8,7 @@ export interface Progress {
 
 export function createProgress(stream: NodeJS.WriteStream | null = process.stderr): Progress {
   if (!stream) return { cellStart() {}, request() {}, cellEnd() {}, note() {} };
-  const tty = Boolean(stream.isTTY);
+  const tty = stream.isTTY;
   let prefix = '';
   let lastDraw = 0;
   return {
@@ -20,7 +20,9 @@ export function createProgress(stream: NodeJS.WriteStream | null = process.stder
       const now = Date.now();
       if (!tty || (now - lastDraw < 100 && done !== total)) return;
       lastDraw = now;
-      stream.write(`\r\x1b[2K${prefix} ${done}${total !== null ? `/${total}` : ''} requests${failed ? `, ${failed} failed` : ''}`);
+      stream.write(
+        `\r\x1b[2K${prefix} ${done}${total !== null ? `/${total}` : ''} requests${failed ? `, ${failed} failed` : ''}`,
+      );
     },
     cellEnd(summary) {
       stream.write(`${tty ? '\r\x1b[2K' : ''}${prefix} ${summary}\n`);

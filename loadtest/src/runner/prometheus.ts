@@ -26,7 +26,8 @@ export const WINDOW_QUERIES: readonly SeriesQuery[] = [
   },
   {
     name: 'gateway_overhead_mean_ms',
-    query: '1000 * sum(rate(toolgate_gateway_overhead_seconds_sum[$W])) / sum(rate(toolgate_gateway_overhead_seconds_count[$W]))',
+    query:
+      '1000 * sum(rate(toolgate_gateway_overhead_seconds_sum[$W])) / sum(rate(toolgate_gateway_overhead_seconds_count[$W]))',
   },
 ];
 
@@ -38,7 +39,11 @@ export async function queryPrometheus(baseUrl: string, query: string, timeoutMs 
     const url = `${baseUrl.replace(/\/+$/, '')}/api/v1/query?query=${encodeURIComponent(query)}`;
     const res = await request(url, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     const text = await res.body.text();
-    const body = JSON.parse(text) as { status?: string; error?: string; data?: { resultType?: string; result?: unknown } };
+    const body = JSON.parse(text) as {
+      status?: string;
+      error?: string;
+      data?: { resultType?: string; result?: unknown };
+    };
     if (body.status !== 'success') return { ok: false, error: body.error ?? `HTTP ${res.statusCode}` };
     const result = body.data?.result;
     let raw: unknown;
@@ -56,7 +61,11 @@ export interface Sampler {
 }
 
 /** Starts sampling the gauges now; `stop()` adds the window readings and returns everything. */
-export function startSampler(baseUrl: string, intervalS: number, queries: readonly SeriesQuery[] = GAUGE_QUERIES): Sampler {
+export function startSampler(
+  baseUrl: string,
+  intervalS: number,
+  queries: readonly SeriesQuery[] = GAUGE_QUERIES,
+): Sampler {
   const started = Date.now();
   const samples = new Map<string, number[]>(queries.map((q) => [q.name, []]));
   const errors = new Map<string, string>();
@@ -71,16 +80,21 @@ export function startSampler(baseUrl: string, intervalS: number, queries: readon
     );
   };
   inFlight = sampleOnce();
-  const timer = setInterval(() => {
-    inFlight = inFlight.then(sampleOnce);
-  }, Math.max(100, intervalS * 1000));
+  const timer = setInterval(
+    () => {
+      inFlight = inFlight.then(sampleOnce);
+    },
+    Math.max(100, intervalS * 1000),
+  );
 
   return {
     async stop() {
       clearInterval(timer);
       await inFlight;
       await sampleOnce(); // one reading at the very end, so short cells get at least two
-      const readings: ServerReading[] = queries.map((q) => summariseSamples(q, samples.get(q.name) ?? [], errors.get(q.name)));
+      const readings: ServerReading[] = queries.map((q) =>
+        summariseSamples(q, samples.get(q.name) ?? [], errors.get(q.name)),
+      );
       const windowS = Math.max(2, Math.ceil((Date.now() - started) / 1000));
       for (const q of WINDOW_QUERIES) {
         const query = q.query.replaceAll('$W', `${windowS}s`);
@@ -88,7 +102,12 @@ export function startSampler(baseUrl: string, intervalS: number, queries: readon
         readings.push(
           r.ok && r.value !== null
             ? { name: q.name, query, absent: false, mean: r.value, max: r.value, last: r.value, samples: 1 }
-            : { name: q.name, query, absent: true, reason: r.ok ? 'no data for this series' : `query failed: ${r.error}` },
+            : {
+                name: q.name,
+                query,
+                absent: true,
+                reason: r.ok ? 'no data for this series' : `query failed: ${r.error}`,
+              },
         );
       }
       return readings;
@@ -97,7 +116,13 @@ export function startSampler(baseUrl: string, intervalS: number, queries: readon
 }
 
 function summariseSamples(q: SeriesQuery, xs: number[], error: string | undefined): ServerReading {
-  if (xs.length === 0) return { name: q.name, query: q.query, absent: true, reason: error ? `query failed: ${error}` : 'no data for this series' };
+  if (xs.length === 0)
+    return {
+      name: q.name,
+      query: q.query,
+      absent: true,
+      reason: error ? `query failed: ${error}` : 'no data for this series',
+    };
   return {
     name: q.name,
     query: q.query,

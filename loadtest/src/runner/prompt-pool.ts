@@ -37,7 +37,13 @@ export async function buildPromptPool(
   return { contextTokens, prompts, meanTokens, minTools };
 }
 
-async function fitVariant(variant: number, filler: string[], target: number, counter: TokenCounter, tools: boolean): Promise<SizedPrompt> {
+async function fitVariant(
+  variant: number,
+  filler: string[],
+  target: number,
+  counter: TokenCounter,
+  tools: boolean,
+): Promise<SizedPrompt> {
   let toolCount = tools ? TOOLS.length : 0;
   let base = await counter.count(buildPrompt(variant, filler, 0, toolCount));
   // Keep at least 10 % of the context for padding. Qwen3's tool preamble alone is ~300 tokens,
@@ -57,7 +63,10 @@ async function fitVariant(variant: number, filler: string[], target: number, cou
     if (Math.abs(tokens - target) < Math.abs(best.tokens - target)) best = cur;
     if (tokens === target) break;
     const slope = cur.words !== lo.words ? (cur.tokens - lo.tokens) / (cur.words - lo.words) : 1.3;
-    const next = Math.max(0, Math.min(filler.length, Math.round(words + (target - tokens) / (slope > 0 ? slope : 1.3))));
+    const next = Math.max(
+      0,
+      Math.min(filler.length, Math.round(words + (target - tokens) / (slope > 0 ? slope : 1.3))),
+    );
     lo = cur;
     if (next === words) break;
     words = next;

@@ -27,7 +27,9 @@ export const TOOLS: readonly ToolDef[] = [
     function: {
       name: 'get_weather',
       description: 'Current weather for a city.',
-      parameters: obj({ city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } }, ['city']),
+      parameters: obj({ city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } }, [
+        'city',
+      ]),
     },
   },
   {
@@ -35,7 +37,11 @@ export const TOOLS: readonly ToolDef[] = [
     function: {
       name: 'search_flights',
       description: 'Find flights between two airports on a date.',
-      parameters: obj({ from: { type: 'string' }, to: { type: 'string' }, date: { type: 'string', format: 'date' } }, ['from', 'to', 'date']),
+      parameters: obj({ from: { type: 'string' }, to: { type: 'string' }, date: { type: 'string', format: 'date' } }, [
+        'from',
+        'to',
+        'date',
+      ]),
     },
   },
   {
@@ -43,7 +49,10 @@ export const TOOLS: readonly ToolDef[] = [
     function: {
       name: 'create_event',
       description: 'Add an event to the user calendar.',
-      parameters: obj({ title: { type: 'string' }, start: { type: 'string' }, minutes: { type: 'integer', minimum: 5 } }, ['title', 'start']),
+      parameters: obj(
+        { title: { type: 'string' }, start: { type: 'string' }, minutes: { type: 'integer', minimum: 5 } },
+        ['title', 'start'],
+      ),
     },
   },
   {
@@ -51,7 +60,11 @@ export const TOOLS: readonly ToolDef[] = [
     function: {
       name: 'convert_currency',
       description: 'Convert an amount between currencies.',
-      parameters: obj({ amount: { type: 'number' }, from: { type: 'string' }, to: { type: 'string' } }, ['amount', 'from', 'to']),
+      parameters: obj({ amount: { type: 'number' }, from: { type: 'string' }, to: { type: 'string' } }, [
+        'amount',
+        'from',
+        'to',
+      ]),
     },
   },
 ];
@@ -67,10 +80,46 @@ const QUESTIONS: readonly string[] = [
   'Convert 1200 US dollars to Swiss francs.',
 ];
 
-const SUBJECTS = ['the platform team', 'our Lisbon office', 'the on-call engineer', 'finance', 'the design group', 'a customer in Osaka', 'the release manager', 'procurement'];
-const VERBS = ['reviewed', 'postponed', 'approved', 'questioned', 'summarised', 'rescheduled', 'escalated', 'documented'];
-const OBJECTS = ['the quarterly budget', 'the travel policy', 'a flaky deployment', 'the vendor contract', 'next week\'s offsite', 'the latency dashboard', 'an invoice in yen', 'the backup rotation'];
-const TAILS = ['before Friday.', 'after a long discussion.', 'with two open questions.', 'pending sign-off.', 'and asked for a follow-up.', 'without objections.', 'for the second time.', 'in the weekly sync.'];
+const SUBJECTS = [
+  'the platform team',
+  'our Lisbon office',
+  'the on-call engineer',
+  'finance',
+  'the design group',
+  'a customer in Osaka',
+  'the release manager',
+  'procurement',
+];
+const VERBS = [
+  'reviewed',
+  'postponed',
+  'approved',
+  'questioned',
+  'summarised',
+  'rescheduled',
+  'escalated',
+  'documented',
+];
+const OBJECTS = [
+  'the quarterly budget',
+  'the travel policy',
+  'a flaky deployment',
+  'the vendor contract',
+  "next week's offsite",
+  'the latency dashboard',
+  'an invoice in yen',
+  'the backup rotation',
+];
+const TAILS = [
+  'before Friday.',
+  'after a long discussion.',
+  'with two open questions.',
+  'pending sign-off.',
+  'and asked for a follow-up.',
+  'without objections.',
+  'for the second time.',
+  'in the weekly sync.',
+];
 
 /** Seeded filler words: short sentences that read like meeting notes. */
 export function fillerWords(rng: Rng, minWords: number): string[] {
@@ -94,11 +143,21 @@ const TAG_PLACEHOLDER = '0'.repeat(TAG_WIDTH);
 /** A copy of `prompt` whose request number is `n` (mod 10^8). */
 export function tagPrompt(prompt: ChatPrompt, n: number): ChatPrompt {
   const tag = String(Math.abs(Math.trunc(n)) % 10 ** TAG_WIDTH).padStart(TAG_WIDTH, '0');
-  return { ...prompt, messages: prompt.messages.map((m) => (m.role === 'user' ? { ...m, content: m.content.replace(`Request ${TAG_PLACEHOLDER}`, `Request ${tag}`) } : m)) };
+  return {
+    ...prompt,
+    messages: prompt.messages.map((m) =>
+      m.role === 'user' ? { ...m, content: m.content.replace(`Request ${TAG_PLACEHOLDER}`, `Request ${tag}`) } : m,
+    ),
+  };
 }
 
 /** The prompt for `variant` with the first `padWords` filler words and the first `toolCount` tools. */
-export function buildPrompt(variant: number, filler: readonly string[], padWords: number, toolCount: number): ChatPrompt {
+export function buildPrompt(
+  variant: number,
+  filler: readonly string[],
+  padWords: number,
+  toolCount: number,
+): ChatPrompt {
   const question = QUESTIONS[variant % QUESTIONS.length] as string;
   const notes = filler.slice(0, padWords).join(' ');
   const head = `Request ${TAG_PLACEHOLDER}.`;

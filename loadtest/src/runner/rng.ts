@@ -48,7 +48,8 @@ export function createRng(seed = 0): Rng {
 
   // Marsaglia & Tsang (2000); shapes below 1 use the boost Gamma(k) = Gamma(k+1)·U^(1/k).
   const gamma = (shape: number, scale: number): number => {
-    if (!(shape > 0) || !(scale > 0)) throw new RangeError(`gamma needs shape > 0 and scale > 0 (got ${shape}, ${scale})`);
+    if (!(shape > 0) || !(scale > 0))
+      throw new RangeError(`gamma needs shape > 0 and scale > 0 (got ${shape}, ${scale})`);
     if (shape < 1) return gamma(shape + 1, scale) * Math.pow(open(), 1 / shape);
     const dd = shape - 1 / 3;
     const cc = 1 / Math.sqrt(9 * dd);

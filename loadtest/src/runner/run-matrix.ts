@@ -43,7 +43,8 @@ export async function runMatrix(cfg: RunConfig, hooks: RunHooks): Promise<RunRes
     if (!pre.ok) {
       results.problems.push(`${target.label}: ${pre.reason}`);
       hooks.progress.note(`toolgate loadtest: ${target.label}: ${pre.reason} — skipping its cells`);
-      for (const ctx of cfg.contextTokens) for (const c of cfg.concurrency) results.cells.push(abortedCell(target, baseUrl, c, ctx, pre.reason));
+      for (const ctx of cfg.contextTokens)
+        for (const c of cfg.concurrency) results.cells.push(abortedCell(target, baseUrl, c, ctx, pre.reason));
       index += cfg.contextTokens.length * cfg.concurrency.length;
       await update();
       continue;
@@ -62,7 +63,11 @@ export async function runMatrix(cfg: RunConfig, hooks: RunHooks): Promise<RunRes
         }
         hooks.progress.cellStart(index++, total, label);
         const tooLong = pre.maxModelLen !== null && ctx + cfg.maxTokens > pre.maxModelLen;
-        const skip = targetDown ?? (tooLong ? `context ${ctx} + max_tokens ${cfg.maxTokens} exceeds the model's max_model_len ${pre.maxModelLen}` : null);
+        const skip =
+          targetDown ??
+          (tooLong
+            ? `context ${ctx} + max_tokens ${cfg.maxTokens} exceeds the model's max_model_len ${pre.maxModelLen}`
+            : null);
         if (skip) {
           results.cells.push(abortedCell(target, baseUrl, c, ctx, skip));
           hooks.progress.cellEnd(`skipped: ${skip}`);
@@ -122,7 +127,13 @@ async function finish(results: RunResults, update: () => Promise<void>): Promise
   return results;
 }
 
-function abortedCell(target: ServerSettings, baseUrl: string, concurrency: number, ctx: number, reason: string): CellResult {
+function abortedCell(
+  target: ServerSettings,
+  baseUrl: string,
+  concurrency: number,
+  ctx: number,
+  reason: string,
+): CellResult {
   return {
     targetLabel: target.label,
     targetUrl: baseUrl,

@@ -59,7 +59,18 @@ export async function streamChat(input: StreamRequestInput): Promise<RequestOutp
   });
 
   const signal = AbortSignal.timeout(input.timeoutS * 1000);
-  const s: StreamState = { ttftS: 0, lastS: 0, itlS: [], chunks: 0, promptTokens: null, outputTokens: null, content: '', sawToolCalls: false, streamError: null, badJson: false };
+  const s: StreamState = {
+    ttftS: 0,
+    lastS: 0,
+    itlS: [],
+    chunks: 0,
+    promptTokens: null,
+    outputTokens: null,
+    content: '',
+    sawToolCalls: false,
+    streamError: null,
+    badJson: false,
+  };
   let headerOutcome: string | undefined;
   try {
     const res = await request(`${input.baseUrl}/v1/chat/completions`, {
@@ -71,7 +82,12 @@ export async function streamChat(input: StreamRequestInput): Promise<RequestOutp
     });
     if (res.statusCode >= 400) {
       const err = parseErrorBody(await res.body.text().catch(() => ''));
-      return fail(res.statusCode >= 500 ? 'http_5xx' : 'http_4xx', `HTTP ${res.statusCode}: ${err.message}`, res.statusCode, err.code);
+      return fail(
+        res.statusCode >= 500 ? 'http_5xx' : 'http_4xx',
+        `HTTP ${res.statusCode}: ${err.message}`,
+        res.statusCode,
+        err.code,
+      );
     }
     const hv = res.headers['x-toolgate-toolcalls'];
     headerOutcome = (Array.isArray(hv) ? hv[0] : hv)?.split(/[;,\s]/)[0]?.toLowerCase() || undefined;
@@ -93,7 +109,8 @@ export async function streamChat(input: StreamRequestInput): Promise<RequestOutp
   }
 
   if (s.streamError) return fail('stream_error', s.streamError.message, undefined, s.streamError.code);
-  if (s.chunks === 0) return fail(s.badJson ? 'protocol' : 'empty_response', 'stream ended without a chunk carrying choices');
+  if (s.chunks === 0)
+    return fail(s.badJson ? 'protocol' : 'empty_response', 'stream ended without a chunk carrying choices');
   const outcome = input.prompt.tools ? (headerOutcome ?? classifyToolCalls(s)) : undefined;
   return {
     success: true,
@@ -123,13 +140,16 @@ function handleEvent(event: string, ts: number, s: StreamState): void {
     error?: { message?: string; code?: string | number | null };
   };
   try {
-    parsed = JSON.parse(data);
+    parsed = JSON.parse(data) as typeof parsed;
   } catch {
     s.badJson = true;
     return;
   }
   if (parsed.error) {
-    s.streamError = { message: parsed.error.message ?? 'error event in stream', code: parsed.error.code != null ? String(parsed.error.code) : null };
+    s.streamError = {
+      message: parsed.error.message ?? 'error event in stream',
+      code: parsed.error.code != null ? String(parsed.error.code) : null,
+    };
     return;
   }
   if (parsed.choices && parsed.choices.length > 0) {
@@ -156,7 +176,10 @@ function classifyToolCalls(s: StreamState): string {
 
 function parseErrorBody(text: string): { message: string; code: string | null } {
   try {
-    const body = JSON.parse(text) as { error?: { message?: string; code?: string | number | null; type?: string } | string; message?: string };
+    const body = JSON.parse(text) as {
+      error?: { message?: string; code?: string | number | null; type?: string } | string;
+      message?: string;
+    };
     if (body.error && typeof body.error === 'object') {
       const code = body.error.code ?? body.error.type ?? null;
       return { message: body.error.message ?? text, code: code === null ? null : String(code) };
@@ -173,8 +196,13 @@ function classifyThrown(err: unknown, signal: AbortSignal): [ErrorKind, string] 
   const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e.code ?? e.cause?.code ?? '';
   const message = e.cause?.message ?? e.message ?? String(err);
-  if (signal.aborted || e.name === 'TimeoutError' || code.includes('TIMEOUT')) return ['timeout', `no complete response in time: ${message}`];
-  if (/^E(CONNREFUSED|CONNRESET|HOSTUNREACH|NETUNREACH|NOTFOUND|AI_AGAIN|PIPE)$/.test(code) || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') {
+  if (signal.aborted || e.name === 'TimeoutError' || code.includes('TIMEOUT'))
+    return ['timeout', `no complete response in time: ${message}`];
+  if (
+    /^E(CONNREFUSED|CONNRESET|HOSTUNREACH|NETUNREACH|NOTFOUND|AI_AGAIN|PIPE)$/.test(code) ||
+    code === 'UND_ERR_SOCKET' ||
+    code === 'UND_ERR_CLOSED'
+  ) {
     return ['connection', `${code}: ${message}`];
   }
   return ['protocol', message];

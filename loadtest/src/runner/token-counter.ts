@@ -23,13 +23,24 @@ export function estimateTokens(prompt: ChatPrompt): number {
 export const estimateCounter: TokenCounter = { method: 'estimate', count: async (p) => estimateTokens(p) };
 
 /** POST {base}/tokenize; returns the count or null when the endpoint is missing or refuses. */
-export async function tokenizeCount(baseUrl: string, model: string, prompt: ChatPrompt, headers: Record<string, string> = {}): Promise<number | null> {
+export async function tokenizeCount(
+  baseUrl: string,
+  model: string,
+  prompt: ChatPrompt,
+  headers: Record<string, string> = {},
+): Promise<number | null> {
   try {
     const res = await request(`${baseUrl}/tokenize`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       // Same template arguments as the load requests, so the count is what the engine prefills.
-      body: JSON.stringify({ model, messages: prompt.messages, tools: prompt.tools, add_generation_prompt: true, chat_template_kwargs: { enable_thinking: false } }),
+      body: JSON.stringify({
+        model,
+        messages: prompt.messages,
+        tools: prompt.tools,
+        add_generation_prompt: true,
+        chat_template_kwargs: { enable_thinking: false },
+      }),
       headersTimeout: 10_000,
       bodyTimeout: 10_000,
     });
@@ -45,12 +56,24 @@ export async function tokenizeCount(baseUrl: string, model: string, prompt: Chat
 }
 
 /** `usage.prompt_tokens` of a non-streamed, one-token completion; null when unavailable. */
-export async function usageCount(baseUrl: string, model: string, prompt: ChatPrompt, headers: Record<string, string> = {}): Promise<number | null> {
+export async function usageCount(
+  baseUrl: string,
+  model: string,
+  prompt: ChatPrompt,
+  headers: Record<string, string> = {},
+): Promise<number | null> {
   try {
     const res = await request(`${baseUrl}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ model, messages: prompt.messages, tools: prompt.tools, max_tokens: 1, temperature: 0, chat_template_kwargs: { enable_thinking: false } }),
+      body: JSON.stringify({
+        model,
+        messages: prompt.messages,
+        tools: prompt.tools,
+        max_tokens: 1,
+        temperature: 0,
+        chat_template_kwargs: { enable_thinking: false },
+      }),
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
     });
@@ -64,9 +87,17 @@ export async function usageCount(baseUrl: string, model: string, prompt: ChatPro
 }
 
 /** The best counter the target supports, chosen by probing once. */
-export async function createTokenCounter(baseUrl: string, model: string, probe: ChatPrompt, headers: Record<string, string> = {}): Promise<TokenCounter> {
+export async function createTokenCounter(
+  baseUrl: string,
+  model: string,
+  probe: ChatPrompt,
+  headers: Record<string, string> = {},
+): Promise<TokenCounter> {
   if ((await tokenizeCount(baseUrl, model, probe, headers)) !== null) {
-    return { method: 'tokenize', count: async (p) => (await tokenizeCount(baseUrl, model, p, headers)) ?? estimateTokens(p) };
+    return {
+      method: 'tokenize',
+      count: async (p) => (await tokenizeCount(baseUrl, model, p, headers)) ?? estimateTokens(p),
+    };
   }
   if ((await usageCount(baseUrl, model, probe, headers)) !== null) {
     return { method: 'usage', count: async (p) => (await usageCount(baseUrl, model, p, headers)) ?? estimateTokens(p) };

@@ -19,7 +19,9 @@ export function stepCount(plan: ResponsePlan): number {
 /** UsageInfo; with a reasoning parser vLLM adds completion_tokens_details.reasoning_tokens. */
 export function usageInfo(plan: ResponsePlan, completion: number, reasoning: number | null) {
   return {
-    prompt_tokens: plan.promptIds.length, total_tokens: plan.promptIds.length + completion, completion_tokens: completion,
+    prompt_tokens: plan.promptIds.length,
+    total_tokens: plan.promptIds.length + completion,
+    completion_tokens: completion,
     ...(reasoning !== null ? { completion_tokens_details: { reasoning_tokens: reasoning } } : {}),
   };
 }
@@ -33,11 +35,35 @@ export function chatCompletionBody(plan: ResponsePlan, meta: ChunkMeta, makeTool
   const { message, finishReason } = parseWhole(plan.texts.join(''), plan.parse!, plan.finishReason, makeToolId);
   const reasoning = reasoningCount(plan.parse, plan.pieces);
   return {
-    id: meta.id, object: 'chat.completion', created: meta.created, model: meta.model,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason, stop_reason: null, token_ids: null, routed_experts: null, weight_versions: null }],
-    service_tier: null, system_fingerprint: null,
-    usage: { ...usageInfo(plan, stepCount(plan), null), prompt_tokens_details: null, completion_tokens_details: reasoning === null ? null : { reasoning_tokens: reasoning } },
-    prompt_logprobs: null, prompt_token_ids: null, prompt_text: null, kv_transfer_params: null, ec_transfer_params: null, metrics: null,
+    id: meta.id,
+    object: 'chat.completion',
+    created: meta.created,
+    model: meta.model,
+    choices: [
+      {
+        index: 0,
+        message,
+        logprobs: null,
+        finish_reason: finishReason,
+        stop_reason: null,
+        token_ids: null,
+        routed_experts: null,
+        weight_versions: null,
+      },
+    ],
+    service_tier: null,
+    system_fingerprint: null,
+    usage: {
+      ...usageInfo(plan, stepCount(plan), null),
+      prompt_tokens_details: null,
+      completion_tokens_details: reasoning === null ? null : { reasoning_tokens: reasoning },
+    },
+    prompt_logprobs: null,
+    prompt_token_ids: null,
+    prompt_text: null,
+    kv_transfer_params: null,
+    ec_transfer_params: null,
+    metrics: null,
   };
 }
 
@@ -51,25 +77,72 @@ export interface ChatStreamChunks {
 }
 
 /** chat_completion_stream_generator's chunks, one ChatStreamProcessor.step per engine step. */
-export function chatStreamChunks(plan: ResponsePlan, meta: ChunkMeta, makeToolId: (i: number) => string, continuousUsage: boolean): ChatStreamChunks {
+export function chatStreamChunks(
+  plan: ResponsePlan,
+  meta: ChunkMeta,
+  makeToolId: (i: number) => string,
+  continuousUsage: boolean,
+): ChatStreamChunks {
   const n = stepCount(plan);
   const parser = new ChatStreamParser(plan.parse!, makeToolId);
   // Reasoning tokens so far, for continuous usage stats (the parser counts as it goes).
-  const reasoningSoFar = plan.parse?.reasoningParser && continuousUsage ? Array.from({ length: n + 1 }, (_, i) => reasoningTokens(plan.pieces.slice(0, i), plan.parse!)) : null;
+  const reasoningSoFar =
+    plan.parse?.reasoningParser && continuousUsage
+      ? Array.from({ length: n + 1 }, (_, i) => reasoningTokens(plan.pieces.slice(0, i), plan.parse!))
+      : null;
   const chunk = (choice: Record<string, unknown>, generated: number, extra: Record<string, unknown>) => ({
-    id: meta.id, object: 'chat.completion.chunk', created: meta.created, model: meta.model, choices: [choice],
-    ...(continuousUsage ? { usage: usageInfo(plan, generated, reasoningSoFar ? reasoningSoFar[Math.min(generated, plan.pieces.length)]! : null) } : {}),
+    id: meta.id,
+    object: 'chat.completion.chunk',
+    created: meta.created,
+    model: meta.model,
+    choices: [choice],
+    ...(continuousUsage
+      ? {
+          usage: usageInfo(
+            plan,
+            generated,
+            reasoningSoFar ? reasoningSoFar[Math.min(generated, plan.pieces.length)]! : null,
+          ),
+        }
+      : {}),
     ...extra,
   });
   const steps = Array.from({ length: n }, (_, i) => {
     const last = i === n - 1;
     const { delta, finishReason } = parser.step(plan.texts[i] ?? '', last ? plan.finishReason : null);
-    if (!last) return delta === null ? null : chunk({ index: 0, delta, logprobs: null, finish_reason: null, token_ids: null }, i + 1, { kv_transfer_params: null });
-    return chunk({ index: 0, delta: delta ?? {}, logprobs: null, finish_reason: finishReason, stop_reason: null, token_ids: null, weight_versions: null }, n, { kv_transfer_params: null });
+    if (!last)
+      return delta === null
+        ? null
+        : chunk({ index: 0, delta, logprobs: null, finish_reason: null, token_ids: null }, i + 1, {
+            kv_transfer_params: null,
+          });
+    return chunk(
+      {
+        index: 0,
+        delta: delta ?? {},
+        logprobs: null,
+        finish_reason: finishReason,
+        stop_reason: null,
+        token_ids: null,
+        weight_versions: null,
+      },
+      n,
+      { kv_transfer_params: null },
+    );
   });
   return {
-    role: chunk({ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }, 0, { prompt_token_ids: null, prompt_text: null }),
+    role: chunk({ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }, 0, {
+      prompt_token_ids: null,
+      prompt_text: null,
+    }),
     steps,
-    usage: { id: meta.id, object: 'chat.completion.chunk', created: meta.created, model: meta.model, choices: [], usage: usageInfo(plan, n, reasoningCount(plan.parse, plan.pieces)) },
+    usage: {
+      id: meta.id,
+      object: 'chat.completion.chunk',
+      created: meta.created,
+      model: meta.model,
+      choices: [],
+      usage: usageInfo(plan, n, reasoningCount(plan.parse, plan.pieces)),
+    },
   };
 }

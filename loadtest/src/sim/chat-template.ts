@@ -27,7 +27,11 @@ export function messageText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
     return content
-      .map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : ''))
+      .map((p) =>
+        p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string'
+          ? (p as { text: string }).text
+          : '',
+      )
       .join('');
   }
   return '';
@@ -45,7 +49,11 @@ export interface RenderOptions {
   enableThinking?: boolean;
 }
 
-export function renderChatPrompt(messages: ChatMessage[], tools: ChatTool[] | undefined, opts: RenderOptions = {}): string {
+export function renderChatPrompt(
+  messages: ChatMessage[],
+  tools: ChatTool[] | undefined,
+  opts: RenderOptions = {},
+): string {
   let out = '';
   const first = messages[0];
   const hasSystem = first?.role === 'system';
@@ -64,7 +72,10 @@ export function renderChatPrompt(messages: ChatMessage[], tools: ChatTool[] | un
       out += '<|im_start|>assistant\n' + messageText(m.content);
       (m.tool_calls ?? []).forEach((tc, j) => {
         if (j > 0 || messageText(m.content)) out += '\n';
-        const args = typeof tc.function.arguments === 'string' ? tc.function.arguments : pyJsonDumps(fromJs(tc.function.arguments));
+        const args =
+          typeof tc.function.arguments === 'string'
+            ? tc.function.arguments
+            : pyJsonDumps(fromJs(tc.function.arguments));
         out += `<tool_call>\n{"name": "${tc.function.name}", "arguments": ${args}}\n</tool_call>`;
       });
       out += '<|im_end|>\n';

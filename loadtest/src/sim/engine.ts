@@ -54,7 +54,14 @@ interface Seq {
 const FIXED_KV_BLOCKS = 1 << 30; // fixed profile: bookkeeping only, never full
 
 export class Engine {
-  readonly counters: EngineCounters = { completed: 0, aborted: 0, promptTokens: 0, generationTokens: 0, prefixCacheQueries: 0, prefixCacheHits: 0 };
+  readonly counters: EngineCounters = {
+    completed: 0,
+    aborted: 0,
+    promptTokens: 0,
+    generationTokens: 0,
+    prefixCacheQueries: 0,
+    prefixCacheHits: 0,
+  };
   private readonly kv: KvCache;
   private readonly batching: BatchingProfile | undefined;
   private readonly fixedTiming: { ttftMs: number; itlMs: number } | undefined;
@@ -191,7 +198,8 @@ export class Engine {
       if (seq.done) return;
       const now = performance.now();
       // Catch up on late timers so the schedule stays anchored to arrival.
-      while (!seq.done && seq.generated < seq.spec.outputTokens && due(seq.generated) <= now + 0.5) this.emitToken(seq, now);
+      while (!seq.done && seq.generated < seq.spec.outputTokens && due(seq.generated) <= now + 0.5)
+        this.emitToken(seq, now);
       if (!seq.done) seq.timer = setTimeout(next, Math.max(0, due(seq.generated) - performance.now()));
     };
     seq.timer = setTimeout(next, Math.max(0, due(0) - performance.now()));
@@ -208,11 +216,14 @@ export class Engine {
     const start = Math.max(now, this.lastStepEnd);
     const end = start + this.stepMs(this.batching, plan);
     this.lastStepEnd = end;
-    this.stepTimer = setTimeout(() => {
-      this.stepTimer = undefined;
-      this.completeStep(plan);
-      this.kick();
-    }, Math.max(0, end - now));
+    this.stepTimer = setTimeout(
+      () => {
+        this.stepTimer = undefined;
+        this.completeStep(plan);
+        this.kick();
+      },
+      Math.max(0, end - now),
+    );
   }
 
   private schedule(p: BatchingProfile): Array<[Seq, number]> {
@@ -230,7 +241,10 @@ export class Engine {
         this.preempt(victim);
         if (scheduled.has(victim)) {
           scheduled.delete(victim);
-          plan.splice(plan.findIndex(([s]) => s === victim), 1);
+          plan.splice(
+            plan.findIndex(([s]) => s === victim),
+            1,
+          );
         }
         if (victim === seq) break;
         ok = this.kv.grow(seq.holding, seq.hashes, need);

@@ -2,18 +2,53 @@
 // tools): never of arrival order, so concurrent runs and eval replays agree. Output faults
 // rewrite the correct answer into one of the malformed shapes small models produce (the shared
 // design notes, §3); transport faults break the HTTP exchange.
-import { generateAssistantOutput, type GenerationRequest, type GeneratedOutput, lastUserText, pickTool, requestContentHash, toolCallText } from './output-generator.js';
+import {
+  generateAssistantOutput,
+  type GenerationRequest,
+  type GeneratedOutput,
+  lastUserText,
+  pickTool,
+  requestContentHash,
+  toolCallText,
+} from './output-generator.js';
 import { unitFloat } from './hash.js';
 import { fromJs, pyJsonDumps } from './py-json.js';
 import { contextFromText, synthesizeArguments } from './schema-args.js';
 
-export const TRANSPORT_FAULTS = ['reset_before_first_byte', 'reset_mid_stream', 'http_500', 'stall', 'error_mid_stream'] as const;
+export const TRANSPORT_FAULTS = [
+  'reset_before_first_byte',
+  'reset_mid_stream',
+  'http_500',
+  'stall',
+  'error_mid_stream',
+] as const;
 export const TOOL_CALL_FAULTS = [
-  'call_only_in_think', 'duplicate_in_think', 'truncated_mid_call', 'missing_close_tag', 'extra_brace',
-  'missing_brace', 'arguments_as_string', 'parameters_key', 'tool_list_wrapper', 'python_literals',
-  'markdown_fence', 'bare_json', 'prose_around', 'two_objects_in_one_tag', 'array_in_one_tag',
-  'trailing_comma', 'json_comment', 'unquoted_keys', 'type_drift', 'invented_argument', 'missing_argument',
-  'near_miss_name', 'close_tag_in_string', 'bad_escape', 'python_call_syntax', 'arguments_null',
+  'call_only_in_think',
+  'duplicate_in_think',
+  'truncated_mid_call',
+  'missing_close_tag',
+  'extra_brace',
+  'missing_brace',
+  'arguments_as_string',
+  'parameters_key',
+  'tool_list_wrapper',
+  'python_literals',
+  'markdown_fence',
+  'bare_json',
+  'prose_around',
+  'two_objects_in_one_tag',
+  'array_in_one_tag',
+  'trailing_comma',
+  'json_comment',
+  'unquoted_keys',
+  'type_drift',
+  'invented_argument',
+  'missing_argument',
+  'near_miss_name',
+  'close_tag_in_string',
+  'bad_escape',
+  'python_call_syntax',
+  'arguments_null',
 ] as const;
 /** Applies to plain-text answers of requests that carry tools (e.g. the turn after a tool result). */
 export const TEXT_FAULTS = ['call_when_no_tool_applies'] as const;
@@ -38,9 +73,15 @@ export const FAULT_PRESETS: Record<string, FaultProfile> = {
   'qwen3-0.6b-typical': {
     rates: {
       ...Object.fromEntries(TOOL_CALL_FAULTS.map((f) => [f, TYPICAL_TOOL_RATE])),
-      call_only_in_think: 0.01, missing_close_tag: 0.01, python_literals: 0.01, type_drift: 0.015,
+      call_only_in_think: 0.01,
+      missing_close_tag: 0.01,
+      python_literals: 0.01,
+      type_drift: 0.015,
       call_when_no_tool_applies: 0.02,
-      reset_before_first_byte: 0.004, reset_mid_stream: 0.004, http_500: 0.004, stall: 0.003,
+      reset_before_first_byte: 0.004,
+      reset_mid_stream: 0.004,
+      http_500: 0.004,
+      stall: 0.003,
     },
     stallMs: 2000,
   },
@@ -57,7 +98,8 @@ export function resolveFaultProfile(spec: string | Partial<FaultProfile> | undef
   let sum = 0;
   for (const [k, v] of Object.entries(rates)) {
     if (!ALL_FAULTS.includes(k as FaultKind)) throw new Error(`unknown fault '${k}' (known: ${ALL_FAULTS.join(', ')})`);
-    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new Error(`fault rate for '${k}' must be a number in [0, 1]`);
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+      throw new Error(`fault rate for '${k}' must be a number in [0, 1]`);
     sum += v;
   }
   if (sum > 1 + 1e-9) throw new Error(`fault rates sum to ${sum.toFixed(3)} > 1`);
@@ -82,7 +124,12 @@ export function applicableFaults(req: GenerationRequest, output: GeneratedOutput
 }
 
 /** The fault for this request, or null: one uniform draw from (seed, request hash) against cumulative rates. */
-export function chooseFault(profile: FaultProfile, seed: number, req: GenerationRequest, output: GeneratedOutput): FaultKind | null {
+export function chooseFault(
+  profile: FaultProfile,
+  seed: number,
+  req: GenerationRequest,
+  output: GeneratedOutput,
+): FaultKind | null {
   const u = unitFloat(seed, requestContentHash(req), 'fault');
   let acc = 0;
   for (const f of applicableFaults(req, output)) {
@@ -100,12 +147,17 @@ function pyRepr(v: unknown): string {
   if (typeof v === 'number') return String(v);
   if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
-  return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `'${k}': ${pyRepr(x)}`).join(', ')}}`;
+  return `{${Object.entries(v as Record<string, unknown>)
+    .map(([k, x]) => `'${k}': ${pyRepr(x)}`)
+    .join(', ')}}`;
 }
 
 function unquotedKeys(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(unquotedKeys).join(', ')}]`;
-  if (v && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${k}: ${unquotedKeys(x)}`).join(', ')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${k}: ${unquotedKeys(x)}`)
+      .join(', ')}}`;
   return JSON.stringify(v);
 }
 
@@ -133,13 +185,19 @@ export interface FaultedOutput {
 }
 
 /** Rewrites the correct output into the faulted one. Transport faults leave the text unchanged. */
-export function applyOutputFault(fault: FaultKind | null, output: GeneratedOutput, req: GenerationRequest): FaultedOutput {
+export function applyOutputFault(
+  fault: FaultKind | null,
+  output: GeneratedOutput,
+  req: GenerationRequest,
+): FaultedOutput {
   if (fault === null || isTransportFault(fault)) return { text: output.text };
   if (fault === 'call_when_no_tool_applies') {
     const userText = lastUserText(req.messages);
     const tool = pickTool(req.tools ?? [], userText);
     if (!tool) return { text: output.text };
-    return { text: toolCallText(tool.function.name, synthesizeArguments(tool.function.parameters, contextFromText(userText))) };
+    return {
+      text: toolCallText(tool.function.name, synthesizeArguments(tool.function.parameters, contextFromText(userText))),
+    };
   }
   const name = output.toolName ?? 'tool';
   const args = output.arguments ?? {};
@@ -152,7 +210,10 @@ export function applyOutputFault(fault: FaultKind | null, output: GeneratedOutpu
     case 'duplicate_in_think':
       return { text: `<think>\nI will call ${name}.\n${wrap(call)}\n</think>\n\n${wrap(call)}` };
     case 'truncated_mid_call':
-      return { text: `<tool_call>\n${call.slice(0, Math.max(8, Math.floor(call.length * 0.6)))}`, finishReason: 'length' };
+      return {
+        text: `<tool_call>\n${call.slice(0, Math.max(8, Math.floor(call.length * 0.6)))}`,
+        finishReason: 'length',
+      };
     case 'missing_close_tag':
       return { text: `<tool_call>\n${call}\n` };
     case 'extra_brace':
@@ -191,15 +252,16 @@ export function applyOutputFault(fault: FaultKind | null, output: GeneratedOutpu
     case 'invented_argument':
       return { text: wrap(dumps({ name, arguments: { ...args, verbose: true } })) };
     case 'missing_argument': {
-      const rest = { ...args };
-      delete rest[firstKey!];
+      const { [firstKey!]: _dropped, ...rest } = args;
       return { text: wrap(dumps({ name, arguments: rest })) };
     }
     case 'near_miss_name':
       return { text: wrap(dumps({ name: nearMiss(name), arguments: args })) };
     case 'close_tag_in_string': {
       const key = firstString ?? 'note';
-      return { text: wrap(dumps({ name, arguments: { ...args, [key]: `${String(args[key] ?? '')} </tool_call> done` } })) };
+      return {
+        text: wrap(dumps({ name, arguments: { ...args, [key]: `${String(args[key] ?? '')} </tool_call> done` } })),
+      };
     }
     case 'bad_escape': {
       // A raw backslash before a non-escape letter: `\d` is invalid JSON (json.loads: Invalid \escape).
@@ -208,7 +270,9 @@ export function applyOutputFault(fault: FaultKind | null, output: GeneratedOutpu
       return { text: wrap(json.replace('@@', '\\d+')) };
     }
     case 'python_call_syntax': {
-      const kw = Object.entries(args).map(([k, v]) => `${k}=${pyRepr(v)}`).join(', ');
+      const kw = Object.entries(args)
+        .map(([k, v]) => `${k}=${pyRepr(v)}`)
+        .join(', ');
       return { text: wrap(`${name}(${kw})`) };
     }
     case 'arguments_null':

@@ -26,7 +26,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(data);
 }
 
-export function handleGeneration(api: 'chat' | 'completions', body: unknown, req: IncomingMessage, res: ServerResponse, ctx: GenerationContext): void {
+export function handleGeneration(
+  api: 'chat' | 'completions',
+  body: unknown,
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: GenerationContext,
+): void {
   const parsed = api === 'chat' ? parseChatRequest(body) : parseCompletionRequest(body);
   if (parsed.model !== undefined && !ctx.servedModels.includes(parsed.model)) {
     throw new SimHttpError(404, `The model \`${parsed.model}\` does not exist.`, 'model');
@@ -51,7 +57,14 @@ export function handleGeneration(api: 'chat' | 'completions', body: unknown, req
 
 type Meta = ChunkMeta;
 
-function jsonResponse(api: 'chat' | 'completions', plan: ResponsePlan, meta: Meta, makeToolId: (i: number) => string, res: ServerResponse, ctx: GenerationContext): void {
+function jsonResponse(
+  api: 'chat' | 'completions',
+  plan: ResponsePlan,
+  meta: Meta,
+  makeToolId: (i: number) => string,
+  res: ServerResponse,
+  ctx: GenerationContext,
+): void {
   let finished = false;
   const handle = ctx.engine.submit({
     promptIds: plan.promptIds,
@@ -73,9 +86,20 @@ function jsonResponse(api: 'chat' | 'completions', plan: ResponsePlan, meta: Met
         }
         if (api === 'completions') {
           sendJson(res, 200, {
-            ...meta, object: 'text_completion',
-            choices: [{ index: 0, text: plan.texts.join(''), logprobs: null, finish_reason: plan.finishReason, stop_reason: null, prompt_logprobs: null }],
-            usage: { ...usageInfo(plan, stepCount(plan), null), prompt_tokens_details: null }, kv_transfer_params: null,
+            ...meta,
+            object: 'text_completion',
+            choices: [
+              {
+                index: 0,
+                text: plan.texts.join(''),
+                logprobs: null,
+                finish_reason: plan.finishReason,
+                stop_reason: null,
+                prompt_logprobs: null,
+              },
+            ],
+            usage: { ...usageInfo(plan, stepCount(plan), null), prompt_tokens_details: null },
+            kv_transfer_params: null,
           });
           return;
         }
@@ -90,20 +114,38 @@ function jsonResponse(api: 'chat' | 'completions', plan: ResponsePlan, meta: Met
   });
 }
 
-function streamResponse(api: 'chat' | 'completions', parsed: ParsedRequest, plan: ResponsePlan, meta: Meta, makeToolId: (i: number) => string, res: ServerResponse, ctx: GenerationContext): void {
+function streamResponse(
+  api: 'chat' | 'completions',
+  parsed: ParsedRequest,
+  plan: ResponsePlan,
+  meta: Meta,
+  makeToolId: (i: number) => string,
+  res: ServerResponse,
+  ctx: GenerationContext,
+): void {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
   res.flushHeaders();
   const sse = new SseWriter(res, plan.stallMs);
   const n = stepCount(plan);
   const last = n - 1;
   const chat = api === 'chat' ? chatStreamChunks(plan, meta, makeToolId, parsed.continuousUsage) : null;
-  const breakAt = plan.transport === 'reset_mid_stream' || plan.transport === 'error_mid_stream' ? Math.floor(n / 2) : -1;
+  const breakAt =
+    plan.transport === 'reset_mid_stream' || plan.transport === 'error_mid_stream' ? Math.floor(n / 2) : -1;
   let finished = false;
   let killed = false;
 
   const textChunk = (i: number) => ({
-    ...meta, object: 'text_completion',
-    choices: [{ index: 0, text: plan.texts[i] ?? '', logprobs: null, finish_reason: i === last ? plan.finishReason : null, stop_reason: null }],
+    ...meta,
+    object: 'text_completion',
+    choices: [
+      {
+        index: 0,
+        text: plan.texts[i] ?? '',
+        logprobs: null,
+        finish_reason: i === last ? plan.finishReason : null,
+        stop_reason: null,
+      },
+    ],
     ...(parsed.continuousUsage ? { usage: usageInfo(plan, i + 1, null) } : {}),
   });
 
@@ -140,7 +182,10 @@ function streamResponse(api: 'chat' | 'completions', parsed: ParsedRequest, plan
       if (killed || res.destroyed) return;
       sse.send(chat ? chat.steps[last]! : textChunk(last));
       // The usage chunk is serialised without nulls and has no choices.
-      if (parsed.includeUsage) sse.send(chat ? chat.usage : { ...meta, object: 'text_completion', choices: [], usage: usageInfo(plan, n, null) });
+      if (parsed.includeUsage)
+        sse.send(
+          chat ? chat.usage : { ...meta, object: 'text_completion', choices: [], usage: usageInfo(plan, n, null) },
+        );
       sse.done();
     },
   });

@@ -52,13 +52,18 @@ export function stableStringify(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`).join(',')}}`;
 }
 
 /** 32 lowercase hex chars derived from the parts (ids that look like vLLM's random_uuid()). */
 export function hexId(...parts: Array<string | number>): string {
   let out = '';
-  for (let i = 0; i < 4; i++) out += hashParts(i, ...parts).toString(16).padStart(8, '0');
+  for (let i = 0; i < 4; i++)
+    out += hashParts(i, ...parts)
+      .toString(16)
+      .padStart(8, '0');
   return out;
 }

@@ -10,7 +10,17 @@ export type { SimCluster, SimOptions, SimPod, SimStats } from './types.js';
 export type { EngineProfile, BatchingProfile, FixedProfile, ProfileOverrides } from './profiles.js';
 export { resolveProfile, NAMED_PROFILES, DEFAULT_PROFILE } from './profiles.js';
 export type { FaultKind, FaultProfile, OutputFault, TransportFault, PlannedOutput } from './faults.js';
-export { ALL_FAULTS, FAULT_PRESETS, TOOL_CALL_FAULTS, TEXT_FAULTS, TRANSPORT_FAULTS, applyOutputFault, chooseFault, planOutput, resolveFaultProfile } from './faults.js';
+export {
+  ALL_FAULTS,
+  FAULT_PRESETS,
+  TOOL_CALL_FAULTS,
+  TEXT_FAULTS,
+  TRANSPORT_FAULTS,
+  applyOutputFault,
+  chooseFault,
+  planOutput,
+  resolveFaultProfile,
+} from './faults.js';
 export type { GeneratedOutput, GenerationRequest, OutputKind } from './output-generator.js';
 export { generateAssistantOutput, requestContentHash } from './output-generator.js';
 export { extractHermesToolCalls, type HermesExtraction, type ParsedToolCall } from './hermes-parser.js';
@@ -21,7 +31,8 @@ export const DEFAULT_MODEL = 'Qwen/Qwen3-0.6B';
 export const DEFAULT_MAX_MODEL_LEN = 40960;
 
 function loadFaults(spec: SimOptions['faults']): FaultProfile {
-  if (typeof spec === 'string' && spec.endsWith('.json')) return resolveFaultProfile(JSON.parse(readFileSync(spec, 'utf8')) as Partial<FaultProfile>);
+  if (typeof spec === 'string' && spec.endsWith('.json'))
+    return resolveFaultProfile(JSON.parse(readFileSync(spec, 'utf8')) as Partial<FaultProfile>);
   return resolveFaultProfile(spec);
 }
 
@@ -31,14 +42,19 @@ export async function startSim(opts: SimOptions = {}): Promise<SimCluster> {
   if (!Number.isInteger(podCount) || podCount < 1) throw new Error(`pods must be a positive integer, got ${podCount}`);
   const basePort = opts.port ?? 0;
   const maxModelLen = opts.maxModelLen ?? DEFAULT_MAX_MODEL_LEN;
-  if (!Number.isInteger(maxModelLen) || maxModelLen < 2) throw new Error(`maxModelLen must be an integer >= 2, got ${maxModelLen}`);
+  if (!Number.isInteger(maxModelLen) || maxModelLen < 2)
+    throw new Error(`maxModelLen must be an integer >= 2, got ${maxModelLen}`);
   const profile = resolveProfile(opts.profile);
   if (profile.kind === 'engine' && profile.numGpuBlocks * profile.blockSize < maxModelLen) {
     // vLLM refuses to start when one max-length sequence cannot fit in the KV cache.
-    throw new Error(`KV cache (${profile.numGpuBlocks} blocks x ${profile.blockSize} tokens) cannot hold one sequence of max_model_len ${maxModelLen}`);
+    throw new Error(
+      `KV cache (${profile.numGpuBlocks} blocks x ${profile.blockSize} tokens) cannot hold one sequence of max_model_len ${maxModelLen}`,
+    );
   }
   const behaviour = {
-    seed: opts.seed ?? 0, maxModelLen, parser: opts.parser ?? 'hermes',
+    seed: opts.seed ?? 0,
+    maxModelLen,
+    parser: opts.parser ?? 'hermes',
     reasoningParser: opts.reasoningParser === undefined ? 'qwen3' : opts.reasoningParser,
     excludeToolsWhenToolChoiceNone: opts.excludeToolsWhenToolChoiceNone ?? false,
     faults: loadFaults(opts.faults),
@@ -48,8 +64,13 @@ export async function startSim(opts: SimOptions = {}): Promise<SimCluster> {
     for (let i = 0; i < podCount; i++) {
       pods.push(
         await startPod({
-          host, port: basePort === 0 ? 0 : basePort + i, index: i, model: opts.model ?? DEFAULT_MODEL,
-          loraAdapters: opts.loraAdapters ?? [], profile, behaviour: { ...behaviour },
+          host,
+          port: basePort === 0 ? 0 : basePort + i,
+          index: i,
+          model: opts.model ?? DEFAULT_MODEL,
+          loraAdapters: opts.loraAdapters ?? [],
+          profile,
+          behaviour: { ...behaviour },
         }),
       );
     }

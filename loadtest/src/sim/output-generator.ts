@@ -116,5 +116,10 @@ export function generateAssistantOutput(req: GenerationRequest, seed = 0): Gener
   if (last?.role === 'tool') return text();
   const tool = pickTool(tools, userText)!;
   const args = synthesizeArguments(tool.function.parameters, ctx);
-  return { kind: 'tool_call', text: toolCallText(tool.function.name, args), toolName: tool.function.name, arguments: args };
+  return {
+    kind: 'tool_call',
+    text: toolCallText(tool.function.name, args),
+    toolName: tool.function.name,
+    arguments: args,
+  };
 }

@@ -66,11 +66,29 @@ export async function startPod(cfg: PodConfig): Promise<SimPod> {
   const maxModelLen = cfg.behaviour.maxModelLen;
 
   const card = (id: string, parent: string | null) => ({
-    id, object: 'model', created, owned_by: 'vllm', root: parent ? id : cfg.model, parent, max_model_len: maxModelLen,
-    permission: [{
-      id: `modelperm-${hexId(id, 'perm')}`, object: 'model_permission', created, allow_create_engine: false, allow_sampling: true,
-      allow_logprobs: true, allow_search_indices: false, allow_view: true, allow_fine_tuning: false, organization: '*', group: null, is_blocking: false,
-    }],
+    id,
+    object: 'model',
+    created,
+    owned_by: 'vllm',
+    root: parent ? id : cfg.model,
+    parent,
+    max_model_len: maxModelLen,
+    permission: [
+      {
+        id: `modelperm-${hexId(id, 'perm')}`,
+        object: 'model_permission',
+        created,
+        allow_create_engine: false,
+        allow_sampling: true,
+        allow_logprobs: true,
+        allow_search_indices: false,
+        allow_view: true,
+        allow_fine_tuning: false,
+        organization: '*',
+        group: null,
+        is_blocking: false,
+      },
+    ],
   });
 
   const genCtx = {
@@ -80,22 +98,42 @@ export async function startPod(cfg: PodConfig): Promise<SimPod> {
     servedModels,
     podIndex: cfg.index,
     nextRequestNumber: () => requestNumber++,
-    countRequest: () => void requests++,
+    countRequest: () => {
+      requests++;
+    },
   };
 
   const tokenizeBody = (body: unknown) => {
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('Request body must be a JSON object.');
-    const b = body as { model?: unknown; prompt?: unknown; messages?: unknown; tools?: unknown; add_generation_prompt?: unknown; return_token_strs?: unknown };
-    if (typeof b.model === 'string' && !servedModels.includes(b.model)) throw new SimHttpError(404, `The model \`${b.model}\` does not exist.`, 'model');
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      throw badRequest('Request body must be a JSON object.');
+    const b = body as {
+      model?: unknown;
+      prompt?: unknown;
+      messages?: unknown;
+      tools?: unknown;
+      add_generation_prompt?: unknown;
+      return_token_strs?: unknown;
+    };
+    if (typeof b.model === 'string' && !servedModels.includes(b.model))
+      throw new SimHttpError(404, `The model \`${b.model}\` does not exist.`, 'model');
     let text: string;
     if (typeof b.prompt === 'string') text = b.prompt;
     else if (Array.isArray(b.messages)) {
-      text = renderChatPrompt(b.messages as ChatMessage[], Array.isArray(b.tools) ? (b.tools as ChatTool[]) : undefined, {
-        addGenerationPrompt: b.add_generation_prompt !== false,
-      });
+      text = renderChatPrompt(
+        b.messages as ChatMessage[],
+        Array.isArray(b.tools) ? (b.tools as ChatTool[]) : undefined,
+        {
+          addGenerationPrompt: b.add_generation_prompt !== false,
+        },
+      );
     } else throw badRequest('Either `prompt` or `messages` is required.', 'prompt');
     const pieces = tokenPieces(text);
-    return { count: pieces.length, max_model_len: maxModelLen, tokens: pieces.map(pieceId), token_strs: b.return_token_strs === true ? pieces : null };
+    return {
+      count: pieces.length,
+      max_model_len: maxModelLen,
+      tokens: pieces.map(pieceId),
+      token_strs: b.return_token_strs === true ? pieces : null,
+    };
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -106,7 +144,10 @@ export async function startPod(cfg: PodConfig): Promise<SimPod> {
       res.writeHead(200, { 'content-length': 0 });
       res.end();
     } else if (path === '/v1/models' && method === 'GET') {
-      sendJson(res, 200, { object: 'list', data: [card(cfg.model, null), ...cfg.loraAdapters.map((l) => card(l, cfg.model))] });
+      sendJson(res, 200, {
+        object: 'list',
+        data: [card(cfg.model, null), ...cfg.loraAdapters.map((l) => card(l, cfg.model))],
+      });
     } else if (path === '/metrics' && method === 'GET') {
       const text = await metrics.render();
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
@@ -119,7 +160,17 @@ export async function startPod(cfg: PodConfig): Promise<SimPod> {
       handleGeneration('chat', await post(), req, res, genCtx);
     } else if (path === '/v1/completions' && method === 'POST') {
       handleGeneration('completions', await post(), req, res, genCtx);
-    } else if (['/health', '/v1/models', '/metrics', '/version', '/tokenize', '/v1/chat/completions', '/v1/completions'].includes(path!)) {
+    } else if (
+      [
+        '/health',
+        '/v1/models',
+        '/metrics',
+        '/version',
+        '/tokenize',
+        '/v1/chat/completions',
+        '/v1/completions',
+      ].includes(path!)
+    ) {
       sendJson(res, 405, { detail: 'Method Not Allowed' });
     } else {
       sendJson(res, 404, { detail: 'Not Found' });
@@ -155,8 +206,15 @@ export async function startPod(cfg: PodConfig): Promise<SimPod> {
     stats(): SimStats {
       const c = engine.counters;
       return {
-        requests, completed: c.completed, aborted: c.aborted, running: engine.numRunning, waiting: engine.numWaiting,
-        promptTokens: c.promptTokens, generationTokens: c.generationTokens, prefixCacheQueries: c.prefixCacheQueries, prefixCacheHits: c.prefixCacheHits,
+        requests,
+        completed: c.completed,
+        aborted: c.aborted,
+        running: engine.numRunning,
+        waiting: engine.numWaiting,
+        promptTokens: c.promptTokens,
+        generationTokens: c.generationTokens,
+        prefixCacheQueries: c.prefixCacheQueries,
+        prefixCacheHits: c.prefixCacheHits,
       };
     },
     close(): Promise<void> {

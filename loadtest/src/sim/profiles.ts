@@ -43,7 +43,8 @@ export interface FixedProfile {
 export type EngineProfile = BatchingProfile | FixedProfile;
 
 /** Overrides: any field of either kind; `kind: 'fixed'` (or ttftMs/itlMs alone) selects the fixed model. */
-export type ProfileOverrides = Partial<Omit<BatchingProfile, 'kind'>> & Partial<Omit<FixedProfile, 'kind'>> & { kind?: 'engine' | 'fixed'; base?: string };
+export type ProfileOverrides = Partial<Omit<BatchingProfile, 'kind'>> &
+  Partial<Omit<FixedProfile, 'kind'>> & { kind?: 'engine' | 'fixed'; base?: string };
 
 export const DEFAULT_PROFILE = 'qwen3-0.6b-h200';
 export const NAMED_PROFILES: Record<string, EngineProfile> = {
@@ -51,16 +52,25 @@ export const NAMED_PROFILES: Record<string, EngineProfile> = {
   fixed: fixedJson as FixedProfile,
 };
 
-const POSITIVE_FIELDS = ['decodeBaseMs', 'prefillTokensPerSecond', 'maxNumSeqs', 'maxNumBatchedTokens', 'numGpuBlocks', 'blockSize'] as const;
+const POSITIVE_FIELDS = [
+  'decodeBaseMs',
+  'prefillTokensPerSecond',
+  'maxNumSeqs',
+  'maxNumBatchedTokens',
+  'numGpuBlocks',
+  'blockSize',
+] as const;
 const NON_NEGATIVE_FIELDS = ['decodePerSeqMs', 'decodePerKvTokenMs', 'prefillBaseMs', 'ttftMs', 'itlMs'] as const;
 
 function validate(p: EngineProfile): EngineProfile {
   const rec = p as unknown as Record<string, unknown>;
   for (const f of POSITIVE_FIELDS) {
-    if (f in rec && !(typeof rec[f] === 'number' && (rec[f] as number) > 0)) throw new Error(`profile ${p.name}: ${f} must be a positive number`);
+    if (f in rec && !(typeof rec[f] === 'number' && rec[f] > 0))
+      throw new Error(`profile ${p.name}: ${f} must be a positive number`);
   }
   for (const f of NON_NEGATIVE_FIELDS) {
-    if (f in rec && !(typeof rec[f] === 'number' && (rec[f] as number) >= 0)) throw new Error(`profile ${p.name}: ${f} must be a number >= 0`);
+    if (f in rec && !(typeof rec[f] === 'number' && rec[f] >= 0))
+      throw new Error(`profile ${p.name}: ${f} must be a number >= 0`);
   }
   return p;
 }
@@ -74,7 +84,9 @@ export function resolveProfile(spec: string | ProfileOverrides | undefined): Eng
     if (spec.endsWith('.json')) return resolveProfile(JSON.parse(readFileSync(spec, 'utf8')) as ProfileOverrides);
     throw new Error(`unknown profile '${spec}' (known: ${Object.keys(NAMED_PROFILES).join(', ')}, or a .json file)`);
   }
-  const wantsFixed = spec.kind === 'fixed' || (spec.kind === undefined && spec.base === undefined && (spec.ttftMs !== undefined || spec.itlMs !== undefined));
+  const wantsFixed =
+    spec.kind === 'fixed' ||
+    (spec.kind === undefined && spec.base === undefined && (spec.ttftMs !== undefined || spec.itlMs !== undefined));
   const baseName = spec.base ?? (wantsFixed ? 'fixed' : DEFAULT_PROFILE);
   const base = NAMED_PROFILES[baseName];
   if (!base) throw new Error(`unknown base profile '${baseName}'`);

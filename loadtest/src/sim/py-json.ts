@@ -7,7 +7,10 @@ export type PyJson = null | boolean | string | number | bigint | PyJson[] | PyDi
 export type PyDict = Map<string, PyJson>;
 
 export class PyJsonError extends Error {
-  constructor(message: string, readonly pos: number) {
+  constructor(
+    message: string,
+    readonly pos: number,
+  ) {
     super(`${message}: char ${pos}`);
     this.name = 'PyJsonError';
   }
@@ -47,9 +50,7 @@ export function pyJsonLoads(text: string): PyJson {
           i += 6;
           continue;
         }
-        const mapped = ESCAPES[esc!];
-        if (mapped === undefined) fail('Invalid \\escape');
-        out += mapped;
+        out += ESCAPES[esc!] ?? fail('Invalid \\escape');
         i += 2;
         continue;
       }
@@ -114,7 +115,14 @@ export function pyJsonLoads(text: string): PyJson {
         fail("Expecting ',' delimiter");
       }
     }
-    for (const [lit, val] of [['true', true], ['false', false], ['null', null], ['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity]] as const) {
+    for (const [lit, val] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+      ['NaN', NaN],
+      ['Infinity', Infinity],
+      ['-Infinity', -Infinity],
+    ] as const) {
       if (text.startsWith(lit, i)) {
         i += lit.length;
         return val;
@@ -220,6 +228,7 @@ export function isPyDict(v: PyJson): v is PyDict {
 
 // Python's str.isspace() set (str.strip() with no argument strips these), which differs from
 // JavaScript's trim(): Python also strips \x1c-\x1f and \x85, JavaScript also strips \ufeff.
+// eslint-disable-next-line no-control-regex -- Python's str.split() also splits on \x1c-\x1f
 const PY_SPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
 
 export function pyRstrip(s: string): string {

@@ -12,20 +12,41 @@
 import { QWEN3_ADDED_TOKENS } from './tokenizer.js';
 
 type State = 'reasoning' | 'content';
-type Terminal = 'THINK_START' | 'THINK_END' | 'TOOL_START' | 'TOOL_END' | 'FUNC_PREFIX' | 'FUNC_END' | 'PARAM_START' | 'PARAM_END' | 'CLOSE_ANGLE' | 'DROP';
+type Terminal =
+  | 'THINK_START'
+  | 'THINK_END'
+  | 'TOOL_START'
+  | 'TOOL_END'
+  | 'FUNC_PREFIX'
+  | 'FUNC_END'
+  | 'PARAM_START'
+  | 'PARAM_END'
+  | 'CLOSE_ANGLE'
+  | 'DROP';
 
 const MARKERS: ReadonlyArray<[string, Terminal]> = [
-  ['<think>', 'THINK_START'], ['</think>', 'THINK_END'], ['<tool_call>', 'TOOL_START'], ['</tool_call>', 'TOOL_END'],
-  ['<function=', 'FUNC_PREFIX'], ['</function>', 'FUNC_END'], ['<parameter=', 'PARAM_START'], ['</parameter>', 'PARAM_END'],
+  ['<think>', 'THINK_START'],
+  ['</think>', 'THINK_END'],
+  ['<tool_call>', 'TOOL_START'],
+  ['</tool_call>', 'TOOL_END'],
+  ['<function=', 'FUNC_PREFIX'],
+  ['</function>', 'FUNC_END'],
+  ['<parameter=', 'PARAM_START'],
+  ['</parameter>', 'PARAM_END'],
   ['>', 'CLOSE_ANGLE'],
 ];
 /** Special tokens the config does not name are dropped (streaming_parser_engine._build_drop_info). */
-const LITERALS: ReadonlyArray<[string, Terminal]> = [...MARKERS, ...QWEN3_ADDED_TOKENS.filter((t) => t.special).map((t): [string, Terminal] => [t.content, 'DROP'])];
+const LITERALS: ReadonlyArray<[string, Terminal]> = [
+  ...MARKERS,
+  ...QWEN3_ADDED_TOKENS.filter((t) => t.special).map((t): [string, Terminal] => [t.content, 'DROP']),
+];
 const LITERAL_BY_TEXT = new Map(LITERALS);
 /** Matched by token id when streaming (token_id_terminals); drops too. */
 const BY_TOKEN_ID = new Set<Terminal>(['THINK_START', 'THINK_END', 'TOOL_START', 'TOOL_END', 'DROP']);
 const FIRST_CHARS = new Set(LITERALS.map(([lit]) => lit[0]!));
-const PREFIXES = new Set(LITERALS.flatMap(([lit]) => Array.from({ length: lit.length - 1 }, (_, i) => lit.slice(0, i + 1))));
+const PREFIXES = new Set(
+  LITERALS.flatMap(([lit]) => Array.from({ length: lit.length - 1 }, (_, i) => lit.slice(0, i + 1))),
+);
 
 export interface ReasoningEvents {
   reasoning: string;
@@ -130,10 +151,11 @@ export class Qwen3ReasoningEngine {
         return;
       }
       let best: [string, Terminal] | undefined;
-      for (const lit of LITERALS) if (this.buffer.startsWith(lit[0]) && (!best || lit[0].length > best[0].length)) best = lit;
+      for (const lit of LITERALS)
+        if (this.buffer.startsWith(lit[0]) && (!best || lit[0].length > best[0].length)) best = lit;
       if (PREFIXES.has(this.buffer) && !final) {
         if (!best) return;
-        const longer = LITERALS.some(([lit]) => lit.length > best![0].length && lit.startsWith(this.buffer));
+        const longer = LITERALS.some(([lit]) => lit.length > best[0].length && lit.startsWith(this.buffer));
         if (longer) return;
       }
       if (best) {
@@ -167,7 +189,10 @@ export class Qwen3ReasoningEngine {
  * Qwen3Parser.extract_reasoning for a whole answer: (reasoning, content), each null when empty.
  * With thinking off (chat_template_kwargs.enable_thinking false) the text is all content, untouched.
  */
-export function extractQwen3Reasoning(text: string, thinking: boolean): { reasoning: string | null; content: string | null } {
+export function extractQwen3Reasoning(
+  text: string,
+  thinking: boolean,
+): { reasoning: string | null; content: string | null } {
   if (!thinking) return { reasoning: null, content: text };
   // The non-streaming pass lexes the whole text at once, without token ids (markers matched by text).
   const engine = new Qwen3ReasoningEngine(true);

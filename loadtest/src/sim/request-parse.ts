@@ -75,7 +75,8 @@ function parseTools(body: Obj): ChatTool[] | undefined {
   tools.forEach((t, i) => {
     if (!isObj(t) || !isObj(t.function) || typeof t.function.name !== 'string')
       throw badRequest(`tools.${i}.function.name: Field required`, 'tools');
-    if (t.type !== undefined && t.type !== 'function') throw badRequest(`tools.${i}.type: Input should be 'function'`, 'tools');
+    if (t.type !== undefined && t.type !== 'function')
+      throw badRequest(`tools.${i}.type: Input should be 'function'`, 'tools');
     if (t.function.parameters !== undefined && t.function.parameters !== null && !isObj(t.function.parameters))
       throw badRequest(`tools.${i}.function.parameters: Input should be a valid dictionary`, 'tools');
   });
@@ -86,15 +87,18 @@ function parseToolChoice(body: Obj, tools: ChatTool[] | undefined): unknown {
   const tc = body.tool_choice;
   if (tc === undefined || tc === null) return tc;
   if (typeof tc === 'string') {
-    if (!['none', 'auto', 'required'].includes(tc)) throw badRequest(`tool_choice: Input should be 'none', 'auto' or 'required'`, 'tool_choice');
-    if (tc === 'required' && !tools?.length) throw badRequest('When using `tool_choice`, `tools` must be set.', 'tool_choice');
+    if (!['none', 'auto', 'required'].includes(tc))
+      throw badRequest(`tool_choice: Input should be 'none', 'auto' or 'required'`, 'tool_choice');
+    if (tc === 'required' && !tools?.length)
+      throw badRequest('When using `tool_choice`, `tools` must be set.', 'tool_choice');
     return tc;
   }
   if (!isObj(tc) || !isObj(tc.function) || typeof tc.function.name !== 'string')
     throw badRequest('tool_choice: Input should be a valid named tool choice', 'tool_choice');
   if (!tools?.length) throw badRequest('When using `tool_choice`, `tools` must be set.', 'tool_choice');
   const name = tc.function.name;
-  if (!tools.some((t) => t.function.name === name)) throw badRequest(`Tool '${name}' has not been passed in \`tools\`.`, 'tool_choice');
+  if (!tools.some((t) => t.function.name === name))
+    throw badRequest(`Tool '${name}' has not been passed in \`tools\`.`, 'tool_choice');
   return tc;
 }
 
@@ -107,7 +111,8 @@ function parseScript(v: unknown): SimScript | undefined {
     s.raw = v.raw;
   }
   if (v.parser !== undefined) {
-    if (v.parser !== 'hermes' && v.parser !== 'none') throw badRequest("sim_script.parser must be 'hermes' or 'none'", 'sim_script');
+    if (v.parser !== 'hermes' && v.parser !== 'none')
+      throw badRequest("sim_script.parser must be 'hermes' or 'none'", 'sim_script');
     s.parser = v.parser;
   }
   if (v.fault !== undefined) {
@@ -118,14 +123,16 @@ function parseScript(v: unknown): SimScript | undefined {
   for (const key of ['stall_ms', 'ttft_ms', 'itl_ms'] as const) {
     const x = v[key];
     if (x === undefined) continue;
-    if (typeof x !== 'number' || !(x >= 0) || x > 600_000) throw badRequest(`sim_script.${key} must be a number of ms in [0, 600000]`, 'sim_script');
+    if (typeof x !== 'number' || !(x >= 0) || x > 600_000)
+      throw badRequest(`sim_script.${key} must be a number of ms in [0, 600000]`, 'sim_script');
     s[key] = x;
   }
   return s;
 }
 
 function common(body: Obj, api: 'chat' | 'completions'): ParsedRequest {
-  if (body.model !== undefined && body.model !== null && typeof body.model !== 'string') throw badRequest('model: Input should be a valid string', 'model');
+  if (body.model !== undefined && body.model !== null && typeof body.model !== 'string')
+    throw badRequest('model: Input should be a valid string', 'model');
   const stream = optBool(body, 'stream') ?? false;
   const so = body.stream_options;
   if (so !== undefined && so !== null) {
@@ -134,12 +141,20 @@ function common(body: Obj, api: 'chat' | 'completions'): ParsedRequest {
   }
   const n = optInt(body, 'n', 1);
   if (n !== undefined && n > 1) throw badRequest('n > 1 is not supported by the simulator.', 'n');
-  const maxTokens = api === 'chat' ? (optInt(body, 'max_completion_tokens', 1) ?? optInt(body, 'max_tokens', 1)) : optInt(body, 'max_tokens', 1);
+  const maxTokens =
+    api === 'chat'
+      ? (optInt(body, 'max_completion_tokens', 1) ?? optInt(body, 'max_tokens', 1))
+      : optInt(body, 'max_tokens', 1);
   const minTokens = optInt(body, 'min_tokens', 0) ?? 0;
-  if (maxTokens !== undefined && minTokens > maxTokens) throw badRequest(`min_tokens must be less than or equal to max_tokens=${maxTokens}, got ${minTokens}.`, 'min_tokens');
+  if (maxTokens !== undefined && minTokens > maxTokens)
+    throw badRequest(
+      `min_tokens must be less than or equal to max_tokens=${maxTokens}, got ${minTokens}.`,
+      'min_tokens',
+    );
   for (const key of ['temperature', 'top_p', 'presence_penalty', 'frequency_penalty'] as const) {
     const v = body[key];
-    if (v !== undefined && v !== null && typeof v !== 'number') throw badRequest(`${key}: Input should be a valid number`, key);
+    if (v !== undefined && v !== null && typeof v !== 'number')
+      throw badRequest(`${key}: Input should be a valid number`, key);
   }
   return {
     api,
@@ -152,7 +167,9 @@ function common(body: Obj, api: 'chat' | 'completions'): ParsedRequest {
     ignoreEos: optBool(body, 'ignore_eos') ?? false,
     parallelToolCalls: optBool(body, 'parallel_tool_calls') ?? true,
     includeReasoning: optBool(body, 'include_reasoning') ?? true,
-    ...(optBool(body, 'skip_special_tokens') !== undefined ? { skipSpecialTokens: optBool(body, 'skip_special_tokens') } : {}),
+    ...(optBool(body, 'skip_special_tokens') !== undefined
+      ? { skipSpecialTokens: optBool(body, 'skip_special_tokens') }
+      : {}),
     script: parseScript(body.sim_script),
     ...structuredJsonOf(body),
   };
@@ -165,16 +182,25 @@ function common(body: Obj, api: 'chat' | 'completions'): ParsedRequest {
 function responseFormatSchema(body: Obj): Record<string, unknown> | undefined {
   const rf = body.response_format;
   if (rf === undefined || rf === null) return undefined;
-  if (!isObj(rf) || typeof rf.type !== 'string') throw badRequest('response_format: Input should be a valid dictionary with a type', 'response_format');
+  if (!isObj(rf) || typeof rf.type !== 'string')
+    throw badRequest('response_format: Input should be a valid dictionary with a type', 'response_format');
   if (rf.type === 'text') return undefined;
   if (rf.type === 'json_object') return { type: 'object' };
   if (rf.type === 'json_schema') {
     const js = rf.json_schema;
-    if (js === undefined || js === null) throw badRequest("When response_format type is 'json_schema', the 'json_schema' field must be provided.", 'response_format');
-    if (!isObj(js) || (js.schema !== undefined && js.schema !== null && !isObj(js.schema))) throw badRequest('response_format.json_schema.schema: Input should be a valid dictionary', 'response_format');
+    if (js === undefined || js === null)
+      throw badRequest(
+        "When response_format type is 'json_schema', the 'json_schema' field must be provided.",
+        'response_format',
+      );
+    if (!isObj(js) || (js.schema !== undefined && js.schema !== null && !isObj(js.schema)))
+      throw badRequest('response_format.json_schema.schema: Input should be a valid dictionary', 'response_format');
     return isObj(js.schema) ? js.schema : {};
   }
-  throw badRequest(`response_format.type: Input should be 'text', 'json_object', 'json_schema' or 'structural_tag'`, 'response_format');
+  throw badRequest(
+    `response_format.type: Input should be 'text', 'json_object', 'json_schema' or 'structural_tag'`,
+    'response_format',
+  );
 }
 
 /** vLLM's guided decoding by JSON Schema: `structured_outputs: {json}` (or the older `guided_json`), or response_format. */
@@ -219,10 +245,17 @@ export function parseCompletionRequest(body: unknown): ParsedRequest {
   if (!isObj(body)) throw badRequest('Request body must be a JSON object.');
   const req = common(body, 'completions');
   let prompt = body.prompt;
-  if (Array.isArray(prompt) && prompt.length === 1 && (typeof prompt[0] === 'string' || Array.isArray(prompt[0]))) prompt = prompt[0];
+  if (Array.isArray(prompt) && prompt.length === 1 && (typeof prompt[0] === 'string' || Array.isArray(prompt[0])))
+    prompt = prompt[0];
   if (typeof prompt === 'string') req.prompt = prompt;
-  else if (Array.isArray(prompt) && prompt.length > 0 && prompt.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)) req.promptIds = prompt as number[];
-  else if (Array.isArray(prompt) && prompt.length > 1) throw badRequest('Batched prompts are not supported by the simulator; send one prompt per request.', 'prompt');
+  else if (
+    Array.isArray(prompt) &&
+    prompt.length > 0 &&
+    prompt.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)
+  )
+    req.promptIds = prompt as number[];
+  else if (Array.isArray(prompt) && prompt.length > 1)
+    throw badRequest('Batched prompts are not supported by the simulator; send one prompt per request.', 'prompt');
   else throw badRequest('prompt: Input should be a valid string or a list of token ids', 'prompt');
   return req;
 }

@@ -59,12 +59,16 @@ function effectiveToolChoice(req: ParsedRequest): ToolChoice {
  */
 function checkToolParsing(tc: ToolChoice, pod: PodBehaviour): void {
   if (pod.parser !== 'none' || tc === null || tc === 'none') return;
-  if (tc === 'auto') throw badRequest('"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set');
+  if (tc === 'auto')
+    throw badRequest('"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set');
   const desc = typeof tc === 'object' ? `function "${tc.name}"` : `"${tc}"`;
   throw badRequest(`tool_choice=${desc} requires --tool-call-parser to be set`);
 }
 
-export function promptTokenIds(req: ParsedRequest, pod?: Pick<PodBehaviour, 'excludeToolsWhenToolChoiceNone'>): number[] {
+export function promptTokenIds(
+  req: ParsedRequest,
+  pod?: Pick<PodBehaviour, 'excludeToolsWhenToolChoiceNone'>,
+): number[] {
   if (req.promptIds) return req.promptIds;
   if (req.prompt !== undefined) return tokenize(req.prompt);
   // The tools are in the prompt even under tool_choice "none", unless the pod excludes them.
@@ -87,7 +91,8 @@ function generationRequest(req: ParsedRequest): GenerationRequest {
  */
 function withThinking(text: string, kind: OutputKind, toolName: string | undefined, constrained: boolean): string {
   if (text.startsWith('<think>')) return text;
-  const thought = kind === 'tool_call' && toolName ? `The request needs the ${toolName} tool.` : 'I can answer this directly.';
+  const thought =
+    kind === 'tool_call' && toolName ? `The request needs the ${toolName} tool.` : 'I can answer this directly.';
   return `<think>\n${thought}\n</think>${constrained ? '' : '\n\n'}${text}`;
 }
 
@@ -138,7 +143,10 @@ export function planResponse(req: ParsedRequest, pod: PodBehaviour): ResponsePla
   } else {
     const planned = planOutput(genReq, pod.seed, pod.faults);
     const constrained = planned.output.constrained === true;
-    text = thinking && (!constrained || pod.reasoningParser === 'qwen3') ? withThinking(planned.text, planned.output.kind, planned.output.toolName, constrained) : planned.text;
+    text =
+      thinking && (!constrained || pod.reasoningParser === 'qwen3')
+        ? withThinking(planned.text, planned.output.kind, planned.output.toolName, constrained)
+        : planned.text;
     kind = planned.output.kind;
     fault = planned.fault;
     if (planned.finishReason) finishReason = planned.finishReason;
@@ -163,7 +171,12 @@ export function planResponse(req: ParsedRequest, pod: PodBehaviour): ResponsePla
 
   // sim_script.parser is a per-request test hook: 'hermes' parses as tool_choice auto would even on
   // a pod without a tool parser, 'none' answers as tool_choice "none" does (raw text in content).
-  const toolChoice: ToolChoice = script?.parser === 'none' ? 'none' : script?.parser === 'hermes' && (requested === 'none' || requested === null) ? 'auto' : requested;
+  const toolChoice: ToolChoice =
+    script?.parser === 'none'
+      ? 'none'
+      : script?.parser === 'hermes' && (requested === 'none' || requested === null)
+        ? 'auto'
+        : requested;
   const parse: ParseConfig | null = chat
     ? {
         toolParser: script?.parser === 'hermes' || pod.parser === 'hermes',
@@ -180,7 +193,10 @@ export function planResponse(req: ParsedRequest, pod: PodBehaviour): ResponsePla
 
   const transport = script?.fault ?? (isTransportFault(fault) ? fault : undefined);
   const stallMs = script?.stall_ms ?? (transport === 'stall' ? pod.faults.stallMs : 0);
-  const timing = script?.ttft_ms !== undefined || script?.itl_ms !== undefined ? { ttftMs: script.ttft_ms ?? 0, itlMs: script.itl_ms ?? 0 } : undefined;
+  const timing =
+    script?.ttft_ms !== undefined || script?.itl_ms !== undefined
+      ? { ttftMs: script.ttft_ms ?? 0, itlMs: script.itl_ms ?? 0 }
+      : undefined;
   return {
     promptIds,
     pieces,

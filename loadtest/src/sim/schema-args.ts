@@ -21,7 +21,8 @@ export function contextFromText(text: string): SynthesisContext {
 function firstType(schema: Schema): string | undefined {
   const t = schema.type;
   if (typeof t === 'string') return t;
-  if (Array.isArray(t)) return t.find((x): x is string => typeof x === 'string' && x !== 'null') ?? (t[0] as string | undefined);
+  if (Array.isArray(t))
+    return t.find((x): x is string => typeof x === 'string' && x !== 'null') ?? (t[0] as string | undefined);
   if (isObj(schema.properties)) return 'object';
   if (isObj(schema.items)) return 'array';
   return undefined;
@@ -36,7 +37,7 @@ export function synthesizeValue(schema: unknown, propName: string, ctx: Synthesi
   for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
     const alts = schema[key];
     if (Array.isArray(alts) && alts.length > 0) {
-      const pick = alts.find((a) => isObj(a) && a.type !== 'null') ?? alts[0];
+      const pick: unknown = (alts as unknown[]).find((a) => isObj(a) && a.type !== 'null') ?? alts[0];
       return synthesizeValue(pick, propName, ctx, depth + 1);
     }
   }
@@ -71,7 +72,9 @@ export function synthesizeValue(schema: unknown, propName: string, ctx: Synthesi
 export function synthesizeArguments(parameters: unknown, ctx: SynthesisContext, depth = 0): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (!isObj(parameters) || !isObj(parameters.properties)) return out;
-  const required = Array.isArray(parameters.required) ? parameters.required.filter((r): r is string => typeof r === 'string') : [];
+  const required = Array.isArray(parameters.required)
+    ? parameters.required.filter((r): r is string => typeof r === 'string')
+    : [];
   for (const [name, propSchema] of Object.entries(parameters.properties)) {
     if (required.includes(name)) out[name] = synthesizeValue(propSchema, name, ctx, depth);
   }

@@ -82,7 +82,12 @@ export function reasoningTokens(pieces: string[], cfg: ParseConfig): number {
 }
 
 /** Chat completion, whole answer: Parser.parse then assemble_chat_message_fields. */
-export function parseWhole(text: string, cfg: ParseConfig, finish: 'stop' | 'length', makeId: (i: number) => string): { message: ChatMessageOut; finishReason: string } {
+export function parseWhole(
+  text: string,
+  cfg: ParseConfig,
+  finish: 'stop' | 'length',
+  makeId: (i: number) => string,
+): { message: ChatMessageOut; finishReason: string } {
   let reasoning: string | null = null;
   let content: string | null = text;
   if (cfg.reasoningParser) ({ reasoning, content } = extractQwen3Reasoning(text, cfg.thinking));
@@ -99,8 +104,21 @@ export function parseWhole(text: string, cfg: ParseConfig, finish: 'stop' | 'len
   if (!keep) calls = [];
   if (keep && isForced(cfg.toolChoice)) content = content || '';
   if (!cfg.parallelToolCalls) calls = calls.slice(0, 1);
-  const message: ChatMessageOut = { role: 'assistant', content, refusal: null, annotations: null, audio: null, function_call: null, reasoning };
-  if (calls.length) message.tool_calls = calls.map((c, i) => ({ id: makeId(i), type: 'function', function: { name: c.name, arguments: c.arguments } }));
+  const message: ChatMessageOut = {
+    role: 'assistant',
+    content,
+    refusal: null,
+    annotations: null,
+    audio: null,
+    function_call: null,
+    reasoning,
+  };
+  if (calls.length)
+    message.tool_calls = calls.map((c, i) => ({
+      id: makeId(i),
+      type: 'function',
+      function: { name: c.name, arguments: c.arguments },
+    }));
   return { message, finishReason: resolveFinishReason(finish, cfg, calls.length > 0) };
 }
 
@@ -128,7 +146,10 @@ export class ChatStreamParser {
   }
 
   step(deltaText: string, finish: 'stop' | 'length' | null): { delta: ChatDelta | null; finishReason: string | null } {
-    let delta = this.cfg.toolParser || this.cfg.reasoningParser ? this.parseDelta(deltaText, finish !== null) : { content: deltaText };
+    let delta =
+      this.cfg.toolParser || this.cfg.reasoningParser
+        ? this.parseDelta(deltaText, finish !== null)
+        : { content: deltaText };
     if (delta?.tool_calls?.length) {
       if (keepsToolCalls(this.cfg)) this.toolsStreamed = true;
       else {
@@ -136,7 +157,8 @@ export class ChatStreamParser {
         if (!delta.content && !delta.reasoning) delta = null;
       }
     }
-    if (delta?.tool_calls && !this.cfg.parallelToolCalls) delta.tool_calls = delta.tool_calls.filter((t) => t.index === 0);
+    if (delta?.tool_calls && !this.cfg.parallelToolCalls)
+      delta.tool_calls = delta.tool_calls.filter((t) => t.index === 0);
     if (delta?.tool_calls?.length === 0) delete delta.tool_calls; // serialised without the empty list
     return { delta, finishReason: finish === null ? null : resolveFinishReason(finish, this.cfg, this.toolsStreamed) };
   }
@@ -149,7 +171,10 @@ export class ChatStreamParser {
     let transitioned = false;
     if (this.engine && !this.reasoningEnded) {
       const ev = this.engine.feed(deltaText);
-      msg = ev.reasoning || ev.content ? { ...(ev.content ? { content: ev.content } : {}), ...(ev.reasoning ? { reasoning: ev.reasoning } : {}) } : null;
+      msg =
+        ev.reasoning || ev.content
+          ? { ...(ev.content ? { content: ev.content } : {}), ...(ev.reasoning ? { reasoning: ev.reasoning } : {}) }
+          : null;
       if (ev.ended) {
         this.reasoningEnded = true;
         transitioned = true;
@@ -188,7 +213,11 @@ export class ChatStreamParser {
     if (this.engine && !this.reasoningEnded) {
       const ev = this.engine.finish();
       if (ev.reasoning || ev.content) {
-        if (!msg) msg = { ...(ev.content ? { content: ev.content } : {}), ...(ev.reasoning ? { reasoning: ev.reasoning } : {}) };
+        if (!msg)
+          msg = {
+            ...(ev.content ? { content: ev.content } : {}),
+            ...(ev.reasoning ? { reasoning: ev.reasoning } : {}),
+          };
         else {
           if (ev.content) msg.content = (msg.content ?? '') + ev.content;
           if (ev.reasoning) msg.reasoning = (msg.reasoning ?? '') + ev.reasoning;

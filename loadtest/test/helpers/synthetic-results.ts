@@ -11,7 +11,13 @@ export interface CellShape {
   failed?: number;
 }
 
-export function syntheticCell(target: ServerSettings, ctx: number, c: number, shape: CellShape, outputTokens = 64): CellResult {
+export function syntheticCell(
+  target: ServerSettings,
+  ctx: number,
+  c: number,
+  shape: CellShape,
+  outputTokens = 64,
+): CellResult {
   const n = 20;
   const durationS = n / shape.reqPerS;
   const outputs: RequestOutput[] = Array.from({ length: n }, (_, i) => ({
@@ -24,7 +30,9 @@ export function syntheticCell(target: ServerSettings, ctx: number, c: number, sh
     outputTokens,
     chunks: outputTokens,
     toolCallOutcome: i % 4 === 0 ? 'raw_text' : 'tool_calls',
-    ...(i < (shape.failed ?? 0) ? { error: { kind: 'http_5xx' as const, status: 503, code: 'overloaded', message: 'busy' } } : {}),
+    ...(i < (shape.failed ?? 0)
+      ? { error: { kind: 'http_5xx' as const, status: 503, code: 'overloaded', message: 'busy' } }
+      : {}),
   }));
   return {
     targetLabel: target.label,
@@ -36,13 +44,31 @@ export function syntheticCell(target: ServerSettings, ctx: number, c: number, sh
     toolsPerPrompt: 4,
     metrics: computeCellMetrics(outputs, durationS, { ttftMs: 500 }),
     server: [
-      { name: 'kv_cache_usage_perc', query: 'avg(vllm:kv_cache_usage_perc)', absent: false, mean: 0.1 * c, max: 0.12 * c, last: 0.1, samples: 3 },
-      { name: 'gpu_utilization_pct', query: 'avg(DCGM_FI_DEV_GPU_UTIL)', absent: true, reason: 'no data for this series' },
+      {
+        name: 'kv_cache_usage_perc',
+        query: 'avg(vllm:kv_cache_usage_perc)',
+        absent: false,
+        mean: 0.1 * c,
+        max: 0.12 * c,
+        last: 0.1,
+        samples: 3,
+      },
+      {
+        name: 'gpu_utilization_pct',
+        query: 'avg(DCGM_FI_DEV_GPU_UTIL)',
+        absent: true,
+        reason: 'no data for this series',
+      },
     ],
   };
 }
 
-export function syntheticConfig(targets: ServerSettings[], concurrency: number[], contextTokens: number[], ttftP95TargetMs: number): RunConfig {
+export function syntheticConfig(
+  targets: ServerSettings[],
+  concurrency: number[],
+  contextTokens: number[],
+  ttftP95TargetMs: number,
+): RunConfig {
   return {
     model: 'qwen3-0.6b',
     targets,
@@ -72,7 +98,13 @@ export function syntheticResults(targets: ServerSettings[], speed: Record<string
   for (const t of targets) {
     const k = speed[t.label] ?? 1;
     for (const ctx of contexts)
-      for (const c of concurrency) cells.push(syntheticCell(t, ctx, c, { ttftMs: (20 + (c * ctx) / 40) / k, reqPerS: k * Math.min(c, 8) * (2048 / (ctx + 1024)) }));
+      for (const c of concurrency)
+        cells.push(
+          syntheticCell(t, ctx, c, {
+            ttftMs: (20 + (c * ctx) / 40) / k,
+            reqPerS: k * Math.min(c, 8) * (2048 / (ctx + 1024)),
+          }),
+        );
   }
   return {
     tool: 'toolgate-loadtest',

@@ -10,21 +10,67 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 
 describe('toolgate sim CLI', () => {
   it('starts 2 pods, prints their URLs, serves LoRA cards, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'gateway/src/cli/main.ts'), 'sim', '--port', '0', '--pods', '2', '--ttft-ms', '5', '--itl-ms', '1', '--lora', 'a', '--lora', 'b', '--model', 'm', '--reasoning-parser', 'none', '--parser', 'none'], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(ROOT, 'gateway/src/cli/main.ts'),
+        'sim',
+        '--port',
+        '0',
+        '--pods',
+        '2',
+        '--ttft-ms',
+        '5',
+        '--itl-ms',
+        '1',
+        '--lora',
+        'a',
+        '--lora',
+        'b',
+        '--model',
+        'm',
+        '--reasoning-parser',
+        'none',
+        '--parser',
+        'none',
+      ],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, LOG_LEVEL: 'warn' },
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const deadline = Date.now() + 30_000;
-    while ((out.match(/sim pod listening/g) ?? []).length < 2 && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
-    const lines = out.split('\n').filter((l) => l.includes('sim pod listening')).map((l) => JSON.parse(l) as { url: string; pod: number });
+    while ((out.match(/sim pod listening/g) ?? []).length < 2 && Date.now() < deadline && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 50));
+    const lines = out
+      .split('\n')
+      .filter((l) => l.includes('sim pod listening'))
+      .map((l) => JSON.parse(l) as { url: string; pod: number });
     expect(lines.map((l) => l.pod)).toEqual([0, 1]);
-    const models = (await (await fetch(`${lines[1]!.url}/v1/models`)).json()) as { data: Array<{ id: string; parent: string | null }> };
-    expect(models.data.map((m) => [m.id, m.parent])).toEqual([['m', null], ['a', 'm'], ['b', 'm']]);
+    const models = (await (await fetch(`${lines[1]!.url}/v1/models`)).json()) as {
+      data: Array<{ id: string; parent: string | null }>;
+    };
+    expect(models.data.map((m) => [m.id, m.parent])).toEqual([
+      ['m', null],
+      ['a', 'm'],
+      ['b', 'm'],
+    ]);
     // --reasoning-parser none: think text stays in content; --parser none: tools need tool_choice "none".
-    const chat = (body: Record<string, unknown>) => fetch(`${lines[0]!.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], ...body }) });
-    const plain = (await (await chat({ sim_script: { raw: '<think>x</think>y' } })).json()) as { choices: Array<{ message: { content: string; reasoning: null } }> };
+    const chat = (body: Record<string, unknown>) =>
+      fetch(`${lines[0]!.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], ...body }),
+      });
+    const plain = (await (await chat({ sim_script: { raw: '<think>x</think>y' } })).json()) as {
+      choices: Array<{ message: { content: string; reasoning: null } }>;
+    };
     expect(plain.choices[0]!.message).toMatchObject({ content: '<think>x</think>y', reasoning: null });
     expect((await chat({ tools: [{ type: 'function', function: { name: 'f' } }] })).status).toBe(400);
     const code = await new Promise<number | null>((resolve) => {
@@ -37,7 +83,11 @@ describe('toolgate sim CLI', () => {
   it('--help exits 0 and bad flags exit 2', async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number | null; out: string }>((resolve) => {
-        const c = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'gateway/src/cli/main.ts'), 'sim', ...args], { cwd: ROOT });
+        const c = spawn(
+          process.execPath,
+          ['--import', 'tsx', path.join(ROOT, 'gateway/src/cli/main.ts'), 'sim', ...args],
+          { cwd: ROOT },
+        );
         let out = '';
         c.stdout.on('data', (d: Buffer) => (out += d.toString()));
         c.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -82,7 +132,12 @@ describe('KV cache and profiles', () => {
 
   it('resolves named profiles, overrides and rejects bad values', () => {
     const d = resolveProfile(undefined);
-    expect(d).toMatchObject({ kind: 'engine', decodeBaseMs: 2.4, decodePerSeqMs: 0.03, prefillTokensPerSecond: 190000 });
+    expect(d).toMatchObject({
+      kind: 'engine',
+      decodeBaseMs: 2.4,
+      decodePerSeqMs: 0.03,
+      prefillTokensPerSecond: 190000,
+    });
     expect(resolveProfile({ maxNumSeqs: 1 })).toMatchObject({ kind: 'engine', maxNumSeqs: 1, decodeBaseMs: 2.4 });
     expect(resolveProfile({ ttftMs: 7 })).toMatchObject({ kind: 'fixed', ttftMs: 7, itlMs: 10 });
     expect(() => resolveProfile({ maxNumSeqs: 0 })).toThrow(/maxNumSeqs/);

@@ -4,7 +4,10 @@ import { startSim } from '../../src/sim/index.js';
 import { metricValue, postJson, sleep, TOOLS } from './helpers.js';
 
 /** Streams a chat request; returns ms to the first chunk carrying reasoning/content/tool_calls and to the end. */
-async function timedStream(url: string, body: Record<string, unknown>): Promise<{ ttft: number; total: number; chunks: number }> {
+async function timedStream(
+  url: string,
+  body: Record<string, unknown>,
+): Promise<{ ttft: number; total: number; chunks: number }> {
   const t0 = performance.now();
   const res = await postJson(`${url}/v1/chat/completions`, { ...body, stream: true });
   const reader = res.body!.getReader();
@@ -38,7 +41,14 @@ describe('engine model', () => {
     try {
       const url = sim.urls[0]!;
       const system = 'You are a careful assistant. ' + 'Follow the policy section carefully. '.repeat(400);
-      const body = (q: string) => ({ messages: [{ role: 'system', content: system }, { role: 'user', content: q }], tools: TOOLS, max_tokens: 4 });
+      const body = (q: string) => ({
+        messages: [
+          { role: 'system', content: system },
+          { role: 'user', content: q },
+        ],
+        tools: TOOLS,
+        max_tokens: 4,
+      });
       const first = await timedStream(url, body('Weather in Paris?'));
       const statsAfterFirst = sim.pods[0]!.stats();
       const second = await timedStream(url, body('Weather in Lyon?')); // same system + tools prefix
@@ -59,7 +69,11 @@ describe('engine model', () => {
     const sim = await startSim({ profile: { maxNumSeqs: 1, decodeBaseMs: 4, numGpuBlocks: 4096 } });
     try {
       const url = sim.urls[0]!;
-      const reqs = [0, 1, 2].map((i) => postJson(`${url}/v1/completions`, { prompt: `request ${i}`, max_tokens: 25, ignore_eos: true }).then((r) => r.json()));
+      const reqs = [0, 1, 2].map((i) =>
+        postJson(`${url}/v1/completions`, { prompt: `request ${i}`, max_tokens: 25, ignore_eos: true }).then((r) =>
+          r.json(),
+        ),
+      );
       for (let i = 0; i < 200 && sim.pods[0]!.stats().requests < 3; i++) await sleep(2);
       const mid = sim.pods[0]!.stats();
       const midMetrics = await (await fetch(`${url}/metrics`)).text();
@@ -73,7 +87,13 @@ describe('engine model', () => {
       expect(metricValue(m, 'vllm:request_queue_time_seconds_sum')).toBeGreaterThan(0.2);
       expect(metricValue(m, 'vllm:request_queue_time_seconds_count')).toBe(3);
       expect(metricValue(m, 'vllm:kv_cache_usage_perc')).toBe(0);
-      expect(sim.pods[0]!.stats()).toMatchObject({ requests: 3, completed: 3, running: 0, waiting: 0, generationTokens: 75 });
+      expect(sim.pods[0]!.stats()).toMatchObject({
+        requests: 3,
+        completed: 3,
+        running: 0,
+        waiting: 0,
+        generationTokens: 75,
+      });
     } finally {
       await sim.close();
     }
@@ -88,7 +108,11 @@ describe('engine model', () => {
       await (await postJson(`${url}/v1/completions`, one)).json();
       const single = performance.now() - t;
       t = performance.now();
-      await Promise.all(Array.from({ length: 8 }, (_, i) => postJson(`${url}/v1/completions`, { ...one, prompt: `batch me ${i}` }).then((r) => r.json())));
+      await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          postJson(`${url}/v1/completions`, { ...one, prompt: `batch me ${i}` }).then((r) => r.json()),
+        ),
+      );
       const eight = performance.now() - t;
       expect(single).toBeGreaterThan(150); // 40 steps x >= 5 ms
       expect(eight).toBeLessThan(single * 3);
@@ -100,7 +124,12 @@ describe('engine model', () => {
   it('fixed profile: TTFT is ttftMs and tokens arrive itlMs apart (within tolerance)', async () => {
     const sim = await startSim({ profile: { kind: 'fixed', ttftMs: 120, itlMs: 25 } });
     try {
-      const body = { messages: [{ role: 'user', content: 'hi' }], max_tokens: 11, ignore_eos: true, chat_template_kwargs: { enable_thinking: false } };
+      const body = {
+        messages: [{ role: 'user', content: 'hi' }],
+        max_tokens: 11,
+        ignore_eos: true,
+        chat_template_kwargs: { enable_thinking: false },
+      };
       const r = await timedStream(sim.urls[0]!, body);
       expect(r.chunks).toBe(11);
       expect(r.ttft).toBeGreaterThanOrEqual(115);
@@ -120,16 +149,25 @@ describe('engine model', () => {
 
   it('faulted responses are identical across runs and arrival orders for the same seed', async () => {
     const faults = { rates: { bare_json: 0.2, python_literals: 0.2, prose_around: 0.2, missing_argument: 0.2 } };
-    const bodies = Array.from({ length: 16 }, (_, i) => ({ messages: [{ role: 'user', content: `Weather in Town${i}?` }], tools: TOOLS }));
+    const bodies = Array.from({ length: 16 }, (_, i) => ({
+      messages: [{ role: 'user', content: `Weather in Town${i}?` }],
+      tools: TOOLS,
+    }));
     const run = async (order: number[]) => {
       const sim = await startSim({ faults, seed: 42, profile: { kind: 'fixed', ttftMs: 0, itlMs: 0 } });
       try {
         const out: string[] = new Array(bodies.length);
-        await Promise.all(order.map(async (i) => {
-          const r = (await (await postJson(`${sim.urls[0]}/v1/chat/completions`, bodies[i])).json()) as any;
-          const msg = r.choices[0].message;
-          out[i] = JSON.stringify([msg.content, (msg.tool_calls ?? []).map((t: any) => t.function), r.choices[0].finish_reason]);
-        }));
+        await Promise.all(
+          order.map(async (i) => {
+            const r = (await (await postJson(`${sim.urls[0]}/v1/chat/completions`, bodies[i])).json()) as any;
+            const msg = r.choices[0].message;
+            out[i] = JSON.stringify([
+              msg.content,
+              (msg.tool_calls ?? []).map((t: any) => t.function),
+              r.choices[0].finish_reason,
+            ]);
+          }),
+        );
         return out;
       } finally {
         await sim.close();

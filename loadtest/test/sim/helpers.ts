@@ -5,13 +5,21 @@ export const TOOLS = [
     function: {
       name: 'get_weather',
       description: 'Current weather for a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } }, required: ['city', 'days'] },
+      parameters: {
+        type: 'object',
+        properties: { city: { type: 'string' }, days: { type: 'integer' } },
+        required: ['city', 'days'],
+      },
     },
   },
 ];
 
 export async function postJson(url: string, body: unknown): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 }
 
 /** Parsed `data:` events of an SSE body; '[DONE]' stays a string. */
@@ -27,7 +35,12 @@ export function sseEvents(text: string): unknown[] {
 export function metricValue(text: string, name: string): number {
   let sum = 0;
   for (const line of text.split('\n')) {
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `) || (name.endsWith('}') && line.startsWith(`${name} `))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (
+      line.startsWith(`${name}{`) ||
+      line.startsWith(`${name} `) ||
+      (name.endsWith('}') && line.startsWith(`${name} `))
+    )
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
 }

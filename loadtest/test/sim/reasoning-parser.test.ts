@@ -6,7 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type SimCluster } from '../../src/sim/index.js';
 import { postJson, sseEvents } from './helpers.js';
 
-const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+const tools = [
+  {
+    type: 'function',
+    function: {
+      name: 'get_weather',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    },
+  },
+];
 const CALL = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call>';
 
 interface Msg {
@@ -27,18 +35,31 @@ describe('qwen3 reasoning parser', () => {
     await plain?.close();
   });
 
-  const body = (raw: string, extra: Record<string, unknown> = {}) => ({ tools, messages: [{ role: 'user', content: 'weather?' }], sim_script: { raw }, ...extra });
+  const body = (raw: string, extra: Record<string, unknown> = {}) => ({
+    tools,
+    messages: [{ role: 'user', content: 'weather?' }],
+    sim_script: { raw },
+    ...extra,
+  });
   async function whole(url: string, raw: string, extra: Record<string, unknown> = {}) {
-    const r = (await (await postJson(`${url}/v1/chat/completions`, body(raw, extra))).json()) as { choices: Array<{ message: Msg }>; usage: Record<string, any> };
+    const r = (await (await postJson(`${url}/v1/chat/completions`, body(raw, extra))).json()) as {
+      choices: Array<{ message: Msg }>;
+      usage: Record<string, any>;
+    };
     return { msg: r.choices[0]!.message, usage: r.usage };
   }
   async function streamed(url: string, raw: string) {
-    const events = sseEvents(await (await postJson(`${url}/v1/chat/completions`, { ...body(raw), stream: true })).text()) as Array<Record<string, any> | string>;
+    const events = sseEvents(
+      await (await postJson(`${url}/v1/chat/completions`, { ...body(raw), stream: true })).text(),
+    ) as Array<Record<string, any> | string>;
     const deltas = events.filter((e): e is Record<string, any> => e !== '[DONE]').map((e) => e.choices[0]?.delta ?? {});
     return {
       reasoning: deltas.map((d) => d.reasoning ?? '').join(''),
       content: deltas.map((d) => d.content ?? '').join(''),
-      calls: deltas.flatMap((d) => d.tool_calls ?? []).filter((t: any) => t.function.name).map((t: any) => t.function.name),
+      calls: deltas
+        .flatMap((d) => d.tool_calls ?? [])
+        .filter((t: any) => t.function.name)
+        .map((t: any) => t.function.name),
     };
   }
 
@@ -49,7 +70,11 @@ describe('qwen3 reasoning parser', () => {
     expect(msg.tool_calls!.map((t) => t.function.name)).toEqual(['get_weather']);
     expect(usage.completion_tokens_details.reasoning_tokens).toBeGreaterThan(0);
     // Streamed, the blank line before the call goes out as content (whole answers drop it).
-    expect(await streamed(sim.urls[0]!, raw)).toEqual({ reasoning: 'The user wants weather.', content: '\n\n', calls: ['get_weather'] });
+    expect(await streamed(sim.urls[0]!, raw)).toEqual({
+      reasoning: 'The user wants weather.',
+      content: '\n\n',
+      calls: ['get_weather'],
+    });
   });
 
   it('with thinking on, an answer that never closes </think> is all reasoning', async () => {
@@ -79,7 +104,9 @@ describe('qwen3 reasoning parser', () => {
   });
 
   it('generated answers open with a short think block when thinking is on', async () => {
-    const r = (await (await postJson(`${sim.urls[0]}/v1/chat/completions`, { messages: [{ role: 'user', content: 'Hello there' }] })).json()) as { choices: Array<{ message: Msg }> };
+    const r = (await (
+      await postJson(`${sim.urls[0]}/v1/chat/completions`, { messages: [{ role: 'user', content: 'Hello there' }] })
+    ).json()) as { choices: Array<{ message: Msg }> };
     const msg = r.choices[0]!.message;
     expect(msg.reasoning).toBe('\nI can answer this directly.\n');
     expect(msg.content!.startsWith('\n\n')).toBe(true);

@@ -31,17 +31,25 @@ describe('vLLM server flags and request options', () => {
   it('a pod without auto tool choice refuses tools unless tool_choice is "none", with vLLM\'s messages', async () => {
     const auto = await chat(noTools, { tools: TOOLS });
     expect(auto.status).toBe(400);
-    expect(auto.body.error).toMatchObject({ type: 'BadRequestError', code: 400, message: '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set' });
+    expect(auto.body.error).toMatchObject({
+      type: 'BadRequestError',
+      code: 400,
+      message: '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set',
+    });
     const required = await chat(noTools, { tools: TOOLS, tool_choice: 'required' });
     expect(required.body.error.message).toBe('tool_choice="required" requires --tool-call-parser to be set');
-    const named = await chat(noTools, { tools: TOOLS, tool_choice: { type: 'function', function: { name: 'get_weather' } } });
+    const named = await chat(noTools, {
+      tools: TOOLS,
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+    });
     expect(named.body.error.message).toBe('tool_choice=function "get_weather" requires --tool-call-parser to be set');
     const none = await chat(noTools, { tools: TOOLS, tool_choice: 'none' });
     expect(none.status).toBe(200);
   });
 
   it('tools are rendered under tool_choice "none" unless the pod excludes them: prompt_tokens tell', async () => {
-    const tokens = async (sim: SimCluster, body: Record<string, unknown>) => (await chat(sim, { ...body, max_tokens: 1 })).body.usage.prompt_tokens as number;
+    const tokens = async (sim: SimCluster, body: Record<string, unknown>) =>
+      (await chat(sim, { ...body, max_tokens: 1 })).body.usage.prompt_tokens as number;
     const bare = await tokens(hermes, {});
     const none = await tokens(hermes, { tools: TOOLS, tool_choice: 'none' });
     expect(none).toBeGreaterThan(bare + 20);
@@ -51,32 +59,62 @@ describe('vLLM server flags and request options', () => {
   });
 
   it('tool_choice "none" returns the <tool_call> text the model wrote, untouched, in content', async () => {
-    const raw = '<think>\nweather\n</think>\n\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call>';
+    const raw =
+      '<think>\nweather\n</think>\n\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call>';
     const r = await chat(hermes, { tools: TOOLS, tool_choice: 'none', sim_script: { raw } });
-    expect(r.body.choices[0].message).toMatchObject({ reasoning: '\nweather\n', content: raw.slice(raw.indexOf('</think>') + 8) });
+    expect(r.body.choices[0].message).toMatchObject({
+      reasoning: '\nweather\n',
+      content: raw.slice(raw.indexOf('</think>') + 8),
+    });
     expect(r.body.choices[0].message.tool_calls).toBeUndefined();
   });
 
   it('response_format json_schema: guided decoding answers with JSON of that schema, after the think block', async () => {
-    const schema = { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 1 } }, required: ['city', 'days'] };
-    const r = await chat(hermes, { response_format: { type: 'json_schema', json_schema: { name: 'forecast', schema } } });
+    const schema = {
+      type: 'object',
+      properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 1 } },
+      required: ['city', 'days'],
+    };
+    const r = await chat(hermes, {
+      response_format: { type: 'json_schema', json_schema: { name: 'forecast', schema } },
+    });
     const msg = r.body.choices[0].message;
     expect(JSON.parse(msg.content)).toEqual({ city: 'Oslo', days: 1 });
     expect(msg.reasoning).toBeTruthy();
-    const events = sseEvents(await (await postJson(`${hermes.urls[0]}/v1/chat/completions`, { messages, stream: true, response_format: { type: 'json_schema', json_schema: { name: 'f', schema } } })).text()) as any[];
-    const content = events.filter((e) => e !== '[DONE]').map((e) => e.choices[0]?.delta?.content ?? '').join('');
+    const events = sseEvents(
+      await (
+        await postJson(`${hermes.urls[0]}/v1/chat/completions`, {
+          messages,
+          stream: true,
+          response_format: { type: 'json_schema', json_schema: { name: 'f', schema } },
+        })
+      ).text(),
+    ) as any[];
+    const content = events
+      .filter((e) => e !== '[DONE]')
+      .map((e) => e.choices[0]?.delta?.content ?? '')
+      .join('');
     expect(JSON.parse(content)).toEqual({ city: 'Oslo', days: 1 });
     // Guided decoding wins over a scripted (free-text) output, and tools under "auto".
-    const scripted = await chat(hermes, { tools: TOOLS, response_format: { type: 'json_schema', json_schema: { name: 'f', schema } }, sim_script: { raw: 'prose' } });
+    const scripted = await chat(hermes, {
+      tools: TOOLS,
+      response_format: { type: 'json_schema', json_schema: { name: 'f', schema } },
+      sim_script: { raw: 'prose' },
+    });
     expect(JSON.parse(scripted.body.choices[0].message.content)).toEqual({ city: 'Oslo', days: 1 });
   });
 
-  it('response_format json_object answers with a JSON object; json_schema without a schema is vLLM\'s 400', async () => {
-    const r = await chat(hermes, { response_format: { type: 'json_object' }, chat_template_kwargs: { enable_thinking: false } });
+  it("response_format json_object answers with a JSON object; json_schema without a schema is vLLM's 400", async () => {
+    const r = await chat(hermes, {
+      response_format: { type: 'json_object' },
+      chat_template_kwargs: { enable_thinking: false },
+    });
     expect(typeof JSON.parse(r.body.choices[0].message.content)).toBe('object');
     const bad = await chat(hermes, { response_format: { type: 'json_schema' } });
     expect(bad.status).toBe(400);
-    expect(bad.body.error.message).toBe("When response_format type is 'json_schema', the 'json_schema' field must be provided.");
+    expect(bad.body.error.message).toBe(
+      "When response_format type is 'json_schema', the 'json_schema' field must be provided.",
+    );
   });
 
   it('a forced tool_choice wins over response_format and is never faulted', async () => {

@@ -17,8 +17,18 @@ interface FieldRule {
   range?: string;
 }
 
-const opt = (kind: Kind, check?: FieldRule['check'], range?: string): FieldRule => ({ kind, nullable: true, check, range });
-const req = (kind: Kind, check?: FieldRule['check'], range?: string): FieldRule => ({ kind, nullable: false, check, range });
+const opt = (kind: Kind, check?: FieldRule['check'], range?: string): FieldRule => ({
+  kind,
+  nullable: true,
+  check,
+  range,
+});
+const req = (kind: Kind, check?: FieldRule['check'], range?: string): FieldRule => ({
+  kind,
+  nullable: false,
+  check,
+  range,
+});
 const penalty = opt('float', (v) => v >= -2 && v <= 2, 'in [-2, 2]');
 
 const COMMON: Record<string, FieldRule> = {
@@ -57,7 +67,13 @@ const bad = (message: string, param: string, code = 'invalid_type') => new Gatew
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** Python truthiness of a JSON value (vLLM's before-validators test `data.get(...)` that way). */
 const truthy = (v: unknown): boolean =>
-  v !== undefined && v !== null && v !== false && v !== 0 && v !== '' && !(Array.isArray(v) && v.length === 0) && !(isObject(v) && Object.keys(v).length === 0);
+  v !== undefined &&
+  v !== null &&
+  v !== false &&
+  v !== 0 &&
+  v !== '' &&
+  !(Array.isArray(v) && v.length === 0) &&
+  !(isObject(v) && Object.keys(v).length === 0);
 
 function coerce(kind: Kind, v: unknown): number | boolean | string | undefined {
   switch (kind) {
@@ -72,7 +88,12 @@ function coerce(kind: Kind, v: unknown): number | boolean | string | undefined {
   }
 }
 
-const KIND_WORDS: Record<Kind, string> = { int: 'an integer', float: 'a number', bool: 'a boolean', string: 'a string' };
+const KIND_WORDS: Record<Kind, string> = {
+  int: 'an integer',
+  float: 'a number',
+  bool: 'a boolean',
+  string: 'a string',
+};
 
 export function validateSampling(endpoint: Endpoint, body: Record<string, unknown>): void {
   const rules = FIELDS[endpoint];
@@ -86,7 +107,8 @@ export function validateSampling(endpoint: Endpoint, body: Record<string, unknow
     }
     const v = coerce(rule.kind, raw);
     if (v === undefined) throw bad(`'${name}' must be ${KIND_WORDS[rule.kind]}.`, name);
-    if (rule.check && typeof v === 'number' && !rule.check(v)) throw bad(`'${name}' must be ${rule.range} (got ${String(raw).slice(0, 40)}).`, name, 'invalid_value');
+    if (rule.check && typeof v === 'number' && !rule.check(v))
+      throw bad(`'${name}' must be ${rule.range} (got ${String(raw).slice(0, 40)}).`, name, 'invalid_value');
     values[name] = v;
   }
   checkMaxTokens(endpoint, values);
@@ -102,11 +124,19 @@ export function validateSampling(endpoint: Endpoint, body: Record<string, unknow
 }
 
 /** vLLM extras typed `dict | None` in its request models. */
-const OBJECT_FIELDS = ['chat_template_kwargs', 'structured_outputs', 'mm_processor_kwargs', 'media_io_kwargs', 'kv_transfer_params', 'vllm_xargs'];
+const OBJECT_FIELDS = [
+  'chat_template_kwargs',
+  'structured_outputs',
+  'mm_processor_kwargs',
+  'media_io_kwargs',
+  'kv_transfer_params',
+  'vllm_xargs',
+];
 
 /** vLLM uses max_completion_tokens when set, else max_tokens; fewer than 1 is refused. */
 function checkMaxTokens(endpoint: Endpoint, values: Record<string, unknown>): void {
-  const name = endpoint === 'chat' && values.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens';
+  const name =
+    endpoint === 'chat' && values.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens';
   const v = values[name];
   if (typeof v === 'number' && v < 1) throw bad(`'${name}' must be at least 1, got ${v}.`, name, 'invalid_value');
 }
@@ -129,9 +159,11 @@ function checkStreamOptions(body: Record<string, unknown>): void {
   if (so === undefined || so === null) return;
   if (!isObject(so)) throw bad(`'stream_options' must be an object.`, 'stream_options');
   for (const key of ['include_usage', 'continuous_usage_stats']) {
-    if (so[key] !== undefined && so[key] !== null && laxBool(so[key]) === undefined) throw bad(`'stream_options.${key}' must be a boolean.`, `stream_options.${key}`);
+    if (so[key] !== undefined && so[key] !== null && laxBool(so[key]) === undefined)
+      throw bad(`'stream_options.${key}' must be a boolean.`, `stream_options.${key}`);
   }
-  if (truthy(so) && !truthy(body.stream)) throw bad('Stream options can only be defined when `stream=True`.', 'stream_options', 'invalid_value');
+  if (truthy(so) && !truthy(body.stream))
+    throw bad('Stream options can only be defined when `stream=True`.', 'stream_options', 'invalid_value');
 }
 
 /** check_logprobs (chat protocol.py): numbers only, -1 or >= 0, and top_logprobs needs logprobs. */
@@ -155,7 +187,8 @@ function checkLogprobs(endpoint: Endpoint, body: Record<string, unknown>): void 
 function checkLogitBias(bias: unknown): void {
   if (bias === undefined || bias === null) return;
   if (!isObject(bias)) throw bad(`'logit_bias' must be an object of token id → bias.`, 'logit_bias');
-  for (const [k, v] of Object.entries(bias)) if (laxFloat(v) === undefined) throw bad(`'logit_bias["${k.slice(0, 20)}"]' must be a number.`, 'logit_bias');
+  for (const [k, v] of Object.entries(bias))
+    if (laxFloat(v) === undefined) throw bad(`'logit_bias["${k.slice(0, 20)}"]' must be a number.`, 'logit_bias');
 }
 
 /** response_format: {type: text | json_object | json_schema (with json_schema.name) | structural_tag}. */
@@ -164,12 +197,23 @@ function checkResponseFormat(rf: unknown): void {
   if (!isObject(rf)) throw bad(`'response_format' must be an object.`, 'response_format');
   const type = rf.type;
   if (type !== 'text' && type !== 'json_object' && type !== 'json_schema' && type !== 'structural_tag') {
-    throw bad(`'response_format.type' must be one of text, json_object, json_schema, structural_tag.`, 'response_format.type', 'invalid_value');
+    throw bad(
+      `'response_format.type' must be one of text, json_object, json_schema, structural_tag.`,
+      'response_format.type',
+      'invalid_value',
+    );
   }
   if (type === 'json_schema') {
     const js = rf.json_schema;
-    if (js === undefined || js === null) throw bad(`When response_format type is 'json_schema', the 'json_schema' field must be provided.`, 'response_format.json_schema', 'missing_required_parameter');
-    if (!isObject(js) || typeof js.name !== 'string') throw bad(`'response_format.json_schema' must be an object with a string 'name'.`, 'response_format.json_schema');
-    if (js.schema !== undefined && js.schema !== null && !isObject(js.schema)) throw bad(`'response_format.json_schema.schema' must be an object.`, 'response_format.json_schema.schema');
+    if (js === undefined || js === null)
+      throw bad(
+        `When response_format type is 'json_schema', the 'json_schema' field must be provided.`,
+        'response_format.json_schema',
+        'missing_required_parameter',
+      );
+    if (!isObject(js) || typeof js.name !== 'string')
+      throw bad(`'response_format.json_schema' must be an object with a string 'name'.`, 'response_format.json_schema');
+    if (js.schema !== undefined && js.schema !== null && !isObject(js.schema))
+      throw bad(`'response_format.json_schema.schema' must be an object.`, 'response_format.json_schema.schema');
   }
 }

@@ -14,7 +14,12 @@ export function validateTools(body: Record<string, unknown>): unknown[] | null {
   const tools = body.tools;
   if (tools !== undefined && tools !== null) {
     if (!Array.isArray(tools)) throw bad(`'tools' must be an array.`, 'tools');
-    if (tools.length === 0) throw bad('`tools` must not be an empty array. Either provide at least one tool or omit the field entirely.', 'tools', 'invalid_value');
+    if (tools.length === 0)
+      throw bad(
+        '`tools` must not be an empty array. Either provide at least one tool or omit the field entirely.',
+        'tools',
+        'invalid_value',
+      );
     for (let i = 0; i < tools.length; i++) checkTool(tools[i], `tools[${i}]`);
   }
   checkToolChoice(body.tool_choice, 'tool_choice' in body, Array.isArray(tools) ? tools : null);
@@ -23,18 +28,22 @@ export function validateTools(body: Record<string, unknown>): unknown[] | null {
 
 function checkTool(tool: unknown, at: string): void {
   if (!isObject(tool)) throw bad(`'${at}' must be an object.`, at);
-  if (tool.type !== undefined && tool.type !== 'function') throw bad(`'${at}.type' must be 'function'.`, `${at}.type`, 'invalid_value');
+  if (tool.type !== undefined && tool.type !== 'function')
+    throw bad(`'${at}.type' must be 'function'.`, `${at}.type`, 'invalid_value');
   const fn = tool.function;
-  if (fn === undefined) throw bad(`'${at}.function' is a required property.`, `${at}.function`, 'missing_required_parameter');
+  if (fn === undefined)
+    throw bad(`'${at}.function' is a required property.`, `${at}.function`, 'missing_required_parameter');
   if (!isObject(fn)) throw bad(`'${at}.function' must be an object.`, `${at}.function`);
-  if (typeof fn.name !== 'string') throw bad(`'${at}.function.name' is required and must be a string.`, `${at}.function.name`);
+  if (typeof fn.name !== 'string')
+    throw bad(`'${at}.function.name' is required and must be a string.`, `${at}.function.name`);
   if (fn.description !== undefined && fn.description !== null && typeof fn.description !== 'string') {
     throw bad(`'${at}.function.description' must be a string.`, `${at}.function.description`);
   }
   if (fn.parameters !== undefined && fn.parameters !== null && !isObject(fn.parameters)) {
     throw bad(`'${at}.function.parameters' must be a JSON Schema object.`, `${at}.function.parameters`);
   }
-  if (fn.strict !== undefined && fn.strict !== null && laxBool(fn.strict) === undefined) throw bad(`'${at}.function.strict' must be a boolean.`, `${at}.function.strict`);
+  if (fn.strict !== undefined && fn.strict !== null && laxBool(fn.strict) === undefined)
+    throw bad(`'${at}.function.strict' must be a boolean.`, `${at}.function.strict`);
 }
 
 function checkToolChoice(choice: unknown, present: boolean, tools: unknown[] | null): void {
@@ -43,12 +52,18 @@ function checkToolChoice(choice: unknown, present: boolean, tools: unknown[] | n
   if (choice === 'auto' || choice === 'required') return;
   const usage = 'Use "none", "auto", "required" or {"type": "function", "function": {"name": "my_function"}}.';
   if (!isObject(choice)) throw bad(`Invalid value for \`tool_choice\`. ${usage}`, 'tool_choice', 'invalid_value');
-  if (choice.type !== undefined && choice.type !== 'function') throw bad(`'tool_choice.type' must be 'function'. ${usage}`, 'tool_choice.type', 'invalid_value');
+  if (choice.type !== undefined && choice.type !== 'function')
+    throw bad(`'tool_choice.type' must be 'function'. ${usage}`, 'tool_choice.type', 'invalid_value');
   const fn = choice.function;
   if (!isObject(fn)) throw bad(`'tool_choice.function' must be an object. ${usage}`, 'tool_choice.function');
-  if (typeof fn.name !== 'string' || fn.name === '') throw bad(`'tool_choice.function.name' must be a non-empty string. ${usage}`, 'tool_choice.function.name');
+  if (typeof fn.name !== 'string' || fn.name === '')
+    throw bad(`'tool_choice.function.name' must be a non-empty string. ${usage}`, 'tool_choice.function.name');
   const named = fn.name;
   if (!tools.some((t) => isObject(t) && isObject(t.function) && t.function.name === named)) {
-    throw bad('The tool specified in `tool_choice` does not match any of the specified `tools`.', 'tool_choice', 'invalid_value');
+    throw bad(
+      'The tool specified in `tool_choice` does not match any of the specified `tools`.',
+      'tool_choice',
+      'invalid_value',
+    );
   }
 }

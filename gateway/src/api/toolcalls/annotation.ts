@@ -14,7 +14,13 @@ export interface ToolCallAnnotation {
 }
 
 export function annotationOf(report: ToolCallReport, policy: ToolCallPolicy, retries?: number): ToolCallAnnotation {
-  return { outcome: report.outcome, policy, repairs: report.repairs, errors: report.errors, ...(retries ? { retries } : {}) };
+  return {
+    outcome: report.outcome,
+    policy,
+    repairs: report.repairs,
+    errors: report.errors,
+    ...(retries ? { retries } : {}),
+  };
 }
 
 /** Worst outcome across choices: invalid > repaired > valid > none. */

@@ -6,13 +6,23 @@
 //     block whose JSON parses, unrepaired and unvalidated — and the verdict is only reported.
 // Both return as text whatever the model wrote that is not sent as a call, so no policy empties
 // an answer: the client sees the model's text, as vLLM alone would have returned it.
-import { callText, toOpenAIToolCall, toolCallId, type CheckedCall, type ToolCallReport } from '../../toolcalls/index.js';
+import {
+  callText,
+  toOpenAIToolCall,
+  toolCallId,
+  type CheckedCall,
+  type ToolCallReport,
+} from '../../toolcalls/index.js';
 import type { AssembledCall } from '../../upstream/tool-call-deltas.js';
-import type { FinishDecision, FinishedMessage, OutCall, Segment, ToolCallJudge } from './tool-call-transform.js';
+import type { FinishDecision, FinishedMessage, OutCall, ToolCallJudge } from './tool-call-transform.js';
 
 export interface JudgeContext {
   /** Checks an assistant output against the request's tools. */
-  check(output: { content?: string | null; tool_calls?: AssembledCall[]; reasoning_content?: string | null }): ToolCallReport;
+  check(output: {
+    content?: string | null;
+    tool_calls?: AssembledCall[];
+    reasoning_content?: string | null;
+  }): ToolCallReport;
   /** The verdict on the whole message and the upstream's raw output (state for capture and metrics). */
   onVerdict(index: number, report: ToolCallReport, raw: { content: string | null; tool_calls: AssembledCall[] }): void;
   annotation(report: ToolCallReport): Record<string, unknown>;
@@ -27,13 +37,18 @@ export interface CheckedJudgeContext extends JudgeContext {
   refuse?(report: ToolCallReport): Error | null;
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const key = (name: string, args: string) => `${name}\u0000${args}`;
 const outOf = (c: CheckedCall): OutCall => toOpenAIToolCall(c);
 
 /** The message as the engine reads a whole answer: all its content, the parsed calls, the reasoning. */
 function engineInput(m: FinishedMessage) {
-  return { content: m.heldContent ?? m.content, tool_calls: m.parsed.map((p) => p.call), reasoning_content: m.reasoning };
+  return {
+    content: m.heldContent ?? m.content,
+    tool_calls: m.parsed.map((p) => p.call),
+    reasoning_content: m.reasoning,
+  };
 }
 
 /** A call found in the message text, and whether it is sent. */
@@ -88,7 +103,8 @@ export function checkedJudge(ctx: CheckedJudgeContext): ToolCallJudge {
   const early = new Map<string, ToolCallReport>();
   return {
     early(item) {
-      const report = 'segment' in item ? ctx.check({ content: item.segment }) : ctx.check({ tool_calls: [item.parsed] });
+      const report =
+        'segment' in item ? ctx.check({ content: item.segment }) : ctx.check({ tool_calls: [item.parsed] });
       if (report.calls.length === 0 || !report.calls.every((c) => c.valid)) return null;
       if ('segment' in item) early.set(item.segment, report);
       return report.calls.map(outOf);
@@ -111,7 +127,9 @@ export function checkedJudge(ctx: CheckedJudgeContext): ToolCallJudge {
         if (at >= 0) unsent.splice(at, 1);
         else fresh.push(outOf(c));
       }
-      const unusedParsed = report.calls.filter((c) => !c.valid && !c.fromThink && c.source === 'tool_calls').map(callText);
+      const unusedParsed = report.calls
+        .filter((c) => !c.valid && !c.fromThink && c.source === 'tool_calls')
+        .map(callText);
       return {
         calls: limit(fresh, m.sent.length, ctx.singleCall),
         text: leftoverText(
@@ -136,10 +154,18 @@ function hermesCall(segment: string): OutCall | null {
     return null;
   }
   if (!isPlainObject(value) || typeof value.name !== 'string' || !('arguments' in value)) return null;
-  return { id: toolCallId(), type: 'function', function: { name: value.name, arguments: JSON.stringify(value.arguments) } };
+  return {
+    id: toolCallId(),
+    type: 'function',
+    function: { name: value.name, arguments: JSON.stringify(value.arguments) },
+  };
 }
 
-const parsedOut = (c: AssembledCall): OutCall => ({ id: c.id ?? toolCallId(), type: 'function', function: { name: c.function.name, arguments: c.function.arguments } });
+const parsedOut = (c: AssembledCall): OutCall => ({
+  id: c.id ?? toolCallId(),
+  type: 'function',
+  function: { name: c.function.name, arguments: c.function.arguments },
+});
 
 export function hermesJudge(ctx: JudgeContext): ToolCallJudge {
   return {
@@ -162,8 +188,15 @@ export function hermesJudge(ctx: JudgeContext): ToolCallJudge {
           used.push(s.raw);
         }
       }
-      return { calls: limit(calls, m.sent.length, ctx.singleCall), text: leftoverText(m, used.map((raw) => ({ raw, sent: true })), []), annotation: ctx.annotation(report) };
+      return {
+        calls: limit(calls, m.sent.length, ctx.singleCall),
+        text: leftoverText(
+          m,
+          used.map((raw) => ({ raw, sent: true })),
+          [],
+        ),
+        annotation: ctx.annotation(report),
+      };
     },
   };
 }
-

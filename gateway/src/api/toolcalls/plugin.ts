@@ -8,7 +8,14 @@
 //   `invalid_tool_call` error (HTTP 422 while the response has not started) when invalid.
 import type { GatewayConfig } from '../../config/schema.js';
 import type { Metrics } from '../../telemetry/metrics.js';
-import { checkToolCalls, compileToolsOffThread, repairHistory, type CompiledTools, type ToolCallReport, type ToolDef } from '../../toolcalls/index.js';
+import {
+  checkToolCalls,
+  compileToolsOffThread,
+  repairHistory,
+  type CompiledTools,
+  type ToolCallReport,
+  type ToolDef,
+} from '../../toolcalls/index.js';
 import { GatewayError } from '../errors.js';
 import type { Exchange, ExchangePlugin } from '../exchange.js';
 import { annotationOf, errorSummary, worstOutcome } from './annotation.js';
@@ -25,7 +32,7 @@ export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): Exch
 
   const check = (state: ToolCallState, output: Parameters<JudgeContext['check']>[0]): ToolCallReport => {
     const started = performance.now();
-    const report = checkToolCalls(state.compiled as never, output as never, { toolChoice: state.toolChoice });
+    const report = checkToolCalls(state.compiled, output, { toolChoice: state.toolChoice });
     metrics.toolCallValidation.observe((performance.now() - started) / 1000);
     return report;
   };
@@ -114,21 +121,44 @@ export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): Exch
       const state = ex.state.get(TOOL_CALLS);
       if (!state?.report) return;
       metrics.toolCalls.inc({ model: ex.model, variant: ex.variant, role: ex.role, outcome: state.report.outcome });
-      for (const kind of state.report.repairs) metrics.toolCallRepairs.inc({ model: ex.model, variant: ex.variant, kind });
+      for (const kind of state.report.repairs)
+        metrics.toolCallRepairs.inc({ model: ex.model, variant: ex.variant, kind });
     },
   };
 }
 
 /** Fresh tool-call state for an exchange (a shadow copy gets its own, from the same request). */
-export function newState(policy: ToolCallState['policy'], tools: ToolDef[], compiled: CompiledTools, toolChoice: unknown): ToolCallState {
-  return { policy, tools, compiled, toolChoice, parse: 'pod', report: null, reports: new Map(), rawOutput: null, retries: 0 };
+export function newState(
+  policy: ToolCallState['policy'],
+  tools: ToolDef[],
+  compiled: CompiledTools,
+  toolChoice: unknown,
+): ToolCallState {
+  return {
+    policy,
+    tools,
+    compiled,
+    toolChoice,
+    parse: 'pod',
+    report: null,
+    reports: new Map(),
+    rawOutput: null,
+    retries: 0,
+  };
 }
 
 const rejection = (report: ToolCallReport) =>
-  new GatewayError(422, `The model produced an invalid tool call: ${errorSummary(report)}`, { code: 'invalid_tool_call', type: 'invalid_response_error' });
+  new GatewayError(422, `The model produced an invalid tool call: ${errorSummary(report)}`, {
+    code: 'invalid_tool_call',
+    type: 'invalid_response_error',
+  });
 
 /** Named or `required` tool_choice: an upstream without a tool parser answers with the call itself (guided JSON), not text. */
 function holdsWholeContent(toolChoice: unknown): boolean {
   if (toolChoice === 'required') return true;
-  return typeof toolChoice === 'object' && toolChoice !== null && typeof (toolChoice as { function?: { name?: unknown } }).function?.name === 'string';
+  return (
+    typeof toolChoice === 'object' &&
+    toolChoice !== null &&
+    typeof (toolChoice as { function?: { name?: unknown } }).function?.name === 'string'
+  );
 }

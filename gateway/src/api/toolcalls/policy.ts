@@ -6,7 +6,11 @@ import { GatewayError } from '../errors.js';
 export const POLICIES = ['off', 'annotate', 'repair', 'retry', 'reject'] as const;
 export type ToolCallPolicy = (typeof POLICIES)[number];
 
-export function resolvePolicy(cfg: GatewayConfig['toolcalls'], model: string, header: string | undefined): ToolCallPolicy {
+export function resolvePolicy(
+  cfg: GatewayConfig['toolcalls'],
+  model: string,
+  header: string | undefined,
+): ToolCallPolicy {
   if (header !== undefined && cfg.allowPolicyHeader) {
     const value = header.trim().toLowerCase();
     if (!(POLICIES as readonly string[]).includes(value)) {

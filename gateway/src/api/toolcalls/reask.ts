@@ -31,12 +31,15 @@ function intendedFunction(call: CheckedCall, ctx: ReaskContext): ToolDef | null 
   const byName = new Map(ctx.tools.map((t) => [t.function.name, t]));
   if (call.name && byName.has(call.name)) return byName.get(call.name)!;
   const choice = ctx.body.tool_choice as { function?: { name?: string } } | undefined;
-  if (choice && typeof choice === 'object' && choice.function?.name && byName.has(choice.function.name)) return byName.get(choice.function.name)!;
+  if (choice && typeof choice === 'object' && choice.function?.name && byName.has(choice.function.name))
+    return byName.get(choice.function.name)!;
   return ctx.tools.length === 1 ? ctx.tools[0]! : null;
 }
 
 function messageOf(json: Record<string, unknown>): { content: string | null; tool_calls?: unknown } {
-  const choice = (json.choices as Array<{ message?: { content?: string | null; tool_calls?: unknown } }> | undefined)?.[0];
+  const choice = (
+    json.choices as Array<{ message?: { content?: string | null; tool_calls?: unknown } }> | undefined
+  )?.[0];
   return { content: choice?.message?.content ?? null, tool_calls: choice?.message?.tool_calls };
 }
 
@@ -81,24 +84,46 @@ export async function reask(ctx: ReaskContext): Promise<ReaskResult> {
         const msg = await ask({
           ...rest,
           stream: false,
-          messages: [...messages, { role: 'user', content: `${feedback} Reply with only the JSON arguments for the function "${target.function.name}".` }],
+          messages: [
+            ...messages,
+            {
+              role: 'user',
+              content: `${feedback} Reply with only the JSON arguments for the function "${target.function.name}".`,
+            },
+          ],
           structured_outputs: { json: target.function.parameters ?? { type: 'object', properties: {} } },
         });
         if (!msg) break;
-        fixed = checkToolCalls(ctx.tools, { tool_calls: [{ type: 'function', function: { name: target.function.name, arguments: msg.content ?? '' } }] }).calls;
+        fixed = checkToolCalls(ctx.tools, {
+          tool_calls: [{ type: 'function', function: { name: target.function.name, arguments: msg.content ?? '' } }],
+        }).calls;
       } else {
         const msg = await ask({
           ...ctx.body,
           stream: false,
           stream_options: undefined,
-          messages: [...messages, { role: 'assistant', content: ctx.rawText }, { role: 'user', content: `${feedback} Answer again with a valid tool call.` }],
+          messages: [
+            ...messages,
+            { role: 'assistant', content: ctx.rawText },
+            { role: 'user', content: `${feedback} Answer again with a valid tool call.` },
+          ],
         });
         if (!msg) break;
         fixed = checkToolCalls(ctx.tools, { content: msg.content, tool_calls: msg.tool_calls as never }).calls;
       }
       if (fixed.length > 0 && fixed.every((c) => c.valid)) {
         // The fixed call stands where the invalid one stood, with its source text (so that text is not shown again).
-        calls.splice(i, 1, ...fixed.map((c) => ({ ...c, raw: call.raw, fromThink: false, source: call.source, ...(call.id ? { id: call.id } : {}) })));
+        calls.splice(
+          i,
+          1,
+          ...fixed.map((c) => ({
+            ...c,
+            raw: call.raw,
+            fromThink: false,
+            source: call.source,
+            ...(call.id ? { id: call.id } : {}),
+          })),
+        );
         i += fixed.length - 1;
         break;
       }

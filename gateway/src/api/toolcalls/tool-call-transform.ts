@@ -169,7 +169,12 @@ export function createToolCallTransform(judge: ToolCallJudge, opts: TransformOpt
     }
   };
 
-  async function finish(s: ChoiceState, index: number, last: Chunk | null, finishReason: string | null): Promise<Chunks> {
+  async function finish(
+    s: ChoiceState,
+    index: number,
+    last: Chunk | null,
+    finishReason: string | null,
+  ): Promise<Chunks> {
     s.done = true;
     const out: Chunks = [];
     if (opts.holdAll) {
@@ -177,7 +182,8 @@ export function createToolCallTransform(judge: ToolCallJudge, opts: TransformOpt
     } else {
       for (const e of s.splitter.finish()) {
         if (e.type === 'text' && e.text) out.push(piece(base(), index, { content: e.text }));
-        else if (e.type === 'call') s.segments.push({ raw: e.raw, inThink: e.inThink, complete: e.complete, sent: false });
+        else if (e.type === 'call')
+          s.segments.push({ raw: e.raw, inThink: e.inThink, complete: e.complete, sent: false });
       }
     }
     const decision = await judge.finish({
@@ -193,9 +199,12 @@ export function createToolCallTransform(judge: ToolCallJudge, opts: TransformOpt
     if (decision.text) out.push(piece(base(), index, { content: decision.text }));
     out.push(...callDeltas(s, decision.calls, index));
     const reason = s.sent.length > 0 ? 'tool_calls' : finishReason === 'tool_calls' ? 'stop' : (finishReason ?? 'stop');
-    const lastChoice = ((last?.choices as Chunk[] | undefined)?.[0] ?? {}) as Chunk;
+    const lastChoice = (last?.choices as Chunk[] | undefined)?.[0] ?? {};
     const { index: _i, delta: _d, finish_reason: _f, ...choiceExtra } = lastChoice;
-    out.push({ ...piece(last ? { ...last, choices: undefined } : base(), index, {}, reason, choiceExtra), toolgate: { tool_calls: decision.annotation } });
+    out.push({
+      ...piece(last ? { ...last, choices: undefined } : base(), index, {}, reason, choiceExtra),
+      toolgate: { tool_calls: decision.annotation },
+    });
     return out;
   }
 
@@ -208,7 +217,7 @@ export function createToolCallTransform(judge: ToolCallJudge, opts: TransformOpt
     const out: Chunks = [];
     for (const i of s.deltas.add(delta.tool_calls)) completeParsed(s, i, index, out);
     delete delta.tool_calls;
-    for (const f of REASONING_FIELDS) if (typeof delta[f] === 'string') s.reasoning = (s.reasoning ?? '') + (delta[f] as string);
+    for (const f of REASONING_FIELDS) if (typeof delta[f] === 'string') s.reasoning = (s.reasoning ?? '') + delta[f];
     const { delta: _d, finish_reason: _f, ...choiceExtra } = choice;
     if (typeof delta.content === 'string' && delta.content !== '') {
       s.content.push(delta.content);
@@ -254,7 +263,7 @@ export function createToolCallTransform(judge: ToolCallJudge, opts: TransformOpt
       const list = chunk.choices as Chunk[] | undefined;
       if (!Array.isArray(list) || list.length === 0) return pass([chunk]);
       const parts = list.map((choice) => onChoice(chunk, choice));
-      if (parts.every((p) => Array.isArray(p))) return pass((parts as Chunks[]).flat());
+      if (parts.every((p) => Array.isArray(p))) return pass(parts.flat());
       return Promise.all(parts).then((p) => pass(p.flat()));
     },
     async end() {

@@ -2,7 +2,7 @@
 // conversation ids, and the seeded holdout draw.
 import { createHash } from 'node:crypto';
 
-export { canonicalJson } from '../../toolcalls/safe-json.js';
+export { canonicalJson } from '../../toolcalls/index.js';
 
 export const sha256Hex = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 

@@ -59,7 +59,8 @@ export function buildRow(format: ExportFormat, rec: ToolCallRecord): BuildResult
     if (rec.outcome === 'invalid' || rec.outcome === 'none' || !rec.calls || rec.calls.length === 0) {
       return { skip: `no valid call (outcome ${rec.outcome})` };
     }
-    if (format === 'llamafactory-dpo' && rec.outcome !== 'repaired') return { skip: 'not repaired (no rejected output)' };
+    if (format === 'llamafactory-dpo' && rec.outcome !== 'repaired')
+      return { skip: 'not repaired (no rejected output)' };
     if (rec.executable === false) return { skip: 'not executable (an MCP call failed)' };
     const { system, turns } = toShareGpt(rec.messages);
     const target: ShareGptTurn = { from: 'function_call', value: functionCallValue(rec.calls) };
@@ -77,7 +78,8 @@ function buildGrpo(rec: ToolCallRecord): BuildResult {
     return { skip: `no valid call (outcome ${rec.outcome})` };
   }
   const last = rec.messages[rec.messages.length - 1];
-  if (!last || (last.role !== 'user' && last.role !== 'tool')) return { skip: 'conversation does not end with a user or tool turn' };
+  if (!last || (last.role !== 'user' && last.role !== 'tool'))
+    return { skip: 'conversation does not end with a user or tool turn' };
   return {
     row: {
       id: rec.id,
@@ -98,7 +100,10 @@ function grpoMessage(m: ChatMessage): GrpoMessage {
       const args = fn.arguments;
       return {
         type: 'function' as const,
-        function: { name: String(fn.name ?? ''), arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}) },
+        function: {
+          name: String(fn.name ?? ''),
+          arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}),
+        },
       };
     });
   }

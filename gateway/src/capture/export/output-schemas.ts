@@ -75,7 +75,10 @@ export const grpoRowJsonSchema = {
     },
     tools: { type: 'string', description: 'JSON array of OpenAI tools' },
     reference_calls: { type: 'string', description: 'JSON array of {name, arguments: object}' },
-    executable: { type: 'boolean', description: 'The reference calls ran on their MCP server without error (only when the gateway ran them)' },
+    executable: {
+      type: 'boolean',
+      description: 'The reference calls ran on their MCP server without error (only when the gateway ran them)',
+    },
   },
 } as const;
 

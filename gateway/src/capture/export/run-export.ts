@@ -2,7 +2,7 @@
 // conversation → JSONL files (+ LLaMA-Factory dataset_info.json entries) in the output directory.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CaptureRecord, ToolCallRecord } from '../record.js';
+import type { CaptureRecord } from '../record.js';
 import { unitHash } from './canonical.js';
 import { buildRow, contentKey, conversationIdOf, type ExportFormat, type ExportRow } from './formats.js';
 
@@ -45,7 +45,11 @@ export async function runExport(records: CaptureRecord[], opts: ExportOptions): 
     train: 0,
     holdout: 0,
     conversations: { train: 0, holdout: 0 },
-    files: { train: path.join(opts.outDir, trainFile), holdout: path.join(opts.outDir, holdoutFile), datasetInfo: null },
+    files: {
+      train: path.join(opts.outDir, trainFile),
+      holdout: path.join(opts.outDir, holdoutFile),
+      datasetInfo: null,
+    },
   };
   const seenIds = new Set<string>();
   const seenContent = new Set<string>();
@@ -73,7 +77,7 @@ export async function runExport(records: CaptureRecord[], opts: ExportOptions): 
       continue;
     }
     seenContent.add(key);
-    const conv = conversationIdOf(rec as ToolCallRecord);
+    const conv = conversationIdOf(rec);
     const isHoldout = unitHash(opts.seed, conv) < opts.holdout;
     (isHoldout ? held : train).push(built.row);
     (isHoldout ? convs.holdout : convs.train).add(conv);
@@ -116,7 +120,8 @@ async function mergeDatasetInfo(file: string, entries: Record<string, unknown>):
     const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) existing = parsed as Record<string, unknown>;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${file} exists but is not a JSON object; refusing to overwrite it`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new Error(`${file} exists but is not a JSON object; refusing to overwrite it`);
   }
   await writeFile(file, JSON.stringify({ ...existing, ...entries }, null, 2) + '\n');
 }

@@ -5,7 +5,7 @@
 //   LLaMA-Factory's own OpenAI converter joins them. human/observation must sit at odd positions
 //   and gpt/function_call at even ones; anything that cannot be made to fit is reported, not guessed.
 import type { ChatMessage, ParsedCall, ToolDefRecord } from '../record.js';
-import { parseJson } from '../../toolcalls/safe-json.js';
+import { parseJson } from '../../toolcalls/index.js';
 
 export type ShareGptRole = 'human' | 'gpt' | 'function_call' | 'observation';
 export interface ShareGptTurn {
@@ -52,7 +52,8 @@ function historyCalls(m: ChatMessage): ParsedCall[] {
         throw new Unconvertible('history tool call with unparseable arguments');
       }
     }
-    if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new Unconvertible('history tool call arguments are not an object');
+    if (args === null || typeof args !== 'object' || Array.isArray(args))
+      throw new Unconvertible('history tool call arguments are not an object');
     return { name: fn.name, arguments: args as Record<string, unknown> };
   });
 }
@@ -94,7 +95,8 @@ export function toShareGpt(messages: ChatMessage[]): ShareGptPrompt {
     const odd = t.from === 'human' || t.from === 'observation';
     if (odd !== (i % 2 === 0)) throw new Unconvertible('roles do not alternate (user/tool vs assistant)');
   });
-  if (turns.length === 0 || turns.length % 2 === 0) throw new Unconvertible('conversation does not end with a user or tool turn');
+  if (turns.length === 0 || turns.length % 2 === 0)
+    throw new Unconvertible('conversation does not end with a user or tool turn');
   return { system: system.join('\n'), turns };
 }
 

@@ -64,12 +64,23 @@ export function summarizePairs(records: readonly ShadowPairRecord[]): AbReport {
     out.push({
       model: first.model,
       pairs: pairs.length,
-      primary: side(first.primary.variant, pairs.map((p) => p.primary)),
-      shadow: side(first.shadow.variant, pairs.map((p) => p.shadow)),
+      primary: side(
+        first.primary.variant,
+        pairs.map((p) => p.primary),
+      ),
+      shadow: side(
+        first.shadow.variant,
+        pairs.map((p) => p.shadow),
+      ),
       agreement: wilson(pairs.filter((p) => p.agree).length, pairs.length),
       latency: { ttftMs: pairedDelta(both(pairs, 'ttftMs')), e2eMs: pairedDelta(both(pairs, 'e2eMs')) },
     });
   }
-  out.sort((a, b) => a.model.localeCompare(b.model) || a.primary.variant.localeCompare(b.primary.variant) || a.shadow.variant.localeCompare(b.shadow.variant));
+  out.sort(
+    (a, b) =>
+      a.model.localeCompare(b.model) ||
+      a.primary.variant.localeCompare(b.primary.variant) ||
+      a.shadow.variant.localeCompare(b.shadow.variant),
+  );
   return { groups: out, duplicates };
 }

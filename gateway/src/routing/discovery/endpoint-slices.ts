@@ -26,7 +26,9 @@ export interface EndpointSliceList {
 
 export interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-  object: EndpointSlice | { kind: 'Status'; code?: number; reason?: string; message?: string; metadata?: { resourceVersion?: string } };
+  object:
+    | EndpointSlice
+    | { kind: 'Status'; code?: number; reason?: string; message?: string; metadata?: { resourceVersion?: string } };
 }
 
 export interface SliceSelection {

@@ -36,7 +36,10 @@ export class KubernetesApi {
     else {
       const host = env.KUBERNETES_SERVICE_HOST;
       const port = env.KUBERNETES_SERVICE_PORT ?? '443';
-      if (!host) throw new Error('kubernetes discovery: KUBERNETES_SERVICE_HOST is not set (not in a cluster?) and no apiUrl is configured');
+      if (!host)
+        throw new Error(
+          'kubernetes discovery: KUBERNETES_SERVICE_HOST is not set (not in a cluster?) and no apiUrl is configured',
+        );
       this.baseUrl = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
     }
     this.tokenPath = opts.tokenPath ?? `${SA_DIR}/token`;
@@ -70,21 +73,43 @@ export class KubernetesApi {
   }
 
   async listEndpointSlices(namespace: string, labelSelector: string, signal?: AbortSignal): Promise<EndpointSliceList> {
-    const res = await request(this.path(namespace, { labelSelector }), { dispatcher: this.dispatcher, headers: this.headers(), signal });
+    const res = await request(this.path(namespace, { labelSelector }), {
+      dispatcher: this.dispatcher,
+      headers: this.headers(),
+      signal,
+    });
     const text = await res.body.text();
-    if (res.statusCode !== 200) throw new KubernetesApiError(`list endpointslices: HTTP ${res.statusCode}: ${text.slice(0, 200)}`, res.statusCode);
+    if (res.statusCode !== 200)
+      throw new KubernetesApiError(
+        `list endpointslices: HTTP ${res.statusCode}: ${text.slice(0, 200)}`,
+        res.statusCode,
+      );
     return JSON.parse(text) as EndpointSliceList;
   }
 
   /** Yields watch events until the server ends the stream or `signal` aborts. */
-  async *watchEndpointSlices(namespace: string, labelSelector: string, resourceVersion: string, signal: AbortSignal): AsyncGenerator<WatchEvent> {
+  async *watchEndpointSlices(
+    namespace: string,
+    labelSelector: string,
+    resourceVersion: string,
+    signal: AbortSignal,
+  ): AsyncGenerator<WatchEvent> {
     const res = await request(
-      this.path(namespace, { labelSelector, watch: '1', resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: '300' }),
+      this.path(namespace, {
+        labelSelector,
+        watch: '1',
+        resourceVersion,
+        allowWatchBookmarks: 'true',
+        timeoutSeconds: '300',
+      }),
       { dispatcher: this.dispatcher, headers: this.headers(), signal, bodyTimeout: 0 },
     );
     if (res.statusCode !== 200) {
       const text = await res.body.text();
-      throw new KubernetesApiError(`watch endpointslices: HTTP ${res.statusCode}: ${text.slice(0, 200)}`, res.statusCode);
+      throw new KubernetesApiError(
+        `watch endpointslices: HTTP ${res.statusCode}: ${text.slice(0, 200)}`,
+        res.statusCode,
+      );
     }
     let buf = '';
     for await (const chunk of res.body) {

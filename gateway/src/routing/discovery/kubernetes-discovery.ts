@@ -35,7 +35,10 @@ export class KubernetesDiscovery {
     try {
       version = await this.list();
     } catch (err) {
-      this.log.error('kubernetes discovery: initial list failed; retrying in the background', { pool: this.pool.name, err: (err as Error).message });
+      this.log.error('kubernetes discovery: initial list failed; retrying in the background', {
+        pool: this.pool.name,
+        err: (err as Error).message,
+      });
     }
     this.loop = this.run(version);
   }
@@ -59,7 +62,11 @@ export class KubernetesDiscovery {
     const diff = this.pool.sync(endpoints);
     this.updates++;
     if (diff.added + diff.removed + diff.changed > 0) {
-      this.log.info('kubernetes discovery: pool changed', { pool: this.pool.name, ...diff, ready: endpoints.filter((e) => e.ready).length });
+      this.log.info('kubernetes discovery: pool changed', {
+        pool: this.pool.name,
+        ...diff,
+        ready: endpoints.filter((e) => e.ready).length,
+      });
     }
   }
 
@@ -71,7 +78,12 @@ export class KubernetesDiscovery {
       try {
         if (version === null) version = await this.list();
         let events = 0;
-        for await (const ev of this.api.watchEndpointSlices(this.cfg.namespace, this.cfg.labelSelector, version, signal)) {
+        for await (const ev of this.api.watchEndpointSlices(
+          this.cfg.namespace,
+          this.cfg.labelSelector,
+          version,
+          signal,
+        )) {
           if (ev.type === 'ERROR') {
             const status = ev.object as { code?: number; message?: string };
             throw new KubernetesApiError(`watch error: ${status.message ?? 'unknown'}`, status.code ?? 500);
@@ -95,7 +107,11 @@ export class KubernetesDiscovery {
           continue;
         }
         version = null;
-        this.log.warn('kubernetes discovery: list/watch failed', { pool: this.pool.name, err: (err as Error).message, retryMs: delay });
+        this.log.warn('kubernetes discovery: list/watch failed', {
+          pool: this.pool.name,
+          err: (err as Error).message,
+          retryMs: delay,
+        });
         await new Promise((r) => setTimeout(r, delay).unref());
         delay = Math.min(MAX_RETRY_MS, delay * 2);
       }

@@ -15,7 +15,11 @@ export function loadCap(candidates: readonly Backend[], epsilon: number): number
  * Walks `ranking` (preferred first) and returns the first backend under the cap with its index
  * in the ranking (0 = the preferred one), or null when `ranking` is empty.
  */
-export function pickBounded(ranking: readonly Backend[], candidates: readonly Backend[], epsilon: number | null): { backend: Backend; rank: number } | null {
+export function pickBounded(
+  ranking: readonly Backend[],
+  candidates: readonly Backend[],
+  epsilon: number | null,
+): { backend: Backend; rank: number } | null {
   if (ranking.length === 0) return null;
   if (epsilon === null) return { backend: ranking[0]!, rank: 0 };
   const cap = loadCap(candidates, epsilon);

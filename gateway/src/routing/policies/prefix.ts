@@ -45,7 +45,8 @@ export function createPrefixPolicy(opts: PrefixOptions): RoutingPolicy {
       const reason = chosen.rank > 0 ? 'overflow' : matches.length > 0 ? 'prefix_hit' : 'hash';
       const pick: RoutePick = { backend: chosen.backend, reason, matchedBlocks };
       // Sibling workers would follow the hash: tell them when this prefix lives, or lived, elsewhere.
-      if (chosen.backend !== hashed[0] || ranking[0] !== hashed[0]) pick.memo = { kind: 'prefix', hashes: chain.hashes, url: chosen.backend.url };
+      if (chosen.backend !== hashed[0] || ranking[0] !== hashed[0])
+        pick.memo = { kind: 'prefix', hashes: chain.hashes, url: chosen.backend.url };
       return pick;
     },
     forget(backend: Backend) {

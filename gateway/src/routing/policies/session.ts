@@ -43,14 +43,18 @@ export function createSessionPolicy(opts: SessionOptions): RoutingPolicy {
       const known = sticky.get(key);
       const home = known === undefined ? undefined : candidates.find((b) => b.url === known);
       const hashedFirst = ranking[0];
-      if (home) ranking.splice(ranking.indexOf(home), 1), ranking.unshift(home);
+      if (home) {
+        ranking.splice(ranking.indexOf(home), 1);
+        ranking.unshift(home);
+      }
       const chosen = pickBounded(ranking, candidates, opts.epsilon)!;
       remember(key, chosen.backend.url);
       const reason = chosen.rank > 0 ? 'overflow' : home ? 'sticky' : 'hash';
       const pick: RoutePick = { backend: chosen.backend, reason };
       // Sibling workers would place this session by hash: tell them when it lives elsewhere, or
       // comes back from elsewhere.
-      if (chosen.backend !== hashedFirst || (home && home !== hashedFirst)) pick.memo = { kind: 'session', key, url: chosen.backend.url };
+      if (chosen.backend !== hashedFirst || (home && home !== hashedFirst))
+        pick.memo = { kind: 'session', key, url: chosen.backend.url };
       return pick;
     },
     forget(backend: Backend) {

@@ -20,15 +20,22 @@ interface Sink {
 
 /** Writes `value` as JSON with object keys sorted at every level (undefined members dropped). */
 function writeStable(value: unknown, out: Sink): void {
-  if (typeof value === 'string') return out.writeJsonString(value);
-  if (value === null || typeof value !== 'object') return out.write(JSON.stringify(value) ?? 'null');
+  if (typeof value === 'string') {
+    out.writeJsonString(value);
+    return;
+  }
+  if (value === null || typeof value !== 'object') {
+    out.write(JSON.stringify(value) ?? 'null');
+    return;
+  }
   if (Array.isArray(value)) {
     out.write('[');
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out.write(',');
       writeStable(value[i], out);
     }
-    return out.write(']');
+    out.write(']');
+    return;
   }
   const obj = value as Record<string, unknown>;
   const keys = sortedKeys(obj);
@@ -96,12 +103,18 @@ function writeHeader(model: string, parts: Parts, out: Sink): void {
   out.write(`model:${model}\ntools:`);
   writeStable(parts.tools, out);
   out.write('\n');
-  for (const m of parts.header) writeStable(m, out), out.write('\n');
+  for (const m of parts.header) {
+    writeStable(m, out);
+    out.write('\n');
+  }
 }
 
 function writeRest(parts: Parts, out: Sink): void {
   if (parts.rest) {
-    for (const m of parts.rest) writeStable(m, out), out.write('\n');
+    for (const m of parts.rest) {
+      writeStable(m, out);
+      out.write('\n');
+    }
   } else if (typeof parts.prompt === 'string') out.write(parts.prompt);
   else writeStable(parts.prompt ?? '', out);
 }
@@ -187,7 +200,12 @@ export class HeaderCache {
 }
 
 /** `blockChain(canonicalPrompt(model, body), blockChars)`, computed without building the text. */
-export function canonicalChain(model: string, body: Readonly<Record<string, unknown>>, blockChars: number, cache?: HeaderCache): BlockChain {
+export function canonicalChain(
+  model: string,
+  body: Readonly<Record<string, unknown>>,
+  blockChars: number,
+  cache?: HeaderCache,
+): BlockChain {
   const parts = split(body);
   // Plain JSON (native, fast) names the header exactly; key order only costs a cache miss.
   const key = cache ? `${blockChars} ${model}\n${jsonOnce(parts.tools)}\n${JSON.stringify(parts.header)}` : null;
@@ -326,11 +344,17 @@ class ChainHasher implements Sink {
       this.unit(0x5c);
       this.unit(c);
     } else if (c < 0x20) {
-      const short = c === 0x08 ? 0x62 : c === 0x0c ? 0x66 : c === 0x0a ? 0x6e : c === 0x0d ? 0x72 : c === 0x09 ? 0x74 : 0;
+      const short =
+        c === 0x08 ? 0x62 : c === 0x0c ? 0x66 : c === 0x0a ? 0x6e : c === 0x0d ? 0x72 : c === 0x09 ? 0x74 : 0;
       this.unit(0x5c);
       if (short) this.unit(short);
       else this.escapeUnit(c);
-    } else if (c <= 0xdbff && i + 1 < text.length && text.charCodeAt(i + 1) >= 0xdc00 && text.charCodeAt(i + 1) <= 0xdfff) {
+    } else if (
+      c <= 0xdbff &&
+      i + 1 < text.length &&
+      text.charCodeAt(i + 1) >= 0xdc00 &&
+      text.charCodeAt(i + 1) <= 0xdfff
+    ) {
       // A surrogate pair is written as is.
       this.unit(c);
       this.unit(text.charCodeAt(++i));

@@ -22,7 +22,9 @@ export class PrefixIndex {
       if (url === undefined) continue;
       if (!seen.has(url)) seen.set(url, i + 1);
     }
-    const out = [...seen].map(([url, blocks]) => ({ url, blocks })).sort((a, b) => b.blocks - a.blocks || (a.url < b.url ? -1 : 1));
+    const out = [...seen]
+      .map(([url, blocks]) => ({ url, blocks }))
+      .sort((a, b) => b.blocks - a.blocks || (a.url < b.url ? -1 : 1));
     for (const m of out.slice(0, 1)) this.touch(hashes[m.blocks - 1]!, m.url);
     return out;
   }

@@ -1,11 +1,11 @@
 // `toolgate export --format llamafactory-sft|llamafactory-dpo|trl-grpo --out DIR` — turns captured
 // tool calls into training sets. Input: capture JSONL files (--in, default ./data/capture) or a
 // Redis Stream (--redis URL --stream NAME). Malformed input lines are skipped and counted.
-import { parseFlags } from '../cli/flags.js';
 import { Redis } from 'ioredis';
-import { EXPORT_FORMATS, type ExportFormat } from './export/formats.js';
-import { runExport } from './export/run-export.js';
-import { readRecords, type ReadResult } from './read-records.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../capture/export/formats.js';
+import { runExport } from '../capture/export/run-export.js';
+import { readRecords, type ReadResult } from '../capture/read-records.js';
+import { parseFlags } from './flags.js';
 
 const HELP = `usage: toolgate export --format FORMAT --out DIR [flags]
 
@@ -24,7 +24,12 @@ Exports captured tool calls as training data.
 
 export async function readInput(values: { in?: string; redis?: string; stream?: string }): Promise<ReadResult> {
   if (values.redis) {
-    const redis = new Redis(values.redis, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true, retryStrategy: () => null });
+    const redis = new Redis(values.redis, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: true,
+      retryStrategy: () => null,
+    });
     redis.on('error', () => undefined);
     try {
       await redis.connect();

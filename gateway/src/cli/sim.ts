@@ -1,8 +1,13 @@
-// `toolgate sim`: run N simulated vLLM pods until SIGINT/SIGTERM. Logs one JSON line per pod.
-import { parseFlags } from '../../../gateway/src/cli/flags.js';
-import { createLogger } from '../../../gateway/src/telemetry/log.js';
-import { DEFAULT_MAX_MODEL_LEN, DEFAULT_MODEL, startSim } from './index.js';
-import { DEFAULT_PROFILE, type ProfileOverrides } from './profiles.js';
+// `toolgate sim`: run N simulated vLLM pods (loadtest/src/sim) until SIGINT/SIGTERM. Logs one JSON line per pod.
+import {
+  DEFAULT_MAX_MODEL_LEN,
+  DEFAULT_MODEL,
+  DEFAULT_PROFILE,
+  startSim,
+  type ProfileOverrides,
+} from '../../../loadtest/src/sim/index.js';
+import { createLogger } from '../telemetry/log.js';
+import { parseFlags } from './flags.js';
 
 const HELP = `usage: toolgate sim [flags]
 
@@ -40,12 +45,23 @@ export async function main(argv: string[]): Promise<number> {
   const parsed = parseFlags('sim', HELP, {
     args: argv,
     options: {
-      port: { type: 'string' }, pods: { type: 'string' }, host: { type: 'string' }, model: { type: 'string' },
-      lora: { type: 'string', multiple: true }, 'max-model-len': { type: 'string' }, profile: { type: 'string' },
-      'ttft-ms': { type: 'string' }, 'itl-ms': { type: 'string' }, 'max-num-seqs': { type: 'string' },
-      'max-num-batched-tokens': { type: 'string' }, parser: { type: 'string' }, 'reasoning-parser': { type: 'string' },
-      'exclude-tools-when-tool-choice-none': { type: 'boolean' }, faults: { type: 'string' },
-      seed: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      port: { type: 'string' },
+      pods: { type: 'string' },
+      host: { type: 'string' },
+      model: { type: 'string' },
+      lora: { type: 'string', multiple: true },
+      'max-model-len': { type: 'string' },
+      profile: { type: 'string' },
+      'ttft-ms': { type: 'string' },
+      'itl-ms': { type: 'string' },
+      'max-num-seqs': { type: 'string' },
+      'max-num-batched-tokens': { type: 'string' },
+      parser: { type: 'string' },
+      'reasoning-parser': { type: 'string' },
+      'exclude-tools-when-tool-choice-none': { type: 'boolean' },
+      faults: { type: 'string' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
@@ -53,8 +69,14 @@ export async function main(argv: string[]): Promise<number> {
   const { values } = parsed;
   const log = createLogger({ component: 'sim' });
   try {
-    if (values.parser !== undefined && values.parser !== 'hermes' && values.parser !== 'none') throw new Error(`--parser must be hermes or none`);
-    if (values['reasoning-parser'] !== undefined && values['reasoning-parser'] !== 'qwen3' && values['reasoning-parser'] !== 'none') throw new Error(`--reasoning-parser must be qwen3 or none`);
+    if (values.parser !== undefined && values.parser !== 'hermes' && values.parser !== 'none')
+      throw new Error(`--parser must be hermes or none`);
+    if (
+      values['reasoning-parser'] !== undefined &&
+      values['reasoning-parser'] !== 'qwen3' &&
+      values['reasoning-parser'] !== 'none'
+    )
+      throw new Error(`--reasoning-parser must be qwen3 or none`);
     const ttftMs = num(values['ttft-ms'], '--ttft-ms');
     const itlMs = num(values['itl-ms'], '--itl-ms');
     const maxNumSeqs = num(values['max-num-seqs'], '--max-num-seqs');
@@ -64,8 +86,10 @@ export async function main(argv: string[]): Promise<number> {
       const fixed = ttftMs !== undefined || itlMs !== undefined;
       profile = {
         base: values.profile ?? (fixed ? 'fixed' : DEFAULT_PROFILE),
-        ...(ttftMs !== undefined ? { ttftMs } : {}), ...(itlMs !== undefined ? { itlMs } : {}),
-        ...(maxNumSeqs !== undefined ? { maxNumSeqs } : {}), ...(maxNumBatchedTokens !== undefined ? { maxNumBatchedTokens } : {}),
+        ...(ttftMs !== undefined ? { ttftMs } : {}),
+        ...(itlMs !== undefined ? { itlMs } : {}),
+        ...(maxNumSeqs !== undefined ? { maxNumSeqs } : {}),
+        ...(maxNumBatchedTokens !== undefined ? { maxNumBatchedTokens } : {}),
       };
     }
     const sim = await startSim({
@@ -76,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
       loraAdapters: values.lora ?? [],
       maxModelLen: num(values['max-model-len'], '--max-model-len') ?? DEFAULT_MAX_MODEL_LEN,
       profile,
-      parser: (values.parser as 'hermes' | 'none' | undefined) ?? 'hermes',
+      parser: values.parser ?? 'hermes',
       reasoningParser: values['reasoning-parser'] === 'none' ? null : 'qwen3',
       excludeToolsWhenToolChoiceNone: values['exclude-tools-when-tool-choice-none'] ?? false,
       faults: values.faults ?? 'none',
@@ -84,7 +108,16 @@ export async function main(argv: string[]): Promise<number> {
     });
     // Always on stdout (whatever LOG_LEVEL says): scripts and tests read the URLs from here.
     for (const [i, p] of sim.pods.entries()) {
-      process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'sim pod listening', pod: i, url: p.url, model: values.model ?? DEFAULT_MODEL }) + '\n');
+      process.stdout.write(
+        JSON.stringify({
+          time: new Date().toISOString(),
+          level: 'info',
+          msg: 'sim pod listening',
+          pod: i,
+          url: p.url,
+          model: values.model ?? DEFAULT_MODEL,
+        }) + '\n',
+      );
     }
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {

@@ -1,11 +1,11 @@
 // `toolgate report ab` — summarises captured shadow pairs: parse rate, schema hit rate, call
 // agreement and paired latency deltas with 95 % confidence intervals, per model and variant pair.
 import { writeFile } from 'node:fs/promises';
-import { parseFlags } from '../cli/flags.js';
-import { readInput, reportMalformed } from '../capture/export-cli.js';
 import type { ShadowPairRecord } from '../capture/record.js';
-import { renderReport, type ReportFormat } from './report/render.js';
-import { summarizePairs } from './report/summarize.js';
+import { renderReport, type ReportFormat } from '../experiments/report/render.js';
+import { summarizePairs } from '../experiments/report/summarize.js';
+import { readInput, reportMalformed } from './export.js';
+import { parseFlags } from './flags.js';
 
 const HELP = `usage: toolgate report ab [flags]
 
@@ -63,7 +63,9 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   reportMalformed(input, (s) => process.stderr.write(s));
-  const pairs = input.records.filter((r): r is ShadowPairRecord => r.kind === 'shadow_pair' && (!values.model || r.model === values.model));
+  const pairs = input.records.filter(
+    (r): r is ShadowPairRecord => r.kind === 'shadow_pair' && (!values.model || r.model === values.model),
+  );
   const text = renderReport(summarizePairs(pairs), values.format as ReportFormat);
   if (values.out) await writeFile(values.out, text);
   else process.stdout.write(text);
