@@ -40,7 +40,9 @@ $(EDGE_TINY_STAMP): $(TRAINING_STAMP) training/toolgate_training/tiny_model.py t
 	@touch $@
 
 # `llama-cpp` first: a stamp left by an earlier build whose binaries have gone is redone.
-edge-deps: llama-cpp $(EDGE_TINY_STAMP)
+# The training venv first (its path spelled out: training.mk is read after this file), so that its
+# pip install also overlaps the background compile.
+edge-deps: $(VENV)/.training-installed llama-cpp $(EDGE_TINY_STAMP)
 
 # The edge test runs the built `toolgate` bin in front of llama-server. Hooked on test-node, after
 # every other test dependency, so that the npm/apt/pip installs run while the background build
