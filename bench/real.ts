@@ -29,6 +29,8 @@ function callsOf(v: ClientView): Call[] | null {
   }
 }
 
+let errors = 0;
+
 async function ask(url: string, c: CorpusCase, stream: boolean, viaGateway: boolean): Promise<ClientView> {
   const res = await fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
@@ -42,6 +44,17 @@ async function ask(url: string, c: CorpusCase, stream: boolean, viaGateway: bool
       sim_script: { raw: c.output.content },
     }),
   });
+  // An error answer (e.g. a pod refusing a forced tool_choice it cannot serve) recovers nothing.
+  if (!res.ok) {
+    errors++;
+    await res.arrayBuffer();
+    return {
+      content: null,
+      toolCalls: [],
+      finishReason: null,
+      annotation: { outcome: 'error', errors: [], repairs: [] },
+    };
+  }
   if (stream) return assembleStream(await res.text());
   return wholeMessage(await res.json());
 }
@@ -57,7 +70,12 @@ async function measure(mode: string, url: string, stream: boolean, viaGateway: b
     const match = calls !== null && JSON.stringify(calls) === JSON.stringify(expected);
     if (match) exact++;
     if (isRecoverable(c) && match) recovered++;
-    if ((v.content ?? '').trim() === '' && (calls?.length ?? 0) === 0 && (c.output.content ?? '').trim() !== '')
+    if (
+      (v.annotation as ClientView['annotation'] | undefined)?.outcome !== 'error' &&
+      (v.content ?? '').trim() === '' &&
+      (calls?.length ?? 0) === 0 &&
+      (c.output.content ?? '').trim() !== ''
+    )
       emptied++;
   }
   const recoverable = cases.filter(isRecoverable).length;
@@ -72,8 +90,9 @@ async function gatewayOver(sim: SimCluster): Promise<Gateway> {
 
 async function main(): Promise<void> {
   const profile = { kind: 'fixed' as const, ttftMs: 0, itlMs: 0 };
-  const rawPods = await startSim({ pods: 1, port: 0, profile, parser: 'none' });
-  const hermesPods = await startSim({ pods: 1, port: 0, profile, parser: 'hermes' });
+  // The corpus texts are what the model wrote after any reasoning: pods without a reasoning parser.
+  const rawPods = await startSim({ pods: 1, port: 0, profile, parser: 'none', reasoningParser: null });
+  const hermesPods = await startSim({ pods: 1, port: 0, profile, parser: 'hermes', reasoningParser: null });
   const overRaw = await gatewayOver(rawPods);
   const overHermes = await gatewayOver(hermesPods);
   try {
@@ -97,6 +116,7 @@ async function main(): Promise<void> {
     };
     mkdirSync('bench/results', { recursive: true });
     writeFileSync('bench/results/real.json', `${JSON.stringify(out, null, 2)}\n`);
+    if (errors > 0) console.log(`${errors} answers were errors (counted as recovering nothing)`);
     for (const m of modes)
       console.log(
         `${m.mode.padEnd(58)} recovery ${(100 * m.recovery).toFixed(1)}% (${m.recovered}/${m.recoverable})  exact ${m.exact}/${m.cases}  emptied ${m.emptied}`,
