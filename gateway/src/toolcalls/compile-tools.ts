@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { EngineBusyError, ToolInputError } from './errors.js';
 import { isPlainObject } from './json-text.js';
+import { jsonOnce } from './json-once.js';
 import { jsonLengthAtLeast } from './safe-json.js';
 import { NameResolver } from './resolve-name.js';
 import { DEFAULT_SCHEMA_LIMITS, schemaLimitViolation, type SchemaLimits } from './schema-limits.js';
@@ -133,8 +134,9 @@ function beginAdmission(tools: unknown, opts: CompileOptions): Admission {
     );
   // refused after walking at most the limit, not the whole (up to body-sized) array
   if (jsonLengthAtLeast(tools, limits.maxTotalSchemaBytes) > limits.maxTotalSchemaBytes) throw tooLarge(null);
-  // keyed by the native serialization (fast) and the limits; the same client sends the same bytes
-  const text = JSON.stringify(tools);
+  // keyed by the native serialization (fast; computed once per array, the prefix router reuses it)
+  // and the limits; the same client sends the same bytes
+  const text = jsonOnce(tools);
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > limits.maxTotalSchemaBytes) throw tooLarge(bytes);
   const memoKey = createHash('sha1').update(limitsKey).update(text).digest('base64');

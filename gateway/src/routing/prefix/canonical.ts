@@ -9,7 +9,7 @@
 // string escaped into a copy, nothing sliced. `canonicalPrompt` + `blockChain` build the same
 // result from the text and are the readable definition it is tested against.
 import { chainHash, chainSeed, cyrb53, cyrb53Finish, CYRB53_H1, CYRB53_H2 } from './hash.js';
-import { jsonOnce } from '../../api/json-once.js';
+import { jsonOnce } from '../../toolcalls/index.js';
 
 /** Receives canonical text piece by piece. */
 interface Sink {

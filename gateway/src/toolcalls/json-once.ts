@@ -1,6 +1,6 @@
 // JSON.stringify of a parsed request part, computed once per object. The request's `tools` array
-// is keyed by its serialization in more than one place (the prefix policy's header cache, tool
-// compilation); the same array object flows through all of them, so only the first pays.
+// is keyed by its serialization in more than one place (tool admission's memo, the prefix
+// policy's header cache); the same array object flows through all of them, so only the first pays.
 const memo = new WeakMap<object, string>();
 
 export function jsonOnce(value: object): string {
