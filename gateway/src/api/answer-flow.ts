@@ -32,8 +32,13 @@ class RelayClock {
   }
 }
 
+/** Most upstream events merged into one step (a backlog still goes out in bounded writes). */
+const MAX_EVENTS_PER_STEP = 64;
+
 export class StreamAnswerFlow {
   private state: 'open' | 'flushed' | 'done' = 'open';
+  /** A step read while merging (or a transform's refusal then), handed out by the next call. */
+  private pending: { step: FlowStep } | { error: unknown } | null = null;
   readonly clock = new RelayClock();
 
   constructor(
@@ -41,8 +46,41 @@ export class StreamAnswerFlow {
     private readonly transform: AnswerTransform | null,
   ) {}
 
-  /** The next non-empty step. A transform that refuses the answer throws its GatewayError. */
+  /**
+   * The next non-empty step. Events that came in the same read go out as one step (one write to
+   * the client, one hand-off each) — they arrived together, so no token waits for another.
+   * A transform that refuses the answer throws its GatewayError.
+   */
   async next(): Promise<FlowStep> {
+    const pending = this.pending;
+    this.pending = null;
+    if (pending && 'error' in pending) throw pending.error;
+    const first = pending ? pending.step : await this.step();
+    if (first.type !== 'out') return first;
+    let merged = first;
+    for (let n = 1; n < MAX_EVENTS_PER_STEP && this.state === 'open' && this.upstream.buffered; n++) {
+      let more: FlowStep;
+      try {
+        more = await this.step();
+      } catch (error) {
+        this.pending = { error }; // what came before the refusal still goes out first
+        break;
+      }
+      if (more.type !== 'out') {
+        this.pending = { step: more };
+        break;
+      }
+      merged = {
+        type: 'out',
+        chunks: [...merged.chunks, ...more.chunks],
+        ...(merged.raw !== undefined && more.raw !== undefined ? { raw: merged.raw + more.raw } : {}),
+      };
+    }
+    return merged;
+  }
+
+  /** One upstream event's step (or several events', when the transform held some back). */
+  private async step(): Promise<FlowStep> {
     for (;;) {
       if (this.state !== 'open') {
         this.state = 'done';
@@ -93,6 +131,7 @@ export class StreamAnswerFlow {
 
   close(): void {
     this.state = 'done';
+    this.pending = null;
     this.upstream.close();
   }
 }

@@ -56,6 +56,11 @@ export class UpstreamStream {
     this.splitter = new SseSplitter(opts.maxEventBytes);
   }
 
+  /** Whether a complete event is already buffered (the next `next()` needs no read). */
+  get buffered(): boolean {
+    return this.head < this.queue.length;
+  }
+
   /** The next item, or null when the body ended (without [DONE] that means it was cut off). */
   async next(): Promise<UpstreamItem | null> {
     const ev = await this.nextEvent();

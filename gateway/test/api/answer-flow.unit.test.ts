@@ -44,13 +44,29 @@ describe('StreamAnswerFlow', () => {
   it('without a transform, relays every event with its raw text and ends at [DONE]', async () => {
     const c1 = sseEvent(chunk({ content: 'a' }));
     const { body, flow } = flowOver(`${c1}: ping\n\n${sseEvent('[DONE]')}`, null);
+    // Events that came in one read go out as one step: one write to the client.
     expect(await drain(flow)).toEqual([
-      { type: 'out', chunks: [chunk({ content: 'a' })], raw: c1 },
-      { type: 'out', chunks: [], raw: ': ping\n\n' },
+      { type: 'out', chunks: [chunk({ content: 'a' })], raw: `${c1}: ping\n\n` },
       { type: 'end' },
     ]);
     expect(body.destroyed).toBe(true); // the upstream is let go at [DONE]
     expect(await flow.next()).toEqual({ type: 'end' });
+  });
+
+  it('keeps events from separate reads as separate steps, and merges at most 64 events per step', async () => {
+    const body = new FakeBody();
+    const upstream = new UpstreamStream(body[Symbol.asyncIterator]() as AsyncIterator<Buffer>, (e) => body.destroy(e), {
+      firstEventMs: 60_000,
+      maxEventBytes: 1024 * 1024,
+      signal: new AbortController().signal,
+    });
+    const flow = new StreamAnswerFlow(upstream, tagging('T', []));
+    body.write(sseEvent(chunk({ content: 'a' })));
+    expect(texts([await flow.next()])).toEqual(['aT']); // nothing else buffered: no waiting for more
+    body.end(Array.from({ length: 70 }, (_, i) => sseEvent(chunk({ content: `${i}` }))).join('') + sseEvent('[DONE]'));
+    const rest = await drain(flow);
+    expect(rest.map((s) => (s.type === 'out' ? s.chunks.length : s.type))).toEqual([64, 6, 'end']);
+    expect(texts(rest).join('|')).toBe(Array.from({ length: 70 }, (_, i) => `${i}T`).join('|') + '|end');
   });
 
   it('skips what a transform holds, drops comments, and flushes the held chunks at [DONE]', async () => {
