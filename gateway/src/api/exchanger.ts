@@ -211,6 +211,7 @@ export class Exchanger {
       signal: this.controller.signal,
       firstByteMs: this.deps.cfg.timeouts.firstTokenMs,
       idleMs: this.deps.cfg.timeouts.idleMs,
+      buffered: !stream,
     });
   }
 

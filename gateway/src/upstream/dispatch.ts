@@ -4,6 +4,7 @@
 import { errors as undiciErrors } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Backend } from '../routing/backend.js';
+import { dispatchBuffered } from './buffered-answer.js';
 
 export type FailureKind =
   | 'connect'
@@ -40,6 +41,8 @@ export interface DispatchOptions {
   firstByteMs: number;
   /** Longest gap between body chunks. */
   idleMs: number;
+  /** The answer is read whole (not a stream): buffered by the handler, no Readable (buffered-answer.ts). */
+  buffered?: boolean;
 }
 
 /** One upstream call: `dispatch` below; unit tests hand the exchanger a fake (ProxyDeps.dispatch). */
@@ -48,6 +51,22 @@ export type Dispatch = (backend: Backend, opts: DispatchOptions) => Promise<Upst
 export async function dispatch(backend: Backend, opts: DispatchOptions): Promise<UpstreamResponse | UpstreamFailure> {
   try {
     // Straight to the backend's pool: no URL to parse, no dispatcher to look up per request.
+    if (opts.buffered) {
+      const res = await dispatchBuffered(
+        backend.dispatcher,
+        {
+          origin: backend.origin,
+          path: backend.basePath + opts.path,
+          method: 'POST',
+          headers: opts.headers,
+          body: opts.body,
+          headersTimeout: opts.firstByteMs,
+          bodyTimeout: opts.idleMs,
+        },
+        opts.signal,
+      );
+      return { ok: true, status: res.status, headers: res.headers, body: res.body };
+    }
     const res = await backend.dispatcher.request({
       origin: backend.origin,
       path: backend.basePath + opts.path,
