@@ -211,7 +211,6 @@ export class Exchanger {
       signal: this.controller.signal,
       firstByteMs: this.deps.cfg.timeouts.firstTokenMs,
       idleMs: this.deps.cfg.timeouts.idleMs,
-      buffered: !stream,
     });
   }
 

@@ -4,7 +4,7 @@
 import { errors as undiciErrors } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Backend } from '../routing/backend.js';
-import { dispatchBuffered } from './buffered-answer.js';
+import { dispatchWithHandler } from './handler-body.js';
 
 export type FailureKind =
   | 'connect'
@@ -41,8 +41,6 @@ export interface DispatchOptions {
   firstByteMs: number;
   /** Longest gap between body chunks. */
   idleMs: number;
-  /** The answer is read whole (not a stream): buffered by the handler, no Readable (buffered-answer.ts). */
-  buffered?: boolean;
 }
 
 /** One upstream call: `dispatch` below; unit tests hand the exchanger a fake (ProxyDeps.dispatch). */
@@ -51,33 +49,20 @@ export type Dispatch = (backend: Backend, opts: DispatchOptions) => Promise<Upst
 export async function dispatch(backend: Backend, opts: DispatchOptions): Promise<UpstreamResponse | UpstreamFailure> {
   try {
     // Straight to the backend's pool: no URL to parse, no dispatcher to look up per request.
-    if (opts.buffered) {
-      const res = await dispatchBuffered(
-        backend.dispatcher,
-        {
-          origin: backend.origin,
-          path: backend.basePath + opts.path,
-          method: 'POST',
-          headers: opts.headers,
-          body: opts.body,
-          headersTimeout: opts.firstByteMs,
-          bodyTimeout: opts.idleMs,
-        },
-        opts.signal,
-      );
-      return { ok: true, status: res.status, headers: res.headers, body: res.body };
-    }
-    const res = await backend.dispatcher.request({
-      origin: backend.origin,
-      path: backend.basePath + opts.path,
-      method: 'POST',
-      headers: opts.headers,
-      body: opts.body,
-      signal: opts.signal,
-      headersTimeout: opts.firstByteMs,
-      bodyTimeout: opts.idleMs,
-    });
-    return { ok: true, status: res.statusCode, headers: res.headers, body: res.body };
+    const res = await dispatchWithHandler(
+      backend.dispatcher,
+      {
+        origin: backend.origin,
+        path: backend.basePath + opts.path,
+        method: 'POST',
+        headers: opts.headers,
+        body: opts.body,
+        headersTimeout: opts.firstByteMs,
+        bodyTimeout: opts.idleMs,
+      },
+      opts.signal,
+    );
+    return { ok: true, status: res.status, headers: res.headers, body: res.body };
   } catch (err) {
     return { ok: false, ...classifyError(err, opts.signal) };
   }

@@ -1,11 +1,11 @@
-// dispatchBuffered (upstream/buffered-answer.ts) against a real HTTP server through a real undici
+// dispatchWithHandler (upstream/handler-body.ts) against a real HTTP server through a real undici
 // Pool: a body in many chunks (one multi-byte character split across two), an abort before the
 // response and one while the body is read, a reset mid-body, and dump() keeping the connection.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatchBuffered } from '../../src/upstream/buffered-answer.js';
+import { dispatchWithHandler } from '../../src/upstream/handler-body.js';
 
 let server: Server;
 let pool: Pool;
@@ -27,6 +27,18 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
       res.write('{"cut":');
       setTimeout(() => req.socket.destroy(), 20);
+    } else if (req.url === '/big') {
+      // 2 MiB in 64 KiB writes, as fast as the socket takes them: the reader below is slower
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      let i = 0;
+      const more = () => {
+        while (i < 32) {
+          const ok = res.write(Buffer.alloc(64 * 1024, 97 + (i++ % 26)));
+          if (!ok) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      more();
     } else if (req.url === '/never') {
       // no answer at all
     } else {
@@ -45,9 +57,9 @@ afterAll(async () => {
 });
 
 const get = (path: string, signal = new AbortController().signal) =>
-  dispatchBuffered(pool, { path, method: 'GET', headersTimeout: 5000, bodyTimeout: 5000 }, signal);
+  dispatchWithHandler(pool, { path, method: 'GET', headersTimeout: 5000, bodyTimeout: 5000 }, signal);
 
-describe('dispatchBuffered', () => {
+describe('dispatchWithHandler', () => {
   it('resolves at the headers and reads a body that arrives in pieces, characters intact', async () => {
     const res = await get('/split');
     expect(res.status).toBe(200);
@@ -77,6 +89,24 @@ describe('dispatchBuffered', () => {
   it('a reset mid-body fails text() with undici’s error', async () => {
     const res = await get('/reset');
     await expect(res.body.text()).rejects.toThrow();
+  });
+
+  it('iterates a large body slower than it arrives: every byte once, in order (paused, then resumed)', async () => {
+    const res = await get('/big');
+    const seen: Buffer[] = [];
+    for await (const chunk of res.body) {
+      seen.push(chunk);
+      if (seen.length % 8 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    const all = Buffer.concat(seen);
+    expect(all.length).toBe(32 * 64 * 1024);
+    for (let i = 0; i < 32; i++) expect(all[i * 64 * 1024]).toBe(97 + (i % 26));
+  });
+
+  it('leaving the iteration early stops the request', async () => {
+    const res = await get('/big');
+    for await (const _chunk of res.body) break;
+    await expect(res.body.text()).rejects.toThrow('body destroyed');
   });
 
   it('dump() drops the body and leaves the connection reusable', async () => {
