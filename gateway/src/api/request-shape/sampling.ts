@@ -95,10 +95,14 @@ const KIND_WORDS: Record<Kind, string> = {
   string: 'a string',
 };
 
+/** Each endpoint's rules as a list, built once (not an Object.entries array per request). */
+const RULE_LISTS = Object.fromEntries(
+  Object.entries(FIELDS).map(([endpoint, rules]) => [endpoint, Object.entries(rules)]),
+) as Record<Endpoint, Array<[string, FieldRule]>>;
+
 export function validateSampling(endpoint: Endpoint, body: Record<string, unknown>): void {
-  const rules = FIELDS[endpoint];
   const values: Record<string, unknown> = {};
-  for (const [name, rule] of Object.entries(rules)) {
+  for (const [name, rule] of RULE_LISTS[endpoint]) {
     if (!(name in body)) continue;
     const raw = body[name];
     if (raw === null) {
