@@ -34,11 +34,15 @@ export function conformsTo(schema: Record<string, unknown>, text: string): boole
     return false;
   }
   const validate = validatorFor(schema);
-  return validate !== null && validate(value) === true;
+  return validate !== null && validate(value);
 }
 
 /** The guided answer: the scripted text when it conforms, else a value synthesized from the schema. */
-export function guidedText(schema: Record<string, unknown>, scripted: string | undefined, ctx: SynthesisContext): string {
+export function guidedText(
+  schema: Record<string, unknown>,
+  scripted: string | undefined,
+  ctx: SynthesisContext,
+): string {
   if (scripted !== undefined && conformsTo(schema, scripted)) return scripted;
   return JSON.stringify(synthesizeValue(schema, 'value', ctx));
 }
