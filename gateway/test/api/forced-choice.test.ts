@@ -83,22 +83,32 @@ const ask = (extra: Record<string, unknown>) => ({
   ...extra,
 });
 
-describe('forced tool_choice on pods without a tool parser (built gateway, openai SDK)', () => {
-  let sim: Awaited<ReturnType<typeof simBuilt>>;
-  let gateway: BuiltGateway;
-  let client: OpenAI;
+interface BuiltStack {
+  sim: Awaited<ReturnType<typeof simBuilt>>;
+  gateway: BuiltGateway;
+  client: OpenAI;
+}
+
+/** `toolgate sim --parser <parser>` behind `toolgate serve`, both built, for the enclosing suite. */
+function builtStack(parser: 'none' | 'hermes'): BuiltStack {
+  const stack = {} as BuiltStack;
   beforeAll(async () => {
-    sim = await simBuilt(['--parser', 'none', '--ttft-ms', '0', '--itl-ms', '0']);
-    gateway = await serveBuilt({ upstreams: sim.urls });
-    client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    stack.sim = await simBuilt(['--parser', parser, '--ttft-ms', '0', '--itl-ms', '0']);
+    stack.gateway = await serveBuilt({ upstreams: stack.sim.urls });
+    stack.client = new OpenAI({ baseURL: `${stack.gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
   }, 300_000);
   afterAll(async () => {
-    await gateway?.stop();
-    await sim?.stop();
+    await stack.gateway?.stop();
+    await stack.sim?.stop();
   });
+  return stack;
+}
+
+describe('forced tool_choice on pods without a tool parser (built gateway, openai SDK)', () => {
+  const stack = builtStack('none');
 
   it('the pods alone refuse a forced choice (the gap the gateway closes)', async () => {
-    const direct = new OpenAI({ baseURL: `${sim.urls[0]}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const direct = new OpenAI({ baseURL: `${stack.sim.urls[0]}/v1`, apiKey: 'unused', maxRetries: 0 });
     const err = await direct.chat.completions
       .create(ask({ tool_choice: 'required' }) as never)
       .catch((e: unknown) => e);
@@ -108,7 +118,7 @@ describe('forced tool_choice on pods without a tool parser (built gateway, opena
 
   it('required: valid tool_calls, finish_reason tool_calls, the same streamed and whole', async () => {
     const body = ask({ tool_choice: 'required' });
-    const [w, s] = [await whole(client, body), await streamed(client, body)];
+    const [w, s] = [await whole(stack.client, body), await streamed(stack.client, body)];
     expectValid(w.calls);
     expect(w.finish).toBe('tool_calls');
     expect(w.content).toBe('');
@@ -123,7 +133,7 @@ describe('forced tool_choice on pods without a tool parser (built gateway, opena
       { name: 'get_time', arguments: { tz: 'Europe/Paris' } },
       { name: 'get_weather', arguments: { city: 'Paris', unit: 'celsius' } },
     ];
-    const [w, s] = [await whole(client, body), await streamed(client, body)];
+    const [w, s] = [await whole(stack.client, body), await streamed(stack.client, body)];
     expect(w.calls).toEqual(expected);
     expect(s.calls).toEqual(expected);
     expect([w.finish, s.finish]).toEqual(['tool_calls', 'tool_calls']);
@@ -133,7 +143,7 @@ describe('forced tool_choice on pods without a tool parser (built gateway, opena
     const raw =
       '[{"name": "get_time", "parameters": {"tz": "UTC"}}, {"name": "get_time", "parameters": {"tz": "CET"}}]';
     const body = ask({ tool_choice: 'required', parallel_tool_calls: false, sim_script: { raw } });
-    const [w, s] = [await whole(client, body), await streamed(client, body)];
+    const [w, s] = [await whole(stack.client, body), await streamed(stack.client, body)];
     expect(w.calls).toHaveLength(1);
     expectValid(w.calls);
     expect(s).toEqual(w);
@@ -141,7 +151,7 @@ describe('forced tool_choice on pods without a tool parser (built gateway, opena
 
   it('named: a valid call of that function, the same streamed and whole', async () => {
     const body = ask({ tool_choice: { type: 'function', function: { name: 'get_time' } } });
-    const [w, s] = [await whole(client, body), await streamed(client, body)];
+    const [w, s] = [await whole(stack.client, body), await streamed(stack.client, body)];
     expectValid(w.calls);
     expect(w.calls.map((c) => c.name)).toEqual(['get_time']);
     expect(w.finish).toBe('tool_calls');
@@ -153,12 +163,12 @@ describe('forced tool_choice on pods without a tool parser (built gateway, opena
       tool_choice: { type: 'function', function: { name: 'get_weather' } },
       sim_script: { raw: '{"city": "Lyon", "unit": "fahrenheit"}' },
     });
-    const res = await client.chat.completions.create({ ...body, stream: false } as never).withResponse();
+    const res = await stack.client.chat.completions.create({ ...body, stream: false } as never).withResponse();
     expect(res.response.headers.get('x-toolgate-toolcalls')).toBe('valid');
     expect(callsOf(res.data.choices[0]!.message.tool_calls)).toEqual([
       { name: 'get_weather', arguments: { city: 'Lyon', unit: 'fahrenheit' } },
     ]);
-    expect((await streamed(client, body)).calls).toEqual([
+    expect((await streamed(stack.client, body)).calls).toEqual([
       { name: 'get_weather', arguments: { city: 'Lyon', unit: 'fahrenheit' } },
     ]);
   });
@@ -169,7 +179,7 @@ describe('forced tool_choice on pods without a tool parser (built gateway, opena
       sim_script: { raw: '[{"name": "get_time", "parameters": {"tz": "UTC"}}]' },
     });
     const options = { headers: { 'x-toolgate-policy': 'annotate' } };
-    const r = (await client.chat.completions.create(
+    const r = (await stack.client.chat.completions.create(
       { ...body, stream: false } as never,
       options,
     )) as OpenAI.ChatCompletion;
@@ -180,7 +190,7 @@ describe('forced tool_choice on pods without a tool parser (built gateway, opena
   it("a named function that is not among the tools is vLLM's 400, streamed or not", async () => {
     const body = ask({ tool_choice: { type: 'function', function: { name: 'book_flight' } } });
     for (const stream of [false, true]) {
-      const err = await client.chat.completions.create({ ...body, stream } as never).catch((e: unknown) => e);
+      const err = await stack.client.chat.completions.create({ ...body, stream } as never).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(BadRequestError);
       const e = err as BadRequestError;
       expect(e.status).toBe(400);
@@ -191,32 +201,21 @@ describe('forced tool_choice on pods without a tool parser (built gateway, opena
 
   it("the client's own response_format with a forced choice is left to the pod (its 400, as vLLM alone)", async () => {
     const body = ask({ tool_choice: 'required', response_format: { type: 'json_object' } });
-    const err = await client.chat.completions.create(body as never).catch((e: unknown) => e);
+    const err = await stack.client.chat.completions.create(body as never).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadRequestError);
     expect((err as BadRequestError).message).toContain('requires --tool-call-parser');
   });
 });
 
 describe('forced tool_choice on pods with --tool-call-parser hermes (built gateway, openai SDK)', () => {
-  let sim: Awaited<ReturnType<typeof simBuilt>>;
-  let gateway: BuiltGateway;
-  let client: OpenAI;
-  beforeAll(async () => {
-    sim = await simBuilt(['--parser', 'hermes', '--ttft-ms', '0', '--itl-ms', '0']);
-    gateway = await serveBuilt({ upstreams: sim.urls });
-    client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-  }, 300_000);
-  afterAll(async () => {
-    await gateway?.stop();
-    await sim?.stop();
-  });
+  const stack = builtStack('hermes');
 
   it('the pod serves the choice itself: the <tool_call> the model wrote is parsed by its hermes parser', async () => {
     // Under guided JSON this text would not conform; the pod's own (structural-tag) path reads it.
     const raw = '<tool_call>\n{"name": "get_time", "arguments": {"tz": "Asia/Tokyo"}}\n</tool_call>';
     for (const tool_choice of ['required', { type: 'function', function: { name: 'get_time' } }]) {
       const body = ask({ tool_choice, sim_script: { raw } });
-      const [w, s] = [await whole(client, body), await streamed(client, body)];
+      const [w, s] = [await whole(stack.client, body), await streamed(stack.client, body)];
       expect(w.calls).toEqual([{ name: 'get_time', arguments: { tz: 'Asia/Tokyo' } }]);
       expect(w.finish).toBe('tool_calls');
       expect(s).toEqual(w);
@@ -225,7 +224,7 @@ describe('forced tool_choice on pods with --tool-call-parser hermes (built gatew
 
   it('required without a script: valid tool_calls, the same streamed and whole', async () => {
     const body = ask({ tool_choice: 'required' });
-    const [w, s] = [await whole(client, body), await streamed(client, body)];
+    const [w, s] = [await whole(stack.client, body), await streamed(stack.client, body)];
     expectValid(w.calls);
     expect(s).toEqual(w);
   });
