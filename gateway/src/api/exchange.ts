@@ -7,6 +7,7 @@ import type { ModelRoute } from '../routing/router.js';
 import type { ResponseMeter } from '../upstream/response-meter.js';
 import type { AnswerTransform } from './answer-transform.js';
 import { ExchangeState } from './exchange-state.js';
+import { withFields } from '../toolcalls/index.js';
 import type { Endpoint } from './validate-request.js';
 
 /** The client's request (primary) or a mirrored copy sent to another variant (shadow). */
@@ -102,7 +103,7 @@ export class Exchange {
 
   /** The body this exchange's upstream receives. */
   upstreamBody(): Record<string, unknown> {
-    return Object.keys(this.upstreamFields).length === 0 ? this._body : { ...this._body, ...this.upstreamFields };
+    return Object.keys(this.upstreamFields).length === 0 ? this._body : withFields(this._body, this.upstreamFields);
   }
 
   get upstreamChanged(): boolean {

@@ -295,7 +295,7 @@ export class Exchanger {
     return {
       type: 'whole',
       status: res.status,
-      headers: { ...this.baseHeaders(), 'content-type': contentType },
+      headers: this.headers({ 'content-type': contentType }),
       text,
       json,
     };
@@ -335,7 +335,7 @@ export class Exchanger {
           answer: {
             type: 'error',
             status,
-            headers: { ...this.baseHeaders(), 'content-type': 'application/json' },
+            headers: this.headers({ 'content-type': 'application/json' }),
             body: first.error as unknown as OpenAIErrorBody,
           },
         };
@@ -346,12 +346,11 @@ export class Exchanger {
     return {
       answer: {
         type: 'stream',
-        headers: {
-          ...this.baseHeaders(),
+        headers: this.headers({
           'content-type': 'text/event-stream; charset=utf-8',
           'cache-control': 'no-cache',
           'x-accel-buffering': 'no',
-        },
+        }),
         steps: this.steps(first, flow, res, release),
       },
     };
@@ -416,9 +415,13 @@ export class Exchanger {
     };
   }
 
-  private baseHeaders(): Record<string, string> {
-    const h = { ...this.ex.responseHeaders };
+  /** The exchange's response headers, the backend's name, then `extra` (built by copying: see withFields). */
+  private headers(extra: Record<string, string>, more?: Record<string, string>): Record<string, string> {
+    const h: Record<string, string> = {};
+    for (const k in this.ex.responseHeaders) h[k] = this.ex.responseHeaders[k]!;
     if (this.ex.backend) h['x-toolgate-backend'] = this.ex.backend.name;
+    if (more) for (const k in more) h[k] = more[k]!;
+    for (const k in extra) h[k] = extra[k]!;
     return h;
   }
 
@@ -433,7 +436,7 @@ export class Exchanger {
     return {
       type: 'error',
       status: err.status,
-      headers: { ...this.baseHeaders(), ...err.headers, 'content-type': 'application/json' },
+      headers: this.headers({ 'content-type': 'application/json' }, err.headers),
       body: err.toBody(),
     };
   }
@@ -468,7 +471,7 @@ export class Exchanger {
     return {
       type: 'error',
       status: err.status,
-      headers: { ...this.baseHeaders(), ...err.headers, 'content-type': 'application/json' },
+      headers: this.headers({ 'content-type': 'application/json' }, err.headers),
       body: err.toBody(),
     };
   }

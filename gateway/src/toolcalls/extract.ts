@@ -7,6 +7,7 @@ import { looksLikePythonCall, parsePythonCalls, pythonCallNames } from './python
 import { addRepair, type RepairKind } from './repair-kinds.js';
 import { maskRegions, THINK_CLOSE, thinkRegions, type Span } from './think.js';
 import { closeTruncated } from './truncation.js';
+import { withFields } from './safe-json.js';
 import type { AssistantOutput } from './types.js';
 
 export const CALL_OPEN = '<tool_call>';
@@ -52,6 +53,9 @@ const FENCE = /```[\w-]*[ \t]*\n?([\s\S]*?)(?:```|$)/g;
 const FENCE_BODY = /^```[\w-]*[ \t]*\n?([\s\S]*?)(?:```)?$/;
 
 type Base = Omit<RawCall, 'value' | 'repairs'>;
+/** A call read from `base`'s segment (withFields: see safe-json.ts). */
+const rawCall = (base: Base, fields: Partial<RawCall> & Pick<RawCall, 'repairs'>): RawCall =>
+  withFields(base, fields) as unknown as RawCall;
 
 const NAME_HINT = /["']?name["']?\s*:\s*["']([^"'\\\n]{1,128})["']/;
 /** The function name of an unreadable call, when it can still be read (for the error message). */
@@ -72,7 +76,8 @@ export const PARTIAL_OPEN_MIN = '<tool'.length;
 
 function readJsonBody(body: string, truncated: boolean, base: Base, repairs: RepairKind[]): RawCall[] {
   const pieces = findJsonPieces(body);
-  if (pieces.length === 0) return [{ ...base, repairs, error: 'no JSON object in the tool call', ...nameHint(body) }];
+  if (pieces.length === 0)
+    return [rawCall(base, { repairs, error: 'no JSON object in the tool call', ...nameHint(body) })];
   let outside = body.slice(0, pieces[0]!.start) + body.slice(pieces[pieces.length - 1]!.end);
   for (let k = 1; k < pieces.length; k++) outside += body.slice(pieces[k - 1]!.end, pieces[k]!.start);
   // stray brackets/commas around the object are a syntax slip; words are prose
@@ -86,7 +91,7 @@ function readJsonBody(body: string, truncated: boolean, base: Base, repairs: Rep
       // Cut off: brackets are added only right after a complete value (truncation.ts)
       const closed = closeTruncated(slice);
       if (closed === null) {
-        out.push({ ...base, repairs: r, error: 'tool call truncated inside a value', ...nameHint(slice) });
+        out.push(rawCall(base, { repairs: r, error: 'tool call truncated inside a value', ...nameHint(slice) }));
         continue;
       }
       slice = closed;
@@ -95,13 +100,13 @@ function readJsonBody(body: string, truncated: boolean, base: Base, repairs: Rep
     const parsed = parseLenient(slice);
     for (const k of parsed.repairs) addRepair(r, k);
     if (!parsed.ok) {
-      out.push({ ...base, repairs: r, error: parsed.error ?? 'unparseable JSON', ...nameHint(slice) });
+      out.push(rawCall(base, { repairs: r, error: parsed.error ?? 'unparseable JSON', ...nameHint(slice) }));
       continue;
     }
     const values = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
     if (Array.isArray(parsed.value)) addRepair(r, 'multiple_objects');
-    if (values.length === 0) out.push({ ...base, repairs: r, error: 'empty array of tool calls' });
-    for (const v of values) out.push({ ...base, value: v, repairs: [...r] });
+    if (values.length === 0) out.push(rawCall(base, { repairs: r, error: 'empty array of tool calls' }));
+    for (const v of values) out.push(rawCall(base, { value: v, repairs: [...r] }));
   }
   return out;
 }
@@ -112,8 +117,9 @@ function readPython(body: string, base: Base, repairs: RepairKind[]): RawCall[] 
   return parsePythonCalls(body).map((pc) => {
     const rr = [...r];
     for (const k of pc.repairs) addRepair(rr, k);
-    if (pc.error) return { ...base, repairs: rr, error: pc.error, value: pc.name ? { name: pc.name } : undefined };
-    return { ...base, repairs: rr, value: { name: pc.name, arguments: pc.arguments } };
+    if (pc.error)
+      return rawCall(base, { repairs: rr, error: pc.error, value: pc.name ? { name: pc.name } : undefined });
+    return rawCall(base, { repairs: rr, value: { name: pc.name, arguments: pc.arguments } });
   });
 }
 
@@ -128,7 +134,7 @@ function stripFence(body: string, repairs: RepairKind[]): string {
 /** Reads one `<tool_call>` body (fenced, Python or JSON). */
 function readTagBody(body: string, truncated: boolean, base: Base, repairs: RepairKind[]): RawCall[] {
   const inner = stripFence(body, repairs);
-  if (inner.trim() === '') return [{ ...base, repairs, error: 'empty <tool_call> block' }];
+  if (inner.trim() === '') return [rawCall(base, { repairs, error: 'empty <tool_call> block' })];
   if (looksLikePythonCall(inner)) return readPython(inner, base, repairs);
   return readJsonBody(inner, truncated, base, repairs);
 }
@@ -177,7 +183,8 @@ interface SegmentScan {
 function segment(span: Span, calls: RawCall[], base: Base): Found {
   return {
     span,
-    calls: calls.length > 0 ? calls : [{ ...base, repairs: [], error: 'no call could be read from this segment' }],
+    calls:
+      calls.length > 0 ? calls : [rawCall(base, { repairs: [], error: 'no call could be read from this segment' })],
   };
 }
 
@@ -207,7 +214,7 @@ function scanTags(text: string, fromThink: boolean): SegmentScan {
     found.push(
       segment(
         [text.length - partial, text.length],
-        [{ ...base, repairs: ['close_tag_missing'], error: 'tool call cut off in its opening tag' }],
+        [rawCall(base, { repairs: ['close_tag_missing'], error: 'tool call cut off in its opening tag' })],
         base,
       ),
     );

@@ -52,8 +52,8 @@ export class ToolCallDeltas {
   }
 }
 
-const toCall = (c: { id?: string; name: string; args: string }): AssembledCall => ({
-  ...(c.id ? { id: c.id } : {}),
-  type: 'function',
-  function: { name: c.name, arguments: c.args },
-});
+// No leading conditional spread: V8's slow path (toolcalls/safe-json.ts withFields).
+const toCall = (c: { id?: string; name: string; args: string }): AssembledCall => {
+  const fn = { name: c.name, arguments: c.args };
+  return c.id ? { id: c.id, type: 'function', function: fn } : { type: 'function', function: fn };
+};

@@ -2,6 +2,7 @@
 // message becomes one chunk whose delta carries the whole message, and what the transforms emit
 // is assembled into the completion again. Only the message fields and finish_reason are rebuilt;
 // every other field (id, usage, logprobs, vLLM extras) is kept from the upstream's answer.
+import { withFields } from '../toolcalls/index.js';
 import { ToolCallDeltas } from './tool-call-deltas.js';
 
 /** One chat.completion.chunk as the answer transforms see it (api/answer-transform.ts reads the same shape). */
@@ -95,15 +96,16 @@ export function assembleCompletion(original: Record<string, unknown>, chunks: Ch
     const a = byIndex.get(index);
     if (!a) return choice;
     const before = choice.message as Record<string, unknown>;
-    const message: Record<string, unknown> = { ...before, content: a.content ?? (before.content === '' ? '' : null) };
+    // withFields, not `{ ...x, more }`: V8's slow path (toolcalls/safe-json.ts).
+    const message = withFields(before, { content: a.content ?? (before.content === '' ? '' : null) });
     for (const f of REASONING_FIELDS)
       if (a.reasoning[f] !== undefined || f in before) message[f] = a.reasoning[f] ?? before[f] ?? null;
     const calls = a.calls.toolCalls();
     if (calls.length > 0) message.tool_calls = calls;
     else if (Array.isArray(before.tool_calls)) message.tool_calls = [];
-    return { ...choice, message, finish_reason: a.sawFinish ? a.finishReason : choice.finish_reason };
+    return withFields(choice, { message, finish_reason: a.sawFinish ? a.finishReason : choice.finish_reason });
   });
-  const out: Record<string, unknown> = { ...original, choices };
+  const out = withFields(original, { choices });
   if (annotation !== undefined) out.toolgate = annotation;
   return out;
 }

@@ -13,6 +13,7 @@ import {
   jsonTextDepth,
   parseJson,
   setOwn,
+  withFields,
   valueDepth,
 } from '../../src/toolcalls/safe-json.js';
 
@@ -198,5 +199,20 @@ describe('__proto__, constructor and prototype stay own keys', () => {
     setOwn(o, '__proto__', { x: 1 });
     expect(JSON.stringify(o)).toBe('{"__proto__":{"x":1}}');
     expect(Object.getPrototypeOf(o)).toBe(Object.prototype);
+  });
+
+  it('withFields copies like a spread: same keys and order, overrides in place, __proto__ as data', () => {
+    const src = JSON.parse('{"a":1,"__proto__":{"polluted":true},"b":2}') as Record<string, unknown>;
+    const out = withFields(src, { b: 3, c: undefined, d: 4 });
+    expect(Object.keys(out)).toEqual(Object.keys({ ...src, b: 3, c: undefined, d: 4 }));
+    expect(JSON.stringify(out)).toBe(JSON.stringify({ ...src, b: 3, c: undefined, d: 4 }));
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect((out as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(src.b).toBe(2); // the source is not touched
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.dictionary(fc.string(), fc.jsonValue()), (a, b) => {
+        expect(JSON.stringify(withFields(a, b))).toBe(JSON.stringify({ ...a, ...b }));
+      }),
+    );
   });
 });

@@ -6,7 +6,7 @@
 // whatever the model wrote that is not sent as a call (so an answer is never emptied). With
 // `holdUntilCommit` (reject), nothing at all passes until the first call is sent or the answer
 // ends, so a refusal can still become an HTTP error.
-import { ToolCallStreamSplitter } from '../../toolcalls/index.js';
+import { ToolCallStreamSplitter, withFields } from '../../toolcalls/index.js';
 import type { AnswerTransform, Chunk, Chunks } from '../answer-transform.js';
 import { ToolCallDeltas, type AssembledCall } from '../../upstream/tool-call-deltas.js';
 import { REASONING_FIELDS } from '../../upstream/whole-answer.js';
@@ -132,13 +132,14 @@ export function createToolCallTransform(judge: ToolCallJudge, opts: TransformOpt
     if (!s) choices.set(index, (s = new ChoiceState(opts.toolNames)));
     return s;
   };
-  const piece = (base: Chunk, index: number, delta: Chunk, finish: string | null = null, extra: Chunk = {}): Chunk => ({
-    ...base,
-    choices: [{ index, delta, ...extra, finish_reason: finish }],
-  });
+  // Objects are built with withFields, not `{ ...x, more }`: V8's slow path, once per chunk here.
+  const piece = (base: Chunk, index: number, delta: Chunk, finish: string | null = null, extra: Chunk = {}): Chunk =>
+    withFields(base, { choices: [withFields({ index, delta }, withFields(extra, { finish_reason: finish }))] });
   const base = (): Chunk => {
-    const { choices: _c, usage: _u, toolgate: _t, ...rest } = template ?? { object: 'chat.completion.chunk' };
-    return rest;
+    const out: Chunk = {};
+    const from = template ?? { object: 'chat.completion.chunk' };
+    for (const k of Object.keys(from)) if (k !== 'choices' && k !== 'usage' && k !== 'toolgate') out[k] = from[k];
+    return out;
   };
   const callDeltas = (s: ChoiceState, calls: OutCall[], index: number): Chunk[] =>
     calls.map((call) => {
@@ -201,10 +202,9 @@ export function createToolCallTransform(judge: ToolCallJudge, opts: TransformOpt
     const reason = s.sent.length > 0 ? 'tool_calls' : finishReason === 'tool_calls' ? 'stop' : (finishReason ?? 'stop');
     const lastChoice = (last?.choices as Chunk[] | undefined)?.[0] ?? {};
     const { index: _i, delta: _d, finish_reason: _f, ...choiceExtra } = lastChoice;
-    out.push({
-      ...piece(last ? { ...last, choices: undefined } : base(), index, {}, reason, choiceExtra),
-      toolgate: { tool_calls: decision.annotation },
-    });
+    const closing = piece(last ? withFields(last, { choices: undefined }) : base(), index, {}, reason, choiceExtra);
+    closing.toolgate = { tool_calls: decision.annotation };
+    out.push(closing);
     return out;
   }
 
@@ -212,8 +212,8 @@ export function createToolCallTransform(judge: ToolCallJudge, opts: TransformOpt
   function onChoice(chunk: Chunk, choice: Chunk): Chunks | Promise<Chunks> {
     const index = typeof choice.index === 'number' ? choice.index : 0;
     const s = stateOf(index);
-    if (s.done) return [{ ...chunk, choices: [choice] }];
-    const delta = { ...((choice.delta as Chunk | undefined) ?? {}) };
+    if (s.done) return [withFields(chunk, { choices: [choice] })];
+    const delta = withFields((choice.delta as Chunk | undefined) ?? {});
     const out: Chunks = [];
     for (const i of s.deltas.add(delta.tool_calls)) completeParsed(s, i, index, out);
     delete delta.tool_calls;
@@ -254,7 +254,7 @@ export function createToolCallTransform(judge: ToolCallJudge, opts: TransformOpt
     const meaningful = Object.keys(delta).some((k) => delta[k] !== '' && delta[k] !== null && delta[k] !== undefined);
     if (meaningful) out.push(piece(chunk, index, delta, null, choiceExtra));
     if (!finishReason) return out;
-    return finish(s, index, { ...chunk, choices: [choice] }, finishReason).then((tail) => [...out, ...tail]);
+    return finish(s, index, withFields(chunk, { choices: [choice] }), finishReason).then((tail) => [...out, ...tail]);
   }
 
   return {
