@@ -51,7 +51,7 @@ export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): Exch
     },
     annotation: (report) => annotationOf(report, state.policy, state.retries) as unknown as Record<string, unknown>,
     singleCall: ex.body.parallel_tool_calls === false,
-    ...(state.guided ? { readGuided: (content: string) => guidedCalls(content, state.toolChoice) } : {}),
+    readGuided: state.guided ? (content: string) => guidedCalls(content, state.toolChoice) : undefined,
   });
 
   return {
