@@ -1,7 +1,8 @@
 // npm run bench:real — the malformed-output corpus through the real gateway, as a client receives
 // it, in four modes: pods with no tool parser (raw text) and pods running vLLM's hermes parser, each
-// streamed and whole. Because the gateway owns the parse (it asks the pod for tool_choice "none"),
-// the four must recover exactly the same calls. Measured in the same run, the baseline: the same
+// streamed and whole. Because the gateway owns the parse (it asks the pod for tool_choice "none",
+// and serves a forced tool_choice itself with guided JSON where the pods have no tool parser), the
+// four must recover exactly the same calls. Measured in the same run, the baseline: the same
 // hermes pods answering directly (vLLM alone), streamed and whole. Policy `repair` (one pass; the
 // retry policy's re-ask would "recover" every case against the simulator's guided decoding).
 // Writes bench/results/real.json.

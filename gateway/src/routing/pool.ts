@@ -46,6 +46,11 @@ export class Pool {
    * tools under tool_choice "none" (then the pod's own parser is used, with a warning).
    */
   toolParsing: ToolParsing;
+  /**
+   * The start-up check found a pod here without `--tool-call-parser`: vLLM refuses a forced
+   * tool_choice there, so the gateway serves `required`/named itself (api/toolcalls/forced-choice.ts).
+   */
+  toolParserMissing = false;
 
   constructor(
     readonly name: string,

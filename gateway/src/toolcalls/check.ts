@@ -130,7 +130,7 @@ export function checkToolCalls(
   if (rawCalls.length === 0 && named && content !== null) {
     const parsed = parseLenient(content.trim());
     if (parsed.ok && isPlainObject(parsed.value)) {
-      const repairs: RepairKind[] = ['named_tool_choice', ...parsed.repairs];
+      const repairs: RepairKind[] = opts.guided ? [...parsed.repairs] : ['named_tool_choice', ...parsed.repairs];
       rawCalls = [
         { value: { name: named, arguments: parsed.value }, repairs, raw: content, source: 'bare', fromThink: false },
       ];

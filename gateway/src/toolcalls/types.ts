@@ -72,4 +72,10 @@ export type ToolChoice =
 
 export interface CheckOptions {
   toolChoice?: ToolChoice | unknown;
+  /**
+   * The output was guided to vLLM's JSON tool-call format for this tool_choice (the gateway served
+   * a forced choice with structured outputs): bare arguments under a named choice are the form
+   * asked for, not a repair.
+   */
+  guided?: boolean;
 }

@@ -5,6 +5,8 @@
 // request pair per backend shows it: under tool_choice "none", a request with a probe tool has
 // more prompt tokens than the same request without tools only when the tools are rendered. A pool
 // whose pods drop them falls back to the pods' own parser, with a warning.
+// A third probe asks for tool_choice "required": a pod started without --tool-call-parser refuses
+// it with a 400 (same file, `render_chat`), so the gateway serves forced choices for that pool.
 import { request } from 'undici';
 import type { Backend } from '../routing/backend.js';
 import type { Pool } from '../routing/pool.js';
@@ -22,6 +24,27 @@ const PROBE_TOOL = {
   },
 };
 
+/** One probe request; null when it got no answer. */
+async function probe(
+  backend: Backend,
+  body: Record<string, unknown>,
+  timeoutMs: number,
+): Promise<{ status: number; text: string } | null> {
+  try {
+    const res = await request(`${backend.url}/v1/chat/completions`, {
+      method: 'POST',
+      dispatcher: backend.dispatcher,
+      headers: { 'content-type': 'application/json', 'x-toolgate-probe': 'tool-rendering' },
+      body: JSON.stringify(body),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    return { status: res.statusCode, text: await res.body.text() };
+  } catch {
+    return null;
+  }
+}
+
 async function promptTokens(
   backend: Backend,
   model: string,
@@ -34,18 +57,10 @@ async function promptTokens(
     max_tokens: 1,
     ...(withTools ? { tools: [PROBE_TOOL], tool_choice: 'none' } : {}),
   };
+  const res = await probe(backend, body, timeoutMs);
+  if (res?.status !== 200) return null;
   try {
-    const res = await request(`${backend.url}/v1/chat/completions`, {
-      method: 'POST',
-      dispatcher: backend.dispatcher,
-      headers: { 'content-type': 'application/json', 'x-toolgate-probe': 'tool-rendering' },
-      body: JSON.stringify(body),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
-    const text = await res.body.text();
-    if (res.statusCode !== 200) return null;
-    const n = (JSON.parse(text) as { usage?: { prompt_tokens?: unknown } }).usage?.prompt_tokens;
+    const n = (JSON.parse(res.text) as { usage?: { prompt_tokens?: unknown } }).usage?.prompt_tokens;
     return typeof n === 'number' ? n : null;
   } catch {
     return null;
@@ -59,6 +74,27 @@ export async function probeToolRendering(backend: Backend, model: string, timeou
   ]);
   if (bare === null || tooled === null) return 'unknown';
   return tooled > bare ? 'rendered' : 'dropped';
+}
+
+export type ToolParserProbe = 'present' | 'missing' | 'unknown';
+
+/**
+ * Whether the pod can serve a forced tool_choice itself: vLLM 0.33 without --tool-call-parser
+ * answers `tool_choice="required" requires --tool-call-parser to be set` (400). Anything else
+ * that is not a 200 (another engine, an error) tells nothing.
+ */
+export async function probeToolParser(backend: Backend, model: string, timeoutMs: number): Promise<ToolParserProbe> {
+  const body = {
+    model,
+    messages: [{ role: 'user', content: 'ping' }],
+    max_tokens: 1,
+    tools: [PROBE_TOOL],
+    tool_choice: 'required',
+  };
+  const res = await probe(backend, body, timeoutMs);
+  if (res === null) return 'unknown';
+  if (res.status === 200) return 'present';
+  return res.status === 400 && res.text.includes('requires --tool-call-parser') ? 'missing' : 'unknown';
 }
 
 export class ToolRenderingCheck {
@@ -95,7 +131,17 @@ export class ToolRenderingCheck {
     const model = backend.models.values().next().value;
     if (model === undefined) return;
     this.checked.add(backend);
-    const result = await probeToolRendering(backend, model, this.opts.timeoutMs);
+    const [result, parser] = await Promise.all([
+      probeToolRendering(backend, model, this.opts.timeoutMs),
+      probeToolParser(backend, model, this.opts.timeoutMs),
+    ]);
+    if (parser === 'missing' && !pool.toolParserMissing) {
+      pool.toolParserMissing = true;
+      this.log.info(
+        'a pod has no --tool-call-parser: the gateway serves forced tool_choice (required, named) for this pool itself, with guided JSON',
+        { pool: pool.name, backend: backend.name },
+      );
+    }
     if (result === 'unknown') {
       this.checked.delete(backend); // try again when it joins or at the next check
       return;

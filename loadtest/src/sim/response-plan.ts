@@ -6,7 +6,8 @@ import { skipsSpecialTokens, type ParseConfig, type ToolChoice } from './vllm-ch
 import { isTransportFault, planOutput, type FaultKind, type FaultProfile, type TransportFault } from './faults.js';
 import { hashParts, seededRandom } from './hash.js';
 import { lastUserText, plainAnswer, type GenerationRequest, type OutputKind } from './output-generator.js';
-import { contextFromText, synthesizeArguments } from './schema-args.js';
+import { guidedText } from './guided-json.js';
+import { contextFromText } from './schema-args.js';
 import type { ParsedRequest } from './request-parse.js';
 import { QWEN3_ADDED_TOKENS, tokenize, tokenPieces } from './tokenizer.js';
 import { badRequest } from './vllm-errors.js';
@@ -126,10 +127,10 @@ export function planResponse(req: ParsedRequest, pod: PodBehaviour): ResponsePla
   let finishReason: 'stop' | 'length' = 'stop';
   if (req.structuredJson && !(chat && forced)) {
     // Guided decoding: whatever the model would have said, the answer conforms to the schema
-    // (a scripted raw text or an output fault cannot break that constraint). A forced tool
-    // choice overrides it (parser/abstract_parser.py _apply_structural_tag), and the grammar only
-    // starts once reasoning has ended.
-    text = JSON.stringify(synthesizeArguments(req.structuredJson, contextFromText(lastUserText(genReq.messages))));
+    // (a scripted raw text is kept only when it conforms; an output fault cannot break the
+    // constraint). A forced tool choice overrides it (parser/abstract_parser.py
+    // _apply_structural_tag), and the grammar only starts once reasoning has ended.
+    text = guidedText(req.structuredJson, script?.raw, contextFromText(lastUserText(genReq.messages)));
     kind = 'text';
     if (thinking && pod.reasoningParser === 'qwen3') text = withThinking(text, kind, undefined, true);
   } else if (script?.raw !== undefined) {

@@ -104,6 +104,42 @@ describe('vLLM server flags and request options', () => {
     expect(JSON.parse(scripted.body.choices[0].message.content)).toEqual({ city: 'Oslo', days: 1 });
   });
 
+  it('structured_outputs.json on a pod without a tool parser: any root type; a scripted text is kept only when it conforms', async () => {
+    // The schema vLLM derives for tool_choice "required" (tool_parsers/utils.py), as a gateway sends it.
+    const schema = {
+      type: 'array',
+      minItems: 1,
+      maxItems: 1,
+      items: {
+        type: 'object',
+        anyOf: TOOLS.map((t) => ({
+          properties: { name: { type: 'string', enum: [t.function.name] }, parameters: t.function.parameters },
+          required: ['name', 'parameters'],
+        })),
+      },
+    };
+    const ask = (raw?: string) =>
+      chat(noTools, {
+        tools: TOOLS,
+        tool_choice: 'none',
+        structured_outputs: { json: schema },
+        ...(raw !== undefined ? { sim_script: { raw } } : {}),
+      });
+    const synthesized = await ask();
+    expect(synthesized.status).toBe(200);
+    const value = JSON.parse(synthesized.body.choices[0].message.content) as Array<{ name: string }>;
+    expect(value).toHaveLength(1);
+    expect(TOOLS.map((t) => t.function.name)).toContain(value[0]!.name);
+    const conforming = '[{"name": "get_weather", "parameters": {"city": "Bergen", "days": 2}}]';
+    expect((await ask(conforming)).body.choices[0].message.content).toBe(conforming);
+    // Two items break maxItems, a <tool_call> is not JSON: the grammar would not have let the model write either.
+    for (const raw of [`[${conforming.slice(1, -1)}, ${conforming.slice(1, -1)}]`, '<tool_call>\n{}\n</tool_call>']) {
+      const content = (await ask(raw)).body.choices[0].message.content as string;
+      expect(content).not.toBe(raw);
+      expect(JSON.parse(content)).toHaveLength(1);
+    }
+  });
+
   it("response_format json_object answers with a JSON object; json_schema without a schema is vLLM's 400", async () => {
     const r = await chat(hermes, {
       response_format: { type: 'json_object' },

@@ -3,7 +3,8 @@
 //   checked (repair, retry, reject): a complete call that checks valid on its own is sent at once;
 //     at the end the engine's verdict on the whole message decides the rest (retry first re-asks).
 //   hermes (annotate): calls are passed on as vLLM's hermes parser would read them — a <tool_call>
-//     block whose JSON parses, unrepaired and unvalidated — and the verdict is only reported.
+//     block whose JSON parses, unrepaired and unvalidated (a guided answer to a forced choice: as
+//     vLLM's JSON tool-call path reads it) — and the verdict is only reported.
 // Both return as text whatever the model wrote that is not sent as a call, so no policy empties
 // an answer: the client sees the model's text, as vLLM alone would have returned it.
 import {
@@ -28,6 +29,8 @@ export interface JudgeContext {
   annotation(report: ToolCallReport): Record<string, unknown>;
   /** parallel_tool_calls: false — at most one call is sent (vLLM keeps the first). */
   singleCall: boolean;
+  /** A forced choice the gateway served with guided JSON: vLLM's own reading of that answer (forced-choice.ts). */
+  readGuided?(content: string): OutCall[];
 }
 
 export interface CheckedJudgeContext extends JudgeContext {
@@ -178,6 +181,14 @@ export function hermesJudge(ctx: JudgeContext): ToolCallJudge {
       const input = engineInput(m);
       const report = ctx.check(input);
       ctx.onVerdict(m.index, report, { content: m.content || null, tool_calls: input.tool_calls });
+      if (ctx.readGuided && m.heldContent !== null) {
+        const calls = ctx.readGuided(m.heldContent);
+        return {
+          calls: limit(calls, m.sent.length, ctx.singleCall),
+          text: leftoverText(m, [{ raw: m.heldContent, sent: calls.length > 0 }], []),
+          annotation: ctx.annotation(report),
+        };
+      }
       const calls: OutCall[] = m.parsed.filter((p) => !p.sent).map((p) => parsedOut(p.call));
       const used: string[] = [];
       for (const s of m.segments) {

@@ -1,6 +1,7 @@
 // The tool-call plugin: admits the request's tool schemas (400 on bad ones), repairs malformed
 // tool-call arguments in the incoming history, asks the pod for the model's raw text when the
-// gateway owns the parse (parse-mode.ts), and reads every answer — streamed or whole, primary or
+// gateway owns the parse (parse-mode.ts) — or for guided JSON when it serves a forced tool_choice
+// the pods cannot (forced-choice.ts) — and reads every answer — streamed or whole, primary or
 // shadow — through one transform (tool-call-transform.ts) judged per policy (judges.ts):
 //   off — untouched · annotate — calls as vLLM's hermes parser reads them, verdict reported ·
 //   repair — valid and repaired calls sent, the text of the rest returned as content · retry —
@@ -20,7 +21,8 @@ import { GatewayError } from '../errors.js';
 import type { Exchange, ExchangePlugin } from '../exchange.js';
 import { annotationOf, errorSummary, worstOutcome } from './annotation.js';
 import { checkedJudge, hermesJudge, type JudgeContext } from './judges.js';
-import { gatewayOwnsParse } from './parse-mode.js';
+import { guidedCalls, isForcedChoice } from './forced-choice.js';
+import { parsePlan } from './parse-mode.js';
 import { resolvePolicy } from './policy.js';
 import { reask } from './reask.js';
 import { TOOL_CALLS, type ToolCallState } from './state.js';
@@ -32,7 +34,7 @@ export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): Exch
 
   const check = (state: ToolCallState, output: Parameters<JudgeContext['check']>[0]): ToolCallReport => {
     const started = performance.now();
-    const report = checkToolCalls(state.compiled, output, { toolChoice: state.toolChoice });
+    const report = checkToolCalls(state.compiled, output, { toolChoice: state.toolChoice, guided: state.guided });
     metrics.toolCallValidation.observe((performance.now() - started) / 1000);
     return report;
   };
@@ -49,6 +51,7 @@ export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): Exch
     },
     annotation: (report) => annotationOf(report, state.policy, state.retries) as unknown as Record<string, unknown>,
     singleCall: ex.body.parallel_tool_calls === false,
+    readGuided: state.guided ? (content: string) => guidedCalls(content, state.toolChoice) : undefined,
   });
 
   return {
@@ -75,10 +78,14 @@ export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): Exch
     onDispatch(ex) {
       const state = ex.state.get(TOOL_CALLS);
       if (!state) return;
-      state.parse = gatewayOwnsParse(ex.route!.pool.toolParsing, state.toolChoice, state.tools) ? 'gateway' : 'pod';
+      const plan = parsePlan(ex.route!.pool, ex.body, state.tools);
+      state.parse = plan.parse;
+      state.guided = plan.guided !== null;
       // The pod renders the tools into the prompt but applies no tool parser: the model's text
       // reaches the gateway whole, streamed or not (docs/vllm-tool-parsing.md).
       if (state.parse === 'gateway') ex.setUpstreamField('tool_choice', 'none');
+      // A forced choice the pod cannot serve: its output is guided to the call's JSON instead.
+      if (plan.guided) ex.setUpstreamField('structured_outputs', { json: plan.guided });
     },
 
     answer(ex) {
@@ -94,7 +101,10 @@ export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): Exch
                 ? {
                     reask: async (report, rawText) => {
                       const r = await reask({
-                        body: ex.body,
+                        // asked as the answer was: the same upstream-only fields (parse mode, guided JSON)
+                        body: ex.upstreamBody(),
+                        toolChoice: state.toolChoice,
+                        guided: state.guided,
                         tools: state.tools,
                         report,
                         rawText,
@@ -112,7 +122,8 @@ export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): Exch
             });
       return createToolCallTransform(judge, {
         toolNames: state.tools.map((t) => t.function.name),
-        holdAll: holdsWholeContent(state.toolChoice),
+        // Named or `required`: a guided answer is the call itself (bare JSON), not text.
+        holdAll: isForcedChoice(state.toolChoice),
         holdUntilCommit: state.policy === 'reject',
       });
     },
@@ -140,6 +151,7 @@ export function newState(
     compiled,
     toolChoice,
     parse: 'pod',
+    guided: false,
     report: null,
     reports: new Map(),
     rawOutput: null,
@@ -152,13 +164,3 @@ const rejection = (report: ToolCallReport) =>
     code: 'invalid_tool_call',
     type: 'invalid_response_error',
   });
-
-/** Named or `required` tool_choice: an upstream without a tool parser answers with the call itself (guided JSON), not text. */
-function holdsWholeContent(toolChoice: unknown): boolean {
-  if (toolChoice === 'required') return true;
-  return (
-    typeof toolChoice === 'object' &&
-    toolChoice !== null &&
-    typeof (toolChoice as { function?: { name?: unknown } }).function?.name === 'string'
-  );
-}

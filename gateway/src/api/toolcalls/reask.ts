@@ -9,7 +9,12 @@ import { checkToolCalls, type CheckedCall, type ToolCallReport, type ToolDef } f
 import { errorSummary } from './annotation.js';
 
 export interface ReaskContext {
+  /** The body the answer was asked with (the exchange's upstream body). */
   body: Readonly<Record<string, unknown>>;
+  /** The client's tool_choice (the upstream body may carry another, parse-mode.ts). */
+  toolChoice: unknown;
+  /** The answer was guided JSON for a forced choice (forced-choice.ts); a re-asked message is read the same way. */
+  guided: boolean;
   tools: ToolDef[];
   /** The invalid answer's report and raw text. */
   report: ToolCallReport;
@@ -30,7 +35,7 @@ export interface ReaskResult {
 function intendedFunction(call: CheckedCall, ctx: ReaskContext): ToolDef | null {
   const byName = new Map(ctx.tools.map((t) => [t.function.name, t]));
   if (call.name && byName.has(call.name)) return byName.get(call.name)!;
-  const choice = ctx.body.tool_choice as { function?: { name?: string } } | undefined;
+  const choice = ctx.toolChoice as { function?: { name?: string } } | undefined;
   if (choice && typeof choice === 'object' && choice.function?.name && byName.has(choice.function.name))
     return byName.get(choice.function.name)!;
   return ctx.tools.length === 1 ? ctx.tools[0]! : null;
@@ -109,7 +114,11 @@ export async function reask(ctx: ReaskContext): Promise<ReaskResult> {
           ],
         });
         if (!msg) break;
-        fixed = checkToolCalls(ctx.tools, { content: msg.content, tool_calls: msg.tool_calls as never }).calls;
+        fixed = checkToolCalls(
+          ctx.tools,
+          { content: msg.content, tool_calls: msg.tool_calls as never },
+          { toolChoice: ctx.toolChoice, guided: ctx.guided },
+        ).calls;
       }
       if (fixed.length > 0 && fixed.every((c) => c.valid)) {
         // The fixed call stands where the invalid one stood, with its source text (so that text is not shown again).

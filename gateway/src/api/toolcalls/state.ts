@@ -13,6 +13,11 @@ export interface ToolCallState {
   toolChoice: unknown;
   /** Who read the model's output into calls: the gateway (the pod sent raw text) or the pod's parser. */
   parse: 'gateway' | 'pod';
+  /**
+   * The gateway served the client's forced tool_choice with guided JSON (forced-choice.ts): the
+   * answer is vLLM's JSON tool-call format, bare arguments for a named choice included.
+   */
+  guided: boolean;
   /** The verdict on the first choice, once known (after any re-ask). */
   report: ToolCallReport | null;
   /** The verdict per choice index. */
