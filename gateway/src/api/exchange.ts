@@ -7,7 +7,7 @@ import type { ModelRoute } from '../routing/router.js';
 import type { ResponseMeter } from '../upstream/response-meter.js';
 import type { AnswerTransform } from './answer-transform.js';
 import { ExchangeState } from './exchange-state.js';
-import { withFields } from '../toolcalls/index.js';
+import { hasOwn, withFields } from '../toolcalls/index.js';
 import type { Endpoint } from './validate-request.js';
 
 /** The client's request (primary) or a mirrored copy sent to another variant (shadow). */
@@ -106,8 +106,21 @@ export class Exchange {
     return Object.keys(this.upstreamFields).length === 0 ? this._body : withFields(this._body, this.upstreamFields);
   }
 
-  get upstreamChanged(): boolean {
-    return this.changed || Object.keys(this.upstreamFields).length > 0;
+  /**
+   * The bytes this exchange's upstream receives, given the client's own (`raw`): those when
+   * nothing changed; when only upstream fields the body lacks were added (the parse mode's
+   * tool_choice), the client's bytes with those members appended before the closing brace, so a
+   * body carrying thirty tool schemas is not serialized again; otherwise the body serialized.
+   */
+  upstreamPayload(raw: string | Buffer): string | Buffer {
+    const keys = Object.keys(this.upstreamFields).filter((k) => this.upstreamFields[k] !== undefined);
+    if (!this.changed && keys.length === 0) return raw;
+    if (this.changed || keys.some((k) => hasOwn(this._body, k))) return JSON.stringify(this.upstreamBody());
+    const bytes = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    const close = bytes.lastIndexOf(0x7d); // `}`: raw parsed as an object, so its last brace closes it
+    const members = keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(this.upstreamFields[k])}`).join(',');
+    const comma = Object.keys(this._body).length > 0 ? ',' : '';
+    return Buffer.concat([bytes.subarray(0, close), Buffer.from(comma + members), bytes.subarray(close)]);
   }
 }
 

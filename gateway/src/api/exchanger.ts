@@ -134,7 +134,7 @@ export class Exchanger {
         if (this.ex.role === 'primary')
           metrics.overhead.observe({ phase: 'dispatch' }, (performance.now() - this.ex.receivedAt) / 1000);
         for (const p of this.deps.plugins) p.onDispatch?.(this.ex);
-        if (this.ex.upstreamChanged) this.payload = JSON.stringify(this.ex.upstreamBody());
+        this.payload = this.ex.upstreamPayload(this.payload);
       }
       const release = this.acquire(backend);
       const attempt = await this.attempt(backend, release, retries);
