@@ -7,7 +7,7 @@
 // of the load side, and a target within 30% of it is flagged as possibly limited by it. Besides
 // req/s and latency, each run records the CPU time the target's processes spent per request.
 // Results: bench/results/peers.json, and the table in docs/loadtest.md (its generated block).
-// Env: PEERS_DURATION (s per run, 5), PEERS_ROUNDS (3), PEERS_CONNECTIONS (32), PEERS_WARMUP (s, 2),
+// Env: PEERS_DURATION (s per run, 5), PEERS_ROUNDS (3), PEERS_CONNECTIONS (32), PEERS_WARMUP (s, 10),
 //      PEERS_TARGETS / PEERS_SCENARIOS (comma lists; default all), PEERS_PIN (auto|off).
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -24,7 +24,10 @@ import { writeDocs } from '../docs/build.js';
 const DURATION = Number(process.env.PEERS_DURATION ?? 5);
 const ROUNDS = Number(process.env.PEERS_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.PEERS_CONNECTIONS ?? 32);
-const WARMUP = Number(process.env.PEERS_WARMUP ?? 2);
+// Each target is driven this long before its first measured run. Node's JIT needs it: a fresh
+// gateway at these rates spends ~2× the CPU per request in its first 5 s as from 10 s on
+// (measured 1,147 µs then 530–765 µs per 5 s window); a production gateway is warm.
+const WARMUP = Number(process.env.PEERS_WARMUP ?? 10);
 const list = <T extends string>(env: string | undefined, all: readonly T[]): T[] =>
   env ? (env.split(',').map((s) => s.trim()) as T[]).filter((s) => all.includes(s)) : [...all];
 const WANT_TARGETS = list<TargetName>(process.env.PEERS_TARGETS, TARGETS);

@@ -60,7 +60,7 @@ async function main() {
         threads: layout.loadCount,
         cpus: layout.load,
       };
-      await runWrk({ ...run, durationS: 2 }); // warm-up (JIT), trimmed off below
+      await runWrk({ ...run, durationS: Number(process.env.PROFILE_WARMUP ?? 10) }); // warm-up (JIT), trimmed off below
       const loadFrom = Date.now() - spawnedAt;
       const cpu0 = groupCpuSeconds(gw.child.pid!);
       const r = await runWrk({ ...run, durationS: SECONDS });

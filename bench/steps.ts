@@ -4,7 +4,7 @@
 // interleaved rounds. The figure that matters is the gateway's CPU time per request (robust to
 // other load on the machine); req/s and p99 are recorded too. Gains are ratios to the previous
 // step and to the base. Output: bench/results/steps.json.
-// Env: STEPS_BASE (commit; default: where this branch left main), STEPS_DURATION (s, 4),
+// Env: STEPS_BASE (commit; default: where this branch left main), STEPS_DURATION (s, 4), STEPS_WARMUP (s, 10),
 //      STEPS_ROUNDS (3), STEPS_CASES (comma list), PEERS_CONNECTIONS (32), PEERS_PIN (auto|off).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { runWrk } from './lib/wrk.js';
 import { GATEWAY_CASES, requestBody } from './peers/requests.js';
 
 const DURATION = Number(process.env.STEPS_DURATION ?? 4);
+const WARMUP = Number(process.env.STEPS_WARMUP ?? 10);
 const ROUNDS = Number(process.env.STEPS_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.PEERS_CONNECTIONS ?? 32);
 const CASES = GATEWAY_CASES.filter(
@@ -125,7 +126,7 @@ async function main() {
             threads: layout.loadCount,
             cpus: layout.load,
           };
-          if (round === 0) await runWrk({ ...run, durationS: 1 });
+          if (round === 0) await runWrk({ ...run, durationS: WARMUP }); // JIT warm-up (see peers.ts)
           const cpu0 = groupCpuSeconds(g.server.child.pid!);
           const r = await runWrk({ ...run, durationS: DURATION });
           const cpuUsPerRequest = ((groupCpuSeconds(g.server.child.pid!) - cpu0) * 1e6) / Math.max(1, r.requests);
