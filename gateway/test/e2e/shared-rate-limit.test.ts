@@ -7,6 +7,7 @@ import { startSim, type SimCluster } from '../../../loadtest/src/sim/index.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { BASE_MODEL, FAST, chat, errorOf, simRequests, tempDir, until } from '../experiments/helpers.js';
 import { serveProcess, type GatewayProcess } from './processes.js';
+import { TEST_WORKERS } from '../helpers/net.js';
 
 const BURST = 4;
 
@@ -32,10 +33,13 @@ describe('two gateway processes share one Redis rate limit', () => {
     };
     gws.push(...(await Promise.all([serveProcess(tmp.dir, 'a', config), serveProcess(tmp.dir, 'b', config)])));
     // Both processes hold a Redis connection (before that each would fall back to a local bucket).
+    // Every worker of both processes (TOOLGATE_TEST_WORKERS each): one not yet connected would
+    // decide on its own buckets, as in a Redis outage.
     await until(
       async () =>
-        ((await admin.client('LIST')) as string).split('\n').filter((l) => / name=toolgate /.test(l)).length >= 2,
-      'both gateways connected to Redis',
+        ((await admin.client('LIST')) as string).split('\n').filter((l) => / name=toolgate /.test(l)).length >=
+        2 * Number(TEST_WORKERS),
+      'every worker of both gateways connected to Redis',
     );
   }, 60_000);
 
