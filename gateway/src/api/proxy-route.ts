@@ -11,8 +11,10 @@ import { GatewayError } from './errors.js';
 import { Exchange, type ExchangePlugin } from './exchange.js';
 import { Exchanger } from './exchanger.js';
 import { readJsonBody } from './read-body.js';
-import { nodeIncoming, onClientGone, requestHeaders } from './node-bindings.js';
-import { renderAnswer } from './render-chat.js';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { nodeIncoming, nodeOutgoing, onClientGone, requestHeaders } from './node-bindings.js';
+import { renderAnswer, writeAnswer } from './render-chat.js';
+import { addedResponseHeaders } from './response-headers.js';
 import { validateRequest, type Endpoint } from './validate-request.js';
 import type { PassiveHealth } from '../routing/passive-health.js';
 import type { Dispatch } from '../upstream/dispatch.js';
@@ -68,6 +70,9 @@ export function proxyRoute(endpoint: Endpoint, deps: ProxyDeps) {
     });
     const answer = await exchanger.run();
     answered = true;
-    return renderAnswer(answer);
+    const out = nodeOutgoing(c);
+    if (!out) return renderAnswer(answer);
+    writeAnswer(answer, out, addedResponseHeaders(c));
+    return RESPONSE_ALREADY_SENT;
   };
 }

@@ -7,6 +7,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { RateLimiter } from '../state/token-bucket.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { GatewayError } from './errors.js';
+import { nextWithHeaders } from './response-headers.js';
 
 export interface RateLimitOptions {
   /** null = no limit configured: the middleware is a no-op. */
@@ -48,7 +49,9 @@ export const rateLimit = (opts: RateLimitOptions): MiddlewareHandler =>
         'x-ratelimit-remaining-requests': '0',
       });
     }
-    await next();
-    c.header('x-ratelimit-limit-requests', limitHeader);
-    c.header('x-ratelimit-remaining-requests', String(r.remaining));
+    return nextWithHeaders(
+      c,
+      { 'x-ratelimit-limit-requests': limitHeader, 'x-ratelimit-remaining-requests': String(r.remaining) },
+      next,
+    );
   };
