@@ -5,11 +5,9 @@
 //   compileTools()          compiles cache misses on the calling thread (CLI, eval, tests)
 //   compileToolsOffThread() compiles them in the worker pool within a time budget (the
 //                           gateway's request path: the event loop never runs Ajv's codegen)
-import { createHash } from 'node:crypto';
 import { EngineBusyError, ToolInputError } from './errors.js';
 import { isPlainObject } from './json-text.js';
 import { jsonOnce } from './json-once.js';
-import { jsonLengthAtLeast } from './safe-json.js';
 import { NameResolver } from './resolve-name.js';
 import { DEFAULT_SCHEMA_LIMITS, schemaLimitViolation, type SchemaLimits } from './schema-limits.js';
 import type { ToolDef } from './types.js';
@@ -65,16 +63,20 @@ interface AdmittedTool {
 }
 
 // Whole-list memo of admitted (fully checked) tool lists — not of validators: those live in the
-// byte-bounded cache. The same tools array arrives on every request of an agent.
+// byte-bounded cache. The same tools array arrives on every request of an agent. Keyed by the
+// limits, then by the list's JSON itself: V8 hashes a string natively and keeps the hash on it,
+// cheaper than a digest object per request (jsonOnce's string is the prefix router's key too).
 interface MemoEntry {
   admitted: AdmittedTool[];
   bytes: number;
 }
-const listMemo = new Map<string, MemoEntry>();
+const listMemo = new Map<string, Map<string, MemoEntry>>();
 let listMemoBytes = 0;
 const LIST_MEMO_BYTES = 16 * 1024 * 1024;
 // Same array object again (eval loops, the scorer, a caller that keeps its tools): no hashing at all.
 const identityMemo = new WeakMap<object, { limitsKey: string; admitted: AdmittedTool[] }>();
+// The assembled result for an admitted list, while its validators are the ones it was built with.
+const assembled = new WeakMap<AdmittedTool[], CompiledTools>();
 
 interface Admission {
   tools: unknown[];
@@ -82,7 +84,8 @@ interface Admission {
   limitsKey: string;
   /** Set when the list was admitted before under the same limits. */
   remembered: AdmittedTool[] | null;
-  memoKey: string | null;
+  /** The list's JSON (the memo key), or null when it was recognised by identity. */
+  text: string | null;
   bytes: number;
 }
 
@@ -110,9 +113,24 @@ function admitShape(raw: unknown, i: number, seen: Set<string>): AdmittedTool {
   return { index: i, name, def: raw as unknown as ToolDef, schema, hash: ValidatorCache.hashOf(schema) };
 }
 
+// The limits an options object resolves to, and their key, computed once per limits object.
+const resolvedLimits = new WeakMap<object, { limits: SchemaLimits; limitsKey: string }>();
+const NO_LIMITS = {};
+
+function limitsOf(opts: CompileOptions): { limits: SchemaLimits; limitsKey: string } {
+  const given = opts.limits ?? NO_LIMITS;
+  let r = resolvedLimits.get(given);
+  if (!r) {
+    const limits = { ...DEFAULT_SCHEMA_LIMITS, ...given };
+    r = { limits, limitsKey: JSON.stringify(limits) };
+    resolvedLimits.set(given, r);
+  }
+  return r;
+}
+
 /** The list-level checks (array, count, total size) and the memo lookup. */
 function beginAdmission(tools: unknown, opts: CompileOptions): Admission {
-  const limits = { ...DEFAULT_SCHEMA_LIMITS, ...opts.limits };
+  const { limits, limitsKey } = limitsOf(opts);
   if (tools === undefined || tools === null) tools = [];
   if (!Array.isArray(tools)) throw new ToolInputError('`tools` must be an array', 'invalid_tool_schema', 'tools');
   if (tools.length > limits.maxTools) {
@@ -122,27 +140,25 @@ function beginAdmission(tools: unknown, opts: CompileOptions): Admission {
       'tools',
     );
   }
-  const limitsKey = JSON.stringify(limits);
   const byIdentity = identityMemo.get(tools);
   if (byIdentity?.limitsKey === limitsKey)
-    return { tools, limits, limitsKey, remembered: byIdentity.admitted, memoKey: null, bytes: 0 };
-  const tooLarge = (size: number | null) =>
-    new ToolInputError(
-      `tools take ${size === null ? `more than ${limits.maxTotalSchemaBytes}` : size} bytes of JSON; the limit is ${limits.maxTotalSchemaBytes}`,
+    return { tools, limits, limitsKey, remembered: byIdentity.admitted, text: null, bytes: 0 };
+  // The list came in a request body (bounded by the body limit, depth-checked), so serializing it
+  // costs no more than its parse did; the prefix router needs the same string anyway (jsonOnce).
+  const text = jsonOnce(tools);
+  const max = limits.maxTotalSchemaBytes;
+  // UTF-8 takes 1–3 bytes per UTF-16 unit: count them only when the length cannot decide.
+  const bytes = text.length > max || text.length * 3 <= max ? text.length : Buffer.byteLength(text, 'utf8');
+  if (bytes > max) {
+    throw new ToolInputError(
+      `tools take ${Buffer.byteLength(text, 'utf8')} bytes of JSON; the limit is ${max}`,
       'invalid_tool_schema',
       'tools',
     );
-  // refused after walking at most the limit, not the whole (up to body-sized) array
-  if (jsonLengthAtLeast(tools, limits.maxTotalSchemaBytes) > limits.maxTotalSchemaBytes) throw tooLarge(null);
-  // keyed by the native serialization (fast; computed once per array, the prefix router reuses it)
-  // and the limits; the same client sends the same bytes
-  const text = jsonOnce(tools);
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > limits.maxTotalSchemaBytes) throw tooLarge(bytes);
-  const memoKey = createHash('sha1').update(limitsKey).update(text).digest('base64');
-  const memo = listMemo.get(memoKey);
+  }
+  const memo = listMemo.get(limitsKey)?.get(text);
   if (memo) identityMemo.set(tools, { limitsKey, admitted: memo.admitted });
-  return { tools, limits, limitsKey, remembered: memo?.admitted ?? null, memoKey, bytes };
+  return { tools, limits, limitsKey, remembered: memo?.admitted ?? null, text, bytes };
 }
 
 function admitShapes(a: Admission): AdmittedTool[] {
@@ -152,17 +168,25 @@ function admitShapes(a: Admission): AdmittedTool[] {
 
 function remember(a: Admission, admitted: AdmittedTool[]): void {
   identityMemo.set(a.tools, { limitsKey: a.limitsKey, admitted });
-  if (a.memoKey === null) return;
-  listMemo.set(a.memoKey, { admitted, bytes: a.bytes });
+  if (a.text === null) return;
+  let byText = listMemo.get(a.limitsKey);
+  if (!byText) listMemo.set(a.limitsKey, (byText = new Map<string, MemoEntry>()));
+  byText.set(a.text, { admitted, bytes: a.bytes });
   listMemoBytes += a.bytes;
-  for (const [k, e] of listMemo) {
-    if (listMemoBytes <= LIST_MEMO_BYTES) break;
-    listMemo.delete(k);
-    listMemoBytes -= e.bytes;
+  // Oldest first within each limits key (there are few: one per configuration).
+  for (const [limitsKey, entries] of listMemo) {
+    for (const [text, e] of entries) {
+      if (listMemoBytes <= LIST_MEMO_BYTES) return;
+      entries.delete(text);
+      listMemoBytes -= e.bytes;
+    }
+    if (entries.size === 0) listMemo.delete(limitsKey);
   }
 }
 
 function assemble(admitted: AdmittedTool[], validators: CompiledSchema[]): CompiledTools {
+  const known = assembled.get(admitted);
+  if (known && known.tools.every((t, k) => t.validator === validators[k])) return known;
   const tools = admitted.map((a, k): CompiledTool => ({
     name: a.name,
     def: a.def,
@@ -170,7 +194,14 @@ function assemble(admitted: AdmittedTool[], validators: CompiledSchema[]): Compi
     validator: validators[k]!,
   }));
   const byName = new Map(tools.map((t) => [t.name, t]));
-  return { kind: 'compiled-tools', tools, byName, resolver: new NameResolver([...byName.keys()]) };
+  const result: CompiledTools = {
+    kind: 'compiled-tools',
+    tools,
+    byName,
+    resolver: new NameResolver([...byName.keys()]),
+  };
+  assembled.set(admitted, result);
+  return result;
 }
 
 const compileFailure = (a: AdmittedTool, err: unknown): ToolInputError | EngineBusyError => {
