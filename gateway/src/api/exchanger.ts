@@ -224,15 +224,7 @@ export class Exchanger {
 
   /** Counts the request against the backend until `release` is called (idempotent). */
   private acquire(backend: Backend): () => void {
-    backend.inflight++;
-    this.deps.metrics.inflight.set({ backend: backend.name }, backend.inflight);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      backend.inflight--;
-      this.deps.metrics.inflight.set({ backend: backend.name }, backend.inflight);
-    };
+    return this.deps.router.acquire(backend);
   }
 
   /** The plugins' composed transform for one answer (fresh for every attempt). */

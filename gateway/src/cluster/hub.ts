@@ -1,7 +1,8 @@
 // The primary's half of the shared state under `serve --workers N`: it holds no request and
 // routes nothing, it only relays.
-//   - in-flight counts: each worker reports its own per backend; every few ms the hub sends each
-//     worker the sum of the others', so the load bound is taken over the whole process
+//   - in-flight counts: each worker reports its own per backend when they change; the hub sends
+//     each worker the sum of the others' as soon as it has read them, so the load bound is taken
+//     over the whole process, one IPC hop behind at most
 //   - routing memos: forwarded to every other worker (see RouteMemo)
 //   - /metrics: one aggregation round over the ready workers (prom-client's aggregator), answered
 //     to the worker whose client asked
@@ -12,8 +13,6 @@ import type { Logger } from '../telemetry/log.js';
 import { MemoryRateLimiter } from '../state/token-bucket.js';
 import type { LoadTable, PrimaryMessage, WorkerMessage } from './messages.js';
 
-/** How often the hub sends each worker its peers' in-flight counts (when they changed). */
-export const LOAD_SYNC_MS = 5;
 /** A worker that does not send its metrics within this is left out of that scrape. */
 const METRICS_WAIT_MS = 2_000;
 
@@ -29,7 +28,7 @@ export class ClusterHub {
   private readonly loads = new Map<number, LoadTable>();
   private readonly sentPeerLoad = new Map<number, string>();
   private loadsDirty = false;
-  private readonly timer: NodeJS.Timeout;
+  private flushScheduled = false;
   private readonly limiter: MemoryRateLimiter | null;
   private round = 0;
   private current: Round | null = null;
@@ -40,21 +39,19 @@ export class ClusterHub {
   ) {
     this.limiter =
       opts.rateLimit && opts.rateLimit.requestsPerMinute > 0 ? new MemoryRateLimiter(opts.rateLimit) : null;
-    this.timer = setInterval(() => this.flushLoads(), LOAD_SYNC_MS);
-    this.timer.unref();
   }
 
   /** A worker is ready for traffic: it takes part in load sharing and metrics from now on. */
   add(worker: Worker): void {
     this.workers.set(worker.id, worker);
-    this.loadsDirty = true;
+    this.loadsChanged();
   }
 
   remove(workerId: number): void {
     this.workers.delete(workerId);
     this.loads.delete(workerId);
     this.sentPeerLoad.delete(workerId);
-    this.loadsDirty = true;
+    this.loadsChanged();
     // A worker that died mid-round no longer holds the scrape up.
     if (this.current?.pending.delete(workerId) && this.current.pending.size === 0) this.finishRound();
   }
@@ -63,7 +60,7 @@ export class ClusterHub {
     switch (msg.type) {
       case 'toolgate:load':
         this.loads.set(worker.id, msg.loads);
-        this.loadsDirty = true;
+        this.loadsChanged();
         return;
       case 'toolgate:memo':
         for (const w of this.workers.values()) if (w.id !== worker.id) send(w, msg);
@@ -89,7 +86,7 @@ export class ClusterHub {
   }
 
   close(): void {
-    clearInterval(this.timer);
+    this.loadsDirty = false;
     if (this.current) this.finishRound();
   }
 
@@ -134,6 +131,17 @@ export class ClusterHub {
       this.log.error('metrics aggregation failed', { err });
       answer('');
     }
+  }
+
+  /** Reports that arrive together (one read of the IPC pipes) are sent on as one. */
+  private loadsChanged(): void {
+    this.loadsDirty = true;
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushLoads();
+    });
   }
 
   /** Sends each worker the sum of the other workers' counts, when it changed. */

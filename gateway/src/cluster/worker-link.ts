@@ -8,7 +8,6 @@ import type { Registry } from 'prom-client';
 import type { Router } from '../routing/router.js';
 import type { Logger } from '../telemetry/log.js';
 import { MemoryRateLimiter, type RateLimiter, type TakeResult } from '../state/token-bucket.js';
-import { LOAD_SYNC_MS } from './hub.js';
 import { isPrimaryMessage, loadKey, type LoadTable, type PrimaryMessage, type WorkerMessage } from './messages.js';
 
 const ASK_TIMEOUT_MS = 5_000;
@@ -21,7 +20,7 @@ export class WorkerLink {
   >();
   private router: Router | null = null;
   private registry: Registry | null = null;
-  private loadTimer: NodeJS.Timeout | null = null;
+  private reportScheduled = false;
   private lastLoads = '';
   private shutdownHandler: (() => void) | null = null;
   /** A shutdown can arrive while the worker is still starting, before it set a handler. */
@@ -42,8 +41,9 @@ export class WorkerLink {
     this.router = router;
     this.registry = registry;
     router.onMemo = (pool, memo) => this.send({ type: 'toolgate:memo', pool, memo });
-    this.loadTimer = setInterval(() => this.reportLoads(), LOAD_SYNC_MS);
-    this.loadTimer.unref();
+    // Reported when they change, once per turn of the event loop: the requests a burst brings in
+    // one read leave as one report, and siblings see them one IPC hop later.
+    router.onLoadChange = () => this.scheduleReport();
   }
 
   ready(url: string): void {
@@ -80,9 +80,11 @@ export class WorkerLink {
   }
 
   close(): void {
-    if (this.loadTimer) clearInterval(this.loadTimer);
     process.off('message', this.listener);
-    if (this.router) this.router.onMemo = null;
+    if (this.router) {
+      this.router.onMemo = null;
+      this.router.onLoadChange = null;
+    }
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
       p.reject(new Error('worker closing'));
@@ -137,6 +139,15 @@ export class WorkerLink {
         this.shutdownHandler = null;
         return;
     }
+  }
+
+  private scheduleReport(): void {
+    if (this.reportScheduled) return;
+    this.reportScheduled = true;
+    setImmediate(() => {
+      this.reportScheduled = false;
+      this.reportLoads();
+    });
   }
 
   private reportLoads(): void {

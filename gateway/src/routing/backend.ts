@@ -38,7 +38,8 @@ export class Backend {
   inflight = 0;
   /**
    * Requests the sibling worker processes have in flight here (`serve --workers N`), as of their
-   * last report (a few milliseconds old at most); 0 in a single process. See cluster/peer-load.ts.
+   * last report (one IPC hop old: they report each change); 0 in a single process. See
+   * cluster/worker-link.ts.
    */
   peerInflight = 0;
   /** Last active /health probe succeeded (true until the first probe says otherwise). */

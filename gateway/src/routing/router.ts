@@ -52,6 +52,8 @@ export class Router {
   private readonly panicking = new Set<Pool>();
   /** Set in a worker process (`serve --workers N`): hands each pick's memo to the siblings. */
   onMemo: ((pool: string, memo: RouteMemo) => void) | null = null;
+  /** Set in a worker process: this process's in-flight count on some backend changed. */
+  onLoadChange: (() => void) | null = null;
 
   constructor(
     private readonly cfg: GatewayConfig,
@@ -131,6 +133,21 @@ export class Router {
       if (pool.backends.some((b) => b.models.has(model))) return { pool, upstreamModel: model };
     }
     return null;
+  }
+
+  /** Counts one request against `backend` until the returned release is called (idempotent). */
+  acquire(backend: Backend): () => void {
+    backend.inflight++;
+    this.metrics.inflight.set({ backend: backend.name }, backend.inflight);
+    this.onLoadChange?.();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      backend.inflight--;
+      this.metrics.inflight.set({ backend: backend.name }, backend.inflight);
+      this.onLoadChange?.();
+    };
   }
 
   pick(pool: Pool, ctx: RouteContext): RoutePick | null {
