@@ -5,7 +5,7 @@
 // the upstream's own parser would fail on them too.
 import { ToolInputError } from './errors.js';
 import { isPlainObject, parseLenient } from './json-text.js';
-import { MAX_JSON_DEPTH, jsonTextDepth, valueDepth } from './safe-json.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan, valueDepth } from './safe-json.js';
 
 export interface HistoryRepairResult {
   messages: unknown[];
@@ -25,7 +25,7 @@ function tooDeep(param: string): ToolInputError {
 
 function fixArguments(args: unknown, param: string): { value: string; kind: 'ok' | 'repaired' | 'unrecoverable' } {
   if (typeof args === 'string') {
-    if (jsonTextDepth(args, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw tooDeep(param);
+    if (nestsDeeperThan(args, MAX_JSON_DEPTH)) throw tooDeep(param);
     try {
       if (isPlainObject(JSON.parse(args))) return { value: args, kind: 'ok' };
     } catch {

@@ -33,7 +33,17 @@ export { callText, rawModelText, toolCallBlock } from './model-text.js';
 export { EngineBusyError, ToolInputError } from './errors.js';
 // The engine's safe JSON and linear-time regex helpers, which the gateway reuses rather than copies.
 export { jsonOnce } from './json-once.js';
-export { JsonDepthError, MAX_JSON_DEPTH, canonicalJson, hasOwn, parseJson, setOwn, withFields } from './safe-json.js';
+export {
+  JsonDepthError,
+  MAX_JSON_DEPTH,
+  canonicalJson,
+  hasOwn,
+  jsonTextDepth,
+  nestsDeeperThan,
+  parseJson,
+  setOwn,
+  withFields,
+} from './safe-json.js';
 export { isPlainObject } from './json-text.js';
 export { LinearRegexError, compileLinear, replaceAllLinear } from './linear-regex.js';
 export { ToolCallStreamSplitter, type SplitEvent, type SplitterOptions } from './stream-splitter.js';

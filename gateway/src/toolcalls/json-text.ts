@@ -3,7 +3,7 @@
 import { jsonrepair } from 'jsonrepair';
 import { repairStringEscapes } from './escapes.js';
 import { addRepair, type RepairKind } from './repair-kinds.js';
-import { JsonDepthError, MAX_JSON_DEPTH, jsonTextDepth, parseJson } from './safe-json.js';
+import { JsonDepthError, MAX_JSON_DEPTH, nestsDeeperThan, parseJson } from './safe-json.js';
 
 export { canonicalJson } from './safe-json.js';
 
@@ -85,7 +85,7 @@ export function parseLenient(text: string): LenientResult {
   const direct = tryParse(text);
   if (direct.ok) return { ok: true, value: direct.value, repairs };
   // Nothing deeper than the limit reaches jsonrepair (recursive) or the walkers after it.
-  if (direct.tooDeep || jsonTextDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+  if (direct.tooDeep || nestsDeeperThan(text, MAX_JSON_DEPTH))
     return { ok: false, repairs, error: TOO_DEEP };
   const { text: escaped, repairs: escapeRepairs } = repairStringEscapes(text);
   if (escaped !== text) {

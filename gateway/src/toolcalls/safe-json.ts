@@ -19,18 +19,26 @@ export class JsonDepthError extends Error {
  * Deepest array/object nesting in a JSON text, by one linear scan (double-quoted strings and
  * their escapes skipped). Exact for valid JSON; for lenient text (single quotes, comments) it
  * can only over-count, which errs on the side of refusing. Stops early once past `stopAbove`.
+ * String contents are skipped with indexOf: a char-by-char loop took 5× JSON.parse's own time
+ * on a 5.6 KB body.
  */
 export function jsonTextDepth(text: string, stopAbove = Infinity): number {
   let depth = 0;
   let max = 0;
-  for (let i = 0; i < text.length; i++) {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
-      for (i++; i < text.length; i++) {
-        const s = text.charCodeAt(i);
-        if (s === 0x5c /* \ */) i++;
-        else if (s === 0x22) break;
+      // The closing quote: the next one not escaped by an odd run of backslashes.
+      let j = i;
+      for (;;) {
+        j = text.indexOf('"', j + 1);
+        if (j === -1) return max; // unterminated: the rest is string
+        let k = j - 1;
+        while (text.charCodeAt(k) === 0x5c /* \ */) k--;
+        if (((j - 1 - k) & 1) === 0) break;
       }
+      i = j;
     } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
       if (++depth > max) {
         max = depth;
@@ -41,9 +49,21 @@ export function jsonTextDepth(text: string, stopAbove = Infinity): number {
   return max;
 }
 
+/**
+ * Whether the text nests deeper than `limit` (jsonTextDepth's reading). A text with no more
+ * openers than that cannot, which native indexOf tells without the scan: SSE chunks and most
+ * request bodies.
+ */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let openers = 0;
+  for (let i = text.indexOf('{'); i !== -1 && openers <= limit; i = text.indexOf('{', i + 1)) openers++;
+  for (let i = text.indexOf('['); i !== -1 && openers <= limit; i = text.indexOf('[', i + 1)) openers++;
+  return openers > limit && jsonTextDepth(text, limit) > limit;
+}
+
 /** JSON.parse with the depth limit checked first; throws SyntaxError or JsonDepthError. */
 export function parseJson(text: string, maxDepth = MAX_JSON_DEPTH): unknown {
-  if (jsonTextDepth(text, maxDepth) > maxDepth) throw new JsonDepthError(maxDepth);
+  if (nestsDeeperThan(text, maxDepth)) throw new JsonDepthError(maxDepth);
   // V8's JSON.parse is iterative and creates `__proto__` as an own data property.
   return JSON.parse(text);
 }

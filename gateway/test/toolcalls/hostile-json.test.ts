@@ -11,6 +11,7 @@ import {
   MAX_JSON_DEPTH,
   canonicalJson,
   jsonTextDepth,
+  nestsDeeperThan,
   parseJson,
   setOwn,
   withFields,
@@ -29,7 +30,38 @@ const weather = [
 const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
 const tag = (call: string) => `<tool_call>\n${call}\n</tool_call>`;
 
+/** The depth scan's definition, one UTF-16 unit at a time (the faster scan is checked against it). */
+function depthByChars(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; i < text.length; i++) {
+        if (text[i] === '\\') i++;
+        else if (text[i] === '"') break;
+      }
+    } else if (c === '[' || c === '{') max = Math.max(max, ++depth);
+    else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return max;
+}
+
 describe('nesting depth', () => {
+  it('the scan and the openers shortcut agree with the char-by-char definition on any text', () => {
+    const lenient = fc.string({ unit: fc.constantFrom('"', '\\', '[', ']', '{', '}', 'a', ' ', "'"), maxLength: 80 });
+    const json = fc.json({ maxDepth: 12 });
+    fc.assert(
+      fc.property(fc.oneof(lenient, json), fc.integer({ min: 0, max: 8 }), (text, limit) => {
+        const depth = depthByChars(text);
+        expect(jsonTextDepth(text)).toBe(depth);
+        expect(nestsDeeperThan(text, limit)).toBe(depth > limit);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+
   it('measures depth on the text, skipping strings and escapes', () => {
     expect(jsonTextDepth('{"a": [1, {"b": "[[[[\\"]]"}]}')).toBe(3);
     expect(jsonTextDepth(deep(5000))).toBe(5000);
