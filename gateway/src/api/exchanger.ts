@@ -15,6 +15,7 @@ import {
   type UpstreamResponse,
 } from '../upstream/dispatch.js';
 import { shouldRetry } from '../upstream/retry.js';
+import { Cancel } from '../upstream/cancel.js';
 import { ResponseMeter } from '../upstream/response-meter.js';
 import { UpstreamStream } from '../upstream/upstream-stream.js';
 import { BadUpstreamAnswer } from '../upstream/whole-answer.js';
@@ -60,7 +61,7 @@ type Attempt = { answer: Answer } | { failure: Failure; response?: UpstreamRespo
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class Exchanger {
-  private readonly controller = new AbortController();
+  private readonly controller = new Cancel();
   private readonly totalTimer: NodeJS.Timeout;
   private readonly span;
   private readonly tried = new Set<Backend>();

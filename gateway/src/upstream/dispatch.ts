@@ -5,6 +5,7 @@ import { errors as undiciErrors } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Backend } from '../routing/backend.js';
 import { dispatchWithHandler } from './handler-body.js';
+import type { CancelSignal } from './cancel.js';
 
 export type FailureKind =
   | 'connect'
@@ -36,7 +37,7 @@ export interface DispatchOptions {
   path: string;
   body: string | Buffer;
   headers: Record<string, string>;
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** Dispatch → response headers. */
   firstByteMs: number;
   /** Longest gap between body chunks. */
@@ -69,7 +70,7 @@ export async function dispatch(backend: Backend, opts: DispatchOptions): Promise
 }
 
 /** Maps undici/socket errors to a bounded failure kind (also used for errors while reading the body). */
-export function classifyError(err: unknown, signal?: AbortSignal): { kind: FailureKind; message: string } {
+export function classifyError(err: unknown, signal?: CancelSignal): { kind: FailureKind; message: string } {
   const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string } };
   const message = e?.message ?? String(err);
   if (signal?.aborted) {

@@ -8,6 +8,7 @@
 // wait unread (the backpressure a Readable gives).
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import type { CancelSignal } from './cancel.js';
 
 type Controller = Dispatcher.DispatchController;
 
@@ -116,7 +117,7 @@ export interface HandlerResponse {
 export function dispatchWithHandler(
   dispatcher: Dispatcher,
   opts: Dispatcher.DispatchOptions,
-  signal: AbortSignal,
+  signal: CancelSignal,
 ): Promise<HandlerResponse> {
   return new Promise((resolve, reject) => {
     let controller: Controller | null = null;

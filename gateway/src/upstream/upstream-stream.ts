@@ -5,6 +5,7 @@
 import { classifyError, describeKind, type FailureKind } from './dispatch.js';
 import { SseSplitter, type SseEvent } from './sse.js';
 import { JsonDepthError, parseJson } from '../toolcalls/index.js';
+import type { CancelSignal } from './cancel.js';
 
 export type UpstreamItem =
   /** A chat/completions chunk, with the exact event text it came in. */
@@ -34,7 +35,7 @@ export interface UpstreamStreamOptions {
   firstEventMs: number;
   /** Largest single event; a longer one is a broken upstream (no terminator). */
   maxEventBytes: number;
-  signal: AbortSignal;
+  signal: CancelSignal;
 }
 
 export class UpstreamStream {
