@@ -52,9 +52,12 @@ function findEventEnd(s: string, from: number): number {
   const at = Math.max(0, from);
   const lf = s.indexOf('\n\n', at);
   const crlf = s.indexOf('\r\n\r\n', at);
+  // Bare CR line ends are allowed by the SSE spec (WHATWG HTML §9.2.5); no engine we front sends them.
+  const cr = s.indexOf('\r\r', at);
   let best = -1;
   if (lf >= 0) best = lf + 2;
   if (crlf >= 0 && (best < 0 || crlf + 4 < best)) best = crlf + 4;
+  if (cr >= 0 && (best < 0 || cr + 2 < best)) best = cr + 2;
   return best;
 }
 

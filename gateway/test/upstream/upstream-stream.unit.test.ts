@@ -56,6 +56,18 @@ describe('events', () => {
     ]);
   });
 
+  it('frames events whose lines end in a bare CR (allowed by the SSE spec)', async () => {
+    const { body, stream } = open();
+    const c = JSON.stringify(chunk({ content: 'hi' }));
+    body.write(`data: ${c}\r`);
+    body.end(`\rdata: [DONE]\r\r`);
+    expect(await readAll(stream)).toEqual([
+      { type: 'chunk', chunk: chunk({ content: 'hi' }), raw: `data: ${c}\r\r` },
+      { type: 'done', raw: 'data: [DONE]\r\r' },
+      null,
+    ]);
+  });
+
   it('frames events the same whatever the read boundaries (bytes, even inside a UTF-8 character)', async () => {
     const text = sseEvent(chunk({ content: 'ünï' })) + sseEvent(chunk({ content: '😀' })) + sseEvent('[DONE]');
     const bytes = Buffer.from(text);
