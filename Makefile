@@ -15,6 +15,10 @@ help:
 	@echo "make start   run the gateway (with two simulated vLLM pods) on :8080"
 	@echo "make test    install and run every test"
 	@echo "make bench   run the benchmarks (JSON in bench/results/)"
+	@echo "make bench-peers  Toolgate against vllm-router, Portkey and LiteLLM in one run"
+	@echo "make lint    Prettier check and ESLint (strict, import boundaries); make hadolint: the Dockerfiles"
+	@echo "make docs    fill the generated blocks in docs/ and check every link"
+	@echo "make loadtest / make edge-report / make train-sft: see docs/loadtest.md, docs/training.md"
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
