@@ -171,8 +171,10 @@ function remember(a: Admission, admitted: AdmittedTool[]): void {
   if (a.text === null) return;
   let byText = listMemo.get(a.limitsKey);
   if (!byText) listMemo.set(a.limitsKey, (byText = new Map<string, MemoEntry>()));
-  byText.set(a.text, { admitted, bytes: a.bytes });
-  listMemoBytes += a.bytes;
+  // The key holds the list's JSON and the entry its parsed tools: about the size of the JSON each.
+  const bytes = 2 * a.bytes;
+  byText.set(a.text, { admitted, bytes });
+  listMemoBytes += bytes;
   // Oldest first within each limits key (there are few: one per configuration).
   for (const [limitsKey, entries] of listMemo) {
     for (const [text, e] of entries) {
