@@ -85,8 +85,7 @@ export function parseLenient(text: string): LenientResult {
   const direct = tryParse(text);
   if (direct.ok) return { ok: true, value: direct.value, repairs };
   // Nothing deeper than the limit reaches jsonrepair (recursive) or the walkers after it.
-  if (direct.tooDeep || nestsDeeperThan(text, MAX_JSON_DEPTH))
-    return { ok: false, repairs, error: TOO_DEEP };
+  if (direct.tooDeep || nestsDeeperThan(text, MAX_JSON_DEPTH)) return { ok: false, repairs, error: TOO_DEEP };
   const { text: escaped, repairs: escapeRepairs } = repairStringEscapes(text);
   if (escaped !== text) {
     for (const k of escapeRepairs) addRepair(repairs, k);

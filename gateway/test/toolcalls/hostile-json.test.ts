@@ -61,7 +61,6 @@ describe('nesting depth', () => {
     );
   });
 
-
   it('measures depth on the text, skipping strings and escapes', () => {
     expect(jsonTextDepth('{"a": [1, {"b": "[[[[\\"]]"}]}')).toBe(3);
     expect(jsonTextDepth(deep(5000))).toBe(5000);
