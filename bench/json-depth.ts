@@ -7,20 +7,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { MAX_JSON_DEPTH, jsonTextDepth, nestsDeeperThan } from '../gateway/src/toolcalls/index.js';
 import { requestBody } from './peers/requests.js';
+import { microTime } from './lib/micro-time.js';
 
 const ITERATIONS = Number(process.env.DEPTH_ITERATIONS ?? 20_000);
 
-/** µs per call of `fn`, after a warm-up, best of three runs (the machine is shared). */
-function time(fn: () => unknown): number {
-  for (let i = 0; i < 2_000; i++) fn();
-  let best = Infinity;
-  for (let round = 0; round < 3; round++) {
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < ITERATIONS; i++) fn();
-    best = Math.min(best, Number(process.hrtime.bigint() - started) / ITERATIONS / 1000);
-  }
-  return best;
-}
+const time = (fn: () => unknown): number => microTime(fn, ITERATIONS);
 
 /** The scan parseJson ran before (one UTF-16 unit at a time, strings included). */
 function charScanDepth(text: string, stopAbove: number): number {

@@ -6,20 +6,11 @@
 // timed end to end. Writes bench/results/spread.json (µs per operation and the ratios).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { compileTools, checkToolCalls, withFields } from '../gateway/src/toolcalls/index.js';
+import { microTime } from './lib/micro-time.js';
 
 const ITERATIONS = Number(process.env.SPREAD_ITERATIONS ?? 200_000);
 
-/** µs per call of `fn`, after a warm-up, best of three runs (the machine is shared). */
-function time(fn: () => unknown): number {
-  for (let i = 0; i < 20_000; i++) fn();
-  let best = Infinity;
-  for (let round = 0; round < 3; round++) {
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < ITERATIONS; i++) fn();
-    best = Math.min(best, Number(process.hrtime.bigint() - started) / ITERATIONS / 1000);
-  }
-  return best;
-}
+const time = (fn: () => unknown): number => microTime(fn, ITERATIONS);
 
 const base = { raw: '<tool_call>…</tool_call>', source: 'tag', fromThink: false };
 const chunk = JSON.parse(
