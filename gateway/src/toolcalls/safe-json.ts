@@ -86,31 +86,6 @@ export function valueDepth(value: unknown, stopAbove = Infinity): number {
   return max;
 }
 
-/**
- * A lower bound on the length of JSON.stringify(value), computed iteratively and abandoned once
- * past `stopAbove` — so refusing an oversized value costs no more than walking the limit.
- */
-export function jsonLengthAtLeast(value: unknown, stopAbove: number): number {
-  let n = 0;
-  const stack: unknown[] = [value];
-  while (stack.length > 0 && n <= stopAbove) {
-    const v = stack.pop();
-    if (typeof v === 'string') n += v.length + 2;
-    else if (v === null || typeof v !== 'object') n += 4;
-    else if (Array.isArray(v)) {
-      n += 1 + v.length;
-      for (const x of v) stack.push(x);
-    } else {
-      n += 1;
-      for (const [k, x] of Object.entries(v)) {
-        n += k.length + 4;
-        stack.push(x);
-      }
-    }
-  }
-  return n;
-}
-
 export const hasOwn = (obj: object, key: string): boolean => Object.prototype.hasOwnProperty.call(obj, key);
 
 /**
