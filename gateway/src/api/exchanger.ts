@@ -128,7 +128,8 @@ export class Exchanger {
         exclude: this.tried,
       });
       if (!pick) return this.fail(lastFailure);
-      const backend = pick.backend;
+      const taken = router.take(pool, pick);
+      const { backend, release } = taken instanceof Promise ? await taken : taken;
       this.tried.add(backend);
       this.ex.backend = backend;
       if (retries === 0) {
@@ -137,7 +138,6 @@ export class Exchanger {
         for (const p of this.deps.plugins) p.onDispatch?.(this.ex);
         this.payload = this.ex.upstreamPayload(this.payload);
       }
-      const release = this.acquire(backend);
       const attempt = await this.attempt(backend, release, retries);
       if ('answer' in attempt) return attempt.answer;
       release();

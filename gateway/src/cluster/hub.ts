@@ -1,8 +1,9 @@
-// The primary's half of the shared state under `serve --workers N`: it holds no request and
-// routes nothing, it only relays.
+// The primary's half of the shared state under `serve --workers N`: it holds no request; it
+// relays, and places bounded picks.
 //   - in-flight counts: each worker reports its own per backend when they change; the hub sends
-//     each worker the sum of the others' as soon as it has read them, so the load bound is taken
-//     over the whole process, one IPC hop behind at most
+//     each worker the sum of the others' as soon as it has read them (for ranking by load)
+//   - the load bound: workers send their bounded-load walks here, to be taken on exact counts
+//     (load-arbiter.ts)
 //   - routing memos: forwarded to every other worker (see RouteMemo)
 //   - /metrics: one aggregation round over the ready workers (prom-client's aggregator), answered
 //     to the worker whose client asked
@@ -11,6 +12,7 @@ import { AggregatorRegistry } from 'prom-client';
 import type { Worker } from 'node:cluster';
 import type { Logger } from '../telemetry/log.js';
 import { MemoryRateLimiter } from '../state/token-bucket.js';
+import { LoadArbiter } from './load-arbiter.js';
 import type { LoadTable, PrimaryMessage, WorkerMessage } from './messages.js';
 
 /** A worker that does not send its metrics within this is left out of that scrape. */
@@ -26,6 +28,7 @@ interface Round {
 export class ClusterHub {
   private readonly workers = new Map<number, Worker>();
   private readonly loads = new Map<number, LoadTable>();
+  private readonly arbiter = new LoadArbiter(this.loads);
   private readonly sentPeerLoad = new Map<number, string>();
   private loadsDirty = false;
   private flushScheduled = false;
@@ -50,6 +53,7 @@ export class ClusterHub {
   remove(workerId: number): void {
     this.workers.delete(workerId);
     this.loads.delete(workerId);
+    this.arbiter.remove(workerId);
     this.sentPeerLoad.delete(workerId);
     this.loadsChanged();
     // A worker that died mid-round no longer holds the scrape up.
@@ -60,6 +64,7 @@ export class ClusterHub {
     switch (msg.type) {
       case 'toolgate:load':
         this.loads.set(worker.id, msg.loads);
+        this.arbiter.reported(worker.id, msg.placed);
         this.loadsChanged();
         return;
       case 'toolgate:memo':
@@ -78,6 +83,10 @@ export class ClusterHub {
           if (this.limiter)
             send(worker, { type: 'toolgate:answer', id: msg.id, ok: true, value: this.limiter.takeSync(msg.key) });
           else send(worker, { type: 'toolgate:answer', id: msg.id, ok: false, error: 'no rate limit configured' });
+        } else if (msg.op === 'place') {
+          const url = msg.walk.ranking.length > 0 ? this.arbiter.place(worker.id, msg.id, msg.pool, msg.walk) : null;
+          if (url === null) send(worker, { type: 'toolgate:answer', id: msg.id, ok: false, error: 'empty ranking' });
+          else send(worker, { type: 'toolgate:answer', id: msg.id, ok: true, value: url });
         }
         return;
       default:

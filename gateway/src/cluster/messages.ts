@@ -7,16 +7,28 @@ import type { TakeResult } from '../state/token-bucket.js';
 /** In-flight counts keyed by `${pool} ${backend url}`. */
 export type LoadTable = Record<string, number>;
 
+/** A pick's bounded-load walk, by backend URL (see RoutePick.walk). */
+export interface PlaceWalk {
+  ranking: string[];
+  candidates: string[];
+  epsilon: number;
+}
+
 export type WorkerMessage =
   /** The worker's gateway is listening. */
   | { type: 'toolgate:ready'; url: string }
-  /** This worker's own in-flight counts (sent when they change, at most every few ms). */
-  | { type: 'toolgate:load'; loads: LoadTable }
+  /**
+   * This worker's own in-flight counts (sent when they change, once per event-loop turn), which
+   * include every placement with an id up to `placed` (applied, or given up on).
+   */
+  | { type: 'toolgate:load'; loads: LoadTable; placed: number }
   /** A routing memo to hand to the other workers. */
   | { type: 'toolgate:memo'; pool: string; memo: RouteMemo }
   /** A question for the primary; answered by a `toolgate:answer` with the same id. */
   | { type: 'toolgate:ask'; id: number; op: 'metrics' }
   | { type: 'toolgate:ask'; id: number; op: 'rate'; key: string }
+  /** A bounded-load walk to take on every worker's counts; answered with the chosen URL. */
+  | { type: 'toolgate:ask'; id: number; op: 'place'; pool: string; walk: PlaceWalk }
   /** This worker's registry as JSON, for an aggregation round. */
   | { type: 'toolgate:metrics'; round: number; metrics: unknown[] };
 

@@ -1,16 +1,28 @@
 // A worker's half of the shared state under `serve --workers N` (the primary's is hub.ts):
 // reports this worker's in-flight counts and applies its siblings' to `Backend.peerInflight`,
-// shares and adopts routing memos, answers metrics collection rounds, and asks the primary for
-// the whole process's /metrics and for rate-limit tokens. Nothing here is on a request's path
-// but those two questions, and only when /metrics is scraped or a limit is configured without
-// Redis.
+// shares and adopts routing memos, answers metrics collection rounds, and asks the primary to
+// place bounded picks (Router.take), for the whole process's /metrics and for rate-limit
+// tokens. On a request's path: the placement (one IPC round trip per request of a pool with a
+// load bound and two or more eligible backends), and a rate-limit question when a limit is
+// configured without Redis.
 import type { Registry } from 'prom-client';
-import type { Router } from '../routing/router.js';
+import type { Router, Taken } from '../routing/router.js';
 import type { Logger } from '../telemetry/log.js';
 import { MemoryRateLimiter, type RateLimiter, type TakeResult } from '../state/token-bucket.js';
-import { isPrimaryMessage, loadKey, type LoadTable, type PrimaryMessage, type WorkerMessage } from './messages.js';
+import {
+  isPrimaryMessage,
+  loadKey,
+  type LoadTable,
+  type PlaceWalk,
+  type PrimaryMessage,
+  type WorkerMessage,
+} from './messages.js';
 
 const ASK_TIMEOUT_MS = 5_000;
+/** A placement the primary does not answer within this falls back to this worker's own pick. */
+const PLACE_TIMEOUT_MS = 1_000;
+
+type Question = { op: 'metrics' } | { op: 'rate'; key: string } | { op: 'place'; pool: string; walk: PlaceWalk };
 
 export class WorkerLink {
   private nextId = 0;
@@ -22,6 +34,8 @@ export class WorkerLink {
   private registry: Registry | null = null;
   private reportScheduled = false;
   private lastLoads = '';
+  /** Highest placement id applied or given up on: the next load report includes it. */
+  private placed = 0;
   private shutdownHandler: (() => void) | null = null;
   /** A shutdown can arrive while the worker is still starting, before it set a handler. */
   private shutdownRequested = false;
@@ -44,6 +58,7 @@ export class WorkerLink {
     // Reported when they change, once per turn of the event loop: the requests a burst brings in
     // one read leave as one report, and siblings see them one IPC hop later.
     router.onLoadChange = () => this.scheduleReport();
+    router.arbiter = { place: (pool, walk) => this.place(pool, walk) };
   }
 
   ready(url: string): void {
@@ -58,7 +73,7 @@ export class WorkerLink {
 
   /** The whole process's metrics (every worker's registry, aggregated by the primary). */
   async metricsText(): Promise<string> {
-    return (await this.ask({ op: 'metrics' })) as string;
+    return await this.ask<string>({ op: 'metrics' });
   }
 
   /**
@@ -71,7 +86,7 @@ export class WorkerLink {
       limit,
       take: async (key: string): Promise<TakeResult> => {
         try {
-          return (await this.ask({ op: 'rate', key })) as TakeResult;
+          return await this.ask<TakeResult>({ op: 'rate', key });
         } catch {
           return local.takeSync(key);
         }
@@ -84,6 +99,7 @@ export class WorkerLink {
     if (this.router) {
       this.router.onMemo = null;
       this.router.onLoadChange = null;
+      this.router.arbiter = null;
     }
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
@@ -92,14 +108,49 @@ export class WorkerLink {
     this.pending.clear();
   }
 
-  private ask(q: { op: 'metrics' } | { op: 'rate'; key: string }): Promise<unknown> {
+  /**
+   * The primary's placement of a bounded pick, counted against the chosen backend here as soon
+   * as the answer is read (so that the next load report includes it); null when the primary
+   * does not answer in time or the backend left this worker's pool.
+   */
+  private async place(pool: string, walk: PlaceWalk): Promise<Taken | null> {
+    const id = this.nextId + 1; // the id ask() is about to take
+    try {
+      return await this.ask({ op: 'place', pool, walk }, PLACE_TIMEOUT_MS, (url) => {
+        const backend = this.router?.pools.get(pool)?.backends.find((b) => b.url === url);
+        return backend ? { backend, release: this.router!.acquire(backend) } : null;
+      });
+    } catch {
+      return null;
+    } finally {
+      // Applied or given up on: either way the primary may stop counting it separately.
+      this.placed = Math.max(this.placed, id);
+      this.scheduleReport();
+    }
+  }
+
+  /**
+   * One question to the primary. `apply` runs on the answer as soon as it is read, before any
+   * other message (placements are counted in that same turn).
+   */
+  private ask<T = unknown>(q: Question, timeoutMs = ASK_TIMEOUT_MS, apply?: (value: unknown) => T): Promise<T> {
     const id = ++this.nextId;
-    return new Promise((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`primary did not answer '${q.op}' within ${ASK_TIMEOUT_MS} ms`));
-      }, ASK_TIMEOUT_MS);
-      this.pending.set(id, { resolve, reject, timer });
+        reject(new Error(`primary did not answer '${q.op}' within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (v) => {
+          try {
+            resolve(apply ? apply(v) : (v as T));
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
+          }
+        },
+        reject,
+        timer,
+      });
       if (!this.send({ type: 'toolgate:ask', id, ...q })) {
         clearTimeout(timer);
         this.pending.delete(id);
@@ -155,10 +206,10 @@ export class WorkerLink {
     const loads: LoadTable = {};
     for (const pool of this.router.pools.values())
       for (const b of pool.backends) loads[loadKey(pool.name, b.url)] = b.inflight;
-    const text = JSON.stringify(loads);
+    const text = `${this.placed} ${JSON.stringify(loads)}`;
     if (text === this.lastLoads) return;
     this.lastLoads = text;
-    this.send({ type: 'toolgate:load', loads });
+    this.send({ type: 'toolgate:load', loads, placed: this.placed });
   }
 
   private applyPeerLoads(loads: LoadTable): void {

@@ -3,6 +3,7 @@
 // the router does that once per decision. Shared steps live in ./pick (rendezvous ranking,
 // load ordering, the bounded-load walk) so that a policy composes them rather than growing.
 import type { Backend } from './backend.js';
+import type { BoundedWalk } from './pick/bounded-load.js';
 
 export interface RouteContext {
   /** Public model name the client asked for. */
@@ -35,6 +36,12 @@ export interface RoutePick {
   matchedBlocks?: number;
   /** Set when the pick deviates from what every replica would compute on its own. */
   memo?: RouteMemo;
+  /**
+   * The bounded-load walk that chose `backend`. Under `serve --workers N` the cluster primary
+   * takes it again on the whole process's exact counts (Router.take); `memoFor` records a
+   * different outcome with the policy, as a sibling's memo would.
+   */
+  walk?: BoundedWalk & { memoFor(url: string): RouteMemo };
 }
 
 export interface RoutingPolicy {

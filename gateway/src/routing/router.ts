@@ -20,6 +20,21 @@ export interface ModelRoute {
   upstreamModel: string;
 }
 
+/** A backend counted against for one request, and how to stop counting it. */
+export interface Taken {
+  backend: Backend;
+  release: () => void;
+}
+
+/**
+ * Whoever holds every worker's in-flight counts (the cluster primary): walks a pick's ranking on
+ * them, counts the request against the chosen backend and hands back the backend, counted here
+ * too; null when it cannot answer (then this process's own pick stands).
+ */
+export interface LoadArbiter {
+  place(pool: string, walk: { ranking: string[]; candidates: string[]; epsilon: number }): Promise<Taken | null>;
+}
+
 export interface PoolReadiness {
   pool: string;
   backends: number;
@@ -54,6 +69,8 @@ export class Router {
   onMemo: ((pool: string, memo: RouteMemo) => void) | null = null;
   /** Set in a worker process: this process's in-flight count on some backend changed. */
   onLoadChange: (() => void) | null = null;
+  /** Set in a worker process: takes bounded-load walks again on the whole process's counts. */
+  arbiter: LoadArbiter | null = null;
 
   constructor(
     private readonly cfg: GatewayConfig,
@@ -148,6 +165,31 @@ export class Router {
       this.metrics.inflight.set({ backend: backend.name }, backend.inflight);
       this.onLoadChange?.();
     };
+  }
+
+  /**
+   * Counts the request against the picked backend. In a worker process a bounded pick is placed by
+   * the arbiter instead, so that the bound holds over all workers' requests and not only over
+   * what this process last heard of its siblings' (a hot tenant's burst reaches every worker in
+   * the same instant); where that differs from the local pick, the policy and the siblings learn
+   * it as a memo. Synchronous when no arbiter is involved.
+   */
+  take(pool: Pool, pick: RoutePick): Taken | Promise<Taken> {
+    const walk = pick.walk;
+    if (!this.arbiter || !walk || walk.candidates.length < 2)
+      return { backend: pick.backend, release: this.acquire(pick.backend) };
+    const urls = (bs: readonly Backend[]) => bs.map((b) => b.url);
+    return this.arbiter
+      .place(pool.name, { ranking: urls(walk.ranking), candidates: urls(walk.candidates), epsilon: walk.epsilon })
+      .then((placed) => {
+        if (!placed) return { backend: pick.backend, release: this.acquire(pick.backend) };
+        if (placed.backend !== pick.backend) {
+          const memo = walk.memoFor(placed.backend.url);
+          pool.policy.adopt?.(memo);
+          this.onMemo?.(pool.name, memo);
+        }
+        return placed;
+      });
   }
 
   pick(pool: Pool, ctx: RouteContext): RoutePick | null {

@@ -6,6 +6,7 @@
 // every pod takes part. The second case gives one pod a /health that answers late every other
 // time, as a busy host does, and starts the burst just after such a probe: one late probe used
 // to drop the pod until the next one, so the other three took its share (up to ⌈1.25·40/3⌉ = 17).
+// The third runs the gateway with two workers, whose requests arrive in the same instant.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -128,6 +129,14 @@ describe('hot-tenant burst across 4 pods', () => {
   it(`never holds more than ⌈1.25·${BURST}/${PODS}⌉ = ${BOUND} on a pod, and uses every pod`, async () => {
     sim = await startSim({ port: 0, pods: PODS, profile });
     gateway = await serveBuilt({ upstreams: sim.urls });
+    expectBoundHeld(await burst(gateway, sim));
+  }, 180_000);
+
+  it('holds the same bound over two worker processes, each taking part of the burst', async () => {
+    // Each worker learns of its sibling's requests only through the primary; the primary places
+    // every bounded pick on both workers' counts (cluster/load-arbiter.ts).
+    sim = await startSim({ port: 0, pods: PODS, profile });
+    gateway = await serveBuilt({ upstreams: sim.urls, server: { workers: 2 } });
     expectBoundHeld(await burst(gateway, sim));
   }, 180_000);
 

@@ -47,6 +47,13 @@ export function createPrefixPolicy(opts: PrefixOptions): RoutingPolicy {
       // Sibling workers would follow the hash: tell them when this prefix lives, or lived, elsewhere.
       if (chosen.backend !== hashed[0] || ranking[0] !== hashed[0])
         pick.memo = { kind: 'prefix', hashes: chain.hashes, url: chosen.backend.url };
+      if (opts.epsilon !== null)
+        pick.walk = {
+          ranking,
+          candidates,
+          epsilon: opts.epsilon,
+          memoFor: (url) => ({ kind: 'prefix', hashes: chain.hashes, url }),
+        };
       return pick;
     },
     forget(backend: Backend) {

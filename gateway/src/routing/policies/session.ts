@@ -55,6 +55,8 @@ export function createSessionPolicy(opts: SessionOptions): RoutingPolicy {
       // comes back from elsewhere.
       if (chosen.backend !== hashedFirst || (home && home !== hashedFirst))
         pick.memo = { kind: 'session', key, url: chosen.backend.url };
+      if (opts.epsilon !== null)
+        pick.walk = { ranking, candidates, epsilon: opts.epsilon, memoFor: (url) => ({ kind: 'session', key, url }) };
       return pick;
     },
     forget(backend: Backend) {
