@@ -103,7 +103,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     opts.cluster && !redis && cfg.rateLimit.requestsPerMinute > 0
       ? opts.cluster.rateLimiter({ requestsPerMinute: cfg.rateLimit.requestsPerMinute, burst: cfg.rateLimit.burst })
       : createRateLimiter(cfg.rateLimit, { redis, logger: log });
-  opts.cluster?.attach(router, metrics.registry);
+  opts.cluster?.attach(router, metrics.registry, health);
   const passiveHealth = createPassiveHealth(metrics, log);
   const toolCalls = createToolCallPlugin(cfg, metrics);
   const experiments = createExperimentsPlugin(cfg, router, metrics, log, capture);

@@ -4,7 +4,8 @@
 //     each worker the sum of the others' as soon as it has read them (for ranking by load)
 //   - the load bound: workers send their bounded-load walks here, to be taken on exact counts
 //     (load-arbiter.ts)
-//   - routing memos: forwarded to every other worker (see RouteMemo)
+//   - routing memos and health probe outcomes: forwarded to every other worker (see RouteMemo,
+//     HealthChecker.applyShared)
 //   - /metrics: one aggregation round over the ready workers (prom-client's aggregator), answered
 //     to the worker whose client asked
 //   - per-key rate limits without Redis: one in-memory bucket set, here, for all workers
@@ -68,6 +69,7 @@ export class ClusterHub {
         this.loadsChanged();
         return;
       case 'toolgate:memo':
+      case 'toolgate:probe':
         for (const w of this.workers.values()) if (w.id !== worker.id) send(w, msg);
         return;
       case 'toolgate:metrics':

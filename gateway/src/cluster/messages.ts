@@ -7,6 +7,14 @@ import type { TakeResult } from '../state/token-bucket.js';
 /** In-flight counts keyed by `${pool} ${backend url}`. */
 export type LoadTable = Record<string, number>;
 
+export interface ProbeMessage {
+  type: 'toolgate:probe';
+  pool: string;
+  url: string;
+  ok: boolean;
+  refused: boolean;
+}
+
 /** A pick's bounded-load walk, by backend URL (see RoutePick.walk). */
 export interface PlaceWalk {
   ranking: string[];
@@ -24,6 +32,8 @@ export type WorkerMessage =
   | { type: 'toolgate:load'; loads: LoadTable; placed: number }
   /** A routing memo to hand to the other workers. */
   | { type: 'toolgate:memo'; pool: string; memo: RouteMemo }
+  /** One health probe's outcome, to hand to the other workers. */
+  | ProbeMessage
   /** A question for the primary; answered by a `toolgate:answer` with the same id. */
   | { type: 'toolgate:ask'; id: number; op: 'metrics' }
   | { type: 'toolgate:ask'; id: number; op: 'rate'; key: string }
@@ -36,6 +46,7 @@ export type PrimaryMessage =
   /** What the other workers have in flight, per backend. */
   | { type: 'toolgate:peer-load'; loads: LoadTable }
   | { type: 'toolgate:memo'; pool: string; memo: RouteMemo }
+  | ProbeMessage
   | { type: 'toolgate:answer'; id: number; ok: true; value: string | TakeResult }
   | { type: 'toolgate:answer'; id: number; ok: false; error: string }
   /** Send `toolgate:metrics` for this aggregation round. */

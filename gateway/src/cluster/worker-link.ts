@@ -1,12 +1,13 @@
 // A worker's half of the shared state under `serve --workers N` (the primary's is hub.ts):
 // reports this worker's in-flight counts and applies its siblings' to `Backend.peerInflight`,
-// shares and adopts routing memos, answers metrics collection rounds, and asks the primary to
+// shares and adopts routing memos and health probe outcomes, answers metrics collection rounds, and asks the primary to
 // place bounded picks (Router.take), for the whole process's /metrics and for rate-limit
 // tokens. On a request's path: the placement (one IPC round trip per request of a pool with a
 // load bound and two or more eligible backends), and a rate-limit question when a limit is
 // configured without Redis.
 import type { Registry } from 'prom-client';
 import type { Router, Taken } from '../routing/router.js';
+import type { HealthChecker } from '../routing/health.js';
 import type { Logger } from '../telemetry/log.js';
 import { MemoryRateLimiter, type RateLimiter, type TakeResult } from '../state/token-bucket.js';
 import {
@@ -31,6 +32,7 @@ export class WorkerLink {
     { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
   >();
   private router: Router | null = null;
+  private health: HealthChecker | null = null;
   private registry: Registry | null = null;
   private reportScheduled = false;
   private lastLoads = '';
@@ -50,10 +52,18 @@ export class WorkerLink {
     process.on('message', this.listener);
   }
 
-  /** Starts sharing routing state for this worker's router, and metrics from its registry. */
-  attach(router: Router, registry: Registry): void {
+  /**
+   * Starts sharing routing state for this worker's router, its health probes' outcomes, and
+   * metrics from its registry.
+   */
+  attach(router: Router, registry: Registry, health?: HealthChecker): void {
     this.router = router;
     this.registry = registry;
+    if (health) {
+      this.health = health;
+      health.onResult = (b, ok, refused) =>
+        this.send({ type: 'toolgate:probe', pool: b.pool, url: b.url, ok, refused });
+    }
     router.onMemo = (pool, memo) => this.send({ type: 'toolgate:memo', pool, memo });
     // Reported when they change, once per turn of the event loop: the requests a burst brings in
     // one read leave as one report, and siblings see them one IPC hop later.
@@ -101,6 +111,7 @@ export class WorkerLink {
       this.router.onLoadChange = null;
       this.router.arbiter = null;
     }
+    if (this.health) this.health.onResult = null;
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
       p.reject(new Error('worker closing'));
@@ -166,6 +177,9 @@ export class WorkerLink {
         return;
       case 'toolgate:memo':
         this.router?.adopt(m.pool, m.memo);
+        return;
+      case 'toolgate:probe':
+        this.health?.applyShared(m.pool, m.url, m.ok, m.refused);
         return;
       case 'toolgate:collect':
         if (this.registry) {

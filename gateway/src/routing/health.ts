@@ -7,7 +7,9 @@
 // eligibility. Probes also learn which models each backend serves, which is how the gateway
 // answers /v1/models and recognises unknown models, and — for backends of kind `auto` — whether a
 // backend is vLLM or llama-server (engine-kind.ts), whose cards are brought to vLLM's shape. New
-// backends (discovery) are probed as soon as they join.
+// backends (discovery) are probed as soon as they join. Under `serve --workers N` each worker
+// probes, and every result also reaches the siblings' hysteresis (`onResult`/`applyShared`), so
+// that the workers judge a backend on one stream of probes and agree on who is eligible.
 import { request } from 'undici';
 import { cardNames, detectKind, normalizeCard } from './engine-kind.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -40,6 +42,8 @@ export class HealthChecker {
   private readonly streak = new Map<Backend, number>();
   /** Backends that have passed a probe at least once. */
   private readonly passed = new Set<Backend>();
+  /** Set in a worker process: hands each probe's outcome to the sibling workers. */
+  onResult: ((backend: Backend, ok: boolean, refused: boolean) => void) | null = null;
 
   constructor(
     private readonly router: Router,
@@ -121,7 +125,19 @@ export class HealthChecker {
     }
     backend.probeOk = this.judge(backend, ok, refused);
     this.publish(backend);
+    this.onResult?.(backend, ok, refused);
     return ok;
+  }
+
+  /**
+   * A sibling worker's probe of `url` in `pool`, judged as if this worker had made it. A pass
+   * counts only once this worker's own probe has passed (and so learned the backend's models).
+   */
+  applyShared(pool: string, url: string, ok: boolean, refused: boolean): void {
+    const backend = this.router.pools.get(pool)?.backends.find((b) => b.url === url);
+    if (!backend || (ok && !this.passed.has(backend))) return;
+    backend.probeOk = this.judge(backend, ok, refused);
+    this.publish(backend);
   }
 
   /** The backend's probe state after this result, with hysteresis. */

@@ -221,6 +221,57 @@ describe('active probes with hysteresis', () => {
   });
 });
 
+describe('probe outcomes shared between workers', () => {
+  it("judges a sibling's probes with its own: alternating outcomes keep a backend in, two failures take it out", async () => {
+    const server = createServer((req, res) => {
+      if (req.url === '/health') res.writeHead(200).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: [{ id: 'm' }] }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const cfg = resolveConfig({ upstreams: [url] });
+    const metrics = createMetrics(undefined, { defaultMetrics: false });
+    const router = new Router(cfg, metrics, createLogger({}, 'silent'));
+    const checker = new HealthChecker(
+      router,
+      { intervalMs: 1000, timeoutMs: 500, unhealthyThreshold: 2 },
+      metrics,
+      createLogger({}, 'silent'),
+    );
+    const [b] = router.allBackends();
+    const sent: Array<[string, boolean]> = [];
+    checker.onResult = (backend, ok) => sent.push([backend.url, ok]);
+    try {
+      // Never seen healthy, a backend is out at the first failure, a sibling's too; a sibling's pass
+      // says nothing until this worker's own probe has passed (and learned the models).
+      checker.applyShared(b!.pool, url, false, false);
+      expect(b!.probeOk).toBe(false);
+      checker.applyShared(b!.pool, url, true, false);
+      expect(b!.probeOk).toBe(false);
+      await checker.probe(b!);
+      expect(b!.probeOk).toBe(true);
+      expect(sent).toEqual([[url, true]]); // every own outcome goes to the siblings
+      // A sibling whose every probe is late, between this worker's passing ones: never two in a row.
+      for (let i = 0; i < 3; i++) {
+        checker.applyShared(b!.pool, url, false, false);
+        expect(b!.probeOk).toBe(true);
+        await checker.probe(b!);
+      }
+      // Two failures in a row, whoever probed: out.
+      checker.applyShared(b!.pool, url, false, false);
+      checker.applyShared(b!.pool, url, false, false);
+      expect(b!.probeOk).toBe(false);
+      // Outcomes for a backend this worker does not have are ignored.
+      checker.applyShared(b!.pool, 'http://127.0.0.1:1', false, true);
+      checker.applyShared('no-such-pool', url, true, false);
+      expect(b!.probeOk).toBe(false);
+    } finally {
+      server.close();
+      await router.close();
+    }
+  });
+});
+
 describe('engine kinds (vLLM and llama-server)', () => {
   // llama-server's exposition as tools/server/server-task.cpp writes it (llama-cpp-python 0.3.36's tree)
   const llamacpp = [
