@@ -1,5 +1,5 @@
 // Loopback helpers shared by the integration tests.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,20 +8,51 @@ import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** A port the OS says is free right now (bind :0, read it, close). */
-export async function freePort(): Promise<number> {
+/**
+ * Ports below the kernel's ephemeral range (ip_local_port_range), where it never puts a server
+ * that listens on port 0 (the simulators, mock upstreams) nor the local end of a connection. A
+ * port taken from the ephemeral range could be handed to one of those between this check and
+ * the caller's own bind: a server of another suite then answered a test's readiness probe
+ * (seen once in CI: the llama-server suite read a simulator's model card).
+ */
+function quietRange(): [number, number] | null {
+  try {
+    const lo = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return lo > 12_000 ? [Math.max(1024, lo - 12_000), lo - 1] : null;
+  } catch {
+    return null;
+  }
+}
+const QUIET = quietRange();
+
+/** Binds `port` on 127.0.0.1 and closes it: the port it got, or null when that one is taken. */
+function tryPort(port: number): Promise<number | null> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.on('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'EADDRINUSE' && port !== 0 ? resolve(null) : reject(err),
+    );
+    srv.listen(port, '127.0.0.1', () => {
       const addr = srv.address();
       if (addr && typeof addr === 'object') {
-        const port = addr.port;
-        srv.close(() => resolve(port));
+        const got = addr.port;
+        srv.close(() => resolve(got));
       } else reject(new Error('no port'));
     });
   });
+}
+
+/** A port that is free right now, outside the kernel's ephemeral range where it can be. */
+export async function freePort(): Promise<number> {
+  if (QUIET) {
+    const [lo, hi] = QUIET;
+    for (let i = 0; i < 64; i++) {
+      const port = await tryPort(lo + Math.floor(Math.random() * (hi - lo + 1)));
+      if (port !== null) return port;
+    }
+  }
+  return (await tryPort(0))!;
 }
 
 /** Polls `url` until it answers with `status` (default 200) or the deadline passes. */
