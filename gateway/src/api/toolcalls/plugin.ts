@@ -20,7 +20,7 @@ import {
 import { GatewayError } from '../errors.js';
 import type { Exchange, ExchangePlugin } from '../exchange.js';
 import { annotationOf, errorSummary, worstOutcome } from './annotation.js';
-import { checkedJudge, hermesJudge, type JudgeContext } from './judges.js';
+import { checkedJudge, hermesJudge, type CheckedJudgeContext, type JudgeContext } from './judges.js';
 import { guidedCalls, isForcedChoice } from './forced-choice.js';
 import { parsePlan } from './parse-mode.js';
 import { resolvePolicy } from './policy.js';
@@ -91,35 +91,30 @@ export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): Exch
     answer(ex) {
       const state = ex.state.get(TOOL_CALLS);
       if (!state || state.toolChoice === 'none') return null;
-      const ctx = judgeContext(ex, state);
-      const judge =
-        state.policy === 'annotate'
-          ? hermesJudge(ctx)
-          : checkedJudge({
-              ...ctx,
-              ...(state.policy === 'retry' && ex.resend
-                ? {
-                    reask: async (report, rawText) => {
-                      const r = await reask({
-                        // asked as the answer was: the same upstream-only fields (parse mode, guided JSON)
-                        body: ex.upstreamBody(),
-                        toolChoice: state.toolChoice,
-                        guided: state.guided,
-                        tools: state.tools,
-                        report,
-                        rawText,
-                        maxAttempts: tc.retry.maxAttempts,
-                        deadline: ex.receivedAt + tc.retry.deadlineMs,
-                        send: ex.resend!,
-                      });
-                      state.retries += r.attempts;
-                      metrics.toolCallRetries.inc({ result: r.result });
-                      return r.report;
-                    },
-                  }
-                : {}),
-              ...(state.policy === 'reject' ? { refuse: rejection } : {}),
-            });
+      // One context object per answer, extended in place (a spread into a new one takes V8's slow path).
+      const ctx: CheckedJudgeContext = judgeContext(ex, state);
+      if (state.policy === 'retry' && ex.resend) {
+        const send = ex.resend;
+        ctx.reask = async (report, rawText) => {
+          const r = await reask({
+            // asked as the answer was: the same upstream-only fields (parse mode, guided JSON)
+            body: ex.upstreamBody(),
+            toolChoice: state.toolChoice,
+            guided: state.guided,
+            tools: state.tools,
+            report,
+            rawText,
+            maxAttempts: tc.retry.maxAttempts,
+            deadline: ex.receivedAt + tc.retry.deadlineMs,
+            send,
+          });
+          state.retries += r.attempts;
+          metrics.toolCallRetries.inc({ result: r.result });
+          return r.report;
+        };
+      }
+      if (state.policy === 'reject') ctx.refuse = rejection;
+      const judge = state.policy === 'annotate' ? hermesJudge(ctx) : checkedJudge(ctx);
       return createToolCallTransform(judge, {
         toolNames: state.tools.map((t) => t.function.name),
         // Named or `required`: a guided answer is the call itself (bare JSON), not text.
