@@ -20,8 +20,6 @@ import {
 } from './messages.js';
 
 const ASK_TIMEOUT_MS = 5_000;
-/** A placement the primary does not answer within this falls back to this worker's own pick. */
-const PLACE_TIMEOUT_MS = 1_000;
 
 type Question = { op: 'metrics' } | { op: 'rate'; key: string } | { op: 'place'; pool: string; walk: PlaceWalk };
 
@@ -127,7 +125,8 @@ export class WorkerLink {
   private async place(pool: string, walk: PlaceWalk): Promise<Taken | null> {
     const id = this.nextId + 1; // the id ask() is about to take
     try {
-      return await this.ask({ op: 'place', pool, walk }, PLACE_TIMEOUT_MS, (url) => {
+      // A primary that has not answered within the ask timeout is stuck: this worker's own pick then.
+      return await this.ask({ op: 'place', pool, walk }, ASK_TIMEOUT_MS, (url) => {
         const backend = this.router?.pools.get(pool)?.backends.find((b) => b.url === url);
         return backend ? { backend, release: this.router!.acquire(backend) } : null;
       });
