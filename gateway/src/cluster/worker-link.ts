@@ -1,10 +1,10 @@
 // A worker's half of the shared state under `serve --workers N` (the primary's is hub.ts):
 // reports this worker's in-flight counts and applies its siblings' to `Backend.peerInflight`,
-// shares and adopts routing memos and health probe outcomes, answers metrics collection rounds, and asks the primary to
-// place bounded picks (Router.take), for the whole process's /metrics and for rate-limit
-// tokens. On a request's path: the placement (one IPC round trip per request of a pool with a
-// load bound and two or more eligible backends), and a rate-limit question when a limit is
-// configured without Redis.
+// shares and adopts routing memos and health probe outcomes, answers metrics collection rounds,
+// and asks the primary to place bounded picks (Router.take), for the whole process's /metrics and
+// for rate-limit tokens. On a request's path: the placement (one IPC round trip per request of a
+// pool with a load bound and two or more eligible backends), and a rate-limit question when a
+// limit is configured without Redis.
 import type { Registry } from 'prom-client';
 import type { Router, Taken } from '../routing/router.js';
 import type { HealthChecker } from '../routing/health.js';
@@ -126,8 +126,8 @@ export class WorkerLink {
     const id = this.nextId + 1; // the id ask() is about to take
     try {
       // A primary that has not answered within the ask timeout is stuck: this worker's own pick then.
-      return await this.ask({ op: 'place', pool, walk }, ASK_TIMEOUT_MS, (url) => {
-        const backend = this.router?.pools.get(pool)?.backends.find((b) => b.url === url);
+      return await this.ask({ op: 'place', pool, walk }, (url) => {
+        const backend = this.router?.pools.get(pool)?.member(url as string);
         return backend ? { backend, release: this.router!.acquire(backend) } : null;
       });
     } catch {
@@ -143,13 +143,13 @@ export class WorkerLink {
    * One question to the primary. `apply` runs on the answer as soon as it is read, before any
    * other message (placements are counted in that same turn).
    */
-  private ask<T = unknown>(q: Question, timeoutMs = ASK_TIMEOUT_MS, apply?: (value: unknown) => T): Promise<T> {
+  private ask<T = unknown>(q: Question, apply?: (value: unknown) => T): Promise<T> {
     const id = ++this.nextId;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`primary did not answer '${q.op}' within ${timeoutMs} ms`));
-      }, timeoutMs);
+        reject(new Error(`primary did not answer '${q.op}' within ${ASK_TIMEOUT_MS} ms`));
+      }, ASK_TIMEOUT_MS);
       this.pending.set(id, {
         resolve: (v) => {
           try {

@@ -134,7 +134,7 @@ export class HealthChecker {
    * counts only once this worker's own probe has passed (and so learned the backend's models).
    */
   applyShared(pool: string, url: string, ok: boolean, refused: boolean): void {
-    const backend = this.router.pools.get(pool)?.backends.find((b) => b.url === url);
+    const backend = this.router.pools.get(pool)?.member(url);
     if (!backend || (ok && !this.passed.has(backend))) return;
     backend.probeOk = this.judge(backend, ok, refused);
     this.publish(backend);

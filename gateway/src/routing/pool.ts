@@ -82,6 +82,11 @@ export class Pool {
     this.listeners.push(listener);
   }
 
+  /** The member with this URL (as `add` normalised it), if any. */
+  member(url: string): Backend | undefined {
+    return this.members.get(url);
+  }
+
   /** Adds a backend (no-op when its URL is already a member) and returns it. */
   add(url: string, name?: string, ready = true, kind: EngineKindSetting | undefined = this.opts.kind): Backend {
     const key = url.replace(/\/+$/, '');
