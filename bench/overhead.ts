@@ -2,8 +2,9 @@
 // simulator pod directly and through the gateway in one run (each in its own process, as in
 // production), non-streaming and streaming, without tools and then with one tool (every answer's
 // calls checked, the default policy); results in bench/results/overhead.json. The gateway's own
-// overhead histogram is also read for the tool modes alone (their share of the counts), which is
-// what the "≤ 0.25 ms p99 with checking on" aim is about.
+// overhead histogram is also read for the tool modes alone, during the open loop at RATE (what the
+// "≤ 0.25 ms p99 with checking on" aim, like the other aims, is about) and, reported apart, during
+// the closed loop at saturation.
 // Env: RATE (req/s, default 1000), COUNT (per open-loop phase, default 5000),
 //      CONCURRENCY (closed loop, default 64), TOTAL (closed-loop requests, default 20000).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -68,19 +69,32 @@ async function main() {
   await closedLoop(viaGw, p, bodies.nonStream, 16, 2000);
 
   const results: Record<string, unknown> = {};
-  let beforeTools: Map<string, Array<[number, number]>> | null = null;
+  // The gateway's own histogram, split by load shape for the tool modes (checking on): the open
+  // loop at RATE (the aims' `atRate`) and the closed loop at saturation, where receipt → dispatch
+  // also holds the wait behind the other CONCURRENCY - 1 requests in the event loop.
+  const scrape = async () => overheadBuckets(await (await fetch(`${viaGw}/metrics`)).text());
+  const atRate = new Map<string, Array<[number, number]>>();
+  const atSaturation = new Map<string, Array<[number, number]>>();
+  const measured = async <T>(into: Map<string, Array<[number, number]>> | null, run: () => Promise<T>) => {
+    const before = into ? await scrape() : null;
+    const out = await run();
+    if (into && before) add(into, minus(await scrape(), before));
+    return out;
+  };
   for (const mode of ['nonStream', 'stream', 'toolsNonStream', 'toolsStream'] as const) {
-    if (mode === 'toolsNonStream') beforeTools = overheadBuckets(await (await fetch(`${viaGw}/metrics`)).text());
+    const tools = mode === 'toolsNonStream' || mode === 'toolsStream';
     // Interleave halves so drift on a noisy machine hits both sides equally.
     const half = Math.floor(COUNT / 2);
     const d1 = await openLoop(direct, p, bodies[mode], RATE, half);
-    const g1 = await openLoop(viaGw, p, bodies[mode], RATE, half);
+    const g1 = await measured(tools ? atRate : null, () => openLoop(viaGw, p, bodies[mode], RATE, half));
     const d2 = await openLoop(direct, p, bodies[mode], RATE, half);
-    const g2 = await openLoop(viaGw, p, bodies[mode], RATE, half);
+    const g2 = await measured(tools ? atRate : null, () => openLoop(viaGw, p, bodies[mode], RATE, half));
     const d = summarize([...d1.latenciesMs, ...d2.latenciesMs]);
     const g = summarize([...g1.latenciesMs, ...g2.latenciesMs]);
     const dt = await closedLoop(direct, p, bodies[mode], CONCURRENCY, TOTAL);
-    const gt = await closedLoop(viaGw, p, bodies[mode], CONCURRENCY, TOTAL);
+    const gt = await measured(tools ? atSaturation : null, () =>
+      closedLoop(viaGw, p, bodies[mode], CONCURRENCY, TOTAL),
+    );
     const directRps = (dt.latenciesMs.length / dt.wallMs) * 1000;
     const gatewayRps = (gt.latenciesMs.length / gt.wallMs) * 1000;
     results[mode] = {
@@ -107,10 +121,10 @@ async function main() {
     );
   }
   // What the gateway measures of itself (receipt → dispatch, and relay work), from its histogram:
-  // over the whole run, and over the tool modes alone (checking on).
-  const afterAll = overheadBuckets(await (await fetch(`${viaGw}/metrics`)).text());
-  const selfReported = quantiles(afterAll);
-  const checkingOn = quantiles(minus(afterAll, beforeTools!));
+  // over the whole run, and over the tool modes alone (checking on) by load shape.
+  const selfReported = quantiles(await scrape());
+  const checkingOn = quantiles(atRate);
+  const checkingOnAtSaturation = quantiles(atSaturation);
   await stopProcess(gw);
   await stopProcess(sim);
 
@@ -122,6 +136,7 @@ async function main() {
     results,
     gatewaySelfReportedOverheadMs: selfReported,
     gatewaySelfReportedOverheadMsCheckingOn: checkingOn,
+    gatewaySelfReportedOverheadMsCheckingOnAtSaturation: checkingOnAtSaturation,
     selfReportedAimMet: Object.values(checkingOn).every((q) => q.p99Ms <= 0.25),
   };
   const dir = path.join(REPO_ROOT, 'bench/results');
@@ -158,6 +173,14 @@ function minus(
     );
   }
   return out;
+}
+
+/** Adds `more`'s per-phase bucket counts into `into`. */
+function add(into: Map<string, Array<[number, number]>>, more: Map<string, Array<[number, number]>>): void {
+  for (const [phase, buckets] of more) {
+    const have = into.get(phase);
+    into.set(phase, have ? have.map(([le, c], i) => [le, c + (buckets[i]?.[1] ?? 0)]) : buckets);
+  }
 }
 
 /** p50/p99 (ms) per phase, interpolated within buckets. */
