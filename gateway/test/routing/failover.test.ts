@@ -24,6 +24,18 @@ const post = (url: string, b: unknown) =>
   });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Reads a streamed answer whole, listing it in `mid` (by its backend) between its first bytes and its end. */
+async function readStream(r: Response, i: number, mid: Map<number, string>): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
+    text += decoder.decode(chunk, { stream: true });
+    if (!text.includes('data: [DONE]')) mid.set(i, r.headers.get('x-toolgate-backend') ?? '');
+  }
+  mid.delete(i);
+  return text + decoder.decode();
+}
+
 async function until(cond: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
@@ -56,8 +68,10 @@ describe('failover', () => {
         server: { host: '127.0.0.1', port: 0, shutdownGraceMs: 300 },
       },
     );
-    // The victim is the pod with the most requests in flight mid-run (prefix affinity decides
-    // which pods the tenants land on): some of them wait for bytes, some stream.
+    // The victim is a pod that is mid-way through a stream when it dies (its first bytes reached
+    // the client, its end has not): that stream cannot move and must end with an error event. The
+    // other requests in flight there wait for bytes or stream too.
+    const streaming = new Map<number, string>(); // request → backend (host:port), first bytes read, not ended
     let victim = stack.sims[0]!;
     const results: Array<Promise<{ stream: boolean; status: number; text: string }>> = [];
     for (let i = 0; i < 48; i++) {
@@ -66,11 +80,13 @@ describe('failover', () => {
         post(stack.gateway.url, body(i, stream)).then(async (r) => ({
           stream,
           status: r.status,
-          text: await r.text(),
+          text: stream ? await readStream(r, i, streaming) : await r.text(),
         })),
       );
       if (i === 23) {
-        victim = [...stack.sims].sort((a, b) => b.pods[0]!.stats().running - a.pods[0]!.stats().running)[0]!;
+        await until(() => streaming.size > 0, 10_000);
+        const host = streaming.values().next().value!;
+        victim = stack.sims.find((s) => s.urls[0] === `http://${host}`)!;
         await victim.close();
       }
       await sleep(15);
@@ -121,6 +137,9 @@ describe('failover', () => {
         pools: { default: { policy: { type: 'prefix' } } },
       },
     );
+    // Every pod in before the count starts (a probe that timed out on a busy machine would keep a
+    // healthy pod out for this whole short run, and the test is about the bound, not start-up).
+    await until(() => stack!.gateway.router.allBackends().every((b) => b.healthy), 10_000);
     const base = [stack.sims[0]!.pods[0]!.stats().requests, ...stack.sims[1]!.pods.map((p) => p.stats().requests)]; // start-up probes
     let next = 0;
     const worker = async () => {
