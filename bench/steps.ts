@@ -5,7 +5,10 @@
 // other load on the machine); req/s and p99 are recorded too. Gains are ratios to the previous
 // step and to the base. Output: bench/results/steps.json.
 // Env: STEPS_BASE (commit; default: where this branch left main), STEPS_DURATION (s, 4), STEPS_WARMUP (s, 10),
-//      STEPS_ROUNDS (3), STEPS_CASES (comma list), PEERS_CONNECTIONS (32), PEERS_PIN (auto|off).
+//      STEPS_ROUNDS (3), STEPS_CASES (comma list), PEERS_CONNECTIONS (32), PEERS_PIN (auto|off),
+//      STEPS_WORKERS (serve --workers, 1; the CPU figure is the primary's and every worker's together),
+//      STEPS_UPSTREAMS (mock upstreams, 1; two or more make the prefix policy's bounded walk, and so
+//      the cluster primary's placement, part of every request), STEPS_OUT (results file, steps.json).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +23,9 @@ const DURATION = Number(process.env.STEPS_DURATION ?? 4);
 const WARMUP = Number(process.env.STEPS_WARMUP ?? 10);
 const ROUNDS = Number(process.env.STEPS_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.PEERS_CONNECTIONS ?? 32);
+const WORKERS = Number(process.env.STEPS_WORKERS ?? 1);
+const UPSTREAMS = Number(process.env.STEPS_UPSTREAMS ?? 1);
+const OUT = process.env.STEPS_OUT ?? 'steps.json';
 const CASES = GATEWAY_CASES.filter(
   (c) => !process.env.STEPS_CASES || process.env.STEPS_CASES.split(',').includes(c.name),
 );
@@ -78,10 +84,12 @@ async function main() {
   const work = mkdtempSync(path.join(tmpdir(), 'toolgate-steps-'));
   const servers: Server[] = [];
   try {
-    const mockPort = await freePort();
-    const mockUrl = `http://127.0.0.1:${mockPort}`;
-    const mock = await startMock(layout, mockPort, work);
-    servers.push(mock);
+    const upstreams: string[] = [];
+    for (let u = 0; u < UPSTREAMS; u++) {
+      const mockPort = await freePort();
+      servers.push(await startMock(layout, mockPort, work, `mock${u}`));
+      upstreams.push('--upstream', `http://127.0.0.1:${mockPort}`);
+    }
     const gateways: Array<{ server: Server; port: number }> = [];
     for (const [i, dir] of dirs.entries()) {
       const port = await freePort();
@@ -92,13 +100,12 @@ async function main() {
           path.join(dir, MAIN),
           'serve',
           '--workers',
-          '1',
+          String(WORKERS),
           '--host',
           '127.0.0.1',
           '--port',
           String(port),
-          '--upstream',
-          mockUrl,
+          ...upstreams,
         ],
         {
           cpus: layout.target,
@@ -156,8 +163,14 @@ async function main() {
       benchmark: 'steps',
       date: new Date().toISOString(),
       machine: { layout, node: process.version },
-      settings: { durationS: DURATION, rounds: ROUNDS, connections: CONNECTIONS },
-      note: 'Each step is the gateway built at that commit (--workers 1). gain = CPU per request before ÷ after (above 1 is better), vs the previous step and vs the base.',
+      settings: {
+        durationS: DURATION,
+        rounds: ROUNDS,
+        connections: CONNECTIONS,
+        workers: WORKERS,
+        upstreams: UPSTREAMS,
+      },
+      note: `Each step is the gateway built at that commit (--workers ${WORKERS}, ${UPSTREAMS} upstream(s)). gain = CPU per request before ÷ after (above 1 is better), vs the previous step and vs the base.`,
       steps: list.map((s, i) => ({
         ...s,
         median: med[i],
@@ -179,7 +192,7 @@ async function main() {
       })),
     };
     mkdirSync(path.join(REPO_ROOT, 'bench/results'), { recursive: true });
-    writeFileSync(path.join(REPO_ROOT, 'bench/results/steps.json'), JSON.stringify(out, null, 2) + '\n');
+    writeFileSync(path.join(REPO_ROOT, 'bench/results', OUT), JSON.stringify(out, null, 2) + '\n');
     for (const s of out.steps)
       log(
         `${s.label}: ${CASES.map((c) => `${c.name} ${s.median![c.name]?.cpuUsPerRequest.toFixed(0)} µs${s.cpuGainVsPrevious ? ` (×${s.cpuGainVsPrevious[c.name]})` : ''}`).join(', ')}`,

@@ -108,9 +108,9 @@ export async function waitReady(
 }
 
 /** The benchmarks' mock upstream (bench/peers/mock-upstream.ts) on the load side's CPUs, ready. */
-export async function startMock(layout: CpuLayout, port: number, logDir: string): Promise<Server> {
+export async function startMock(layout: CpuLayout, port: number, logDir: string, name = 'mock'): Promise<Server> {
   const mock = startServer(
-    'mock',
+    name,
     process.execPath,
     [
       '--import',
@@ -124,7 +124,7 @@ export async function startMock(layout: CpuLayout, port: number, logDir: string)
     {
       cpus: layout.load,
       cwd: REPO_ROOT,
-      log: path.join(logDir, 'mock.log'),
+      log: path.join(logDir, `${name}.log`),
     },
   );
   try {
