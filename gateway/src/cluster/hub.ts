@@ -14,7 +14,7 @@ import type { Worker } from 'node:cluster';
 import type { Logger } from '../telemetry/log.js';
 import { MemoryRateLimiter } from '../state/token-bucket.js';
 import { LoadArbiter } from './load-arbiter.js';
-import type { LoadTable, PrimaryMessage, WorkerMessage } from './messages.js';
+import type { Answer, Ask, LoadTable, PrimaryMessage, WorkerMessage } from './messages.js';
 
 /** A worker that does not send its metrics within this is left out of that scrape. */
 const METRICS_WAIT_MS = 2_000;
@@ -78,21 +78,38 @@ export class ClusterHub {
           if (this.current.pending.size === 0) this.finishRound();
         }
         return;
-      case 'toolgate:ask':
-        if (msg.op === 'metrics') {
-          this.collect((text) => send(worker, { type: 'toolgate:answer', id: msg.id, ok: true, value: text }));
-        } else if (msg.op === 'rate') {
-          if (this.limiter)
-            send(worker, { type: 'toolgate:answer', id: msg.id, ok: true, value: this.limiter.takeSync(msg.key) });
-          else send(worker, { type: 'toolgate:answer', id: msg.id, ok: false, error: 'no rate limit configured' });
-        } else if (msg.op === 'place') {
-          const url = msg.walk.ranking.length > 0 ? this.arbiter.place(worker.id, msg.id, msg.pool, msg.walk) : null;
-          if (url === null) send(worker, { type: 'toolgate:answer', id: msg.id, ok: false, error: 'empty ranking' });
-          else send(worker, { type: 'toolgate:answer', id: msg.id, ok: true, value: url });
+      case 'toolgate:asks': {
+        const answers: Answer[] = [];
+        for (const ask of msg.asks) {
+          const answer = this.answer(worker, ask);
+          if (answer) answers.push(answer);
         }
+        if (answers.length > 0) send(worker, { type: 'toolgate:answers', answers });
         return;
+      }
       default:
         return;
+    }
+  }
+
+  /** The answer to one question, or null when it comes later (a metrics round). */
+  private answer(worker: Worker, ask: Ask): Answer | null {
+    switch (ask.op) {
+      case 'metrics':
+        this.collect((text) =>
+          send(worker, { type: 'toolgate:answers', answers: [{ id: ask.id, ok: true, value: text }] }),
+        );
+        return null;
+      case 'rate':
+        return this.limiter
+          ? { id: ask.id, ok: true, value: this.limiter.takeSync(ask.key) }
+          : { id: ask.id, ok: false, error: 'no rate limit configured' };
+      case 'place':
+        return ask.walk.ranking.length > 0
+          ? { id: ask.id, ok: true, value: this.arbiter.place(worker.id, ask.id, ask.pool, ask.walk) }
+          : { id: ask.id, ok: false, error: 'empty ranking' };
+      default:
+        return { id: (ask as { id: number }).id, ok: false, error: 'unknown question' };
     }
   }
 

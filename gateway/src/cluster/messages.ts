@@ -22,6 +22,14 @@ export interface PlaceWalk {
   epsilon: number;
 }
 
+export type Ask =
+  | { id: number; op: 'metrics' }
+  | { id: number; op: 'rate'; key: string }
+  /** A bounded-load walk to take on every worker's counts; answered with the chosen URL. */
+  | { id: number; op: 'place'; pool: string; walk: PlaceWalk };
+
+export type Answer = { id: number; ok: true; value: string | TakeResult } | { id: number; ok: false; error: string };
+
 export type WorkerMessage =
   /** The worker's gateway is listening. */
   | { type: 'toolgate:ready'; url: string }
@@ -34,11 +42,11 @@ export type WorkerMessage =
   | { type: 'toolgate:memo'; pool: string; memo: RouteMemo }
   /** One health probe's outcome, to hand to the other workers. */
   | ProbeMessage
-  /** A question for the primary; answered by a `toolgate:answer` with the same id. */
-  | { type: 'toolgate:ask'; id: number; op: 'metrics' }
-  | { type: 'toolgate:ask'; id: number; op: 'rate'; key: string }
-  /** A bounded-load walk to take on every worker's counts; answered with the chosen URL. */
-  | { type: 'toolgate:ask'; id: number; op: 'place'; pool: string; walk: PlaceWalk }
+  /**
+   * Questions for the primary, every one asked in one event-loop turn (a burst's placements go
+   * out as one message); each is answered, in a `toolgate:answers`, under its id.
+   */
+  | { type: 'toolgate:asks'; asks: Ask[] }
   /** This worker's registry as JSON, for an aggregation round. */
   | { type: 'toolgate:metrics'; round: number; metrics: unknown[] };
 
@@ -47,8 +55,8 @@ export type PrimaryMessage =
   | { type: 'toolgate:peer-load'; loads: LoadTable }
   | { type: 'toolgate:memo'; pool: string; memo: RouteMemo }
   | ProbeMessage
-  | { type: 'toolgate:answer'; id: number; ok: true; value: string | TakeResult }
-  | { type: 'toolgate:answer'; id: number; ok: false; error: string }
+  /** Answers to `toolgate:asks` (those of one message that are known at once go back together). */
+  | { type: 'toolgate:answers'; answers: Answer[] }
   /** Send `toolgate:metrics` for this aggregation round. */
   | { type: 'toolgate:collect'; round: number }
   /** Stop accepting, finish what is in flight, exit. */

@@ -2,9 +2,9 @@
 // reports this worker's in-flight counts and applies its siblings' to `Backend.peerInflight`,
 // shares and adopts routing memos and health probe outcomes, answers metrics collection rounds,
 // and asks the primary to place bounded picks (Router.take), for the whole process's /metrics and
-// for rate-limit tokens. On a request's path: the placement (one IPC round trip per request of a
-// pool with a load bound and two or more eligible backends), and a rate-limit question when a
-// limit is configured without Redis.
+// for rate-limit tokens. On a request's path: the placement (for a pool with a load bound and two
+// or more eligible backends), and a rate-limit question when a limit is configured without Redis;
+// the questions of one event-loop turn share one IPC message each way.
 import type { Registry } from 'prom-client';
 import type { Router, Taken } from '../routing/router.js';
 import type { HealthChecker } from '../routing/health.js';
@@ -13,6 +13,8 @@ import { MemoryRateLimiter, type RateLimiter, type TakeResult } from '../state/t
 import {
   isPrimaryMessage,
   loadKey,
+  type Answer,
+  type Ask,
   type LoadTable,
   type PlaceWalk,
   type PrimaryMessage,
@@ -25,6 +27,8 @@ type Question = { op: 'metrics' } | { op: 'rate'; key: string } | { op: 'place';
 
 export class WorkerLink {
   private nextId = 0;
+  /** Questions asked this turn, sent together at its end. */
+  private outbox: Ask[] = [];
   private readonly pending = new Map<
     number,
     { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
@@ -110,6 +114,7 @@ export class WorkerLink {
       this.router.arbiter = null;
     }
     if (this.health) this.health.onResult = null;
+    this.outbox = [];
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
       p.reject(new Error('worker closing'));
@@ -140,8 +145,9 @@ export class WorkerLink {
   }
 
   /**
-   * One question to the primary. `apply` runs on the answer as soon as it is read, before any
-   * other message (placements are counted in that same turn).
+   * One question to the primary. Questions asked in one event-loop turn leave together at the end
+   * of it (one IPC message for a burst's placements instead of one each). `apply` runs on the
+   * answer as soon as it is read, before any other message (placements are counted in that turn).
    */
   private ask<T = unknown>(q: Question, apply?: (value: unknown) => T): Promise<T> {
     const id = ++this.nextId;
@@ -161,12 +167,25 @@ export class WorkerLink {
         reject,
         timer,
       });
-      if (!this.send({ type: 'toolgate:ask', id, ...q })) {
-        clearTimeout(timer);
-        this.pending.delete(id);
-        reject(new Error('no IPC channel to the primary'));
-      }
+      this.outbox.push({ id, ...q });
+      if (this.outbox.length === 1) setImmediate(this.flushAsks);
     });
+  }
+
+  private readonly flushAsks = (): void => {
+    const asks = this.outbox;
+    this.outbox = [];
+    if (asks.length === 0 || this.send({ type: 'toolgate:asks', asks })) return;
+    for (const { id } of asks) this.settle({ id, ok: false, error: 'no IPC channel to the primary' });
+  };
+
+  private settle(answer: Answer): void {
+    const p = this.pending.get(answer.id);
+    if (!p) return;
+    this.pending.delete(answer.id);
+    clearTimeout(p.timer);
+    if (answer.ok) p.resolve(answer.value);
+    else p.reject(new Error(answer.error));
   }
 
   private onMessage(m: PrimaryMessage): void {
@@ -188,15 +207,9 @@ export class WorkerLink {
           );
         }
         return;
-      case 'toolgate:answer': {
-        const p = this.pending.get(m.id);
-        if (!p) return;
-        this.pending.delete(m.id);
-        clearTimeout(p.timer);
-        if (m.ok) p.resolve(m.value);
-        else p.reject(new Error(m.error));
+      case 'toolgate:answers':
+        for (const answer of m.answers) this.settle(answer);
         return;
-      }
       case 'toolgate:shutdown':
         this.shutdownRequested = true;
         this.shutdownHandler?.();
