@@ -91,6 +91,43 @@ describe.each(types)('policy contract: %s', (type) => {
   });
 });
 
+describe.each(types)('policy contract across worker processes: %s', (type) => {
+  // Two workers that adopt each other's memos (serve --workers N) pick as one process would, on
+  // the same loads, while a placement that stays where it was recorded is not shared again.
+  it('two workers that adopt each other’s memos pick as one process; a repeat sends none', () => {
+    const one = make(type);
+    // Policies whose state is their own count (round robin) do not share it; least-loaded has none.
+    if (!one.deterministic || !one.adopt) return;
+    const workers = [make(type), make(type)];
+    const all = backends(3);
+    let memos = 0;
+    let repeats = 0;
+    for (let i = 0; i < 300; i++) {
+      // Loads that make the bound overflow now and then: a rolling pattern of held requests.
+      all.forEach((b, k) => (b.inflight = (i + 7 * k) % 11 < 6 ? (i + k) % 5 : 0));
+      const c = ctx(i % 12);
+      const expected = one.pick(c, all)!.backend;
+      const w = i % 2;
+      const pick = workers[w]!.pick(c, all)!;
+      expect(pick.backend).toBe(expected);
+      if (pick.memo) {
+        memos++;
+        workers[1 - w]!.adopt!(pick.memo);
+      }
+      // The same request again at once, on the same loads, lands there again with nothing to share.
+      const again = workers[w]!.pick(c, all)!;
+      expect(again.backend).toBe(one.pick(c, all)!.backend);
+      if (again.backend === pick.backend) {
+        repeats++;
+        expect(again.memo).toBeUndefined();
+      } else if (again.memo) workers[1 - w]!.adopt!(again.memo);
+    }
+    expect(repeats).toBeGreaterThan(100);
+    expect(memos).toBeGreaterThan(0);
+    for (const b of all) b.inflight = 0;
+  });
+});
+
 describe('policy registry', () => {
   it('has the four policies the config documents', () => {
     expect(types.sort()).toEqual(['least_loaded', 'prefix', 'round_robin', 'session']);

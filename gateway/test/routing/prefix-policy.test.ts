@@ -267,4 +267,36 @@ describe('across worker processes (serve --workers N)', () => {
     expect(next.backend).toBe(overflow.backend);
     expect(next.reason).toBe('prefix_hit');
   });
+
+  it('sends a memo once per record: not again while the whole chain already points to that pod', () => {
+    const pool = mk(2);
+    const policy = createPrefixPolicy({ epsilon: 0.25, blockChars: 64, indexEntries: 1000 });
+    const ctx = (messages: unknown[]) => ({
+      model: 'm',
+      body: { tools, messages: [sys, ...messages] },
+      headers: {},
+      exclude: new Set<Backend>(),
+    });
+    const turn = [{ role: 'user', content: 'conversation 4' }];
+    const home = policy.pick(ctx(turn), pool)!.backend;
+    home.inflight = 5; // full: the tenant overflows
+    const overflow = policy.pick(ctx(turn), pool)!;
+    expect(overflow.memo).toMatchObject({ kind: 'prefix', url: overflow.backend.url });
+    // The same prompt again lands on the overflow pod (its record is newest), which siblings know.
+    const again = policy.pick(ctx(turn), pool)!;
+    expect(again.backend).toBe(overflow.backend);
+    expect(again.reason).toBe('prefix_hit');
+    expect(again.memo).toBeUndefined();
+    // A longer turn adds blocks no sibling has heard of: shared again.
+    const longer = policy.pick(ctx([...turn, { role: 'assistant', content: 'x'.repeat(200) }]), pool)!;
+    expect(longer.backend).toBe(overflow.backend);
+    expect(longer.memo).toMatchObject({ kind: 'prefix', url: overflow.backend.url });
+    // Back home once the overflow pod fills: the record moves, and that move is shared.
+    home.inflight = 0;
+    overflow.backend.inflight = 5;
+    const back = policy.pick(ctx(turn), pool)!;
+    expect(back.backend).toBe(home);
+    expect(back.memo).toMatchObject({ kind: 'prefix', url: home.url });
+    overflow.backend.inflight = 0;
+  });
 });

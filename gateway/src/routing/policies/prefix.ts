@@ -9,7 +9,8 @@
 // The chosen backend is recorded for all the request's blocks, so its next turn (whose chain
 // extends this one) and concurrent requests of the same tenant follow it. When that backend is
 // not the tenant's rendezvous first choice, the record is also returned as a memo for sibling
-// worker processes (the only case where their own hashing would disagree).
+// worker processes (the only case where their own hashing would disagree), once: a pick whose
+// whole chain already pointed there sends none.
 import type { Backend } from '../backend.js';
 import type { RouteContext, RoutePick, RoutingPolicy } from '../policy.js';
 import { pickBounded } from '../pick/bounded-load.js';
@@ -44,8 +45,12 @@ export function createPrefixPolicy(opts: PrefixOptions): RoutingPolicy {
       const matchedBlocks = matches.find((m) => m.url === chosen.backend.url)?.blocks ?? 0;
       const reason = chosen.rank > 0 ? 'overflow' : matches.length > 0 ? 'prefix_hit' : 'hash';
       const pick: RoutePick = { backend: chosen.backend, reason, matchedBlocks };
-      // Sibling workers would follow the hash: tell them when this prefix lives, or lived, elsewhere.
-      if (chosen.backend !== hashed[0] || ranking[0] !== hashed[0])
+      // Sibling workers would follow the hash: tell them when this prefix lives, or lived, elsewhere
+      // — unless the whole chain was already recorded on the chosen backend and on no other, a
+      // record they were told of when it was made (a hot tenant's repeats would otherwise send
+      // one memo each).
+      const known = matches.length === 1 && matchedBlocks === chain.hashes.length;
+      if (!known && (chosen.backend !== hashed[0] || ranking[0] !== hashed[0]))
         pick.memo = { kind: 'prefix', hashes: chain.hashes, url: chosen.backend.url };
       if (opts.epsilon !== null)
         pick.walk = {

@@ -52,8 +52,9 @@ export function createSessionPolicy(opts: SessionOptions): RoutingPolicy {
       const reason = chosen.rank > 0 ? 'overflow' : home ? 'sticky' : 'hash';
       const pick: RoutePick = { backend: chosen.backend, reason };
       // Sibling workers would place this session by hash: tell them when it lives elsewhere, or
-      // comes back from elsewhere.
-      if (chosen.backend !== hashedFirst || (home && home !== hashedFirst))
+      // comes back from elsewhere — once, when it moves (a session that stays where it was
+      // recorded is a record they were told of then).
+      if (chosen.backend !== home && (chosen.backend !== hashedFirst || (home && home !== hashedFirst)))
         pick.memo = { kind: 'session', key, url: chosen.backend.url };
       if (opts.epsilon !== null)
         pick.walk = { ranking, candidates, epsilon: opts.epsilon, memoFor: (url) => ({ kind: 'session', key, url }) };
