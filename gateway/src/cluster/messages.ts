@@ -48,7 +48,9 @@ export type WorkerMessage =
    */
   | { type: 'toolgate:asks'; asks: Ask[] }
   /** This worker's registry as JSON, for an aggregation round. */
-  | { type: 'toolgate:metrics'; round: number; metrics: unknown[] };
+  | { type: 'toolgate:metrics'; round: number; metrics: unknown[] }
+  /** Every message of one event-loop turn, in order, as one IPC message (see unbatch). */
+  | { type: 'toolgate:batch'; messages: WorkerMessage[] };
 
 export type PrimaryMessage =
   /** What the other workers have in flight, per backend. */
@@ -72,5 +74,12 @@ export function isWorkerMessage(m: unknown): m is WorkerMessage {
 }
 
 export const isPrimaryMessage = isWorkerMessage as (m: unknown) => m is PrimaryMessage;
+
+/** The messages a worker sent, in order, whether one alone or a turn's batch. */
+export function unbatch(m: WorkerMessage): WorkerMessage[] {
+  return m.type === 'toolgate:batch'
+    ? m.messages.filter((x) => isWorkerMessage(x) && x.type !== 'toolgate:batch')
+    : [m];
+}
 
 export const loadKey = (pool: string, url: string) => `${pool} ${url}`;

@@ -7,7 +7,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../telemetry/log.js';
 import { ClusterHub } from './hub.js';
-import { isWorkerMessage } from './messages.js';
+import { isWorkerMessage, unbatch } from './messages.js';
 
 export interface PrimaryOptions {
   workers: number;
@@ -70,19 +70,21 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
       finish();
     };
 
-    cluster.on('message', (worker: Worker, msg: unknown) => {
-      if (!isWorkerMessage(msg)) return;
-      if (msg.type === 'toolgate:ready') {
-        hub.add(worker);
-        readyCount++;
-        if (!everReady && readyCount >= opts.workers) {
-          everReady = true;
-          log.info('gateway listening', { url: msg.url, workers: opts.workers });
-          opts.onReady?.(msg.url);
+    cluster.on('message', (worker: Worker, received: unknown) => {
+      if (!isWorkerMessage(received)) return;
+      for (const msg of unbatch(received)) {
+        if (msg.type === 'toolgate:ready') {
+          hub.add(worker);
+          readyCount++;
+          if (!everReady && readyCount >= opts.workers) {
+            everReady = true;
+            log.info('gateway listening', { url: msg.url, workers: opts.workers });
+            opts.onReady?.(msg.url);
+          }
+          continue;
         }
-        return;
+        hub.handle(worker, msg);
       }
-      hub.handle(worker, msg);
     });
 
     cluster.on('exit', (worker: Worker, code: number | null, signal: string | null) => {

@@ -3,8 +3,9 @@
 // shares and adopts routing memos and health probe outcomes, answers metrics collection rounds,
 // and asks the primary to place bounded picks (Router.take), for the whole process's /metrics and
 // for rate-limit tokens. On a request's path: the placement (for a pool with a load bound and two
-// or more eligible backends), and a rate-limit question when a limit is configured without Redis;
-// the questions of one event-loop turn share one IPC message each way.
+// or more eligible backends), and a rate-limit question when a limit is configured without Redis.
+// Everything a worker sends in one event-loop turn (questions, memos, its load report) leaves as
+// one IPC message at the end of the turn; a burst's answers come back as one.
 import type { Registry } from 'prom-client';
 import type { Router, Taken } from '../routing/router.js';
 import type { HealthChecker } from '../routing/health.js';
@@ -27,8 +28,12 @@ type Question = { op: 'metrics' } | { op: 'rate'; key: string } | { op: 'place';
 
 export class WorkerLink {
   private nextId = 0;
-  /** Questions asked this turn, sent together at its end. */
-  private outbox: Ask[] = [];
+  /** What this turn sends, written as one IPC message at its end (flush). */
+  private outbox: WorkerMessage[] = [];
+  /** This turn's questions: one `toolgate:asks` in the outbox. */
+  private turnAsks: { type: 'toolgate:asks'; asks: Ask[] } | null = null;
+  private flushScheduled = false;
+  private loadsDirty = false;
   private readonly pending = new Map<
     number,
     { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
@@ -36,7 +41,6 @@ export class WorkerLink {
   private router: Router | null = null;
   private health: HealthChecker | null = null;
   private registry: Registry | null = null;
-  private reportScheduled = false;
   private lastLoads = '';
   /** Highest placement id applied or given up on: the next load report includes it. */
   private placed = 0;
@@ -115,6 +119,7 @@ export class WorkerLink {
     }
     if (this.health) this.health.onResult = null;
     this.outbox = [];
+    this.turnAsks = null;
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
       p.reject(new Error('worker closing'));
@@ -167,17 +172,17 @@ export class WorkerLink {
         reject,
         timer,
       });
-      this.outbox.push({ id, ...q });
-      if (this.outbox.length === 1) setImmediate(this.flushAsks);
+      if (!this.turnAsks) {
+        this.turnAsks = { type: 'toolgate:asks', asks: [] };
+        if (!this.send(this.turnAsks)) {
+          this.turnAsks = null;
+          this.settle({ id, ok: false, error: 'no IPC channel to the primary' });
+          return;
+        }
+      }
+      this.turnAsks.asks.push({ id, ...q });
     });
   }
-
-  private readonly flushAsks = (): void => {
-    const asks = this.outbox;
-    this.outbox = [];
-    if (asks.length === 0 || this.send({ type: 'toolgate:asks', asks })) return;
-    for (const { id } of asks) this.settle({ id, ok: false, error: 'no IPC channel to the primary' });
-  };
 
   private settle(answer: Answer): void {
     const p = this.pending.get(answer.id);
@@ -218,13 +223,10 @@ export class WorkerLink {
     }
   }
 
+  /** The load report goes out with the turn's other messages, built when they leave. */
   private scheduleReport(): void {
-    if (this.reportScheduled) return;
-    this.reportScheduled = true;
-    setImmediate(() => {
-      this.reportScheduled = false;
-      this.reportLoads();
-    });
+    this.loadsDirty = true;
+    this.scheduleFlush();
   }
 
   private reportLoads(): void {
@@ -235,7 +237,7 @@ export class WorkerLink {
     const text = `${this.placed} ${JSON.stringify(loads)}`;
     if (text === this.lastLoads) return;
     this.lastLoads = text;
-    this.send({ type: 'toolgate:load', loads, placed: this.placed });
+    this.outbox.push({ type: 'toolgate:load', loads, placed: this.placed });
   }
 
   private applyPeerLoads(loads: LoadTable): void {
@@ -244,13 +246,42 @@ export class WorkerLink {
       for (const b of pool.backends) b.peerInflight = loads[loadKey(pool.name, b.url)] ?? 0;
   }
 
+  /** Queues `msg` for the end of this turn; false when there is no channel to the primary. */
   private send(msg: WorkerMessage): boolean {
     if (!process.send || !process.connected) return false;
-    try {
-      process.send(msg);
-      return true;
-    } catch {
-      return false;
-    }
+    this.outbox.push(msg);
+    this.scheduleFlush();
+    return true;
   }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flush);
+  }
+
+  /** Writes the turn's messages (and its load report, if the counts changed) as one. */
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.loadsDirty) {
+      this.loadsDirty = false;
+      this.reportLoads();
+    }
+    const messages = this.outbox;
+    this.outbox = [];
+    this.turnAsks = null;
+    if (messages.length === 0) return;
+    // process.send's false means "backlogged", not "dropped": only a closed channel loses them.
+    try {
+      if (process.send && process.connected) {
+        process.send(messages.length === 1 ? messages[0] : { type: 'toolgate:batch', messages });
+        return;
+      }
+    } catch {
+      /* closed meanwhile */
+    }
+    for (const m of messages)
+      if (m.type === 'toolgate:asks')
+        for (const { id } of m.asks) this.settle({ id, ok: false, error: 'no IPC channel to the primary' });
+  };
 }

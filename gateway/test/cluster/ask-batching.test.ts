@@ -6,7 +6,7 @@ import cluster, { type Worker } from 'node:cluster';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterHub } from '../../src/cluster/hub.js';
-import { isWorkerMessage, type WorkerMessage } from '../../src/cluster/messages.js';
+import { isWorkerMessage, unbatch, type WorkerMessage } from '../../src/cluster/messages.js';
 import { capFor } from '../../src/routing/pick/bounded-load.js';
 import { createLogger } from '../../src/telemetry/log.js';
 import { REPO_ROOT } from '../helpers/net.js';
@@ -22,6 +22,7 @@ describe('placement questions across the cluster channel', () => {
   let worker: Worker;
   const hub = new ClusterHub({ rateLimit: null }, createLogger({}, 'silent'));
   const received: WorkerMessage[] = [];
+  let writes = 0; // IPC messages from the worker's link (a turn's batch counts once)
   let onResult: ((r: Result) => void) | null = null;
 
   beforeAll(async () => {
@@ -38,11 +39,14 @@ describe('placement questions across the cluster channel', () => {
           onResult?.(m as Result);
           return;
         }
-        received.push(m);
-        if (m.type === 'toolgate:ready') {
-          hub.add(worker);
-          resolve();
-        } else hub.handle(worker, m);
+        writes++;
+        for (const one of unbatch(m)) {
+          received.push(one);
+          if (one.type === 'toolgate:ready') {
+            hub.add(worker);
+            resolve();
+          } else hub.handle(worker, one);
+        }
       });
     });
   });
@@ -62,9 +66,12 @@ describe('placement questions across the cluster channel', () => {
 
   it('sends a turn’s placements as one message and counts each where the primary put it', async () => {
     const before = asks().length;
+    const writesBefore = writes;
     const r = await place(8);
     const sent = asks().slice(before);
     expect(sent).toHaveLength(1);
+    // The questions in one message, then the counts they left in one report: two writes, not nine.
+    expect(writes - writesBefore).toBeLessThanOrEqual(2);
     expect(sent[0]!.type === 'toolgate:asks' && sent[0]!.asks.map((a) => a.op)).toEqual(Array(8).fill('place'));
     const ids = sent[0]!.type === 'toolgate:asks' ? sent[0]!.asks.map((a) => a.id) : [];
     expect(new Set(ids).size).toBe(8);
