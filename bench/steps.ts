@@ -8,7 +8,8 @@
 //      STEPS_ROUNDS (3), STEPS_CASES (comma list), PEERS_CONNECTIONS (32), PEERS_PIN (auto|off),
 //      STEPS_WORKERS (serve --workers, 1; the CPU figure is the primary's and every worker's together),
 //      STEPS_UPSTREAMS (mock upstreams, 1; two or more make the prefix policy's bounded walk, and so
-//      the cluster primary's placement, part of every request), STEPS_OUT (results file, steps.json).
+//      the cluster primary's placement, part of every request), STEPS_OUT (results file, steps.json),
+//      STEPS_ENDS (1: the base and the last step only).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,7 +50,8 @@ function steps(): Step[] {
     const s = subject.join(' ');
     if (s.startsWith('perf:')) list.push({ commit: commit!, label: s.slice(0, 100) });
   }
-  return list;
+  // STEPS_ENDS=1: the base and the last step only (fewer servers side by side, less noise).
+  return process.env.STEPS_ENDS === '1' && list.length > 2 ? [list[0]!, list.at(-1)!] : list;
 }
 
 const MAIN = 'dist/gateway/src/cli/main.js';
