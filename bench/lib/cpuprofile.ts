@@ -57,7 +57,14 @@ const AREAS: Array<[string, RegExp]> = [
   ['(program)', /^\(program\)$/],
 ];
 
+/**
+ * The guarded JSON parse and the memoized stringify live in toolcalls/ but serve every request
+ * (its body, the upstream answer, the router's key), checked or not.
+ */
+const ANY_REQUEST_JSON = /gateway\/src\/toolcalls\/(safe-json\.js#(parseJson|nestsDeeperThan)|json-once\.js#)/;
+
 export function areaOf(frame: CallFrame): string {
+  if (ANY_REQUEST_JSON.test(`${frame.url}#${frame.functionName}`)) return 'request/answer JSON parse, tools key';
   const key = frame.url || frame.functionName;
   for (const [name, re] of AREAS) if (re.test(key)) return name;
   if (!frame.url) return frame.functionName.startsWith('(') ? frame.functionName : 'native/builtin';
