@@ -34,6 +34,8 @@ export interface AppDeps {
   responses: { store: ResponseStore; mcp: McpTools; capture: Capture };
   /** The text /metrics serves; default: this process's registry (a worker asks the primary instead). */
   metricsText?: () => Promise<string>;
+  /** Under `serve --workers N`: true until every worker has started (/ready answers `starting`). */
+  starting?: () => boolean;
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -44,6 +46,7 @@ export function createApp(deps: AppDeps): Hono {
   // Ready while some backend answers its probes. Passive ejection is a routing preference (and a
   // pool in panic routes to ejected backends anyway), so it never takes the gateway out of service.
   app.get('/ready', (c) => {
+    if (deps.starting?.()) return c.json({ status: 'starting' }, 503);
     const pools = deps.router.readiness();
     const healthy = pools.reduce((s, p) => s + p.eligible, 0);
     const reachable = pools.reduce((s, p) => s + p.reachable, 0);

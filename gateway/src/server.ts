@@ -132,6 +132,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
       capture,
     },
     metricsText: opts.cluster ? () => opts.cluster!.metricsText() : undefined,
+    starting: opts.cluster ? () => opts.cluster!.siblingsStarting : undefined,
   });
   if (keys.enabled) log.info('API keys required', { keys: keys.size });
 

@@ -61,6 +61,8 @@ export type PrimaryMessage =
   | { type: 'toolgate:answers'; answers: Answer[] }
   /** Send `toolgate:metrics` for this aggregation round. */
   | { type: 'toolgate:collect'; round: number }
+  /** Every worker has started (sent once they all have, and to a replacement when it starts). */
+  | { type: 'toolgate:all-ready' }
   /** Stop accepting, finish what is in flight, exit. */
   | { type: 'toolgate:shutdown' };
 

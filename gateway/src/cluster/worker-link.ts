@@ -34,6 +34,7 @@ export class WorkerLink {
   private turnAsks: { type: 'toolgate:asks'; asks: Ask[] } | null = null;
   private flushScheduled = false;
   private loadsDirty = false;
+  private allReady = false;
   private readonly pending = new Map<
     number,
     { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
@@ -79,6 +80,11 @@ export class WorkerLink {
 
   ready(url: string): void {
     this.send({ type: 'toolgate:ready', url });
+  }
+
+  /** Whether the primary still waits for sibling workers to start (/ready says `starting`). */
+  get siblingsStarting(): boolean {
+    return !this.allReady;
   }
 
   /** Called once when the primary asks this worker to stop (at once if it already has). */
@@ -214,6 +220,9 @@ export class WorkerLink {
         return;
       case 'toolgate:answers':
         for (const answer of m.answers) this.settle(answer);
+        return;
+      case 'toolgate:all-ready':
+        this.allReady = true;
         return;
       case 'toolgate:shutdown':
         this.shutdownRequested = true;

@@ -251,6 +251,34 @@ describe('serve --workers 2: process life', () => {
   });
   afterAll(async () => sim?.close());
 
+  it('answers /ready 200 only once every worker has started (503 `starting` before)', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(path.join(tmpdir(), 'toolgate-cluster-'));
+    const file = path.join(dir, 'gateway.json');
+    writeFileSync(file, JSON.stringify({ upstreams: sim.urls, server: { host: '127.0.0.1', port } }));
+    const child = spawnToolgate(['serve', '--config', file, '--workers', '2'], { LOG_LEVEL: 'info' });
+    try {
+      const early: unknown[] = [];
+      let readyAt = 0;
+      const deadline = Date.now() + 90_000;
+      while (!readyAt) {
+        if (Date.now() > deadline) throw new Error(`never ready:\n${child.output()}`);
+        const r = await fetch(`http://127.0.0.1:${port}/ready`).catch(() => null);
+        if (r?.status === 200) readyAt = Date.now();
+        else if (r) early.push(await r.json());
+        else await new Promise((res) => setTimeout(res, 5));
+      }
+      for (const body of early) expect(body).toEqual({ status: 'starting' });
+      // The primary logs `gateway listening` when the last worker has started, before it tells the
+      // workers so: a 200 earlier than that line came from a process with a worker still starting.
+      await until(() => logLines(child, 'gateway listening').some((l) => l.component === 'serve'), 'listening line');
+      const listening = logLines(child, 'gateway listening').find((l) => l.component === 'serve')!;
+      expect(Date.parse(listening.time as string)).toBeLessThanOrEqual(readyAt);
+    } finally {
+      await stopProcess(child);
+    }
+  }, 180_000);
+
   it('shares one rate limit across workers without Redis', async () => {
     const gw = await serveCluster({ upstreams: sim.urls, rateLimit: { requestsPerMinute: 1, burst: 3 } });
     try {

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSim, type SimCluster } from '../../../loadtest/src/sim/index.js';
 import { serveBuilt, type BuiltGateway } from '../helpers/built-bin.js';
-import { forwardTo, TEST_WORKERS } from '../helpers/net.js';
+import { forwardTo } from '../helpers/net.js';
 
 const MODEL = 'Qwen/Qwen3-0.6B';
 const BURST = 40;
@@ -58,24 +58,6 @@ async function slowHealthProxy(
       };
     });
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, slowProbe };
-}
-
-/**
- * `toolgate serve` with every worker listening. /ready answers as soon as one worker does, and a
- * worker still starting sends its start-up probes (upstream/tool-rendering-check.ts: three chat
- * requests per pod) while the burst runs; the pods would count them in flight with the burst
- * (seen: 52 in flight for a burst of 40). With two or more workers the primary logs
- * `gateway listening` once all are ready.
- */
-async function serveAllListening(config: Record<string, unknown>): Promise<BuiltGateway> {
-  const gw = await serveBuilt(config, { LOG_LEVEL: 'info' });
-  const workers = Number((config.server as { workers?: number } | undefined)?.workers ?? TEST_WORKERS);
-  const deadline = Date.now() + 60_000;
-  while (workers > 1 && !/"msg":"gateway listening"[^\n]*"workers":/.test(gw.output())) {
-    if (Date.now() > deadline) throw new Error(`not every worker started within 60 s:\n${gw.output()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return gw;
 }
 
 async function burst(
@@ -146,7 +128,7 @@ describe('hot-tenant burst across 4 pods', () => {
 
   it(`never holds more than ⌈1.25·${BURST}/${PODS}⌉ = ${BOUND} on a pod, and uses every pod`, async () => {
     sim = await startSim({ port: 0, pods: PODS, profile });
-    gateway = await serveAllListening({ upstreams: sim.urls });
+    gateway = await serveBuilt({ upstreams: sim.urls });
     expectBoundHeld(await burst(gateway, sim));
   }, 180_000);
 
@@ -154,7 +136,7 @@ describe('hot-tenant burst across 4 pods', () => {
     // Each worker learns of its sibling's requests only through the primary; the primary places
     // every bounded pick on both workers' counts (cluster/load-arbiter.ts).
     sim = await startSim({ port: 0, pods: PODS, profile });
-    gateway = await serveAllListening({ upstreams: sim.urls, server: { workers: 2 } });
+    gateway = await serveBuilt({ upstreams: sim.urls, server: { workers: 2 } });
     expectBoundHeld(await burst(gateway, sim));
   }, 180_000);
 
@@ -162,7 +144,7 @@ describe('hot-tenant burst across 4 pods', () => {
     sim = await startSim({ port: 0, pods: PODS, profile });
     const slow = await slowHealthProxy(sim.urls[3]!, 1500);
     proxy = slow.server;
-    gateway = await serveAllListening({
+    gateway = await serveBuilt({
       upstreams: [...sim.urls.slice(0, 3), slow.url],
       health: { intervalMs: 2000, timeoutMs: 300 },
     });
