@@ -227,6 +227,13 @@ describe('bounded load', () => {
 });
 
 describe('across worker processes (serve --workers N)', () => {
+  const ctx = (messages: unknown[]) => ({
+    model: 'm',
+    body: { tools, messages: [sys, ...messages] },
+    headers: {},
+    exclude: new Set<Backend>(),
+  });
+
   it("counts the sibling workers' in-flight requests in the bound", () => {
     const [a, b] = mk(2);
     a!.inflight = 1;
@@ -243,12 +250,6 @@ describe('across worker processes (serve --workers N)', () => {
     const pool = mk(2);
     const worker1 = createPrefixPolicy({ epsilon: 0.25, blockChars: 64, indexEntries: 1000 });
     const worker2 = createPrefixPolicy({ epsilon: 0.25, blockChars: 64, indexEntries: 1000 });
-    const ctx = (messages: unknown[]) => ({
-      model: 'm',
-      body: { tools, messages: [sys, ...messages] },
-      headers: {},
-      exclude: new Set<Backend>(),
-    });
     const turn1 = [{ role: 'user', content: 'conversation 3' }];
     const hashed = worker1.pick(ctx(turn1), pool)!;
     expect(hashed.reason).toBe('hash');
@@ -271,12 +272,6 @@ describe('across worker processes (serve --workers N)', () => {
   it('sends a memo once per record: not again while the whole chain already points to that pod', () => {
     const pool = mk(2);
     const policy = createPrefixPolicy({ epsilon: 0.25, blockChars: 64, indexEntries: 1000 });
-    const ctx = (messages: unknown[]) => ({
-      model: 'm',
-      body: { tools, messages: [sys, ...messages] },
-      headers: {},
-      exclude: new Set<Backend>(),
-    });
     const turn = [{ role: 'user', content: 'conversation 4' }];
     const home = policy.pick(ctx(turn), pool)!.backend;
     home.inflight = 5; // full: the tenant overflows
