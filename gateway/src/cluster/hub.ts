@@ -9,6 +9,7 @@
 //   - /metrics: one aggregation round over the ready workers (prom-client's aggregator), answered
 //     to the worker whose client asked
 //   - per-key rate limits without Redis: one in-memory bucket set, here, for all workers
+//   - start-up: once every worker has started, each is told so (their /ready waits for it)
 import { AggregatorRegistry } from 'prom-client';
 import type { Worker } from 'node:cluster';
 import type { Logger } from '../telemetry/log.js';
@@ -35,6 +36,7 @@ export class ClusterHub {
   private flushScheduled = false;
   private readonly limiter: MemoryRateLimiter | null;
   private round = 0;
+  private allStarted = false;
   private current: Round | null = null;
 
   constructor(
@@ -49,6 +51,17 @@ export class ClusterHub {
   add(worker: Worker): void {
     this.workers.set(worker.id, worker);
     this.loadsChanged();
+    if (this.allStarted) send(worker, { type: 'toolgate:all-ready' }); // a replacement
+  }
+
+  /**
+   * Every worker has started: tell them (and any replacement, as it starts). Until then a worker
+   * answers /ready 503, as a worker still starting would send its start-up probes to the pods
+   * alongside the first traffic, and would not take any yet.
+   */
+  everyoneStarted(): void {
+    this.allStarted = true;
+    for (const w of this.workers.values()) send(w, { type: 'toolgate:all-ready' });
   }
 
   remove(workerId: number): void {

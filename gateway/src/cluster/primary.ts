@@ -70,28 +70,16 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
       finish();
     };
 
-    // Workers answer /ready 503 until every one has started: a worker still starting would send
-    // its start-up probes to the pods alongside the first traffic, and would not take any yet.
-    const tellAllReady = (w: Worker) => {
-      try {
-        if (w.isConnected()) w.send({ type: 'toolgate:all-ready' });
-      } catch {
-        /* going away */
-      }
-    };
-
     cluster.on('message', (worker: Worker, received: unknown) => {
       if (!isWorkerMessage(received)) return;
       for (const msg of unbatch(received)) {
         if (msg.type === 'toolgate:ready') {
           hub.add(worker);
           readyCount++;
-          if (everReady)
-            tellAllReady(worker); // a replacement
-          else if (readyCount >= opts.workers) {
+          if (!everReady && readyCount >= opts.workers) {
             everReady = true;
             log.info('gateway listening', { url: msg.url, workers: opts.workers });
-            for (const w of Object.values(cluster.workers ?? {})) if (w) tellAllReady(w);
+            hub.everyoneStarted();
             opts.onReady?.(msg.url);
           }
           continue;
