@@ -241,6 +241,9 @@ describe('serve --workers 2: routing state and metrics shared across workers', (
     const from2 = gw.child.output().length;
     for (let i = 0; i < 4; i++) await send(chatBody('after-restart', [{ role: 'user', content: `q${i}` }]));
     expect(new Set(logLines(gw.child, 'route', from2).map((l) => l.worker))).toEqual(new Set([0, 1]));
+    // The replacement was told that every worker has started: /ready is 200 whichever answers
+    // (a new connection each time, handed to the workers in turn).
+    for (let i = 0; i < 6; i++) expect(JSON.parse(await get(`${gw.url}/ready`))).toMatchObject({ status: 'ready' });
   });
 });
 
