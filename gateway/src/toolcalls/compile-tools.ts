@@ -156,8 +156,9 @@ function beginAdmission(tools: unknown, opts: CompileOptions): Admission {
       'tools',
     );
   }
+  // A hit is not added to identityMemo: a request body's array is new every time, and a WeakMap
+  // insert per request only grows the table the scavenger has to walk.
   const memo = listMemo.get(limitsKey)?.get(text);
-  if (memo) identityMemo.set(tools, { limitsKey, admitted: memo.admitted });
   return { tools, limits, limitsKey, remembered: memo?.admitted ?? null, text, bytes };
 }
 
@@ -259,6 +260,17 @@ function compileInline(t: AdmittedTool, a: Admission, cache: ValidatorCache): Pr
   }
 }
 
+/** Every tool's cached validator, already checked under these limits; null when one is not. */
+function knownValidators(admitted: AdmittedTool[], limitsKey: string, cache: ValidatorCache): CompiledSchema[] | null {
+  const out: CompiledSchema[] = [];
+  for (const t of admitted) {
+    const v = cache.checked(t.hash, limitsKey);
+    if (!v) return null;
+    out.push(v);
+  }
+  return out;
+}
+
 /**
  * compileTools for the request path: the same checks, with every schema not yet known to pass
  * them checked and compiled in the worker pool, each within `compileTimeoutMs` (small ones on
@@ -270,6 +282,12 @@ export async function compileToolsOffThread(tools: unknown, opts: OffThreadOptio
   const cache = opts.cache ?? defaultValidatorCache;
   const a = beginAdmission(tools, opts);
   const admitted = a.remembered ?? admitShapes(a);
+  // The usual request: a list admitted before whose validators are all still cached. No promise
+  // per tool then (30 tools: 30 promises and an allSettled per request otherwise).
+  if (a.remembered) {
+    const known = knownValidators(admitted, a.limitsKey, cache);
+    if (known) return assemble(admitted, known);
+  }
   const job = { limits: a.limits, timeoutMs: opts.compileTimeoutMs ?? DEFAULT_COMPILE_TIMEOUT_MS };
   const results = await Promise.allSettled(
     admitted.map((t) => {

@@ -237,6 +237,26 @@ describe('ValidatorCache', () => {
     expect(cache.bytes).toBeLessThanOrEqual(cache.maxBytes);
   });
 
+  it('admits a list seen before from a new request body without compiling, and compiles again what the cache evicted', async () => {
+    const one = new ValidatorCache().get(small(0)).bytes;
+    const cache = new ValidatorCache({ maxBytes: 3 * one });
+    // Unique to this test: the whole-list memo is process-wide.
+    const list = [tool('evict_a', small(900)), tool('evict_b', small(901))];
+    const first = await compileToolsOffThread(structuredClone(list), { cache });
+    expect(cache.misses).toBe(2);
+    // The same tools in a fresh array (every request body's is): the same compiled list, no compile.
+    const again = await compileToolsOffThread(structuredClone(list), { cache });
+    expect(again).toBe(first);
+    expect(cache.misses).toBe(2);
+    // Four other schemas push both validators out (3 fit); the remembered list must not hand back
+    // evicted ones: both are compiled again.
+    for (let i = 0; i < 4; i++) cache.get(small(910 + i));
+    const afterEviction = await compileToolsOffThread(structuredClone(list), { cache });
+    expect(cache.misses).toBe(2 + 4 + 2);
+    expect(afterEviction.byName.get('evict_a')!.validator.validate({ k900: 'x' })).toBe(true);
+    expect(afterEviction.byName.get('evict_a')!.validator.validate({ k900: 1 })).toBe(false);
+  });
+
   it('compiles off the event loop to the same validator, once for concurrent requests', async () => {
     const cache = new ValidatorCache();
     const schema = {
