@@ -1,5 +1,5 @@
 // npm run bench:steps — what each performance commit bought, measured in one run. The gateway
-// is built at the base commit and after each `perf:` commit since (each build cached in
+// is built at the base commit and after each `perf:` (or `perf(scope):`) commit since (each build cached in
 // .bench-builds/<sha>), every build serves the peers mock side by side, and wrk drives them in
 // interleaved rounds. The figure that matters is the gateway's CPU time per request (robust to
 // other load on the machine); req/s and p99 are recorded too. Gains are ratios to the previous
@@ -48,7 +48,8 @@ function steps(): Step[] {
   for (const line of git('log', '--reverse', '--format=%H %s', `${base}..HEAD`).split('\n').filter(Boolean)) {
     const [commit, ...subject] = line.split(' ');
     const s = subject.join(' ');
-    if (s.startsWith('perf:')) list.push({ commit: commit!, label: s.slice(0, 100) });
+    // `perf:` or, with a conventional-commit scope, `perf(admission):`.
+    if (/^perf(\([^)]*\))?:/.test(s)) list.push({ commit: commit!, label: s.slice(0, 100) });
   }
   // STEPS_ENDS=1: the base and the last step only (fewer servers side by side, less noise).
   return process.env.STEPS_ENDS === '1' && list.length > 2 ? [list[0]!, list.at(-1)!] : list;
