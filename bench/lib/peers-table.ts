@@ -80,3 +80,25 @@ export function peersTable(file = RESULTS): string {
   out.push('', '† within 30% of `direct`: the load side (wrk + mock), not the target, may set the pace.');
   return out.join('\n');
 }
+
+/** The README's line: Toolgate's ratios to vllm-router in the last run, and which goals they meet. */
+export function peersHeadline(file = RESULTS): string {
+  if (!existsSync(file)) return '_Beside vllm-router: not measured yet (`npm run bench:peers`)._';
+  const r = JSON.parse(readFileSync(file, 'utf8')) as PeersJson;
+  let met = 0;
+  let goals = 0;
+  const ratio = (scenario: string, target: string, metric: 'rps' | 'p99'): string => {
+    const v = r.results[scenario]?.[target]?.vsVllmRouter?.[metric];
+    if (v === undefined || v === null) return '–';
+    const goal = GOALS.find((g) => g.scenario === scenario && g.target === target && g.metric === metric);
+    if (goal) {
+      goals++;
+      if (metric === 'rps' ? v >= goal.bound : v <= goal.bound) met++;
+    }
+    return `${fmt(v, 2)}×`;
+  };
+  const part = (scenario: string, label: string) =>
+    `${label} ${ratio(scenario, 'toolgate-checked', 'rps')} / ${ratio(scenario, 'toolgate-off', 'rps')} req/s, p99 ${ratio(scenario, 'toolgate-checked', 'p99')} / ${ratio(scenario, 'toolgate-off', 'p99')}`;
+  const parts = `${part('tool1', 'one tool:')}; ${part('stream16', 'streamed:')}`;
+  return `**Beside vllm-router** (Rust, same mock pod, one CPU each, ${r.date.slice(0, 10)}), Toolgate with every call checked / with policy \`off\` — ${parts}. Goals (≥ 0.75× / ≥ 1× req/s, p99 ≤ 2×): ${met} of ${goals} met ([the peers table](docs/loadtest.md#side-by-side-with-peers), with LiteLLM and Portkey).`;
+}

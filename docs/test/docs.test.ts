@@ -10,6 +10,7 @@ import { buildDocs, docPages, fillBlocks } from '../build.js';
 import { ROOT } from '../generated.js';
 import { checkCodeRefs, checkDocs, codeRefFiles } from '../links.js';
 import { createMetrics } from '../../gateway/src/telemetry/metrics.js';
+import { peersHeadline } from '../../bench/lib/peers-table.js';
 
 const built = buildDocs();
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -57,6 +58,33 @@ describe('generated blocks', () => {
     expect(() => fillBlocks('p.md', '<!-- generated:x -->\nno end\n', { x: () => '' })).toThrow(
       /p\.md: a generated block is not closed/,
     );
+  });
+});
+
+describe('the README peers line', () => {
+  it('states each ratio to vllm-router and counts the goals met, a p99 above its bound as missed', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'peers-line-'));
+    try {
+      const cell = (rps: number, p99: number) => ({ status: 'ok', vsVllmRouter: { rps, p99 } });
+      const file = path.join(dir, 'peers.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          date: '2026-12-02T00:00:00Z',
+          results: {
+            tool1: { 'toolgate-checked': cell(0.8, 1.5), 'toolgate-off': cell(0.9, 2.5) },
+            stream16: { 'toolgate-checked': cell(0.7, 1.9), 'toolgate-off': cell(1.1, 2) },
+          },
+        }),
+      );
+      const line = peersHeadline(file);
+      expect(line).toContain('one tool: 0.80× / 0.90× req/s, p99 1.50× / 2.50×');
+      expect(line).toContain('streamed: 0.70× / 1.10× req/s, p99 1.90× / 2.00×');
+      // met: 0.80 ≥ 0.75, p99 1.50, 1.10 ≥ 1, p99 1.90, p99 2.00 (at the bound); missed: 0.90, 2.50, 0.70
+      expect(line).toContain('5 of 8 met');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
