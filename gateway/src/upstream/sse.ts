@@ -16,20 +16,29 @@ export class SseSplitter {
   private buffer = '';
   /** Where the terminator search resumes (a terminator is at most 4 characters long). */
   private scanned = 0;
+  /**
+   * Whether the stream has shown a CR yet. vLLM ends lines with LF only; until a CR arrives the
+   * CR terminators cannot occur, and searching for them would scan the whole rest of the buffer
+   * once per event.
+   */
+  private sawCR = false;
   private readonly decoder = new TextDecoder();
 
   constructor(private readonly maxEventBytes = Infinity) {}
 
   /** Feeds a chunk; returns the events completed by it. */
   push(chunk: Uint8Array): SseEvent[] {
-    this.buffer += this.decoder.decode(chunk, { stream: true });
+    const text = this.decoder.decode(chunk, { stream: true });
+    if (!this.sawCR) this.sawCR = text.includes('\r');
+    this.buffer += text;
     const events: SseEvent[] = [];
     let start = 0;
     for (;;) {
-      const end = findEventEnd(this.buffer, Math.max(start, this.scanned - 3));
+      const from = Math.max(start, this.scanned - 3);
+      const end = this.sawCR ? findEventEnd(this.buffer, from) : lfEventEnd(this.buffer, from);
       if (end < 0) break;
       const raw = this.buffer.slice(start, end);
-      events.push({ raw, data: dataOf(raw) });
+      events.push({ raw, data: this.sawCR ? dataOf(raw) : lfDataOf(raw) });
       start = end;
       this.scanned = end;
     }
@@ -59,6 +68,27 @@ function findEventEnd(s: string, from: number): number {
   if (crlf >= 0 && (best < 0 || crlf + 4 < best)) best = crlf + 4;
   if (cr >= 0 && (best < 0 || cr + 2 < best)) best = cr + 2;
   return best;
+}
+
+/** findEventEnd for text without CR: only `\n\n` can end an event. */
+function lfEventEnd(s: string, from: number): number {
+  const lf = s.indexOf('\n\n', Math.max(0, from));
+  return lf < 0 ? -1 : lf + 2;
+}
+
+/** dataOf for an event without CR, line by line with indexOf (no regex split, no line array). */
+function lfDataOf(raw: string): string | null {
+  let data: string | null = null;
+  for (let at = 0; at < raw.length;) {
+    let end = raw.indexOf('\n', at);
+    if (end < 0) end = raw.length;
+    if (raw.startsWith('data:', at)) {
+      const value = raw.slice(raw.charCodeAt(at + 5) === 32 ? at + 6 : at + 5, end);
+      data = data === null ? value : `${data}\n${value}`;
+    }
+    at = end + 1;
+  }
+  return data;
 }
 
 function dataOf(raw: string): string | null {
