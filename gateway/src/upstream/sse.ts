@@ -35,10 +35,10 @@ export class SseSplitter {
     let start = 0;
     for (;;) {
       const from = Math.max(start, this.scanned - 3);
-      const end = this.sawCR ? findEventEnd(this.buffer, from) : lfEventEnd(this.buffer, from);
+      const end = findEventEnd(this.buffer, from, this.sawCR);
       if (end < 0) break;
       const raw = this.buffer.slice(start, end);
-      events.push({ raw, data: this.sawCR ? dataOf(raw) : lfDataOf(raw) });
+      events.push({ raw, data: dataOf(raw, this.sawCR) });
       start = end;
       this.scanned = end;
     }
@@ -56,47 +56,45 @@ export class SseSplitter {
   }
 }
 
-/** Index just past the first event terminator (\n\n, \r\n\r\n or \r\r) at or after `from`, or -1. */
-function findEventEnd(s: string, from: number): number {
+/**
+ * Index just past the first event terminator (\n\n, \r\n\r\n or \r\r) at or after `from`, or -1.
+ * Without `cr` (no CR seen in the stream) only \n\n can occur.
+ */
+function findEventEnd(s: string, from: number, cr: boolean): number {
   const at = Math.max(0, from);
   const lf = s.indexOf('\n\n', at);
+  let best = lf < 0 ? -1 : lf + 2;
+  if (!cr) return best;
   const crlf = s.indexOf('\r\n\r\n', at);
   // Bare CR line ends are allowed by the SSE spec (WHATWG HTML §9.2.5); no engine we front sends them.
-  const cr = s.indexOf('\r\r', at);
-  let best = -1;
-  if (lf >= 0) best = lf + 2;
+  const crcr = s.indexOf('\r\r', at);
   if (crlf >= 0 && (best < 0 || crlf + 4 < best)) best = crlf + 4;
-  if (cr >= 0 && (best < 0 || cr + 2 < best)) best = cr + 2;
+  if (crcr >= 0 && (best < 0 || crcr + 2 < best)) best = crcr + 2;
   return best;
 }
 
-/** findEventEnd for text without CR: only `\n\n` can end an event. */
-function lfEventEnd(s: string, from: number): number {
-  const lf = s.indexOf('\n\n', Math.max(0, from));
-  return lf < 0 ? -1 : lf + 2;
-}
-
-/** dataOf for an event without CR, line by line with indexOf (no regex split, no line array). */
-function lfDataOf(raw: string): string | null {
+/**
+ * The event's `data:` lines joined by \n, line by line with indexOf (no regex split, no line
+ * array). Lines end in \n, \r\n or \r; without `cr` only \n is looked for.
+ */
+function dataOf(raw: string, cr: boolean): string | null {
   let data: string | null = null;
   for (let at = 0; at < raw.length;) {
     let end = raw.indexOf('\n', at);
     if (end < 0) end = raw.length;
+    let next = end + 1;
+    if (cr) {
+      const c = raw.indexOf('\r', at);
+      if (c >= 0 && c < end) {
+        end = c;
+        next = raw.charCodeAt(c + 1) === 10 ? c + 2 : c + 1;
+      }
+    }
     if (raw.startsWith('data:', at)) {
       const value = raw.slice(raw.charCodeAt(at + 5) === 32 ? at + 6 : at + 5, end);
       data = data === null ? value : `${data}\n${value}`;
     }
-    at = end + 1;
-  }
-  return data;
-}
-
-function dataOf(raw: string): string | null {
-  let data: string | null = null;
-  for (const line of raw.split(/\r\n|\n|\r/)) {
-    if (!line.startsWith('data:')) continue;
-    const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
-    data = data === null ? value : `${data}\n${value}`;
+    at = next;
   }
   return data;
 }

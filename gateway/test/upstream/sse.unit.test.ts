@@ -15,7 +15,7 @@ const LINE = fc.oneof(
   fc.constant('id: 7'),
 );
 
-/** A stream as the splitter's reference reads it: events of lines, each line and event ended by `eol`. */
+/** A stream as the splitter's reference reads it: events of lines, each line ended by LF, CRLF or CR. */
 const STREAM = fc
   .record({
     events: fc.array(fc.array(LINE, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 6 }),
@@ -24,8 +24,9 @@ const STREAM = fc
   })
   .map(({ events, eols, lfOnly }) =>
     events.map((lines, i) => {
-      const eol = lfOnly ? '\n' : eols[i % eols.length]!;
-      const raw = lines.map((l) => l + eol).join('') + eol;
+      // Line ends may differ line by line (the spec allows it); the blank line repeats the last one.
+      const eolOf = (j: number) => (lfOnly ? '\n' : eols[(i + j) % eols.length]!);
+      const raw = lines.map((l, j) => l + eolOf(j)).join('') + eolOf(lines.length - 1);
       const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(l.startsWith('data: ') ? 6 : 5));
       return { raw, data: data.length > 0 ? data.join('\n') : null };
     }),
