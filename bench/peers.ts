@@ -18,7 +18,7 @@ import { errorCount, runWrk, type WrkResult } from './lib/wrk.js';
 import { groupCpuSeconds } from './lib/proc-stats.js';
 import { requestBody, SCENARIOS, type Scenario } from './peers/requests.js';
 import { defineTargets, TARGETS, type Target, type TargetName } from './peers/targets.js';
-import { GOALS } from './lib/peers-table.js';
+import { GOALS, meetsGoal } from './lib/peers-table.js';
 import { writeDocs } from '../docs/build.js';
 
 const DURATION = Number(process.env.PEERS_DURATION ?? 5);
@@ -206,7 +206,7 @@ async function main() {
       const cell = results[g.scenario]?.[g.target] as
         { vsVllmRouter?: { rps: number; p99: number } | null } | undefined;
       const value = cell?.vsVllmRouter ? cell.vsVllmRouter[g.metric] : null;
-      return { ...g, value, pass: value === null ? null : g.metric === 'rps' ? value >= g.bound : value <= g.bound };
+      return { ...g, value, pass: value === null ? null : meetsGoal(g, value) };
     });
     const out = {
       benchmark: 'peers',

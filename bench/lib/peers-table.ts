@@ -21,6 +21,10 @@ export const GOALS: Goal[] = ['tool1', 'stream16'].flatMap((scenario) => [
   { scenario, target: 'toolgate-off', metric: 'p99' as const, bound: 2.0 },
 ]);
 
+/** Whether a ratio to vllm-router meets its goal: at least the bound for req/s, at most for p99. */
+export const meetsGoal = (g: Goal, value: number): boolean =>
+  g.metric === 'rps' ? value >= g.bound : value <= g.bound;
+
 interface CellJson {
   status: string;
   failure?: string;
@@ -93,7 +97,7 @@ export function peersHeadline(file = RESULTS): string {
     const goal = GOALS.find((g) => g.scenario === scenario && g.target === target && g.metric === metric);
     if (goal) {
       goals++;
-      if (metric === 'rps' ? v >= goal.bound : v <= goal.bound) met++;
+      if (meetsGoal(goal, v)) met++;
     }
     return `${fmt(v, 2)}×`;
   };
