@@ -31,6 +31,7 @@ export { scoreOutput, parseScoreRequest, type ScoreInput, type ScoreResult } fro
 export { toOpenAIToolCall, toOpenAIToolCalls, toolCallId, type OpenAIToolCallOut } from './openai-shape.js';
 export { callText, rawModelText, toolCallBlock } from './model-text.js';
 export { EngineBusyError, ToolInputError } from './errors.js';
+export type { NameResolver } from './resolve-name.js';
 // The engine's safe JSON and linear-time regex helpers, which the gateway reuses rather than copies.
 export { jsonOnce } from './json-once.js';
 export {

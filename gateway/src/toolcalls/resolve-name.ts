@@ -72,6 +72,11 @@ export class NameResolver {
     return { ok: false, error: `unknown function '${name}'` };
   }
 
+  /** How many tool names it resolves to. */
+  get size(): number {
+    return this.exact.size;
+  }
+
   /** Cheap gate for bare-text detection: would resolve() find a tool? */
   has(name: string): boolean {
     return this.resolve(name).ok;

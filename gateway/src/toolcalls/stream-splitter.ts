@@ -26,6 +26,11 @@ export type SplitEvent =
 export interface SplitterOptions {
   /** Names of the request's tools: enables Python-call lines (`get_weather(city='Paris')`). */
   toolNames?: readonly string[];
+  /**
+   * The same names as a resolver already built (the request's compiled tools carry one): used
+   * instead of `toolNames`, so a splitter per answer does not rebuild it.
+   */
+  resolver?: NameResolver;
   /** Hold bare `{…}` / `[{…}]` JSON until it is known whether it is a call (default true). */
   detectBareJson?: boolean;
   /** The prompt already opened <think> (Qwen3 thinking mode): the output starts as reasoning. */
@@ -73,9 +78,9 @@ export class ToolCallStreamSplitter {
     this.mode = opts.startInThink ? 'think' : 'text';
     this.whole = opts.startInThink ? THINK_OPEN : '';
     // the same name test checkToolCalls uses, so both sides agree on what a call is
-    const resolver = new NameResolver(opts.toolNames ?? []);
+    const resolver = opts.resolver ?? new NameResolver(opts.toolNames ?? []);
     this.ctx = { isToolName: (n) => resolver.has(n) };
-    this.pythonLines = (opts.toolNames ?? []).length > 0;
+    this.pythonLines = resolver.size > 0;
     this.bare = opts.detectBareJson ?? true;
     this.thinkAs = opts.think ?? 'reasoning';
   }

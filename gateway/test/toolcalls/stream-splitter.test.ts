@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkToolCalls } from '../../src/toolcalls/check.js';
+import { compileTools } from '../../src/toolcalls/compile-tools.js';
 import { ToolCallStreamSplitter, type SplitEvent, type SplitterOptions } from '../../src/toolcalls/stream-splitter.js';
 import { loadToolcallCorpus } from './corpus.js';
 
@@ -97,6 +98,20 @@ describe('ToolCallStreamSplitter', () => {
     ]);
     const prose = 'print(x) is Python';
     expect(textOf(runChunks(chunksOf(prose, [3]), { toolNames: ['get_weather'] }).events, 'text')).toBe(prose);
+  });
+
+  it('reads tool names from a resolver built once (the compiled tools) as from toolNames', () => {
+    const resolver = compileTools([
+      { type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } },
+    ]).resolver;
+    const text = "Checking.\nget_weather(city='Oslo')\nprint(x) is Python\nGetWeather(city='Rome')";
+    const named = runChunks(chunksOf(text, [3]), { toolNames: ['get_weather'] }).events;
+    const resolved = runChunks(chunksOf(text, [3]), { resolver }).events;
+    expect(callsOf(resolved).map((c) => c.raw)).toEqual(["get_weather(city='Oslo')", "GetWeather(city='Rome')"]);
+    expect(resolved).toEqual(named);
+    // an empty resolver, like no names at all: no Python-call lines
+    const none = runChunks(chunksOf(text, [3]), { resolver: compileTools([]).resolver }).events;
+    expect(callsOf(none)).toEqual([]);
   });
 
   it('flushes a truncated call on finish as an incomplete call, never as text', () => {

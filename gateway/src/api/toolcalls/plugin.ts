@@ -116,7 +116,7 @@ export function createToolCallPlugin(cfg: GatewayConfig, metrics: Metrics): Exch
       if (state.policy === 'reject') ctx.refuse = rejection;
       const judge = state.policy === 'annotate' ? hermesJudge(ctx) : checkedJudge(ctx);
       return createToolCallTransform(judge, {
-        toolNames: state.tools.map((t) => t.function.name),
+        resolver: state.compiled.resolver,
         // Named or `required`: a guided answer is the call itself (bare JSON), not text.
         holdAll: isForcedChoice(state.toolChoice),
         holdUntilCommit: state.policy === 'reject',

@@ -6,7 +6,7 @@
 // whatever the model wrote that is not sent as a call (so an answer is never emptied). With
 // `holdUntilCommit` (reject), nothing at all passes until the first call is sent or the answer
 // ends, so a refusal can still become an HTTP error.
-import { ToolCallStreamSplitter, withFields } from '../../toolcalls/index.js';
+import { ToolCallStreamSplitter, withFields, type NameResolver } from '../../toolcalls/index.js';
 import type { AnswerTransform, Chunk, Chunks } from '../answer-transform.js';
 import { ToolCallDeltas, type AssembledCall } from '../../upstream/tool-call-deltas.js';
 import { REASONING_FIELDS } from '../../upstream/whole-answer.js';
@@ -63,7 +63,8 @@ export interface ToolCallJudge {
 }
 
 export interface TransformOptions {
-  toolNames: string[];
+  /** The request's tool names, as its compiled tools resolve them (shared by every answer). */
+  resolver: NameResolver;
   /** Named or `required` tool_choice answered as bare JSON: the whole content is the call. */
   holdAll?: boolean;
   /** reject: hold every chunk until a call is sent or the answer ends. */
@@ -90,8 +91,8 @@ class ChoiceState {
   readonly draftKeys: string[] = [];
   done = false;
 
-  constructor(toolNames: string[]) {
-    this.splitter = new ToolCallStreamSplitter({ toolNames, think: 'text' });
+  constructor(resolver: NameResolver) {
+    this.splitter = new ToolCallStreamSplitter({ resolver, think: 'text' });
   }
 }
 
@@ -129,7 +130,7 @@ export function createToolCallTransform(judge: ToolCallJudge, opts: TransformOpt
 
   const stateOf = (index: number) => {
     let s = choices.get(index);
-    if (!s) choices.set(index, (s = new ChoiceState(opts.toolNames)));
+    if (!s) choices.set(index, (s = new ChoiceState(opts.resolver)));
     return s;
   };
   // Objects are built with withFields, not `{ ...x, more }`: V8's slow path, once per chunk here.
