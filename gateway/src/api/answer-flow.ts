@@ -4,7 +4,7 @@
 // same flow over one chunk per choice (whole-answer.ts), run to its end before the reply.
 import type { FailureKind } from '../upstream/dispatch.js';
 import { UpstreamFailure, type UpstreamStream } from '../upstream/upstream-stream.js';
-import { assembleCompletion, completionToChunks } from '../upstream/whole-answer.js';
+import { assembleCompletion, checkCompletionShape, completionToChunks } from '../upstream/whole-answer.js';
 import type { AnswerTransform, Chunk, Chunks } from './answer-transform.js';
 
 export type FlowStep =
@@ -142,8 +142,11 @@ export async function transformWhole(
   transform: AnswerTransform | null,
   clock?: { run<T>(fn: () => T): T },
 ): Promise<Record<string, unknown>> {
-  const chunks = completionToChunks(json); // also checks the shape (BadUpstreamAnswer)
-  if (!transform) return json;
+  if (!transform) {
+    checkCompletionShape(json); // BadUpstreamAnswer when the transforms could not have read it
+    return json;
+  }
+  const chunks = completionToChunks(json); // checks the shape too
   const run = clock ? <T>(fn: () => T) => clock.run(fn) : <T>(fn: () => T) => fn();
   const out: Chunk[] = [];
   for (const c of chunks) out.push(...(await run(() => transform.chunk(c))));
