@@ -8,7 +8,7 @@
 // gateway's traffic it decided nothing (no site was tenured in our runs, `--trace-pretenuring`),
 // yet a checked one-tool request at saturation left ~0.6 MB more in old space per scavenge
 // with tracking on than off (0.2 MB), scavenges took 2.4 ms instead of 1.3, and mark-compacts
-// came three times as often (`--trace-gc`; bench/results/steps-v8.json has the CPU per request).
+// came three times as often (`--trace-gc`; bench/results/steps-pretenuring.json has the CPU per request).
 // The heuristic lives in V8's src/heap/pretenuring-handler.cc.
 import v8 from 'node:v8';
 
