@@ -7,7 +7,7 @@ type CommandModule = { main(argv: string[]): Promise<number> };
 const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandModule> }> = {
   serve: {
     describe: 'run the gateway',
-    // V8's settings first: loading serve.js runs its CommonJS dependencies at once (v8-tuning.ts).
+    // V8's settings before serve.js's module graph is even linked (v8-tuning.ts).
     load: () => import('./v8-tuning.js').then(() => import('./serve.js')),
   },
   sim: { describe: 'run the vLLM-compatible engine simulator', load: () => import('./sim.js') },

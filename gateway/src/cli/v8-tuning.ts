@@ -1,7 +1,7 @@
 // V8 settings for the gateway process. `toolgate serve` loads this before serve.js (cli/main.ts):
-// importing serve.js runs the CommonJS packages it depends on (prom-client, ajv, undici, …)
-// before any ES module of ours, so even a first `import` inside serve.ts would come too late.
-// A cluster worker runs the same entry and gets the same settings.
+// serve.js's whole module graph (hundreds of files) is resolved and linked before the first of
+// them runs, and that work already goes through the allocation tracking turned off here, so even
+// a first `import` inside serve.ts would come too late. A cluster worker runs the same entry.
 //
 // Allocation-site tracking off (`--no-allocation-site-pretenuring`). V8 follows object literals
 // with allocation mementos to decide which sites to allocate straight in old space. On the
