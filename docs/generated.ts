@@ -86,11 +86,11 @@ function overheadHeadline(): string {
   const { nonStream, stream } = r.results;
   // Near the most the machine sustains, added latency is queueing, not the gateway's own work:
   // say how close the rate was (the closed loop of the same run measures the most).
+  const share = (s: Side) => (s.closedLoop ? s.openLoop.rate / s.closedLoop.gatewayRps : 0);
   const load = (s: Side, how: string) =>
     s.closedLoop
-      ? ` (${Math.round((100 * s.openLoop.rate) / s.closedLoop.gatewayRps)} % of the ${Math.round(s.closedLoop.gatewayRps).toLocaleString('en-US')} req/s it sustains ${how})`
+      ? ` (${Math.round(100 * share(s))} % of the ${Math.round(s.closedLoop.gatewayRps).toLocaleString('en-US')} req/s it sustains ${how})`
       : '';
-  const share = (s: Side) => (s.closedLoop ? s.openLoop.rate / s.closedLoop.gatewayRps : 0);
   const queueing = Math.max(share(nonStream), share(stream)) >= 0.7 ? ': near saturation the tail is queueing' : '';
   return `**Overhead**: the latency the gateway adds at ${nonStream.openLoop.rate.toLocaleString('en-US')} req/s, p50 / p99, is ${ms(nonStream.openLoop.addedP50Ms)} / ${ms(nonStream.openLoop.addedP99Ms)} whole${load(nonStream, 'whole')} and ${ms(stream.openLoop.addedP50Ms)} / ${ms(stream.openLoop.addedP99Ms)} streamed${load(stream, 'streamed')}, on ${r.machine.cpus} CPUs shared by the load generator, the gateway and the pod${queueing} ([overhead](docs/gateway.md#measured-overhead), with the gateway's own measure of its work).`;
 }

@@ -12,6 +12,6 @@
 // The heuristic lives in V8's src/heap/pretenuring-handler.cc.
 import v8 from 'node:v8';
 
-export const V8_FLAGS = ['--no-allocation-site-pretenuring'] as const;
+const V8_FLAGS = ['--no-allocation-site-pretenuring'] as const;
 
 for (const flag of V8_FLAGS) v8.setFlagsFromString(flag);
